@@ -1,0 +1,165 @@
+"""Kindred: the composition root and command line.
+
+    uv run bot.py                  run on every platform that has credentials (the console when none has)
+    uv run bot.py console --demo 20
+    uv run bot.py check-config     validate settings and print them with secrets masked
+    uv run bot.py migrate          bring the store's schema up to date
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+import pkgutil
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.logs import setup_logging
+from core.settings import Settings, SettingsError, load_settings, masked_dump
+
+log = logging.getLogger("kindred")
+
+cli = typer.Typer(add_completion=False, no_args_is_help=False, help="Kindred: makes community members meet.")
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="config.toml to read (default: $KINDRED_CONFIG or ./config.toml)")
+]
+_state: dict[str, Path | None] = {"config": None}
+
+
+def settings_or_exit(config: Path | None = None) -> Settings:
+    """Load settings; on a problem print one line per key and exit with code 2 (no traceback, no secret)."""
+    try:
+        return load_settings(config or _state["config"])
+    except SettingsError as exc:
+        for line in exc.lines:
+            typer.echo(f"kindred: config error: {line}", err=True)
+        raise typer.Exit(2) from None
+
+
+@cli.callback(invoke_without_command=True)
+def main(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """Run the bot (same as `run` when no command is given)."""
+    _state["config"] = config
+    if ctx.invoked_subcommand is None:
+        run(config=None)
+
+
+@cli.command()
+def run(config: ConfigOption = None) -> None:
+    """Run on every configured platform; with no platform configured, open the console community."""
+    settings = settings_or_exit(config)
+    setup_logging(settings)
+    platforms = [name for name, section in (("discord", settings.discord), ("slack", settings.slack))
+                 if section.configured]
+    if not platforms:
+        typer.echo("No Discord or Slack credentials configured: starting the console community "
+                   "(see README, 'Connect to Discord/Slack').", err=True)
+        asyncio.run(_console(settings, demo=0, seed=1))
+        return
+    asyncio.run(_serve(settings, platforms))
+
+
+@cli.command()
+def console(
+    demo: Annotated[int, typer.Option(help="Seed N synthetic members.", min=0, max=100_000)] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed for --demo.")] = 1,
+    config: ConfigOption = None,
+) -> None:
+    """Open the local console community (scriptable through stdin)."""
+    settings = settings_or_exit(config)
+    setup_logging(settings)
+    asyncio.run(_console(settings, demo=demo, seed=seed))
+
+
+@cli.command()
+def migrate(config: ConfigOption = None) -> None:
+    """Bring the store's schema to the newest version (this also happens at every start)."""
+    settings = settings_or_exit(config)
+    setup_logging(settings)
+
+    async def go() -> None:
+        from storage.engine import open_store
+
+        store = await open_store(settings.storage.url)
+        await store.close()
+
+    asyncio.run(go())
+    typer.echo("Store is up to date.")
+
+
+@cli.command("check-config")
+def check_config(config: ConfigOption = None) -> None:
+    """Validate the settings and print them with secrets masked."""
+    settings = settings_or_exit(config)
+    typer.echo(json.dumps(masked_dump(settings), indent=2, ensure_ascii=False))
+    typer.echo("Settings are valid.", err=True)
+
+
+@cli.command("i18n-update")
+def i18n_update() -> None:
+    """Sync locales/*.po with the texts in the source; lists how many each language still lacks."""
+    from core.i18n_catalog import update_catalogues
+
+    for locale, missing in update_catalogues().items():
+        typer.echo(f"{locale}: {missing} untranslated")
+
+
+async def _console(settings: Settings, *, demo: int, seed: int) -> None:
+    from core.runtime import running_app
+    from integrations.console.repl import ConsoleCommunity, stdin_lines
+
+    async with running_app(settings) as app:
+        community = ConsoleCommunity(app)
+        await community.setup(demo=demo, seed=seed)
+        await community.run(stdin_lines("> "))
+
+
+async def _serve(settings: Settings, platforms: list[str]) -> None:
+    from core.runtime import running_app
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    async with running_app(settings) as app:
+        tasks = []
+        for name in platforms:
+            module = importlib.import_module(f"integrations.{name}.runner")
+            tasks.append(asyncio.create_task(module.serve(app, settings, stop), name=name))
+        log.info("Kindred running on %s", ", ".join(platforms))
+        done, _pending = await asyncio.wait([*tasks, asyncio.create_task(stop.wait())],
+                                            return_when=asyncio.FIRST_COMPLETED)
+        stop.set()
+        for task in tasks:
+            if task in done and task.exception() is not None:
+                log.error("%s stopped: %s", task.get_name(), task.exception())
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _register_plugins() -> None:
+    """Features and integrations may add CLI commands with a `cli.py` exposing `register(typer_app)`."""
+    for package in ("cogs", "integrations"):
+        pkg = importlib.import_module(package)
+        for info in pkgutil.iter_modules(pkg.__path__):
+            try:
+                module = importlib.import_module(f"{package}.{info.name}.cli")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{package}.{info.name}.cli":
+                    raise
+                continue
+            module.register(cli)
+
+
+_register_plugins()
+
+if __name__ == "__main__":
+    sys.exit(cli())

@@ -1,0 +1,66 @@
+"""PNG charts a person reads at a glance: one series, a clear title, the latest value and the period total.
+
+Drawn with matplotlib's object API on the Agg canvas (no pyplot global state), so charts can be rendered in a
+worker thread while the bot keeps answering.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date
+
+from cogs.engagement.metrics import parse_day
+
+ACCENT = "#3b6fd4"
+
+
+def render_chart(
+    series: Sequence[tuple[str, float]],
+    *,
+    title: str,
+    subtitle: str = "",
+    ylabel: str = "",
+    bars: bool = False,
+) -> bytes:
+    """A line (or bar) chart of one daily series as PNG bytes."""
+    # imported here: matplotlib takes seconds to import, and most runs of the bot never draw a chart
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=(8, 4), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    days: list[date] = [parse_day(d) for d, _ in series]
+    values = [v for _, v in series]
+    if days:
+        if bars:
+            ax.bar(days, values, color=ACCENT, width=0.8)
+        else:
+            ax.plot(days, values, color=ACCENT, linewidth=2.2)
+            ax.fill_between(days, values, color=ACCENT, alpha=0.12)
+            ax.scatter([days[-1]], [values[-1]], color=ACCENT, zorder=3)
+            ax.annotate(_fmt(values[-1]), (days[-1], values[-1]), textcoords="offset points", xytext=(6, 6),
+                        fontsize=11, fontweight="bold", color=ACCENT)
+        locator = AutoDateLocator(minticks=3, maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.set_ylim(bottom=0, top=max([*values, 1.0]) * 1.18)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(title, loc="left", fontsize=15, fontweight="bold")
+    if subtitle:
+        ax.text(0.0, 1.01, subtitle, transform=ax.transAxes, fontsize=10, color="#555555", va="bottom")
+        ax.set_title(title, loc="left", fontsize=15, fontweight="bold", pad=20)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="y", alpha=0.3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"

@@ -1,0 +1,212 @@
+"""Command-line tools for the engagement log (picked up by bot.py):
+
+    uv run bot.py import-members crm.csv --key email|discord|slack
+    uv run bot.py export --format csv|jsonl|parquet --out DIR [--since DATE] [--community ID]
+    uv run bot.py report --out DIR [--community ID] [--days 90]
+
+They open the store directly (migrating it if needed), so they also work while the bot is not running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.settings import Settings, SettingsError, load_settings
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="config.toml to read")]
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except SettingsError as exc:
+        for line in exc.lines:
+            typer.echo(f"kindred: config error: {line}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _since(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        typer.echo(f"kindred: --since must be a date like 2025-01-31 (got {text!r})", err=True)
+        raise typer.Exit(2) from None
+
+
+def import_members(
+    file: Annotated[Path, typer.Argument(help="CSV with a header line, e.g. email,discord,plan,company")],
+    key: Annotated[str, typer.Option("--key", help="The column that identifies a person: email, discord or slack")],
+    config: ConfigOption = None,
+) -> None:
+    """Attach CRM attributes (customer, plan, company, ...) to people, for segment comparisons."""
+    from cogs.engagement.crm import KEYS, parse_crm_csv
+
+    if key not in KEYS:
+        typer.echo(f"kindred: --key must be one of: {', '.join(KEYS)}", err=True)
+        raise typer.Exit(2)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        typer.echo(f"kindred: cannot read {file}: {exc.strerror}", err=True)
+        raise typer.Exit(2) from None
+    except UnicodeDecodeError:
+        typer.echo(f"kindred: {file} is not UTF-8 text (save the CSV as UTF-8)", err=True)
+        raise typer.Exit(2) from None
+    parsed = parse_crm_csv(text.splitlines(), key)
+    if not parsed.ok:
+        typer.echo(f"kindred: {file} was not imported; nothing changed:", err=True)
+        for line in parsed.errors:
+            typer.echo(f"  {line}", err=True)
+        raise typer.Exit(2)
+    settings = _settings(config)
+
+    async def go() -> tuple[int, int, int]:
+        from cogs.engagement.crm import AccountId, match_records
+        from storage.engagement_crm import CrmRepo
+        from storage.engagement_identity import IdentityRepo
+        from storage.engine import open_store
+
+        store = await open_store(settings.storage.url)
+        try:
+            inserted, updated = await CrmRepo(store).upsert_many(parsed.records, datetime.now(UTC))
+            accounts = await IdentityRepo(store).accounts()
+            matched = match_records(parsed.records, [AccountId(a.member_id, a.platform, a.user_id, a.username)
+                                                     for a in accounts])
+            return inserted, updated, len(matched)
+        finally:
+            await store.close()
+
+    inserted, updated, matched = asyncio.run(go())
+    typer.echo(f"Imported {len(parsed.records)} people ({inserted} new, {updated} updated); "
+               f"{matched} match accounts in the store.")
+
+
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the files to (created)")],
+    format: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet")] = "csv",
+    since: Annotated[str | None, typer.Option("--since", help="Only events from this day on (YYYY-MM-DD)")] = None,
+    community: Annotated[int | None, typer.Option("--community", help="Only this community id")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Export people, accounts, profiles, events and matches (plus an Orbit-style activities.json)."""
+    from cogs.engagement.export import FORMATS, export_all
+
+    if format not in FORMATS:
+        typer.echo(f"kindred: --format must be one of: {', '.join(FORMATS)}", err=True)
+        raise typer.Exit(2)
+    start = _since(since)
+    settings = _settings(config)
+
+    async def go() -> None:
+        from storage.engine import open_store
+
+        store = await open_store(settings.storage.url)
+        try:
+            began = time.perf_counter()
+            result = await export_all(store, out, format, since=start,
+                                      community_ids=[community] if community is not None else None)
+            took = time.perf_counter() - began
+        finally:
+            await store.close()
+        for path in result.files:
+            typer.echo(f"{path}  ({path.stat().st_size} bytes)")
+        rows = ", ".join(f"{t} {n}" for t, n in result.rows.items())
+        typer.echo(f"Exported {rows} in {took:.1f}s.", err=True)
+
+    asyncio.run(go())
+
+
+def report(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the charts and index.html (created)")],
+    community: Annotated[int | None, typer.Option("--community", help="Only this community id")] = None,
+    days: Annotated[int, typer.Option("--days", min=7, max=3650, help="Period of the charts")] = 90,
+    config: ConfigOption = None,
+) -> None:
+    """Write every chart as PNG and an index.html that shows them with the overview numbers."""
+    settings = _settings(config)
+    asyncio.run(_report(settings, out, community, days))
+    typer.echo(f"Report written to {out / 'index.html'}")
+
+
+async def _report(settings: Settings, out: Path, community: int | None, days: int) -> None:
+    from cogs.engagement.analytics import Analytics
+    from cogs.engagement.charts import render_chart
+    from cogs.engagement.metrics import percent
+    from cogs.engagement.stats import CHART_METRICS, CHART_TITLES
+    from core.community_config import CommunityConfigResolver
+    from core.i18n import translator
+    from storage.communities import CommunityRepo
+    from storage.engine import open_store
+    from storage.overrides import OverrideRepo
+
+    store = await open_store(settings.storage.url)
+    try:
+        config = CommunityConfigResolver(settings.community_defaults(), OverrideRepo(store))
+        analytics = Analytics(store, config)
+        communities = await CommunityRepo(store).all()
+        if community is not None:
+            communities = [c for c in communities if c.id == community]
+            if not communities:
+                typer.echo(f"kindred: there is no community {community}", err=True)
+                raise typer.Exit(2)
+        await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+        now = datetime.now(UTC)
+        sections = []
+        for c in communities:
+            _ = translator((await config.get(c.id)).community.language)
+            ov = await analytics.overview(c.id, days, now)
+            numbers = [(_("Members"), ov.members), (_("New"), ov.new), (_("Left"), ov.left),
+                       (_("Active people"), ov.active), (_("Daily active (average)"), f"{ov.dau:.1f}"),
+                       (_("Weekly active"), ov.wau), (_("Monthly active"), ov.mau), (_("Messages"), ov.messages),
+                       (_("Thanks"), ov.thanks), (_("Matched"), percent(ov.match_rate)),
+                       (_("Meetings"), percent(ov.meeting_rate))]
+            images = []
+            for metric in CHART_METRICS:
+                series = await analytics.series(c.id, metric, days, now)
+                title = _(CHART_TITLES[metric])
+                png = await asyncio.to_thread(render_chart, series, title=title,
+                                              subtitle=_("{community}, last {days} days",
+                                                         community=c.name or c.external_id, days=days),
+                                              bars=metric in ("joins", "leaves"))
+                name = f"community-{c.id}-{metric}.png"
+                await asyncio.to_thread((out / name).write_bytes, png)
+                images.append((name, title))
+            sections.append(_section(c.name or c.external_id, c.platform, numbers, images))
+        page = _PAGE.format(generated=html.escape(now.strftime("%Y-%m-%d %H:%M UTC")),
+                            sections="\n".join(sections) or "<p>No communities yet.</p>")
+        await asyncio.to_thread((out / "index.html").write_text, page, encoding="utf-8")
+    finally:
+        await store.close()
+
+
+def _section(name: str, platform: str, numbers: list[tuple[str, object]], images: list[tuple[str, str]]) -> str:
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in numbers)
+    imgs = "".join(f'<figure><img src="{html.escape(n)}" alt="{html.escape(t)}"></figure>' for n, t in images)
+    return (f"<section><h2>{html.escape(name)} <small>({html.escape(platform)})</small></h2>"
+            f"<table>{rows}</table><div class=charts>{imgs}</div></section>")
+
+
+_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Kindred report</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}}table{{border-collapse:collapse}}
+th{{text-align:left;padding:.2rem 1rem .2rem 0;font-weight:normal;color:#555}}td{{font-weight:bold}}
+.charts{{display:flex;flex-wrap:wrap;gap:1rem}}img{{max-width:100%;width:720px}}</style></head>
+<body><h1>Kindred report</h1><p>Generated {generated}</p>
+{sections}
+</body></html>
+"""
+
+
+def register(cli: typer.Typer) -> None:
+    cli.command("import-members")(import_members)
+    cli.command("export")(export)
+    cli.command("report")(report)

@@ -1,0 +1,37 @@
+"""One-time link codes: short, unambiguous to read aloud or type, stored only as a hash.
+
+8 characters from a 31-letter alphabet (no 0/O, 1/I/L) give about 4e11 codes; with a 15-minute lifetime and a
+limit on wrong guesses per account, guessing someone else's code is not a practical attack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+LENGTH = 8
+TTL = timedelta(minutes=15)
+_SEPARATORS = re.compile(r"[\s\-_.]+")
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalise_code(text: str) -> str | None:
+    """The canonical form of a typed code ("abcd efgh", "ABCD-EFGH"), or None when it cannot be a code."""
+    raw = _SEPARATORS.sub("", text or "").upper()
+    if len(raw) != LENGTH or any(c not in ALPHABET for c in raw):
+        return None
+    return raw
+
+
+def code_hash(code: str) -> str:
+    normal = normalise_code(code)
+    if normal is None:
+        raise ValueError("not a link code")
+    return hashlib.sha256(normal.encode("ascii")).hexdigest()

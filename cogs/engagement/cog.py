@@ -1,0 +1,146 @@
+"""The engagement log itself: recording platform events, `/thanks`, erasure and the retention purge.
+
+The recorder (and its batched writer) starts in `setup` and is flushed in `teardown`; other features find it
+through `services.extras["engagement"]` (see cogs/engagement/api.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cogs.engagement.api import EXTRA_KEY
+from cogs.engagement.crm import AccountId, match_records
+from cogs.engagement.kinds import ACTIVE_KINDS, Kind
+from cogs.engagement.recorder import Recorder
+from core import options as opt
+from core.commands import Cog, command, on_event
+from core.context import Context
+from core.errors import UserError
+from core.events import CommandUsed, Event, MemberJoined, MemberLeft, MessagePosted, ProfileUpdated, ReactionAdded
+from core.i18n import N_
+from core.messages import Message
+from core.refs import MemberRef
+from storage.engagement import EventRepo
+from storage.engagement_crm import CrmRepo
+from storage.engagement_identity import IdentityRepo
+
+log = logging.getLogger(__name__)
+
+PURGE_JOB = "engagement.purge"
+
+
+class Engagement(Cog):
+    name = "engagement"
+    module = "engagement"
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self.recorder = Recorder(self.services)
+        self.events = EventRepo(self.services.store)
+        self.identity = IdentityRepo(self.services.store)
+        self._thanked: dict[tuple[int, int], str] = {}
+
+    async def setup(self) -> None:
+        self.services.extras[EXTRA_KEY] = self.recorder
+        await self.recorder.start()
+        self.services.scheduler.add_job(self.purge_all, "cron", hour=3, minute=17, id=PURGE_JOB,
+                                        replace_existing=True)
+
+    async def teardown(self) -> None:
+        try:
+            if self.services.scheduler.get_job(PURGE_JOB):
+                self.services.scheduler.remove_job(PURGE_JOB)
+        except Exception:
+            log.debug("purge job already gone", exc_info=True)
+        await self.recorder.close()
+        if self.services.extras.get(EXTRA_KEY) is self.recorder:
+            del self.services.extras[EXTRA_KEY]
+
+    @on_event(MemberJoined, MemberLeft, MessagePosted, ReactionAdded, CommandUsed, ProfileUpdated)
+    async def log_event(self, event: Event) -> None:
+        await self.recorder.on_event(event)
+
+    # ------------------------------------------------------------------ /thanks
+    @command("thanks", N_("Thank someone who helped you (helping others is what makes a community)"),
+             options=[opt.member("member", N_("Who helped you"), required=True),
+                      opt.string("for", N_("What for (optional)"), max_length=200)])
+    async def thanks(self, ctx: Context, member: MemberRef, **rest: Any) -> None:
+        reason = (rest.get("for") or "").strip()
+        if reason.lower().startswith("for "):  # "/thanks @ana for the review" typed without the option name
+            reason = reason[4:].strip()
+        if member.id == ctx.member.id:
+            raise UserError(N_("You can't thank yourself, but thanks for being here!"))
+        if member.is_bot:
+            raise UserError(N_("Bots don't need thanks. Thank the person who helped you."))
+        now = self.services.clock()
+        day = now.astimezone(UTC).strftime("%Y-%m-%d")
+        pair = (ctx.member.id, member.id)
+        start = datetime(now.year, now.month, now.day, tzinfo=UTC)
+        if self._thanked.get(pair) == day or await self.events.exists(
+            ctx.community.id, ctx.member.id, Kind.THANKS, target_id=member.id, since=start
+        ):
+            raise UserError(N_("You already thanked {name} today. Thanks count once a day per person."),
+                            name=member.display_name)
+        self._thanked[pair] = day
+        if len(self._thanked) > 50_000:
+            self._thanked.clear()
+        await self.recorder.record(ctx.community.id, ctx.member.id, Kind.THANKS, at=now, target_id=member.id,
+                                   channel=ctx.channel.channel_id if ctx.channel else None,
+                                   dedupe=f"thanks:{ctx.member.id}:{member.id}:{day}", reason=reason or None)
+        if reason:
+            text = ctx._("🙏 {giver} thanked {member} for: {reason}", giver=ctx.member.display_name,
+                         member=member.mention, reason=reason)
+        else:
+            text = ctx._("🙏 {giver} thanked {member} for their help.", giver=ctx.member.display_name,
+                         member=member.mention)
+        await ctx.reply(Message(text=text, mentions=(member.user_id,)))
+
+    # ------------------------------------------------------------------ privacy and retention
+    async def forget_member(self, community_id: int, member_id: int) -> None:
+        """Anonymise the member's events (counts stay) and drop CRM rows that name the account."""
+        self.recorder.forget(member_id)
+        self.recorder.writer.rewrite(lambda row: _anonymised(row, member_id))
+        await self.recorder.flush(within=10.0)
+        await self.events.anonymise(member_id)
+        account = await self.identity.account(member_id)
+        if account is not None:
+            await forget_crm(CrmRepo(self.services.store), account.platform, account.user_id, account.username)
+
+    async def purge_all(self, now: datetime | None = None) -> int:
+        """Roll up and delete raw events older than each community's retention; expired link codes go too."""
+        now = now or self.services.clock()
+        total = 0
+        await self.recorder.flush(within=10.0)
+        for community in await self.services.communities.all():
+            days = (await self.services.config.get(community.id)).engagement.retention_days
+            cutoff = (now - timedelta(days=days)).astimezone(UTC)
+            cutoff = datetime(cutoff.year, cutoff.month, cutoff.day, tzinfo=UTC)  # whole days only
+            try:
+                n = await self.events.purge(community.id, cutoff, ACTIVE_KINDS)
+            except Exception:
+                log.exception("engagement purge failed for community %s", community.id)
+                continue
+            if n:
+                log.info("engagement: purged %d events older than %s in community %s", n, cutoff.date(),
+                         community.id)
+            total += n
+        await self.identity.purge_codes(now)
+        await self.events.purge_batch_marks(now - timedelta(days=2))
+        return total
+
+
+def _anonymised(row: tuple[Any, ...], member_id: int) -> tuple[Any, ...]:
+    if row[2] == member_id:
+        return (*row[:2], None, row[3], row[4], None, None, *row[7:9], None, None, None)
+    if row[6] == member_id:
+        return (*row[:6], None, *row[7:9], None, row[10], None)
+    return row
+
+
+async def forget_crm(repo: CrmRepo, platform: str, user_id: str, username: str) -> int:
+    """Delete CRM records that identify this account (the person asked to be erased everywhere)."""
+    records = await repo.all()
+    matches = match_records(records, [AccountId(0, platform, user_id, username)])
+    return await repo.delete_ids([records[i].id for i in matches])

@@ -1,0 +1,428 @@
+"""Export the community's data in open formats: CSV, JSON Lines or Parquet, plus an Orbit-style activities file.
+
+Tables: people, accounts, profiles, events, matches. Each is streamed: read in bounded batches (see
+storage/engagement_export.py) and appended to its file batch by batch (Parquet through one `ParquetWriter`,
+one row group per batch), so a log of millions of events is exported in flat memory. File writing runs in a
+worker thread so that `/export` does not stall the bot.
+
+Timestamps are UTC ISO 8601 (`2025-01-31T12:00:00.000000Z`) in CSV/JSONL and UTC timestamps in Parquet; `meta`
+and `attributes` are JSON text (objects in JSONL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cogs.engagement.crm import AccountId, match_records
+from cogs.engagement.kinds import Kind
+from cogs.engagement.metrics import THANKS_RECEIVED_WEIGHT, WEIGHTS
+from storage.engagement_crm import CrmRepo
+from storage.engagement_export import account_batches, event_batches, iso, profile_batches
+from storage.engagement_identity import Account, IdentityRepo, person_key
+from storage.engine import Store
+
+FORMATS = ("csv", "jsonl", "parquet")
+TABLES = ("people", "accounts", "profiles", "events", "matches")
+ACTIVITIES_FILE = "activities.json"
+
+# column name -> type: int, str, bool, ts (UTC timestamp), json (JSON text)
+SCHEMAS: dict[str, tuple[tuple[str, str], ...]] = {
+    "people": (("person", "str"), ("person_id", "int"), ("name", "str"), ("platforms", "str"),
+               ("accounts", "int"), ("attributes", "json")),
+    "accounts": (("member_id", "int"), ("person", "str"), ("community_id", "int"), ("platform", "str"),
+                 ("user_id", "str"), ("username", "str"), ("display_name", "str"), ("is_bot", "bool"),
+                 ("is_staff", "bool"), ("joined_at", "ts"), ("left_at", "ts"), ("first_seen_at", "ts")),
+    "profiles": (("member_id", "int"), ("person", "str"), ("community_id", "int"), ("field", "str"),
+                 ("value", "str"), ("position", "int")),
+    "events": (("id", "int"), ("community_id", "int"), ("platform", "str"), ("member_id", "int"),
+               ("person", "str"), ("kind", "str"), ("at", "ts"), ("channel", "str"), ("target_id", "int"),
+               ("value", "int"), ("label", "str"), ("meta", "json"), ("text", "str")),
+    "matches": (("event_id", "int"), ("community_id", "int"), ("member_id", "int"), ("person", "str"),
+                ("partner_id", "int"), ("partner_person", "str"), ("kind", "str"), ("round", "int"),
+                ("at", "ts")),
+}
+
+
+def _arrow_types() -> dict[str, Any]:
+    import pyarrow as pa  # imported when a Parquet file is written: it is heavy, and the bot rarely needs it
+
+    return {"int": pa.int64(), "str": pa.string(), "bool": pa.bool_(), "ts": pa.timestamp("us", tz="UTC"),
+            "json": pa.string()}
+
+HELPED_TITLE = "Was thanked for helping"
+ACTIVITY_TITLES: dict[str, str] = {
+    Kind.JOINED: "Joined the community", Kind.LEFT: "Left the community", Kind.MESSAGE: "Posted a message",
+    Kind.REACTION: "Reacted to a message", Kind.THANKS: "Thanked someone for their help",
+    Kind.COMMAND: "Used a Kindred command", Kind.PROFILE_COMPLETED: "Completed their profile",
+    Kind.MATCHED: "Was matched for an intro", Kind.INTRO_SENT: "Was introduced", Kind.MET: "Answered a check-in",
+    Kind.MENTOR_SESSION: "Had a mentor session", Kind.GREETED: "Was welcomed", "helped": HELPED_TITLE,
+}
+
+
+class ExportTooLarge(Exception):
+    """The export grew beyond the allowed size (chat uploads are limited)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"export larger than {limit} bytes")
+        self.limit = limit
+
+
+@dataclass(slots=True)
+class ExportResult:
+    files: list[Path] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.files if p.exists())
+
+
+# ---------------------------------------------------------------------------------------------- file writers
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    return str(v)
+
+
+class CsvTable:
+    def __init__(self, path: Path, columns: Sequence[tuple[str, str]]) -> None:
+        self.path = path
+        self._fh = path.open("w", newline="", encoding="utf-8")
+        self._csv = csv.writer(self._fh)
+        self._csv.writerow([c for c, _ in columns])
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        self._csv.writerows([[_text(v) for v in r] for r in rows])
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class JsonlTable:
+    def __init__(self, path: Path, columns: Sequence[tuple[str, str]]) -> None:
+        self.path = path
+        self._fh = path.open("w", encoding="utf-8")
+        self._names = [c for c, _ in columns]
+        self._json = [i for i, (_, t) in enumerate(columns) if t == "json"]
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        dumps, loads, names, js = json.dumps, json.loads, self._names, self._json
+        out = []
+        for r in rows:
+            if js:
+                r = list(r)
+                for i in js:
+                    if r[i] is not None:
+                        r[i] = loads(r[i])
+            out.append(dumps(dict(zip(names, r, strict=True)), ensure_ascii=False))
+        self._fh.write("\n".join(out) + "\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class ParquetTable:
+    def __init__(self, path: Path, columns: Sequence[tuple[str, str]]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._pa = pa
+        self.path = path
+        self._columns = list(columns)
+        self._types = _arrow_types()
+        self.schema = pa.schema([(c, self._types[t]) for c, t in columns])
+        self._writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        self.write_columns(list(zip(*rows, strict=True)) if rows else [() for _ in self._columns])
+
+    def write_columns(self, cols: Sequence[Sequence[Any]]) -> None:
+        pa = self._pa
+        arrays = []
+        for (_name, t), values in zip(self._columns, cols, strict=True):
+            if t == "ts":
+                arrays.append(self._timestamps(values))
+            else:
+                arrays.append(pa.array(values, self._types[t]))
+        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+
+    def _timestamps(self, values: Sequence[str | None]) -> Any:
+        """UTC timestamps from ISO text ('...T...Z') or the store's own text ('YYYY-MM-DD HH:MM:SS.ffffff')."""
+        pa = self._pa
+        text = pa.array(values, pa.string())
+        sample = next((v for v in values if v is not None), "")
+        if sample.endswith("Z"):
+            return text.cast(self._types["ts"])
+        return text.cast(pa.timestamp("us")).cast(self._types["ts"])
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+def open_table(fmt: str, out_dir: Path, table: str) -> CsvTable | JsonlTable | ParquetTable:
+    cls = {"csv": CsvTable, "jsonl": JsonlTable, "parquet": ParquetTable}[fmt]
+    return cls(out_dir / f"{table}.{fmt}", SCHEMAS[table])
+
+
+class ActivitiesFile:
+    """A JSON array of Orbit-style `{"activity": {...}, "identity": {...}}` objects, written as a stream.
+
+    Items are encoded one by one and joined as bytes: one emoji in a joined *str* would make Python store the
+    whole batch at four bytes per character."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh = path.open("wb")
+        self._fh.write(b"[")
+        self._first = True
+
+    def write(self, items: list[bytes]) -> None:
+        if not items:
+            return
+        self._fh.write(b"\n" if self._first else b",\n")
+        self._fh.write(b",\n".join(items))
+        self._first = False
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.write(b"\n]\n")
+        self._fh.close()
+
+
+class ActivityEncoder:
+    """Events as Orbit-style activities (member identity, activity type, timestamp, weight), one JSON text each.
+
+    Built from cached fragments (each account's identity and each kind's type, title and weight are encoded
+    once), since a large export has millions of activities but only thousands of accounts."""
+
+    def __init__(self, accounts: dict[int, Account], person: Callable[[int], str | None]) -> None:
+        self.accounts = accounts
+        self.person = person
+        self._identity: dict[int, str] = {}
+        self._texts: dict[str, str] = {}
+        self._prefixes: dict[str, str] = {}
+
+    def _id(self, member_id: int) -> str | None:
+        got = self._identity.get(member_id)
+        if got is None:
+            a = self.accounts.get(member_id)
+            if a is None:
+                return None
+            got = self._identity[member_id] = json.dumps(
+                {"source": a.platform, "uid": a.user_id, "username": a.username or None,
+                 "name": a.display_name or None}, ensure_ascii=False)
+        return got
+
+    def _q(self, text: str) -> str:
+        got = self._texts.get(text)
+        if got is None:
+            if len(self._texts) > 100_000:
+                self._texts.clear()
+            got = self._texts[text] = json.dumps(text, ensure_ascii=False)
+        return got
+
+    def _prefix(self, kind: str) -> str:
+        got = self._prefixes.get(kind)
+        if got is None:
+            weight = THANKS_RECEIVED_WEIGHT if kind == "helped" else WEIGHTS.get(kind, 0.0)
+            got = self._prefixes[kind] = (
+                f'{{"activity": {{"activity_type_key": "kindred:{kind}", '
+                f'"title": {self._q(ACTIVITY_TITLES.get(kind, kind))}, "weight": "{weight:g}", ')
+        return got
+
+    def encode_rows(self, rows: Sequence[tuple[Any, ...]]) -> list[bytes]:
+        """The activities of event rows (storage EVENT_COLUMNS order), UTF-8 encoded: the actor's, and for a
+        thanks also the helper's ("kindred:helped", weighted highest)."""
+        out: list[bytes] = []
+        add = out.append
+        ident, q, prefix, person = self._identity, self._q, self._prefix, self.person
+        for (eid, cid, _platform, member, kind, at, channel, target, value, label, _meta, _text) in rows:
+            props = (f'"community_id": {cid}, "channel": {q(channel) if channel else "null"}, '
+                     f'"label": {q(label) if label else "null"}, "value": {value or 0}}}}}')
+            when = f"{at[:10]}T{at[11:]}Z"
+            if member is not None:
+                identity = ident.get(member) or self._id(member)
+                if identity is not None:
+                    add(f'{prefix(kind)}"key": "kindred-{cid}-{eid}", "occurred_at": "{when}", '
+                        f'"properties": {{"person": "{person(member)}", {props}, "identity": {identity}}}'.encode())
+            if target is not None and kind == "thanks":
+                helper = ident.get(target) or self._id(target)
+                if helper is not None:
+                    add(f'{prefix("helped")}"key": "kindred-{cid}-{eid}-helped", "occurred_at": "{when}", '
+                        f'"properties": {{"person": "{person(target)}", {props}, "identity": {helper}}}'.encode())
+        return out
+
+
+# ---------------------------------------------------------------------------------------------- the export
+class _Budget:
+    def __init__(self, files: list[Path], limit: int | None) -> None:
+        self.files = files
+        self.limit = limit
+
+    def check(self) -> None:
+        if self.limit is not None and sum(p.stat().st_size for p in self.files if p.exists()) > self.limit:
+            raise ExportTooLarge(self.limit)
+
+
+async def export_all(
+    store: Store,
+    out_dir: Path,
+    fmt: str,
+    *,
+    since: datetime | None = None,
+    community_ids: Sequence[int] | None = None,
+    tables: Iterable[str] = TABLES,
+    activities: bool = True,
+    max_bytes: int | None = None,
+    batch: int = 10_000,
+    progress: Callable[[str, int], None] | None = None,
+) -> ExportResult:
+    """Write the chosen tables to `out_dir` (created) and return the files; raises ExportTooLarge past
+    `max_bytes` (the partial files are left for the caller to delete)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    tables = [t for t in TABLES if t in set(tables)]
+    await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
+    identity = IdentityRepo(store)
+    links = await identity.link_map()
+    accounts = {a.member_id: a for a in await identity.accounts(community_ids)}
+    persons: dict[int, str] = {}
+
+    def who(member_id: int | None) -> str | None:
+        if member_id is None:
+            return None
+        got = persons.get(member_id)
+        if got is None:
+            got = persons[member_id] = person_key(member_id, links.get(member_id))
+        return got
+
+    result = ExportResult()
+    budget = _Budget(result.files, max_bytes)
+
+    async def run(table: str, batches: Any, write: Callable[[Any, list[tuple[Any, ...]]], int]) -> None:
+        """Stream one table: each batch is converted and written in a worker thread."""
+        writer = await asyncio.to_thread(open_table, fmt, out_dir, table)
+        result.files.append(writer.path)
+        count = 0
+        try:
+            async for rows in batches:
+                def step(rows: list[tuple[Any, ...]] = rows) -> int:
+                    n = write(writer, rows)
+                    budget.check()
+                    return n
+
+                count += await asyncio.to_thread(step)
+                if progress:
+                    progress(table, count)
+        finally:
+            await asyncio.to_thread(writer.close)
+        result.rows[table] = count
+
+    def rows_writer(convert: Callable[[tuple[Any, ...]], tuple[Any, ...]]) -> Callable[[Any, list[Any]], int]:
+        def write(writer: Any, rows: list[tuple[Any, ...]]) -> int:
+            writer.write([convert(r) for r in rows])
+            return len(rows)
+
+        return write
+
+    if "people" in tables:
+        people = await _people_rows(store, accounts.values(), links)
+
+        async def people_batches() -> Any:
+            for i in range(0, len(people), batch):
+                yield people[i:i + batch]
+
+        await run("people", people_batches(), rows_writer(lambda r: r))
+    if "accounts" in tables:
+        await run("accounts", account_batches(store, community_ids=community_ids),
+                  rows_writer(lambda r: (r[0], who(r[0]), *r[1:8], iso(r[8]), iso(r[9]), iso(r[10]))))
+    if "profiles" in tables:
+        await run("profiles", profile_batches(store, community_ids=community_ids),
+                  rows_writer(lambda r: (r[1], who(r[1]), r[2], r[3], r[4], r[5])))
+    if "events" in tables:
+        acts = ActivitiesFile(out_dir / ACTIVITIES_FILE) if activities else None
+        encoder = ActivityEncoder(accounts, who)
+
+        def write_events(writer: Any, rows: list[tuple[Any, ...]]) -> int:
+            if isinstance(writer, ParquetTable):
+                # column by column: Arrow converts whole columns, and the stored timestamp text is parsed in C
+                cols: list[Any] = list(zip(*rows, strict=True))
+                cols.insert(4, [who(m) for m in cols[3]])
+                writer.write_columns(cols)
+            else:
+                writer.write([(i, c, p, m, who(m), k, f"{at[:10]}T{at[11:]}Z", ch, t, v, lb, meta, tx)
+                              for (i, c, p, m, k, at, ch, t, v, lb, meta, tx) in rows])
+            if acts is not None:
+                acts.write(encoder.encode_rows(rows))
+            return len(rows)
+
+        if acts is not None:
+            result.files.append(acts.path)
+        try:
+            await run("events", event_batches(store, community_ids=community_ids, since=since, batch=batch),
+                      write_events)
+        finally:
+            if acts is not None:
+                await asyncio.to_thread(acts.close)
+    if "matches" in tables:
+        await run("matches", event_batches(store, community_ids=community_ids, since=since, kinds=[Kind.MATCHED],
+                                           batch=batch),
+                  rows_writer(lambda r: (r[0], r[1], r[3], who(r[3]), r[7], who(r[7]), r[9], r[8],
+                                         f"{r[5][:10]}T{r[5][11:]}Z")))
+    return result
+
+
+async def _people_rows(store: Store, accounts: Iterable[Account], links: dict[int, int]) -> list[tuple[Any, ...]]:
+    accs = list(accounts)
+    records = await CrmRepo(store).all()
+    matches = match_records(records, [AccountId(a.member_id, a.platform, a.user_id, a.username) for a in accs])
+    attrs_of: dict[int, dict[str, str]] = {}
+    for i, ids in matches.items():
+        for m in ids:
+            attrs_of.setdefault(m, {}).update(records[i].attributes)
+    people: dict[str, list[Account]] = {}
+    for a in accs:
+        people.setdefault(person_key(a.member_id, links.get(a.member_id)), []).append(a)
+    rows = []
+    for key, group in people.items():
+        attrs: dict[str, str] = {}
+        for a in group:
+            attrs.update(attrs_of.get(a.member_id, {}))
+        rows.append((key, links.get(group[0].member_id), group[0].display_name,
+                     ",".join(sorted({a.platform for a in group})), len(group),
+                     json.dumps(attrs, ensure_ascii=False, sort_keys=True) if attrs else None))
+    return rows
+
+
+def zip_files(files: Sequence[Path], *, base: str) -> bytes:
+    """The export as one zip (what `/export` sends), compressed in memory."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for p in files:
+            zf.write(p, arcname=f"{base}/{p.name}")
+    return buf.getvalue()
+
+
+def remove_files(files: Iterable[Path]) -> None:
+    for p in files:
+        try:
+            os.remove(p)
+        except OSError:
+            pass

@@ -1,0 +1,137 @@
+"""What the engagement log records: event kinds, their small typed metadata, and the row shape.
+
+Every event is one row: who (member), what (kind), when (at), where (channel), with whom (target), and three
+typed slots whose meaning depends on the kind (`value` an integer, `label` a short text, `meta` a few typed
+keys). Keeping the slots typed and few keeps ingest fast and exports readable; `validate` rejects anything a
+kind does not declare, so a feature cannot log free-form personal data by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    JOINED = "joined"
+    LEFT = "left"
+    MESSAGE = "message"
+    REACTION = "reaction"
+    THANKS = "thanks"
+    COMMAND = "command"
+    PROFILE_COMPLETED = "profile_completed"
+    MATCHED = "matched"
+    INTRO_SENT = "intro_sent"
+    MET = "met"
+    MENTOR_SESSION = "mentor_session"
+    GREETED = "greeted"
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    """What the typed slots of one kind mean; `meta` maps allowed keys to their Python type."""
+
+    member: str
+    target: str = ""
+    value: str = ""
+    label: str = ""
+    meta: Mapping[str, type] = field(default_factory=dict)
+
+
+SPECS: dict[Kind, KindSpec] = {
+    Kind.JOINED: KindSpec("the newcomer", label="trigger"),
+    Kind.LEFT: KindSpec("who left"),
+    Kind.MESSAGE: KindSpec("the author", value="length in characters", label="'thread' when in a thread"),
+    Kind.REACTION: KindSpec("who reacted", target="author of the message", label="emoji"),
+    Kind.THANKS: KindSpec("who says thanks", target="who helped", meta={"reason": str}),
+    Kind.COMMAND: KindSpec("who ran it", value="1 ok, 0 failed", label="command name"),
+    Kind.PROFILE_COMPLETED: KindSpec("whose profile"),
+    Kind.MATCHED: KindSpec(
+        "a matched member", target="a partner", value="round number", label="round, mentor or request",
+        meta={"group": list, "intro": str},
+    ),
+    Kind.INTRO_SENT: KindSpec("a member introduced", target="a partner", label="thread, group_dm or dm",
+                              meta={"intro": str}),
+    Kind.MET: KindSpec("who answered the check-in", target="the partner", value="1 met, 0 not",
+                       label="the answer", meta={"intro": str}),
+    Kind.MENTOR_SESSION: KindSpec("a participant", target="the other participant", value="minutes",
+                                  label="mentor or mentee"),
+    Kind.GREETED: KindSpec("the newcomer", target="the buddy or greeter", value="1 when a buddy was assigned",
+                           label="dm or channel"),
+}
+
+# Kinds that mean the member did something (as opposed to something happening to them).
+ACTIVE_KINDS: frozenset[str] = frozenset(
+    {Kind.MESSAGE, Kind.REACTION, Kind.THANKS, Kind.COMMAND, Kind.PROFILE_COMPLETED, Kind.MET,
+     Kind.MENTOR_SESSION}
+)
+
+# The row every event becomes, in this column order (see storage/engagement_schema.py).
+COLUMNS = ("community_id", "platform", "member_id", "kind", "at", "channel", "target_id", "value", "label",
+           "meta", "text", "dedupe")
+Row = tuple[int, str, int | None, str, datetime, str | None, int | None, int, str | None,
+            dict[str, Any] | None, str | None, str | None]
+
+MAX_LABEL = 64
+MAX_META_TEXT = 200
+MAX_CHANNEL = 64
+MAX_TEXT = 4000
+
+
+class InvalidEvent(ValueError):
+    """A feature tried to record something the kind does not declare (a programming error, not user input)."""
+
+
+def _check_meta(kind: Kind, meta: Mapping[str, Any]) -> dict[str, Any] | None:
+    if not meta:
+        return None
+    allowed = SPECS[kind].meta
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        want = allowed.get(key)
+        if want is None:
+            raise InvalidEvent(f"{kind}: unknown metadata key {key!r} (allowed: {', '.join(allowed) or '-'})")
+        if value is None:
+            continue
+        if want is list:
+            if not isinstance(value, list | tuple) or not all(isinstance(v, int) for v in value):
+                raise InvalidEvent(f"{kind}: {key} must be a list of member ids")
+            out[key] = [int(v) for v in value][:20]
+        elif want is str:
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise InvalidEvent(f"{kind}: {key} must be text")
+            out[key] = str(value)[:MAX_META_TEXT]
+        elif not isinstance(value, want) or (want is int and isinstance(value, bool)):
+            raise InvalidEvent(f"{kind}: {key} must be {want.__name__}")
+        else:
+            out[key] = value
+    return out or None
+
+
+def validate(
+    kind: str,
+    *,
+    value: int = 0,
+    label: str | None = None,
+    channel: str | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> tuple[Kind, int, str | None, str | None, dict[str, Any] | None]:
+    """Check and normalise the slots of one event; raises `InvalidEvent` for undeclared kinds or keys."""
+    try:
+        k = Kind(kind)
+    except ValueError:
+        raise InvalidEvent(f"unknown event kind {kind!r}") from None
+    if isinstance(value, bool):
+        value = int(value)
+    if not isinstance(value, int):
+        raise InvalidEvent(f"{kind}: value must be an integer")
+    return (
+        k,
+        max(min(value, 2**31 - 1), -(2**31)),
+        label[:MAX_LABEL] if label else None,
+        channel[:MAX_CHANNEL] if channel else None,
+        _check_meta(k, meta or {}),
+    )

@@ -1,0 +1,239 @@
+"""The recorder: neutral events and feature calls in, log rows out through the batched writer.
+
+It is the one place that decides what is recorded: nothing when the community switched the log off, nothing
+about a member who opted out or was forgotten, message text only when the community stores it. Other features
+record through it (see cogs/engagement/api.py): `await recorder.record(community_id, member_id, "matched", ...)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cogs.engagement.kinds import MAX_TEXT, Kind, validate
+from cogs.engagement.writer import BatchWriter
+from core.events import CommandUsed, Event, MemberJoined, MemberLeft, MessagePosted, ProfileUpdated, ReactionAdded
+from core.services import Services
+from core.settings.engagement import EngagementSettings
+from storage.engagement import EventRepo
+from storage.engagement_identity import IdentityRepo
+
+log = logging.getLogger(__name__)
+
+OPTOUT_TTL = 60.0  # seconds before a community's opt-out list is read again (other processes may change it)
+Row = tuple[Any, ...]
+
+
+def spill_path(store_url: str) -> Path:
+    """Where events that could not be written at shutdown wait for the next start."""
+    if store_url.startswith("sqlite") and ":///" in store_url:
+        db = store_url.split(":///", 1)[1].split("?", 1)[0]
+        if db and db != ":memory:":
+            return Path(db + ".engagement-spill.jsonl")
+    return Path("kindred-engagement-spill.jsonl")
+
+
+class Recorder:
+    def __init__(self, services: Services, *, close_timeout: float = 10.0) -> None:
+        self.services = services
+        self.events = EventRepo(services.store)
+        self.identity = IdentityRepo(services.store)
+        s = services.settings.engagement
+        self.writer: BatchWriter[Row] = BatchWriter(
+            self.events.write, batch_size=s.batch_size, flush_seconds=s.flush_seconds, queue_max=s.queue_max,
+        )
+        self.close_timeout = close_timeout
+        self.spill = spill_path(services.settings.storage.url)
+        self._optouts: dict[int, tuple[float, set[int]]] = {}
+        self._forgotten: set[int] = set()
+        self._platforms: dict[int, str] = {}
+        self._settings: dict[int, EngagementSettings | None] = {}
+        self.closed = False
+        services.config.subscribe(self._settings_changed)
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        self.writer.start()
+        await self._replay_spill()
+
+    async def close(self) -> None:
+        self.closed = True
+        left = await self.writer.close(self.close_timeout)
+        await asyncio.to_thread(self._settle_spill, left)
+
+    async def flush(self, within: float | None = 5.0) -> bool:
+        return await self.writer.flush(within)
+
+    def _settle_spill(self, rows: list[Row]) -> None:
+        """Keep what the store did not take for the next start (or clear an old spill when all went in)."""
+        if not rows:
+            self.spill.unlink(missing_ok=True)
+            return
+        try:
+            with self.spill.open("w", encoding="utf-8") as fh:
+                for r in rows:
+                    fh.write(json.dumps([*r[:4], r[4].isoformat(), *r[5:]], ensure_ascii=False) + "\n")
+            log.error("engagement: the store was unavailable at shutdown; %d events saved to %s and "
+                      "replayed at the next start", len(rows), self.spill)
+        except OSError:
+            log.exception("engagement: %d events could not be written to the store or to %s and are lost",
+                          len(rows), self.spill)
+
+    def _read_spill(self) -> list[Row]:
+        if not self.spill.exists():
+            return []
+        rows: list[Row] = []
+        with self.spill.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    r = json.loads(line)
+                    rows.append((*r[:4], datetime.fromisoformat(r[4]), *r[5:]))
+        return rows
+
+    async def _replay_spill(self) -> None:
+        rows = await asyncio.to_thread(self._read_spill)
+        if not rows:
+            return
+        log.warning("engagement: replaying %d events saved at the last shutdown", len(rows))
+        await self.writer.put_many(rows)
+        if await self.writer.flush(within=10.0):
+            await asyncio.to_thread(self.spill.unlink, missing_ok=True)
+
+    # ------------------------------------------------------------------ policy
+    async def settings_for(self, community_id: int) -> EngagementSettings | None:
+        """The community's engagement settings, or None when the log is off there. Cached (this is asked for
+        every message) and dropped when a moderator changes settings."""
+        try:
+            return self._settings[community_id]
+        except KeyError:
+            pass
+        cfg = await self.services.config.get(community_id)
+        off = not cfg.engagement.enabled or "engagement" in cfg.community.disabled_modules
+        found = self._settings[community_id] = None if off else cfg.engagement
+        return found
+
+    async def _settings_changed(self, community_id: int, keys: set[str]) -> None:
+        self._settings.pop(community_id, None)
+
+    async def _opted_out(self, community_id: int) -> set[int]:
+        cached = self._optouts.get(community_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < OPTOUT_TTL:
+            return cached[1]
+        ids = await self.identity.optouts(community_id)
+        self._optouts[community_id] = (now, ids)
+        return ids
+
+    def note_optout(self, community_id: int, member_id: int, on: bool) -> None:
+        """Apply an opt-out change at once (the store already has it)."""
+        cached = self._optouts.get(community_id)
+        if cached is not None:
+            (cached[1].add if on else cached[1].discard)(member_id)
+
+    def forget(self, member_id: int) -> None:
+        """Record nothing more about this account id (it is being erased)."""
+        self._forgotten.add(member_id)
+
+    async def _platform(self, community_id: int) -> str:
+        p = self._platforms.get(community_id)
+        if p is None:
+            ref = await self.services.communities.get(community_id)
+            p = self._platforms[community_id] = ref.platform if ref else ""
+        return p
+
+    async def activity_levels(self, community_id: int) -> dict[int, float]:
+        """member id -> activity level in [0, 1] (see cogs/engagement/api.py), for features that reach the log
+        through `services.extras["engagement"]` without importing it."""
+        from cogs.engagement.analytics import Analytics
+
+        await self.flush(within=2.0)
+        return await Analytics(self.services.store, self.services.config).activity_levels(
+            community_id, self.services.clock())
+
+    # ------------------------------------------------------------------ recording
+    async def record(
+        self,
+        community_id: int,
+        member_id: int | None,
+        kind: str,
+        *,
+        at: datetime | None = None,
+        target_id: int | None = None,
+        value: int = 0,
+        label: str | None = None,
+        channel: str | None = None,
+        text: str | None = None,
+        dedupe: str | None = None,
+        **meta: Any,
+    ) -> bool:
+        """Record one event; returns False when it was not recorded (log off, opted out, forgotten).
+        Raises `InvalidEvent` for an unknown kind or a metadata key the kind does not declare."""
+        k, value, label, channel, clean = validate(kind, value=value, label=label, channel=channel, meta=meta)
+        if self.closed:
+            log.warning("engagement: %s event arrived after shutdown and is not recorded", k.value)
+            return False
+        conf = await self.settings_for(community_id)
+        if conf is None:
+            return False
+        out = await self._opted_out(community_id)
+        if member_id is not None and (member_id in out or member_id in self._forgotten):
+            return False
+        if target_id is not None and (target_id in out or target_id in self._forgotten):
+            target_id, clean = None, None
+        if text is not None:
+            text = text[:MAX_TEXT] if conf.store_message_text else None
+        await self.writer.put((community_id, await self._platform(community_id), member_id, k.value,
+                               at or self.services.clock(), channel, target_id, value, label, clean, text,
+                               dedupe[:120] if dedupe else None))
+        return True
+
+    async def on_event(self, event: Event) -> None:
+        """The platform events the log keeps. Written for speed: this runs for every message."""
+        community = event.community
+        if community is None or self.closed:
+            return
+        cid = community.id
+        conf = await self.settings_for(cid)
+        if conf is None:
+            return
+        member = getattr(event, "member", None)
+        if member is None:
+            return
+        mid = member.id
+        out = await self._opted_out(cid)
+        if mid in out or mid in self._forgotten:
+            return
+        dedupe = f"e:{event.event_id}" if event.event_id else None
+        if isinstance(event, MessagePosted):
+            text = event.text[:MAX_TEXT] if event.text is not None and conf.store_message_text else None
+            row = (cid, community.platform, mid, "message", event.at, event.channel.channel_id[:64], None,
+                   event.length, "thread" if event.in_thread else None, None, text, dedupe)
+        elif isinstance(event, ReactionAdded):
+            author = event.message_author.id if event.message_author is not None else None
+            if author is not None and (author == mid or author in out or author in self._forgotten):
+                author = None
+            row = (cid, community.platform, mid, "reaction", event.at, event.channel.channel_id[:64], author,
+                   0, event.emoji[:64] or None, None, None, dedupe)
+        elif isinstance(event, CommandUsed):
+            row = (cid, community.platform, mid, "command", event.at, None, None, int(event.ok),
+                   event.command[:64], None, None, dedupe)
+        elif isinstance(event, MemberJoined):
+            if event.trigger != "join":
+                return
+            row = (cid, community.platform, mid, "joined", event.at, None, None, 0, None, None, None, dedupe)
+        elif isinstance(event, MemberLeft):
+            row = (cid, community.platform, mid, "left", event.at, None, None, 0, None, None, None, dedupe)
+        elif isinstance(event, ProfileUpdated):
+            if not event.complete:
+                return
+            # exactly once per member: the unique dedupe key makes repeats no-ops
+            row = (cid, community.platform, mid, Kind.PROFILE_COMPLETED.value, event.at, None, None, 0, None,
+                   None, None, f"profile_completed:{mid}")
+        else:
+            return
+        await self.writer.put(row)

@@ -1,0 +1,272 @@
+"""A batched, asynchronous writer: events are queued in memory and written in transactions.
+
+Why: one transaction per chat message would make the store the bottleneck of a busy community, and a store that
+is briefly unavailable (a PostgreSQL restart, a locked SQLite file) must not lose events or stall the bot.
+
+- Flush by size (`batch_size` rows) and by time (`flush_seconds`, the longest a queued event waits).
+- A failing write keeps its rows and is retried with exponential back-off; a row the store rejects for good
+  (a constraint, bad data) is isolated by writing the batch row by row, logged at ERROR and counted — never
+  dropped silently.
+- A full queue (`queue_max`) applies back-pressure: producers wait for space, and that is logged once per episode.
+- `close()` writes what is left; rows that still could not be written are returned to the caller (which spills
+  them to disk to be replayed at the next start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import sqlalchemy.exc as sa_exc
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+YIELD_EVERY = 128  # queued rows between turns of the event loop while a write is in progress
+Sink = Callable[[Sequence[T], str], Awaitable[None]]  # (rows, batch id: the same on every retry)
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Errors that retrying cannot fix: the rows themselves are wrong. Everything else is treated as an outage."""
+    if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
+        return True
+    return isinstance(exc, TypeError | ValueError | KeyError | OverflowError)
+
+
+@dataclass(slots=True)
+class WriterStats:
+    enqueued: int = 0
+    written: int = 0
+    rejected: int = 0
+    retries: int = 0
+    batches: int = 0
+    backpressure_waits: int = 0
+    max_queued: int = 0
+
+
+class _GiveUp(Exception):
+    """Closing and the store stayed down past the deadline."""
+
+
+class BatchWriter(Generic[T]):
+    """Queue rows with `put`, and a background task writes them through `sink` in batches."""
+
+    def __init__(
+        self,
+        sink: Sink[T],
+        *,
+        batch_size: int = 500,
+        flush_seconds: float = 1.0,
+        queue_max: int = 50_000,
+        retry_initial: float = 0.05,
+        retry_max: float = 5.0,
+        permanent: Callable[[BaseException], bool] = is_permanent,
+        name: str = "engagement",
+    ) -> None:
+        if batch_size < 1 or queue_max < 1 or flush_seconds <= 0:
+            raise ValueError("batch_size, queue_max and flush_seconds must be positive")
+        self._sink = sink
+        self.batch_size = batch_size
+        self.flush_seconds = flush_seconds
+        self.queue_max = max(queue_max, batch_size)
+        self.retry_initial = retry_initial
+        self.retry_max = retry_max
+        self._permanent = permanent
+        self.name = name
+        self.stats = WriterStats()
+        self._buf: list[T] = []
+        self._inflight: list[T] = []
+        self._done = 0
+        self._wake = asyncio.Event()
+        self._space = asyncio.Event()
+        self._progress = asyncio.Event()
+        self._force = False
+        self._closing = False
+        self._deadline = 0.0
+        self._failing = False
+        self._full = False
+        self._task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ producer side
+    @property
+    def pending(self) -> int:
+        """Rows accepted but not yet written (queued plus the batch being written)."""
+        return len(self._buf) + len(self._inflight)
+
+    @property
+    def store_failing(self) -> bool:
+        return self._failing
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name=f"{self.name}-writer")
+
+    async def put(self, row: T) -> None:
+        """Queue one row; waits (back-pressure) while the queue is full."""
+        if len(self._buf) >= self.queue_max:
+            await self._wait_for_space()
+        buf = self._buf
+        buf.append(row)
+        self.stats.enqueued += 1
+        n = len(buf)
+        if n >= self.batch_size:
+            if n > self.stats.max_queued:
+                self.stats.max_queued = n
+            self._wake.set()
+        if (self._inflight or n >= self.batch_size) and not self.stats.enqueued % YIELD_EVERY:
+            # The store works in its own thread, but each step of a write (begin, insert, commit) resumes here,
+            # on the event loop. A producer that never waits (a burst, a replay, a benchmark) would starve
+            # those steps until the queue is full; letting the loop turn now and then keeps both going.
+            await asyncio.sleep(0)
+
+    async def put_many(self, rows: Sequence[T]) -> None:
+        for row in rows:
+            await self.put(row)
+
+    async def _wait_for_space(self) -> None:
+        if self._closing and self._task is None:
+            raise RuntimeError("writer is closed")
+        self.stats.backpressure_waits += 1
+        if not self._full:
+            self._full = True
+            log.warning("%s queue is full (%d events waiting for the store); producers wait",
+                        self.name, len(self._buf))
+        while len(self._buf) >= self.queue_max:
+            self._space.clear()
+            self._wake.set()
+            await self._space.wait()
+
+    def rewrite(self, change: Callable[[T], T]) -> None:
+        """Change rows that are queued or being retried, in place (erasure must reach them too)."""
+        for rows in (self._buf, self._inflight):
+            for i, row in enumerate(rows):
+                rows[i] = change(row)
+
+    async def flush(self, within: float | None = None) -> bool:
+        """Write everything queued so far; False if it did not finish within `within` seconds."""
+        target = self.stats.enqueued
+        deadline = None if within is None else time.monotonic() + within
+        while self._done < target:
+            if self._task is None or self._task.done():
+                return False
+            self._force = True
+            self._progress.clear()
+            self._wake.set()
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._progress.wait(), remaining)
+            except TimeoutError:
+                return False
+        return True
+
+    async def close(self, within: float = 10.0) -> list[T]:
+        """Stop after writing what is queued; returns the rows that could not be written within `within` s."""
+        self._closing = True
+        self._deadline = time.monotonic() + within
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), within + 1.0)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+            self._task = None
+        left = self._inflight + self._buf
+        self._inflight, self._buf = [], []
+        self._space.set()
+        return left
+
+    # ------------------------------------------------------------------ the background task
+    async def _run(self) -> None:
+        try:
+            while True:
+                if not self._closing and not self._force and len(self._buf) < self.batch_size:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.flush_seconds)
+                    timed_out = not self._wake.is_set()
+                else:
+                    timed_out = False
+                everything = timed_out or self._force or self._closing
+                self._force = False
+                await self._drain(everything)
+                if self._closing and not self._buf:
+                    return
+        except _GiveUp:
+            log.error("%s: the store stayed unavailable while shutting down; %d events not written",
+                      self.name, self.pending)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the loop must never die silently: producers would block forever
+            log.exception("%s writer crashed; %d events not written", self.name, self.pending)
+
+    async def _drain(self, everything: bool) -> None:
+        while self._buf and (everything or len(self._buf) >= self.batch_size):
+            batch = self._buf[: self.batch_size]
+            del self._buf[: self.batch_size]
+            self._inflight = batch
+            if len(self._buf) < self.queue_max:
+                self._space.set()
+                if self._full and len(self._buf) < self.queue_max // 2:
+                    self._full = False
+                    log.info("%s queue has room again", self.name)
+            await self._write(batch)
+            self._inflight = []
+            self._done += len(batch)
+            self.stats.batches += 1
+            self._progress.set()
+        self._space.set()
+
+    async def _write(self, batch: list[T], *, single: bool = False) -> None:
+        delay = self.retry_initial
+        attempt = 0
+        batch_id = uuid.uuid4().hex
+        while True:
+            try:
+                await self._sink(batch, batch_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self._permanent(exc):
+                    if single or len(batch) == 1:
+                        self.stats.rejected += 1
+                        log.error("%s: the store rejected an event; it is not written (%s): %.300s",
+                                  self.name, type(exc).__name__, _describe(batch[0]))
+                        return
+                    for row in batch:
+                        await self._write([row], single=True)
+                    return
+                attempt += 1
+                self.stats.retries += 1
+                if not self._failing or attempt % 20 == 0:
+                    log.warning("%s: store unavailable (%s); keeping %d events and retrying in %.2fs",
+                                self.name, type(exc).__name__, self.pending, delay)
+                self._failing = True
+                if self._closing and time.monotonic() + delay > self._deadline:
+                    raise _GiveUp from exc
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.retry_max)
+                continue
+            if not single:
+                self.stats.written += len(batch)
+            else:
+                self.stats.written += 1
+            if self._failing:
+                self._failing = False
+                log.warning("%s: store is back after %d retries", self.name, attempt)
+            return
+
+
+def _describe(row: object) -> str:
+    if isinstance(row, tuple) and len(row) >= 4:
+        return f"community={row[0]} kind={row[3]}"
+    return type(row).__name__

@@ -1,0 +1,61 @@
+"""The matching engine: pure functions over plain data (no chat platform, no store, no core imports).
+
+Public surface:
+- model: `Member`, `History`, `Weights`, `MatchOptions`, `Group`, `Unplaced`, `RoundResult`
+- scoring: `ScoringContext`, `features`, `feasible`, `score`, `pair_score`, `violation`
+- rounds: `pair_round` (fast), `exact_round` (networkx reference), `plan_round` (+ reasons, starters)
+- `assign_mentors`, `find_people` / `parse_filters`, `explain_group` / `render`, `conversation_starters`
+"""
+
+from .exact import exact_round
+from .explain import TEMPLATES as REASON_TEMPLATES
+from .explain import Part, explain_group, join_list, render, render_part
+from .find import FilterError, Suggestion, find_people, parse_filters
+from .mentor import MenteeRequest, MentorAssignment, MentorOffer, assign_mentors
+from .model import Group, History, MatchOptions, Member, RoundResult, Unplaced, Weights
+from .plan import IntroPlan, RoundPlan, plan_round
+from .rounds import pair_round
+from .score import PairFeatures, ScoringContext, feasible, features, pair_score, score, violation
+from .starters import TEMPLATES as STARTER_TEMPLATES
+from .starters import conversation_starters, render_starter
+from .timezones import common_slots
+
+__all__ = [
+    "REASON_TEMPLATES",
+    "STARTER_TEMPLATES",
+    "FilterError",
+    "Group",
+    "History",
+    "IntroPlan",
+    "MatchOptions",
+    "Member",
+    "MenteeRequest",
+    "MentorAssignment",
+    "MentorOffer",
+    "PairFeatures",
+    "Part",
+    "RoundPlan",
+    "RoundResult",
+    "ScoringContext",
+    "Suggestion",
+    "Unplaced",
+    "Weights",
+    "assign_mentors",
+    "common_slots",
+    "conversation_starters",
+    "exact_round",
+    "explain_group",
+    "feasible",
+    "features",
+    "find_people",
+    "join_list",
+    "pair_round",
+    "pair_score",
+    "parse_filters",
+    "plan_round",
+    "render",
+    "render_part",
+    "render_starter",
+    "score",
+    "violation",
+]

@@ -1,0 +1,28 @@
+"""Facet normalisation: the one place that decides when two facet strings mean the same thing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def norm(value: str | None) -> str:
+    """Case- and whitespace-insensitive key ("Smart  Factories" == "smart factories")."""
+    if not value:
+        return ""
+    return " ".join(value.split()).casefold()
+
+
+def norm_set(values: Iterable[str]) -> dict[str, str]:
+    """Normalised key -> first display form, skipping empty strings (keeps the member's own order)."""
+    out: dict[str, str] = {}
+    for v in values:
+        k = norm(v)
+        if k and k not in out:
+            out[k] = v.strip()
+    return out
+
+
+def languages_of(values: Iterable[str], default: str) -> frozenset[str]:
+    """A member's languages; nobody is language-less: an empty list means the community default."""
+    langs = frozenset(k for k in (norm(v) for v in values) if k)
+    return langs or frozenset({norm(default)})

@@ -1,0 +1,166 @@
+"""Plain data the matching engine works on: members, history, options and results.
+
+Everything here is an immutable value so the engine stays a pure function of its inputs: the cog loads
+rows from the store, builds these, calls the engine off the event loop and persists what comes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One person as the engine sees them: an id plus the facets that matter for matching.
+
+    Facet strings are compared case- and space-insensitively; they are shown as given. An empty language
+    list means "speaks the community's default language"; an unknown or empty time zone means the default
+    time zone (both defaults live in `MatchOptions`).
+    """
+
+    id: int
+    name: str
+    role: str | None = None
+    team: str | None = None
+    topics: tuple[str, ...] = ()
+    offers: tuple[str, ...] = ()
+    wants: tuple[str, ...] = ()
+    timezone: str | None = None
+    languages: tuple[str, ...] = ()
+    activity: float | None = None
+
+
+@dataclass(frozen=True)
+class History:
+    """What happened before this round.
+
+    `rounds` maps a round index to the groups formed in it (each a collection of member ids); the round
+    being planned is `current_round`, so `current_round - index` is "how many rounds ago". `blocked` holds
+    unordered pairs that must never meet.
+    """
+
+    current_round: int = 0
+    rounds: Mapping[int, Sequence[Collection[int]]] = field(default_factory=dict)
+    blocked: Collection[tuple[int, int]] = ()
+
+    def last_met(self) -> dict[tuple[int, int], int]:
+        """Most recent round index in which each unordered pair (low id first) shared a group."""
+        last: dict[tuple[int, int], int] = {}
+        for index in sorted(self.rounds):
+            if index >= self.current_round:
+                continue
+            for group in self.rounds[index]:
+                if len(group) == 2:
+                    a, b = group
+                    if a != b:
+                        last[(a, b) if a < b else (b, a)] = index
+                    continue
+                ids = sorted(set(group))
+                for x in range(len(ids)):
+                    for y in range(x + 1, len(ids)):
+                        last[(ids[x], ids[y])] = index
+        return last
+
+    def blocked_pairs(self) -> set[tuple[int, int]]:
+        """Blocks as unordered pairs, low id first (a block works in both directions)."""
+        return {(min(a, b), max(a, b)) for a, b in self.blocked if a != b}
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each feature adds to a pair's score. Defaults are tuned so that a shared interest or a
+    skill one person offers and the other wants outweighs time-zone convenience, while a pair of strangers
+    with nothing in common still scores above zero (meeting someone beats not meeting)."""
+
+    base: float = 0.5
+    topic: float = 1.0
+    topic_cap: int = 3
+    role: float = 0.3
+    complement: float = 1.5
+    complement_cap: int = 2
+    timezone: float = 1.0
+    language: float = 0.25
+    cross_team: float = 0.5
+    activity: float = 0.3
+    history: float = 1.0
+    history_decay: float = 0.5
+    floor: float = 0.01
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    """Per-round settings. `exclude_rounds` (K) forbids anyone met in the last K rounds; older partners
+    (up to `history_horizon` rounds back) only cost a decaying penalty."""
+
+    language_required: bool = True
+    prefer_cross_team: bool = False
+    use_activity: bool = True
+    exclude_rounds: int = 3
+    history_horizon: int = 12
+    waking_start_hour: int = 8
+    waking_end_hour: int = 21
+    reference_date: date | None = None
+    default_language: str = "en"
+    default_timezone: str = "UTC"
+    weights: Weights = field(default_factory=Weights)
+    seed: int = 0
+    candidates_per_member: int = 12
+    dense_threshold: int = 1500
+    improve_passes: int = 30
+    allow_extra_trios: bool = True
+
+    @property
+    def window_minutes(self) -> int:
+        """Length of the waking window every member is assumed to be reachable in."""
+        return max(1, (self.waking_end_hour - self.waking_start_hour) * 60)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A pair or trio that meets this round, with its score (a trio counts its pair plus the mean of the
+    added member's scores with the two)."""
+
+    members: tuple[int, ...]
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Unplaced:
+    """A member the engine could not place without breaking a hard rule, and why.
+
+    Reasons: ``alone`` (nobody else takes part), ``no_common_language`` (nobody opted in speaks one of their languages),
+    ``only_excluded_partners`` (everyone who could be a partner is a recent partner or blocked),
+    ``no_free_partner`` (all possible partners were needed elsewhere).
+    """
+
+    member: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """The engine's answer for one round."""
+
+    groups: tuple[Group, ...]
+    unplaced: tuple[Unplaced, ...]
+    stats: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def total_score(self) -> float:
+        return float(sum(g.score for g in self.groups))
+
+    def partner_map(self) -> dict[int, tuple[int, ...]]:
+        """Each placed member's fellow group members."""
+        out: dict[int, tuple[int, ...]] = {}
+        for g in self.groups:
+            for m in g.members:
+                out[m] = tuple(x for x in g.members if x != m)
+        return out
+
+
+def by_id(members: Iterable[Member]) -> dict[int, Member]:
+    """Index members by id (later duplicates win)."""
+    return {m.id: m for m in members}

@@ -1,0 +1,316 @@
+"""One matching round: everybody opted in gets a partner (one trio when the count is odd).
+
+Pipeline: encode -> candidate edges -> priority members choose first -> greedy -> 2-opt improvement ->
+place whoever is still alone (pair them up, or swap along a short augmenting path) -> the odd one out joins
+the pair that suits them best. Hard rules are checked on every pair that is formed; a member who cannot be
+placed without breaking one is reported as unplaced with a reason instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Sequence
+
+import numpy as np
+
+from .assignment import assignment_matching
+from .candidates import all_pairs, candidate_graph, scored_candidates
+from .encode import Encoded, encode
+from .matching import greedy, improve, improve_dense, select_disjoint
+from .model import Group, History, MatchOptions, Member, RoundResult, Unplaced
+from .vector import score_pairs
+
+MAX_AUGMENT = 64
+
+
+def _row(enc: Encoded, x: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and feasibility of member x against everybody."""
+    return score_pairs(enc, np.full(enc.n, x, dtype=np.int64), np.arange(enc.n, dtype=np.int64))
+
+
+def _priority_first(
+    enc: Encoded, mate: np.ndarray, pscore: np.ndarray, locked: np.ndarray, prio: np.ndarray,
+    u: np.ndarray, v: np.ndarray, w: np.ndarray,
+) -> None:
+    """Members left out or put in a trio last time pick first: the fewest-options member takes their best
+    free candidate, and that pair is locked against later swaps."""
+    idx = np.nonzero(prio)[0]
+    if idx.size == 0:
+        return
+    options: dict[int, list[tuple[float, int]]] = {int(p): [] for p in idx}
+    mask = prio[u] | prio[v]
+    for a, b, s in zip(u[mask].tolist(), v[mask].tolist(), w[mask].tolist(), strict=True):
+        if a in options:
+            options[a].append((s, b))
+        if b in options:
+            options[b].append((s, a))
+    for p in sorted(options, key=lambda p: (len(options[p]), p)):
+        if mate[p] >= 0:
+            continue
+        for s, q in sorted(options[p], reverse=True):
+            if mate[q] < 0:
+                mate[p], mate[q] = q, p
+                pscore[p] = pscore[q] = s
+                locked[p] = locked[q] = True
+                break
+
+
+def _pair_up_free(
+    enc: Encoded, mate: np.ndarray, pscore: np.ndarray, rng: np.random.Generator, edges: list[np.ndarray]
+) -> None:
+    """Match members still alone among themselves: all pairs if few, else fresh facet-index candidates
+    among just them (a few rounds, as each round frees fewer). New candidate edges are appended to
+    `edges` (u, v, w) so later improvement can use them."""
+    for _ in range(4):
+        free = np.nonzero(mate < 0)[0]
+        if free.size < 2:
+            return
+        if free.size <= 2000:
+            x, y = all_pairs(free.size)
+            a, b = free[x], free[y]
+            s, ok = score_pairs(enc, a, b)
+            a, b, s = a[ok], b[ok], s[ok]
+        else:
+            mask = np.zeros(enc.n, dtype=bool)
+            mask[free] = True
+            a, b, s = scored_candidates(enc, rng, mask)
+        before = free.size
+        greedy(mate, pscore, a, b, s)
+        edges[0], edges[1], edges[2] = (np.concatenate((e, x)) for e, x in zip(edges, (a, b, s), strict=True))
+        if free.size <= 2000 or int((mate < 0).sum()) > 0.8 * before:
+            return
+
+
+def _augment(enc: Encoded, mate: np.ndarray, pscore: np.ndarray, locked: np.ndarray) -> None:
+    """Length-3 augmenting paths: lonely x and y, pair (v, w) -> (x, v), (y, w). Places two more people
+    at the cost of breaking one pair; the best such swap (by total score change) is taken for each x."""
+    free = np.nonzero(mate < 0)[0][:MAX_AUGMENT]
+    if free.size < 2:
+        return
+    rows = [_row(enc, int(x)) for x in free]
+    scores = np.stack([r[0] for r in rows])  # (f, n)
+    feas = np.stack([r[1] for r in rows])
+    for fi, x in enumerate(free.tolist()):
+        if mate[x] >= 0:
+            continue
+        cand = np.nonzero(feas[fi] & (mate >= 0) & ~locked)[0]
+        if cand.size == 0:
+            continue
+        partners = mate[cand]
+        alone = (mate[free] < 0) & (free != x)
+        if not alone.any():
+            break
+        ok = feas[:, partners] & alone[:, None]
+        gain = scores[fi, cand][None, :] + scores[:, partners] - pscore[cand][None, :]
+        gain = np.where(ok, gain, -np.inf)
+        flat = int(np.argmax(gain))
+        yi, k = divmod(flat, cand.size)
+        if not np.isfinite(gain[yi, k]):
+            continue
+        y, vv = int(free[yi]), int(cand[k])
+        ww = int(mate[vv])
+        mate[x], mate[vv] = vv, x
+        mate[y], mate[ww] = ww, y
+        pscore[x] = pscore[vv] = scores[fi, vv]
+        pscore[y] = pscore[ww] = scores[yi, ww]
+
+
+def _reason(enc: Encoded, x: int, feasible_row: np.ndarray) -> str:
+    others = np.arange(enc.n) != x
+    if not (feasible_row & others).any():
+        if enc.options.language_required:
+            common = np.any((enc.langs & enc.langs[x]) != 0, axis=1) & others
+            if not common.any():
+                return "no_common_language"
+        return "only_excluded_partners"
+    return "no_free_partner"
+
+
+def _swap_out_priority(
+    enc: Encoded, mate: np.ndarray, pscore: np.ndarray, locked: np.ndarray, prio: np.ndarray, x: int
+) -> int:
+    """A priority member x is alone: give them the partner of a non-priority member b whose pair suffers
+    least, and return b (who then joins a trio instead). Returns x when no such swap exists."""
+    sx, okx = _row(enc, x)
+    matched = np.nonzero((mate >= 0) & okx & ~locked)[0]
+    if matched.size == 0:
+        return x
+    partners = mate[matched]
+    good = ~prio[partners]
+    if not good.any():
+        return x
+    loss = np.where(good, pscore[matched] - sx[matched], np.inf)
+    k = int(np.argmin(loss))
+    a, b = int(matched[k]), int(partners[k])
+    mate[b] = -1
+    mate[a], mate[x] = x, a
+    pscore[a] = pscore[x] = sx[a]
+    pscore[b] = 0.0
+    locked[a] = locked[x] = True
+    return b
+
+
+def _place_leftovers(
+    enc: Encoded, mate: np.ndarray, pscore: np.ndarray, locked: np.ndarray, prio: np.ndarray
+) -> tuple[list[Group], list[Unplaced], list[tuple[int, int, int]]]:
+    """Attach each remaining member to the pair that suits them best (a trio); the first trio is the
+    normal odd-count case, further ones only as a last resort and only when allowed."""
+    trios: list[tuple[int, int, int]] = []
+    unplaced: list[Unplaced] = []
+    in_trio = np.zeros(enc.n, dtype=bool)
+    queue = [int(x) for x in np.nonzero(mate < 0)[0]]
+    queue.sort(key=lambda x: not prio[x])  # priority members first, so they can swap out
+    for x in queue:
+        if prio[x]:
+            x = _swap_out_priority(enc, mate, pscore, locked, prio, x)
+        sx, okx = _row(enc, x)
+        if trios and not enc.options.allow_extra_trios:
+            unplaced.append(Unplaced(int(enc.ids[x]), _reason(enc, x, okx)))
+            continue
+        a = np.nonzero(mate >= 0)[0]
+        a = a[a < mate[a]]
+        b = mate[a]
+        valid = okx[a] & okx[b] & ~in_trio[a]
+        value = (sx[a] + sx[b]) / 2
+        pick = valid & ~prio[a] & ~prio[b]
+        if not pick.any():
+            pick = valid
+        if not pick.any():
+            unplaced.append(Unplaced(int(enc.ids[x]), _reason(enc, x, okx)))
+            continue
+        k = int(np.argmax(np.where(pick, value, -np.inf)))
+        aa, bb = int(a[k]), int(b[k])
+        trios.append((aa, bb, x))
+        in_trio[[aa, bb, x]] = True
+    groups: list[Group] = []
+    for aa, bb, x in trios:
+        sx, _ = score_pairs(enc, np.array([x, x]), np.array([aa, bb]))
+        groups.append(
+            Group((int(enc.ids[aa]), int(enc.ids[bb]), int(enc.ids[x])), float(pscore[aa] + sx.mean()))
+        )
+    return groups, unplaced, trios
+
+
+def pair_round(
+    members: Sequence[Member],
+    history: History | None = None,
+    options: MatchOptions | None = None,
+    priority: Collection[int] = (),
+    *,
+    dense: bool | None = None,
+) -> RoundResult:
+    """Pair everybody in `members` for the round described by `history` and `options`.
+
+    `priority` holds ids of members who were left out or in a trio last time: they choose first and are
+    never the extra member of a trio when someone else can be. `dense` forces (True) or forbids (False)
+    scoring every pair; by default small rounds are dense and large ones use the facet index.
+    """
+    history = history or History()
+    options = options or MatchOptions()
+    if len(members) < 2:
+        return RoundResult((), tuple(Unplaced(m.id, "alone") for m in members))
+    t0 = time.perf_counter()
+    enc = encode(members, history, options)
+    rng = np.random.default_rng(options.seed)
+    n = enc.n
+    mate = np.full(n, -1, dtype=np.int64)
+    pscore = np.zeros(n, dtype=np.float64)
+    locked = np.zeros(n, dtype=bool)
+    prio = np.zeros(n, dtype=bool)
+    for p in priority:
+        if (i := enc.index.get(p)) is not None:
+            prio[i] = True
+    t1 = time.perf_counter()
+    u, v, w, matrix = candidate_graph(enc, rng, dense)
+    t2 = time.perf_counter()
+    _priority_first(enc, mate, pscore, locked, prio, u, v, w)
+    if matrix is not None:
+        # Small round: the assignment relaxation, then 2-opt over every pair of pairs.
+        for a, b in assignment_matching(matrix, np.nonzero(mate < 0)[0]):
+            mate[a], mate[b] = b, a
+            pscore[a] = pscore[b] = matrix[a, b]
+    else:
+        greedy(mate, pscore, u, v, w)
+    greedy_score = float(pscore.sum() / 2)
+    t3 = time.perf_counter()
+    if matrix is not None:
+        moves = improve_dense(matrix, mate, pscore, locked, options.improve_passes * 10)
+    else:
+        moves = improve(enc, mate, pscore, locked, u, v, w, options.improve_passes)
+    t4 = time.perf_counter()
+    free_after_greedy = int((mate < 0).sum())
+    edges = [u, v, w]
+    _pair_up_free(enc, mate, pscore, rng, edges)
+    u, v, w = edges
+    free_after_pairing = int((mate < 0).sum())
+    t45 = time.perf_counter()
+    _augment(enc, mate, pscore, locked)
+    free_after_augment = int((mate < 0).sum())
+    t46 = time.perf_counter()
+    if matrix is not None:
+        moves += improve_dense(matrix, mate, pscore, locked, options.improve_passes * 10)
+    else:
+        moves += improve(enc, mate, pscore, locked, u, v, w, 3)
+    trio_groups, unplaced, trios = _place_leftovers(enc, mate, pscore, locked, prio)
+    t5 = time.perf_counter()
+    in_trio = {x for t in trios for x in t}
+    groups = [
+        Group((int(enc.ids[a]), int(enc.ids[mate[a]])), float(pscore[a]))
+        for a in range(n)
+        if mate[a] > a and a not in in_trio
+    ]
+    groups.extend(trio_groups)
+    return RoundResult(
+        groups=tuple(groups),
+        unplaced=tuple(unplaced),
+        stats={
+            "candidates": len(u),
+            "greedy_score": greedy_score,
+            "moves": moves,
+            "encode_s": t1 - t0,
+            "candidates_s": t2 - t1,
+            "greedy_s": t3 - t2,
+            "improve_s": t4 - t3,
+            "place_s": t5 - t4,
+            "pair_free_s": t45 - t4,
+            "augment_s": t46 - t45,
+            "free_after_greedy": free_after_greedy,
+            "free_after_pairing": free_after_pairing,
+            "free_after_augment": free_after_augment,
+        },
+    )
+
+
+def matching_from_pairs(
+    members: Sequence[Member], history: History, options: MatchOptions, pairs: Collection[tuple[int, int]],
+    priority: Collection[int] = (),
+) -> RoundResult:
+    """Finish a given matching (member ids) the way `pair_round` does: leftovers join trios. Used to turn
+    the exact reference matching into a comparable round."""
+    enc = encode(members, history, options)
+    n = enc.n
+    mate = np.full(n, -1, dtype=np.int64)
+    pscore = np.zeros(n, dtype=np.float64)
+    locked = np.zeros(n, dtype=bool)
+    prio = np.zeros(n, dtype=bool)
+    for p in priority:
+        if (i := enc.index.get(p)) is not None:
+            prio[i] = True
+    if pairs:
+        a = np.array([enc.index[x] for x, _ in pairs], dtype=np.int64)
+        b = np.array([enc.index[y] for _, y in pairs], dtype=np.int64)
+        s, _ = score_pairs(enc, a, b)
+        mate[a], mate[b] = b, a
+        pscore[a], pscore[b] = s, s
+    trio_groups, unplaced, trios = _place_leftovers(enc, mate, pscore, locked, prio)
+    in_trio = {x for t in trios for x in t}
+    groups = [
+        Group((int(enc.ids[x]), int(enc.ids[mate[x]])), float(pscore[x]))
+        for x in range(n)
+        if mate[x] > x and x not in in_trio
+    ]
+    groups.extend(trio_groups)
+    return RoundResult(tuple(groups), tuple(unplaced))
+
+
+__all__ = ["matching_from_pairs", "pair_round", "select_disjoint"]

@@ -1,0 +1,91 @@
+"""Waking-hour overlap between time zones.
+
+Two people can meet when both are awake; we model "awake" as a local window (08:00-21:00 by default) on a
+reference date, place it on the UTC circle with zoneinfo (so daylight-saving time is right for that date)
+and measure how many minutes the two arcs share.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DAY = 1440
+
+
+@lru_cache(maxsize=4096)
+def valid_zone(name: str | None, default: str = "UTC") -> str:
+    """The zone name if zoneinfo knows it, else `default` (engine input must never crash a round)."""
+    if not name:
+        return default
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return default
+    return name
+
+
+@lru_cache(maxsize=8192)
+def waking_window(zone: str, ref: date, start_hour: int, end_hour: int) -> tuple[int, int]:
+    """(start minute on the UTC day circle, length in minutes) of the local waking window on `ref`."""
+    tz = ZoneInfo(zone)
+    start = datetime.combine(ref, time(start_hour), tzinfo=tz)
+    end = (
+        datetime.combine(ref, time(end_hour), tzinfo=tz)
+        if end_hour < 24
+        else datetime.combine(ref + timedelta(days=1), time(0), tzinfo=tz)
+    )
+    midnight = datetime.combine(ref, time(0), tzinfo=UTC)
+    offset = int((start - midnight).total_seconds() // 60)
+    length = int((end - start).total_seconds() // 60)
+    return offset % DAY, max(0, min(length, DAY))
+
+
+def utc_offset_minutes(zone: str, ref: date) -> int:
+    """The zone's UTC offset at noon on `ref`, used to sort members east to west."""
+    noon = datetime.combine(ref, time(12), tzinfo=ZoneInfo(zone))
+    delta = noon.utcoffset()
+    return int(delta.total_seconds() // 60) if delta is not None else 0
+
+
+def arc_overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Minutes shared by two arcs on the 24-hour circle (an arc may wrap past midnight)."""
+    s1, l1 = a
+    s2, l2 = b
+    total = 0
+    for shift in (-DAY, 0, DAY):
+        lo = max(s1, s2 + shift)
+        hi = min(s1 + l1, s2 + shift + l2)
+        if hi > lo:
+            total += hi - lo
+    return min(total, l1, l2)
+
+
+@lru_cache(maxsize=65536)
+def overlap_minutes(zone_a: str, zone_b: str, ref: date, start_hour: int, end_hour: int) -> int:
+    """Waking minutes two zones share on `ref`."""
+    return arc_overlap(
+        waking_window(zone_a, ref, start_hour, end_hour), waking_window(zone_b, ref, start_hour, end_hour)
+    )
+
+
+def common_slots(
+    zones: list[str], ref: date, start_hour: int, end_hour: int, count: int = 3, step_minutes: int = 60
+) -> list[datetime]:
+    """Up to `count` UTC start times on `ref` (on the hour) when everyone in `zones` is awake, spread over
+    the shared window so the group can pick. Empty when there is no shared hour."""
+    windows = [waking_window(z, ref, start_hour, end_hour) for z in zones]
+    good: list[int] = []
+    for minute in range(0, DAY, step_minutes):
+        # A one-hour meeting starting at `minute` must fit everybody's window.
+        if all(arc_overlap((minute, 60), w) >= 60 for w in windows):
+            good.append(minute)
+    if not good:
+        return []
+    if len(good) > count:
+        picks = [good[round(i * (len(good) - 1) / (count - 1))] for i in range(count)] if count > 1 else [good[0]]
+    else:
+        picks = good
+    base = datetime.combine(ref, time(0), tzinfo=UTC)
+    return [base + timedelta(minutes=m) for m in sorted(set(picks))]

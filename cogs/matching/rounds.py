@@ -1,0 +1,265 @@
+"""Running rounds: claim (exactly once), plan (off the event loop), store the plan, send the intros, and
+pick up rounds a crashed process left behind; plus the halfway check-ins.
+
+The unique (community, group, period) row decides who runs a round. The plan is stored in one transaction
+before anything is sent, so a restart never plans a round twice; each intro is claimed before it is sent, so
+two processes never send the same intro.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from cogs.matching import messages as msgs
+from cogs.matching.engine import History, Member, RoundPlan, plan_round
+from cogs.matching.people import load_members, options_for
+from cogs.matching.schedule import checkin_at, last_fire, member_due, period_key
+from cogs.matching.texts import UNPLACED
+from core.errors import DeliveryFailed
+from core.i18n import gettext
+from core.messages import Message
+from core.refs import ChannelRef, CommunityRef, MemberRef
+from core.settings import CommunityConfig
+from storage.matching import IntroRow, MatchingRepo, PlannedIntro, RoundRow
+
+log = logging.getLogger(__name__)
+
+STALE = timedelta(minutes=2)  # a round whose holder has not beaten for this long is taken over
+HEARTBEAT_EVERY = 20  # intros between heartbeats while sending
+RECENT_REQUESTS = timedelta(days=28)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Everything one round's plan was made from, kept to persist and to preview it."""
+
+    plan: RoundPlan
+    members: dict[int, Member]
+    skipped: tuple[int, ...]  # taking part, but sitting this round out (cadence)
+
+
+async def record(services: Any, community_id: int, member_id: int, kind: str, **kw: Any) -> None:
+    """Write to the engagement log when that feature runs; never fail a round because of it."""
+    try:
+        from cogs.engagement.api import record as rec
+
+        await rec(services, community_id, member_id, kind, **kw)
+    except Exception:
+        log.debug("engagement record %s failed", kind, exc_info=True)
+
+
+class RoundRunner:
+    def __init__(self, app: Any, repo: MatchingRepo) -> None:
+        self.app = app
+        self.services = app.services
+        self.repo = repo
+        self.token = uuid.uuid4().hex
+
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    # ------------------------------------------------------------------ planning
+    async def prepare(self, community_id: int, grp: str, cfg: CommunityConfig, now: datetime,
+                      salt: str = "", round_index: int | None = None) -> Prepared:
+        """Who takes part now, their history, blocks and priority -> the engine's plan (run in a thread)."""
+        parts = await self.repo.participants(community_id, now, grp)
+        last_at = await self.repo.last_round_dates(community_id)
+        due = [p for p in parts if member_due(p.cadence, last_at.get(p.member_id), now)]
+        skipped = tuple(p.member_id for p in parts if p not in due)
+        members = await load_members(self.services, self.repo, community_id, [p.member_id for p in due],
+                                     use_activity=cfg.matching.use_activity)
+        horizon = max(cfg.matching.exclude_recent_rounds, 12)
+        current, rounds = await self.repo.history(community_id, grp, horizon, round_index)
+        recent = await self._recent_request_groups(community_id, now)
+        if recent:
+            rounds = {**rounds, current - 1: [*rounds.get(current - 1, []), *recent]}
+        history = History(current_round=current, rounds=rounds, blocked=await self.repo.blocks(community_id))
+        priority = await self._priority(community_id, grp)
+        options = options_for(cfg, now, salt or f"{community_id}:{grp}:{current}")
+        people = list(members.values())
+        plan = await asyncio.to_thread(plan_round, people, history, options, priority)
+        return Prepared(plan, members, skipped)
+
+    async def _recent_request_groups(self, community_id: int, now: datetime) -> list[tuple[int, ...]]:
+        """People introduced on request lately count as just met (no round partner right after)."""
+        return await self.repo.met_pairs(community_id, now - RECENT_REQUESTS)
+
+    async def _priority(self, community_id: int, grp: str) -> set[int]:
+        """Members left out of, or put in a trio in, the group's last finished round."""
+        for rnd in await self.repo.rounds(community_id, grp, limit=5):
+            if rnd.status == "done":
+                outcomes = await self.repo.outcomes(rnd.id)
+                return {m for m, (outcome, _r) in outcomes.items() if outcome in ("trio", "unplaced")}
+        return set()
+
+    # ------------------------------------------------------------------ running
+    async def run_due(self, community_id: int, scheduled_for: datetime | None = None) -> list[RoundRow]:
+        """Run the period's round for every group of the community (a no-op for periods already run)."""
+        community = await self._community(community_id)
+        cfg = await self.services.config.get(community_id)
+        m = cfg.matching
+        when = scheduled_for or last_fire(self.now(), m.day, m.hour, m.timezone)
+        period = period_key(when, m.cadence, m.timezone)
+        groups = sorted({p.grp for p in await self.repo.participants(community_id, self.now())})
+        done = []
+        for grp in groups:
+            rnd = await self.run_round(community, grp, period, when, cfg)
+            if rnd is not None:
+                done.append(rnd)
+        return done
+
+    async def run_round(self, community: CommunityRef, grp: str, period: str, scheduled_for: datetime,
+                        cfg: CommunityConfig | None = None) -> RoundRow | None:
+        """Claim, plan, store and send one round; None when it ran (or runs) elsewhere already."""
+        cfg = cfg or await self.services.config.get(community.id)
+        now = self.now()
+        rnd = await self.repo.claim_round(community.id, grp, period, scheduled_for, now, self.token)
+        if rnd is None:
+            return None
+        log.info("round %s/%r/%s claimed (#%d)", community.id, grp, period, rnd.round_index)
+        return await self._plan_and_send(community, rnd, cfg)
+
+    async def _plan_and_send(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> RoundRow:
+        now = self.now()
+        prepared = await self.prepare(community.id, rnd.grp, cfg, now, salt=f"{community.id}:{rnd.grp}:{rnd.period}",
+                                      round_index=rnd.round_index)
+        result = prepared.plan.result
+        outcomes: dict[int, tuple[str, str]] = {}
+        for g in result.groups:
+            for m in g.members:
+                outcomes[m] = ("trio" if len(g.members) == 3 else "pair", "")
+        for u in result.unplaced:
+            outcomes[u.member] = ("unplaced", u.reason)
+        intros = [PlannedIntro(i.members, i.score, [list(p) for p in i.reason], [list(p) for p in i.starters])
+                  for i in prepared.plan.intros]
+        due = checkin_at(now, cfg.matching.cadence) if cfg.matching.checkin else None
+        if not await self.repo.save_plan(rnd, self.token, intros, outcomes, now, due):
+            log.warning("round %s lost its claim before the plan was stored", rnd.id)
+            return rnd
+        await self.send_pending(community, rnd, cfg)
+        await self._tell_unplaced(community, rnd, result.unplaced, cfg)
+        return await self.repo.round(rnd.id) or rnd
+
+    async def send_pending(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> int:
+        """Send every pending intro of the round (each claimed first) and finish the round."""
+        sent = 0
+        for k, intro in enumerate(await self.repo.round_intros(rnd.id, "pending")):
+            if k and k % HEARTBEAT_EVERY == 0:
+                await self.repo.update_round(rnd.id, self.token, heartbeat_at=self.now())
+            if await self.send_intro(community, intro, cfg):
+                sent += 1
+        await self.repo.update_round(rnd.id, self.token, status="done", finished_at=self.now(),
+                                     heartbeat_at=self.now())
+        return sent
+
+    async def send_intro(self, community: CommunityRef, intro: IntroRow, cfg: CommunityConfig,
+                         note: str = "") -> bool:
+        """Claim one intro and open its conversation. False when someone else has it or delivery failed."""
+        if not await self.repo.claim_intro(intro.id, self.token):
+            return False
+        refs = await self._refs(intro.members)
+        profiles = {m: await self.services.profiles.get(m) for m in intro.members}
+        people = [(r.user_id, r.display_name, (profiles[r.id].first("timezone") if profiles[r.id] else None))
+                  for r in refs]
+        locale = cfg.community.language
+        message = msgs.intro_message(locale, people, intro.reason, intro.starters, self.now().date(),
+                                     cfg.matching.timezone, note=note)
+        channel = ChannelRef(community.platform, cfg.community.intro_channel) if cfg.community.intro_channel else None
+        try:
+            messenger = self.app.messenger(community.platform)
+            conv = await messenger.introduce(community, refs, message, channel=channel)
+        except (DeliveryFailed, LookupError) as exc:
+            log.warning("intro %s could not be delivered: %s", intro.id, exc)
+            await self.repo.finish_intro(intro.id, "failed", self.now())
+            return False
+        await self.repo.finish_intro(intro.id, "sent", self.now(), ",".join(conv.channel_ids))
+        for r in refs:
+            partners = [o.id for o in refs if o.id != r.id]
+            await record(self.services, community.id, r.id, "matched", target_id=partners[0] if partners else None,
+                         label=intro.kind, group=partners, intro=str(intro.id))
+            await record(self.services, community.id, r.id, "intro_sent", label=conv.kind, intro=str(intro.id),
+                         target_id=partners[0] if partners else None)
+        return True
+
+    async def _tell_unplaced(self, community: CommunityRef, rnd: RoundRow, unplaced: Sequence[Any],
+                             cfg: CommunityConfig) -> None:
+        """Someone who could not be placed hears why (and that they have priority next time)."""
+        if not unplaced:
+            return
+        messenger = self.app.messenger(community.platform)
+        for u in unplaced:
+            row = await self.services.members.get(u.member)
+            if row is None:
+                continue
+            text = gettext(cfg.community.language, UNPLACED.get(u.reason, UNPLACED["no_free_partner"]))
+            try:
+                await messenger.dm(community, row.ref, Message(text=text))
+            except DeliveryFailed:
+                log.info("could not tell member %s they were not placed", u.member)
+
+    async def _refs(self, ids: Sequence[int]) -> list[MemberRef]:
+        refs = []
+        for m in ids:
+            row = await self.services.members.get(m)
+            if row is not None:
+                refs.append(row.ref)
+        return refs
+
+    async def _community(self, community_id: int) -> CommunityRef:
+        found = await self.services.communities.get(community_id)
+        if found is None:
+            raise LookupError(f"community {community_id} not found")
+        return found
+
+    # ------------------------------------------------------------------ recovery and check-ins
+    async def recover(self) -> int:
+        """Take over rounds whose process stopped (no heartbeat) and finish them. Returns how many."""
+        count = 0
+        for rnd in await self.repo.stale_rounds(self.now() - STALE):
+            if not await self.repo.take_over(rnd, self.token, self.now()):
+                continue
+            mine = await self.repo.round(rnd.id)
+            if mine is None:
+                continue
+            community = await self._community(rnd.community_id)
+            cfg = await self.services.config.get(rnd.community_id)
+            log.info("taking over round %s (%s)", rnd.id, rnd.status)
+            await self._reset_unfinished(rnd.id)
+            if mine.status == "planning":
+                await self._plan_and_send(community, mine, cfg)
+            else:
+                await self.send_pending(community, mine, cfg)
+            count += 1
+        return count
+
+    async def _reset_unfinished(self, round_id: int) -> None:
+        """Intros the dead process had claimed but not finished go back to pending (nothing was recorded as
+        sent for them)."""
+        for intro in await self.repo.round_intros(round_id, "sending"):
+            await self.repo.reset_intro(intro.id)
+
+    async def send_checkins(self) -> int:
+        """Ask each member of intros halfway through their period whether they met (once per intro)."""
+        now = self.now()
+        count = 0
+        for intro in await self.repo.due_checkins(now):
+            if not await self.repo.claim_checkin(intro.id, now):
+                continue
+            community = await self._community(intro.community_id)
+            cfg = await self.services.config.get(intro.community_id)
+            refs = await self._refs(intro.members)
+            messenger = self.app.messenger(community.platform)
+            for r in refs:
+                partners = [o.display_name for o in refs if o.id != r.id]
+                try:
+                    await messenger.dm(community, r, msgs.checkin_message(cfg.community.language, intro.id, partners))
+                except DeliveryFailed:
+                    log.info("check-in for intro %s could not reach member %s", intro.id, r.id)
+            count += 1
+        return count

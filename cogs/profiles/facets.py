@@ -1,0 +1,127 @@
+"""Facet definitions and value checks: pure functions, no chat, no store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from zoneinfo import available_timezones
+
+from babel import Locale, UnknownLocaleError
+
+from core.errors import OptionError
+from core.i18n import N_
+from core.settings.profiles import ProfileSettings
+
+
+@dataclass(frozen=True, slots=True)
+class FacetField:
+    name: str
+    description: str
+    multiple: bool
+    allowed: tuple[str, ...] = ()
+    max_length: int = 60
+
+
+BUILTIN = (
+    FacetField("role", N_("What you do (e.g. developer, production, community manager)"), False),
+    FacetField("team", N_("Your organisation or team"), False),
+    FacetField("topics", N_("Topics you work on, comma-separated"), True),
+    FacetField("offers", N_("Skills you can offer others, comma-separated"), True),
+    FacetField("wants", N_("What you want to learn, comma-separated"), True),
+    FacetField("timezone", N_("Your time zone, e.g. Europe/Berlin"), False),
+    FacetField("languages", N_("Languages you speak as ISO codes, e.g. en,de"), True),
+    FacetField("about", N_("A sentence or two about you"), False),
+)
+CORE_FOR_COMPLETE = ("role", "topics", "timezone", "languages")
+
+
+def fields_for(settings: ProfileSettings) -> list[FacetField]:
+    fields = [
+        f if f.name != "about" else FacetField(f.name, f.description, False, (), settings.about_max_length)
+        for f in BUILTIN
+    ]
+    fields = [
+        f if f.name == "about" else FacetField(f.name, f.description, f.multiple, f.allowed, settings.value_max_length)
+        for f in fields
+    ]
+    for name, extra in settings.extra_fields.items():
+        fields.append(
+            FacetField(name, extra.description or name, extra.multiple, tuple(extra.allowed), settings.value_max_length)
+        )
+    return fields
+
+
+@cache
+def _timezones() -> dict[str, str]:
+    return {tz.lower(): tz for tz in available_timezones()}
+
+
+def timezone_names() -> list[str]:
+    return sorted(_timezones().values())
+
+
+def normalise_timezone(value: str) -> str:
+    tz = _timezones().get(value.strip().lower().replace(" ", "_"))
+    if tz is None:
+        raise OptionError(
+            N_("“{value}” is not a time zone I know. Use a name like Europe/Berlin or America/New_York."),
+            value=value[:60],
+        )
+    return tz
+
+
+def normalise_language(value: str) -> str:
+    code = value.strip().lower().replace("_", "-")
+    if not (2 <= len(code) <= 3 and code.isalpha()):
+        raise OptionError(N_("“{value}” is not a language code. Use ISO codes like en, de, fr."), value=value[:20])
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        raise OptionError(N_("“{value}” is not a language code. Use ISO codes like en, de, fr."),
+                          value=value[:20]) from None
+    return code
+
+
+def language_name(code: str, locale: str) -> str:
+    try:
+        return Locale.parse(code).get_display_name(locale) or code
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+def clean_values(field: FacetField, values: list[str], max_items: int) -> list[str]:
+    """Validate and normalise the values given for one field (raises OptionError with a clear message)."""
+    out: list[str] = []
+    for raw in values:
+        value = " ".join(raw.split())
+        if not value:
+            continue
+        if len(value) > field.max_length:
+            raise OptionError(
+                N_("“{name}” is too long (at most {max} characters)."), name=field.name, max=field.max_length
+            )
+        if field.name == "timezone":
+            value = normalise_timezone(value)
+        elif field.name == "languages":
+            value = normalise_language(value)
+        elif field.allowed:
+            allowed = {a.lower(): a for a in field.allowed}
+            if value.lower() not in allowed:
+                raise OptionError(
+                    N_("“{value}” is not allowed for “{name}”. Choose one of: {allowed}."),
+                    value=value[:60],
+                    name=field.name,
+                    allowed=", ".join(field.allowed),
+                )
+            value = allowed[value.lower()]
+        elif field.multiple:
+            value = value.lower() if value.isascii() else value
+        if value.lower() not in {v.lower() for v in out}:
+            out.append(value)
+    if len(out) > max_items:
+        raise OptionError(N_("“{name}” takes at most {max} items."), name=field.name, max=max_items)
+    return out if field.multiple else out[:1]
+
+
+def is_complete(facets: dict[str, list[str]]) -> bool:
+    return all(facets.get(name) for name in CORE_FOR_COMPLETE)

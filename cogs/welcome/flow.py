@@ -1,0 +1,408 @@
+"""The onboarding engine: greetings after the delay, batched channel posts and buddies (the drip: drip.py).
+
+No commands here (see cog.py) and no platform code: it reads the store, decides with the pure rules in
+templates/buddy/pacing, and sends through the platform's `Messenger`. Everything due is found in the store by
+`tick()`, which the cog's background loop calls when the next step is due, and tests call after moving a fake
+clock, so that a restart loses nothing and nothing goes out twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from cogs.welcome import messages as msgs
+from cogs.welcome.buddy import Greeter, choose_buddy
+from cogs.welcome.drip import Drip
+from cogs.welcome.funnel import has_recorder, record_engagement
+from cogs.welcome.pacing import (
+    BATCH_WINDOW,
+    CHANNEL_BATCH,
+    CHANNEL_GAP,
+    LOAD_WINDOW,
+    MAX_LATE,
+    STUCK_AFTER,
+    WORK_WINDOW,
+    channel_ready,
+    seconds_until,
+)
+from cogs.welcome.templates import (
+    Newcomer,
+    Rendered,
+    TemplateError,
+    TemplateValues,
+    clean_name,
+    pick_variant,
+    render,
+    validate_template,
+)
+from core.context import Messenger
+from core.errors import DeliveryFailed, DMClosed
+from core.i18n import Translate, translator
+from core.messages import Message
+from core.refs import ChannelRef, CommunityRef, MemberRef, Platform
+from core.settings import CommunityConfig
+from storage.members import MemberRow
+from storage.welcome import Status, Step, StepRow, WelcomeRepo
+
+if TYPE_CHECKING:
+    from core.dispatcher import App
+
+log = logging.getLogger(__name__)
+MODULE = "welcome"
+
+
+@dataclass(frozen=True, slots=True)
+class BuddyOutcome:
+    """What happened when a newcomer asked for (or was given) a buddy."""
+
+    status: str  # "assigned", "existing", "none_free", "failed"
+    buddy: MemberRow | None = None
+    shared: tuple[str, ...] = ()
+
+
+class Onboarding:
+    """Greets, pairs and nudges newcomers of every community this process serves."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.services = app.services
+        self.repo = WelcomeRepo(self.services.store)
+        self.drip = Drip(self.services, self.repo)
+        self.rng = random.Random()
+        self._lock = asyncio.Lock()
+        self._buddy_lock = asyncio.Lock()
+        self._last_post: dict[int, datetime] = {}
+
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    def live_platforms(self) -> list[str]:
+        """Platforms with a running integration (greetings for others wait until it is back)."""
+        live = []
+        for p in Platform:
+            try:
+                self.app.messenger(p.value)
+                live.append(p.value)
+            except LookupError:
+                continue
+        return live
+
+    @staticmethod
+    def switched_on(cfg: CommunityConfig) -> bool:
+        return cfg.welcome.enabled and MODULE not in cfg.community.disabled_modules
+
+    # ------------------------------------------------------------------ starting
+    async def begin(self, community: CommunityRef, member: MemberRef, trigger: str) -> datetime | None:
+        """A newcomer arrived (by the configured trigger): store a greeting due after the delay; returns when."""
+        cfg = await self.services.config.get(community.id)
+        if not self.switched_on(cfg) or member.is_bot or trigger != cfg.welcome.trigger:
+            return None
+        now = self.now()
+        due = now + timedelta(seconds=cfg.welcome.delay_seconds)
+        return due if await self.repo.start(community.id, member.id, trigger, now, due) else None
+
+    # ------------------------------------------------------------------ the periodic work
+    async def tick(self, *, drip: bool = True) -> None:
+        """Do everything that is due now, in every community served by a running integration."""
+        async with self._lock:
+            now = self.now()
+            if drip:
+                await self.recover()
+            live = set(self.live_platforms())
+            for community_id in await self.repo.communities_with_work(now - WORK_WINDOW):
+                community = await self.services.communities.get(community_id)
+                if community is None or community.platform not in live:
+                    continue
+                messenger = self.app.messenger(community.platform)
+                try:
+                    cfg = await self.services.config.get(community_id)
+                    await self._greet_due(community, cfg, messenger, now)
+                    await self._flush_channel(community, cfg, messenger, now)
+                    if drip and self.switched_on(cfg):
+                        await self.drip.run(community, cfg, messenger, now)
+                except Exception:
+                    log.exception("welcome work failed in community %s", community_id)
+
+    async def seconds_to_next(self) -> float:
+        """How long the background loop may sleep before something is due."""
+        now = self.now()
+        platforms = self.live_platforms()
+        due = await self.repo.next_due(platforms)
+        for community_id in await self.repo.communities_waiting_for_channel(platforms):
+            last = self._last_post.get(community_id)
+            ready = now if last is None else last + CHANNEL_GAP
+            due = ready if due is None else min(due, ready)
+        return seconds_until(due, now)
+
+    async def recover(self) -> None:
+        """Steps a crashed process left half-done (claimed long ago, never finished) are reported and marked
+        failed, never sent twice. Runs at start-up and with the drip."""
+        now = self.now()
+        for row in await self.repo.recover_interrupted(now, now - STUCK_AFTER):
+            log.warning("welcome step %s of member %s in community %s was interrupted by a restart; it may not "
+                        "have been delivered", row.step, row.member_id, row.community_id)
+
+    # ------------------------------------------------------------------ greetings
+    async def _greet_due(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger,
+                         now: datetime) -> None:
+        rows = await self.repo.due_greetings(community.id, now + BATCH_WINDOW)
+        if not rows:
+            return
+        if not self.switched_on(cfg):
+            await self.repo.finish([r.id for r in rows], Status.SKIPPED, "disabled", now)
+            return
+        claimed = await self.repo.claim([r.id for r in rows], now)
+        if not claimed:
+            return
+        _ = translator(cfg.community.language)
+        people = await self.repo.members_by_id([r.member_id for r in claimed])
+        with_profile = await self.repo.with_profile([r.member_id for r in claimed])
+        base = await self.template_values(community, cfg, [], _)
+        outcomes: list[tuple[int, Status, str]] = []
+        greeted: list[int] = []
+        for row in claimed:
+            try:
+                status, detail = await self._greet_one(community, cfg, messenger, row, people.get(row.member_id),
+                                                       row.member_id in with_profile, base, now, _)
+            except Exception:
+                log.exception("greeting member %s in community %s failed", row.member_id, community.id)
+                status, detail = Status.FAILED, "error"
+            outcomes.append((row.id, status, detail))
+            if status == Status.DONE:
+                greeted.append(row.member_id)
+            if len(outcomes) >= 50:  # write progress in batches: a crash re-sends nothing already sent
+                await self.repo.finish_each(outcomes, now)
+                outcomes = []
+        await self.repo.finish_each(outcomes, now)
+        for member_id in greeted:
+            await self._greeted(community, member_id, "dm", now)
+
+    async def _greet_one(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, row: StepRow,
+                         member: MemberRow | None, has_profile: bool, base: TemplateValues, now: datetime,
+                         _: Translate) -> tuple[Status, str]:
+        """Greet one newcomer personally; returns the step's new status (CHANNEL: the channel post follows)."""
+        if member is None or member.left_at is not None:
+            return Status.SKIPPED, "left"
+        if row.due_at is not None and row.due_at < now - MAX_LATE:
+            log.warning("greeting of member %s in community %s is more than a day overdue; skipped",
+                        row.member_id, community.id)
+            return Status.SKIPPED, "stale"
+        ref = member.ref
+        buddy_name, no_free = "", False
+        if cfg.welcome.buddy:
+            outcome = await self.find_buddy(community, ref, messenger, cfg, with_greeting=True)
+            if outcome.buddy is not None:
+                buddy_name = clean_name(outcome.buddy.display_name)
+            no_free = outcome.status == "none_free"
+        detail = ""
+        if cfg.welcome.dm:
+            message = self.personal_greeting_for(cfg, ref, has_profile, base, _, buddy_name=buddy_name,
+                                                 no_greeter_free=no_free)
+            try:
+                await messenger.dm(community, ref, message)
+                detail = "dm"
+            except DMClosed:
+                detail = "dm_closed"
+            except DeliveryFailed as exc:
+                detail = f"dm_failed:{exc.reason}"[:60]
+        if cfg.welcome.channel:
+            return Status.CHANNEL, detail  # the batched channel greeting follows (and is the fallback)
+        if detail == "dm":
+            return Status.DONE, detail
+        log.warning("could not greet member %s in community %s: %s and no welcome channel is set; moderators "
+                    "see it in /welcome status", row.member_id, community.id, detail or "DMs off")
+        return Status.FAILED, f"{detail or 'dm_off'}+no_channel"
+
+    async def _flush_channel(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger,
+                             now: datetime) -> None:
+        """Post one batched channel greeting, if the channel's pace allows it now."""
+        if not channel_ready(self._last_post.get(community.id), now):
+            return
+        rows = await self.repo.channel_queue(community.id, CHANNEL_BATCH)
+        if not rows:
+            return
+        if not self.switched_on(cfg) or not cfg.welcome.channel:
+            await self._settle_without_channel(community, rows, "no_channel", now)
+            return
+        people = await self.repo.members_by_id([r.member_id for r in rows])
+        present: list[tuple[StepRow, MemberRow]] = []
+        gone: list[tuple[int, Status, str]] = []
+        for row in rows:
+            member = people.get(row.member_id)
+            if member is None or member.left_at is not None:
+                gone.append((row.id, Status.SKIPPED, f"{row.detail}+left".lstrip("+")))
+            else:
+                present.append((row, member))
+        await self.repo.finish_each(gone, now)
+        if not present:
+            return
+        _ = translator(cfg.community.language)
+        newcomers = [(m.user_id, m.display_name) for _r, m in present]
+        rendered = await self.render_greeting(community, cfg, [Newcomer(*n) for n in newcomers], _)
+        message = msgs.channel_greeting(_, rendered, newcomers, cfg.welcome.buddy)
+        channel = ChannelRef(community.platform, cfg.welcome.channel, cfg.welcome.channel)
+        try:
+            await messenger.send(community, channel, message)
+        except DeliveryFailed as exc:
+            if exc.retry_after:
+                self._last_post[community.id] = now  # try again after the gap
+                return
+            log.warning("welcome channel %s of community %s refused the greeting (%s)", cfg.welcome.channel,
+                        community.id, exc.reason)
+            await self._settle_without_channel(community, [r for r, _m in present], "channel_failed", now)
+            return
+        self._last_post[community.id] = now
+        await self.repo.finish_each([(r.id, Status.DONE, f"{r.detail}+channel".lstrip("+")) for r, _m in present],
+                                    now)
+        for row, _m in present:
+            if row.detail != "dm":
+                await self._greeted(community, row.member_id, "channel", now)
+
+    async def _settle_without_channel(self, community: CommunityRef, rows: list[StepRow], why: str,
+                                      now: datetime) -> None:
+        """Queued channel greetings that cannot be posted: fine for those greeted by DM, reported otherwise."""
+        outcomes: list[tuple[int, Status, str]] = []
+        for row in rows:
+            if row.detail == "dm":
+                outcomes.append((row.id, Status.DONE, "dm"))
+            else:
+                log.warning("could not greet member %s in community %s: %s (%s)", row.member_id, community.id,
+                            why, row.detail or "DMs off")
+                outcomes.append((row.id, Status.FAILED, f"{row.detail}+{why}".lstrip("+")))
+        await self.repo.finish_each(outcomes, now)
+
+    # ------------------------------------------------------------------ rendering
+    def variants(self, cfg: CommunityConfig, _: Translate) -> list[str]:
+        """The usable greeting variants (a bad one from config.toml is skipped and logged, never rendered)."""
+        if list(cfg.welcome.messages) == [msgs.DEFAULT_GREETING]:
+            return [_("Welcome to {community}, {member}! Tell us a little about yourself.")]
+        good = []
+        for text in cfg.welcome.messages:
+            try:
+                good.append(validate_template(text))
+            except TemplateError:
+                log.warning("skipping a welcome message that is not a valid template: %r", text[:80])
+        return good or [_("Welcome to {community}, {member}! Tell us a little about yourself.")]
+
+    async def template_values(self, community: CommunityRef, cfg: CommunityConfig, newcomers: list[Newcomer],
+                              _: Translate) -> TemplateValues:
+        staff = await self.repo.staff_names(community.id)
+        roles = list(cfg.community.moderator_roles)
+        moderators = msgs.join_names(_, staff or roles[:5]) or _("the moderators")
+        return TemplateValues(
+            newcomers=tuple(newcomers),
+            community=community.name or _("our community"),
+            member_count=await self.services.members.count(community.id),
+            moderators=moderators,
+            join_names=lambda names: msgs.join_names(_, names),
+        )
+
+    async def render_greeting(self, community: CommunityRef, cfg: CommunityConfig, newcomers: list[Newcomer],
+                              _: Translate, template: str | None = None) -> Rendered:
+        text = template or pick_variant(self.variants(cfg, _), self.rng)
+        return render(text, await self.template_values(community, cfg, newcomers, _))
+
+    def personal_greeting_for(self, cfg: CommunityConfig, member: MemberRef, has_profile: bool,
+                              base: TemplateValues, _: Translate, *, buddy_name: str = "",
+                              no_greeter_free: bool = False, template: str | None = None) -> Message:
+        """The personal greeting from values computed once per batch."""
+        text = template or pick_variant(self.variants(cfg, _), self.rng)
+        rendered = render(text, replace(base, newcomers=(Newcomer(member.user_id, member.display_name),)))
+        parts = msgs.GreetingParts(
+            has_profile=has_profile,
+            channel=cfg.welcome.channel,
+            buddy_name=buddy_name,
+            offer_buddy=cfg.welcome.buddy and not buddy_name,
+            no_greeter_free=no_greeter_free,
+        )
+        return msgs.greeting_dm(_, rendered, parts)
+
+    async def personal_greeting(self, community: CommunityRef, cfg: CommunityConfig, member: MemberRef,
+                                _: Translate, *, buddy_name: str = "", no_greeter_free: bool = False,
+                                template: str | None = None) -> Message:
+        profile = await self.services.profiles.get(member.id)
+        base = await self.template_values(community, cfg, [], _)
+        return self.personal_greeting_for(cfg, member, profile is not None and not profile.empty, base, _,
+                                          buddy_name=buddy_name, no_greeter_free=no_greeter_free,
+                                          template=template)
+
+    # ------------------------------------------------------------------ buddies
+    async def pick_buddy(self, community: CommunityRef, newcomer: MemberRef) -> tuple[Greeter, tuple[str, ...]] | None:
+        """Who would be this newcomer's buddy now (nothing is stored)."""
+        now = self.now()
+        pool = await self.repo.greeters(community.id)
+        if not pool:
+            return None
+        loads = await self.repo.loads(community.id, now - LOAD_WINDOW)
+        mine = await self.services.profiles.get(newcomer.id)
+        greeters = []
+        for g in pool:
+            prof = await self.services.profiles.get(g.member_id)
+            greeters.append(Greeter(g.member_id, g.capacity, loads.get(g.member_id, 0), prof.facets if prof else {}))
+        choice = choose_buddy(newcomer.id, mine.facets if mine else {}, greeters, at=now, rng=self.rng)
+        return (choice.greeter, choice.shared) if choice else None
+
+    async def find_buddy(self, community: CommunityRef, newcomer: MemberRef, messenger: Messenger,
+                         cfg: CommunityConfig, *, with_greeting: bool = False) -> BuddyOutcome:
+        """Give the newcomer a buddy from the greeter pool and introduce them (once per newcomer). With the
+        greeting, the engagement log hears of the buddy through the `greeted` event; later, through its own."""
+        async with self._buddy_lock:
+            existing = await self.repo.buddy_of(community.id, newcomer.id)
+            if existing is not None:
+                return BuddyOutcome("existing", await self.services.members.get(existing.buddy_id))
+            picked = await self.pick_buddy(community, newcomer)
+            if picked is None:
+                log.info("no greeter with room for member %s in community %s", newcomer.id, community.id)
+                return BuddyOutcome("none_free")
+            greeter, shared = picked
+            buddy = await self.services.members.get(greeter.member_id)
+            now = self.now()
+            if buddy is None or not await self.repo.assign_buddy(community.id, newcomer.id, greeter.member_id, now):
+                return BuddyOutcome("failed")
+        _ = translator(cfg.community.language)
+        intro = msgs.buddy_intro(_, (newcomer.user_id, newcomer.display_name), (buddy.user_id, buddy.display_name),
+                                 community.name, shared, newcomer.id)
+        where = (ChannelRef(community.platform, cfg.community.intro_channel, cfg.community.intro_channel)
+                 if cfg.community.intro_channel else None)
+        try:
+            conversation = await messenger.introduce(community, [newcomer, buddy.ref], intro, channel=where)
+        except Exception as exc:  # no intro, no assignment: the newcomer can be offered a buddy again
+            if isinstance(exc, DeliveryFailed):
+                log.warning("could not introduce member %s to buddy %s in community %s (%s)", newcomer.id,
+                            buddy.id, community.id, exc.reason)
+            else:
+                log.exception("introducing member %s to buddy %s failed", newcomer.id, buddy.id)
+            await self.repo.unassign_buddy(community.id, newcomer.id)
+            return BuddyOutcome("failed")
+        conv_ids = ",".join(conversation.channel_ids)
+        await self.repo.set_conversation(community.id, newcomer.id, conv_ids)
+        await self.record(community, newcomer.id, Step.BUDDY_ASSIGNED, detail=str(buddy.id))
+        if has_recorder(self.services.extras):
+            for one, other in ((newcomer.id, buddy.id), (buddy.id, newcomer.id)):
+                await record_engagement(self.services.extras, community.id, one, "intro_sent", at=now,
+                                        target_id=other, label=conversation.kind, intro=conv_ids[:200])
+            if not with_greeting:
+                await record_engagement(self.services.extras, community.id, newcomer.id, "greeted", at=now,
+                                        target_id=buddy.id, value=1, label="buddy")
+        return BuddyOutcome("assigned", buddy, shared)
+
+    # ------------------------------------------------------------------ steps and the funnel
+    async def record(self, community: CommunityRef, member_id: int, step: Step, *, status: Status = Status.DONE,
+                     detail: str = "") -> bool:
+        """Record a step of a newcomer once (no-op for members who are not being onboarded)."""
+        if await self.repo.newcomer(community.id, member_id) is None:
+            return False
+        return await self.repo.claim_step(community.id, member_id, step, self.now(), status=status, detail=detail)
+
+    async def _greeted(self, community: CommunityRef, member_id: int, via: str, at: datetime) -> None:
+        """Tell the engagement log a newcomer was greeted (with their buddy, when one was assigned)."""
+        if not has_recorder(self.services.extras):
+            return
+        buddy = await self.repo.buddy_of(community.id, member_id)
+        await record_engagement(self.services.extras, community.id, member_id, "greeted", at=at,
+                                target_id=buddy.buddy_id if buddy else None, value=1 if buddy else 0, label=via)

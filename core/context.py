@@ -1,0 +1,124 @@
+"""The context a handler gets, and the two small interfaces each integration implements behind it.
+
+`Responder` answers one interaction (a slash command, a button press, a form submit): it knows Discord's
+interaction token, Slack's response URL or the console's screen. `Messenger` is the integration's long-lived
+outbound side: channel messages, DMs and intros, used by handlers and by scheduled jobs that have no interaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+from core.i18n import gettext
+from core.messages import Form, Message
+from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef
+
+if TYPE_CHECKING:
+    from core.dispatcher import App
+    from core.permissions import Level
+
+
+class Capability(StrEnum):
+    THREADS = "threads"
+    FORMS = "forms"
+    BUTTONS = "buttons"
+    FILES = "files"
+    GROUP_DM = "group_dm"
+    EPHEMERAL = "ephemeral"
+
+
+class Responder(Protocol):
+    """Answers one interaction."""
+
+    async def defer(self, *, ephemeral: bool = False) -> None: ...
+
+    async def reply(self, message: Message, *, ephemeral: bool = False) -> MessageRef: ...
+
+    async def open_form(self, form: Form) -> None: ...
+
+
+class Messenger(Protocol):
+    """An integration's outbound side for one platform."""
+
+    platform: str
+    capabilities: frozenset[Capability]
+
+    async def send(self, community: CommunityRef, channel: ChannelRef, message: Message) -> MessageRef: ...
+
+    async def dm(self, community: CommunityRef, member: MemberRef, message: Message) -> MessageRef:
+        """Send a direct message; raises `DMClosed` when the member does not accept DMs."""
+        ...
+
+    async def introduce(
+        self,
+        community: CommunityRef,
+        members: list[MemberRef],
+        message: Message,
+        *,
+        channel: ChannelRef | None = None,
+    ) -> ConversationRef:
+        """Create one conversation for the group (thread, group DM, or one DM each as fallback)."""
+        ...
+
+    async def is_admin(self, community: CommunityRef, member: MemberRef) -> bool:
+        """Whether the platform itself makes this member an administrator of the community."""
+        ...
+
+    async def groups_of(self, community: CommunityRef, member: MemberRef) -> set[str]:
+        """Role names/ids (Discord) or user group handles/ids (Slack) the member belongs to."""
+        ...
+
+
+@dataclass(slots=True)
+class Context:
+    """Everything a command, button or form handler needs, independent of the platform."""
+
+    app: App
+    community: CommunityRef
+    member: MemberRef
+    channel: ChannelRef | None
+    responder: Responder
+    messenger: Messenger
+    locale: str = "en"
+    level: Level | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def platform(self) -> str:
+        return self.community.platform
+
+    @property
+    def services(self) -> Any:
+        return self.app.services
+
+    def _(self, msgid: str, **params: Any) -> str:
+        """Translate into the community's language."""
+        return gettext(self.locale, msgid, **params)
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.messenger.capabilities
+
+    async def defer(self, *, ephemeral: bool = False) -> None:
+        await self.responder.defer(ephemeral=ephemeral)
+
+    async def reply(self, message: str | Message, *, ephemeral: bool = False) -> MessageRef:
+        return await self.responder.reply(Message.of(message), ephemeral=ephemeral)
+
+    async def send(self, message: str | Message, *, to: ChannelRef | None = None) -> MessageRef:
+        target = to or self.channel
+        if target is None:
+            return await self.dm(self.member, message)
+        return await self.messenger.send(self.community, target, Message.of(message))
+
+    async def dm(self, member: MemberRef, message: str | Message) -> MessageRef:
+        return await self.messenger.dm(self.community, member, Message.of(message))
+
+    async def open_form(self, form: Form) -> None:
+        await self.responder.open_form(form)
+
+    async def introduce(
+        self, members: list[MemberRef], message: str | Message, *, channel: ChannelRef | None = None
+    ) -> ConversationRef:
+        return await self.messenger.introduce(self.community, members, Message.of(message), channel=channel)

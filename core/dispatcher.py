@@ -1,0 +1,431 @@
+"""The dispatcher: from a neutral request (command, button, form, event) to the right cog handler.
+
+Integrations wrap it (they call `invoke`, `press`, `submit`, `emit`, `autocomplete`); cogs never see a platform
+object. Every request is resolved the same way: community and member from the store, options parsed and checked,
+the caller's level checked, the module switched on, then the handler runs. A `UserError` becomes a message to the
+person; anything else is logged and answered with an apology, never a traceback or a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.commands import Autocomplete, Cog, Command, ComponentSpec, Handler
+from core.context import Context, Messenger, Responder
+from core.errors import NotFound, PermissionDenied, UserError
+from core.events import CommandUsed, Event, MemberJoined, MemberLeft
+from core.i18n import N_, gettext
+from core.options import parse_options
+from core.permissions import Level, level_name
+from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef
+from core.services import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Group:
+    """A top-level slash command with subcommands (`/profile set`)."""
+
+    name: str
+    description: str
+    commands: dict[str, Command] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class CommandTree:
+    """The neutral command tree every integration registers natively."""
+
+    groups: dict[str, Group] = field(default_factory=dict)
+    top: dict[str, Command] = field(default_factory=dict)
+
+    def all(self) -> list[Command]:
+        cmds = list(self.top.values())
+        for g in self.groups.values():
+            cmds.extend(g.commands.values())
+        return cmds
+
+
+class App:
+    """Holds the cogs and routes every request to them."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.cogs: list[Cog] = []
+        self.tree = CommandTree()
+        self._commands: dict[tuple[str, ...], Command] = {}
+        self._events: list[tuple[tuple[type[Event], ...], Handler, Cog]] = []
+        self._components: list[tuple[ComponentSpec, Handler, Cog]] = []
+        self._forms: list[tuple[ComponentSpec, Handler, Cog]] = []
+        self._messengers: dict[str, Messenger] = {}
+        self._member_ids: dict[tuple[int, str, str, str], int] = {}
+        self._member_refs: dict[tuple[tuple[int, str, str, str], bool, tuple[str, ...]], MemberRef] = {}
+        self._communities: dict[tuple[str, str], CommunityRef] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # ---------------------------------------------------------------- assembly
+    def add_cog(self, cog: Cog) -> None:
+        if any(c.name == cog.name for c in self.cogs):
+            raise ValueError(f"two cogs named {cog.name!r}")
+        self.cogs.append(cog)
+        for cmd in cog.commands():
+            path = cmd.spec.path
+            if path in self._commands:
+                raise ValueError(f"command {' '.join(path)!r} declared twice")
+            self._commands[path] = cmd
+            if len(path) == 1:
+                if path[0] in self.tree.groups:
+                    raise ValueError(f"{path[0]!r} is both a command and a group")
+                self.tree.top[path[0]] = cmd
+            else:
+                if path[0] in self.tree.top:
+                    raise ValueError(f"{path[0]!r} is both a command and a group")
+                group = self.tree.groups.get(path[0])
+                if group is None:
+                    group = self.tree.groups[path[0]] = Group(path[0], cog.groups.get(path[0], ""))
+                elif not group.description:
+                    group.description = cog.groups.get(path[0], "")
+                group.commands[path[1]] = cmd
+        for types, handler in cog.event_handlers():
+            self._events.append((types, handler, cog))
+        self._components += [(s, h, cog) for s, h in cog.components()]
+        self._forms += [(s, h, cog) for s, h in cog.forms()]
+
+    def add_cogs(self, cog_classes: Iterable[type[Cog]]) -> None:
+        for cls in cog_classes:
+            self.add_cog(cls(self))
+
+    def cog(self, name: str) -> Cog | None:
+        return next((c for c in self.cogs if c.name == name), None)
+
+    def register_messenger(self, messenger: Messenger) -> None:
+        self._messengers[messenger.platform] = messenger
+
+    def messenger(self, platform: str) -> Messenger:
+        try:
+            return self._messengers[platform]
+        except KeyError:
+            raise LookupError(f"no integration running for {platform}") from None
+
+    async def start(self) -> None:
+        for cog in self.cogs:
+            await cog.setup()
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for cog in reversed(self.cogs):
+            try:
+                await cog.teardown()
+            except Exception:
+                log.exception("teardown of %s failed", cog.name)
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        """Run work in the background, keeping a reference so it is not garbage-collected mid-way."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # ---------------------------------------------------------------- lookups
+    def find(self, path: Sequence[str]) -> Command | None:
+        return self._commands.get(tuple(path))
+
+    def split_command_text(self, text: str) -> tuple[Command, str]:
+        """`/profile set topics:x` -> (the command, "topics:x"); raises NotFound with a hint."""
+        words = text.strip().lstrip("/").split(maxsplit=2)
+        if not words:
+            raise NotFound(N_("Type /help to see the commands."))
+        head = words[0].lower()
+        if head in self.tree.top:
+            return self.tree.top[head], text.strip().lstrip("/")[len(words[0]) :].strip()
+        group = self.tree.groups.get(head)
+        if group is None:
+            raise NotFound(N_("There is no command /{name}. Type /help to see the commands."), name=head[:40])
+        if len(words) < 2 or words[1].lower() not in group.commands:
+            raise NotFound(
+                N_("/{group} needs one of: {subs}."), group=head, subs=", ".join(sorted(group.commands))
+            )
+        return group.commands[words[1].lower()], words[2] if len(words) > 2 else ""
+
+    async def community(self, key: CommunityKey | CommunityRef) -> CommunityRef:
+        """The stored community for `key`; cached, since every event and command needs it (a read per
+        message would cap ingest at a few hundred events per second)."""
+        if isinstance(key, CommunityRef):
+            return key
+        cached = self._communities.get((key.platform, key.external_id))
+        if cached is not None and (not key.name or key.name[:200] == cached.name):
+            return cached
+        ref = await self.services.communities.ensure(key)
+        self._communities[(key.platform, key.external_id)] = ref
+        return ref
+
+    def forget_cached_member(self, member_id: int) -> None:
+        """Drop a member id from the resolution cache (after `/privacy forget` erased the account)."""
+        for k in [k for k, v in self._member_ids.items() if v == member_id]:
+            del self._member_ids[k]
+        for r in [r for r, v in self._member_refs.items() if v.id == member_id]:
+            del self._member_refs[r]
+
+    async def resolve_member(self, community: CommunityRef, ref: MemberRef) -> MemberRef:
+        """The same reference with the store's member id (the account is recorded on first sight)."""
+        if ref.id:
+            return ref
+        cache_key = (community.id, ref.user_id, ref.display_name, ref.username)
+        resolved = self._member_refs.get((cache_key, ref.is_bot, ref.roles))
+        if resolved is not None:  # refs are immutable: one per account and shape, not one per event
+            return resolved
+        member_id = self._member_ids.get(cache_key)
+        if member_id is None:
+            row = await self.services.members.upsert(community.id, ref)
+            member_id = row.id
+            if len(self._member_ids) > 100_000:
+                self._member_ids.clear()
+            self._member_ids[cache_key] = member_id
+        resolved = MemberRef(
+            platform=ref.platform,
+            user_id=ref.user_id,
+            display_name=ref.display_name or ref.username or ref.user_id,
+            id=member_id,
+            username=ref.username,
+            is_bot=ref.is_bot,
+            roles=ref.roles,
+        )
+        if len(self._member_refs) > 100_000:
+            self._member_refs.clear()
+        self._member_refs[(cache_key, ref.is_bot, ref.roles)] = resolved
+        return resolved
+
+    async def find_member(self, community: CommunityRef, text: str) -> MemberRef | None:
+        row = await self.services.members.find(community.id, text)
+        return row.ref if row else None
+
+    async def locale(self, community: CommunityRef) -> str:
+        return (await self.services.config.get(community.id)).community.language
+
+    async def level_of(self, community: CommunityRef, member: MemberRef, messenger: Messenger) -> Level:
+        owners = self.services.settings.owners
+        if f"{community.platform}:{member.user_id}" in owners:
+            return Level.OWNER
+        try:
+            if await messenger.is_admin(community, member):
+                return Level.MODERATOR
+            roles = set((await self.services.config.get(community.id)).community.moderator_roles)
+            if roles and (roles & (await messenger.groups_of(community, member) | set(member.roles))):
+                return Level.MODERATOR
+        except Exception:
+            log.warning("could not check moderator status on %s", community.platform, exc_info=True)
+        return Level.MEMBER
+
+    async def _context(
+        self,
+        key: CommunityKey | CommunityRef,
+        member: MemberRef,
+        channel: ChannelRef | None,
+        responder: Responder,
+        messenger: Messenger,
+    ) -> Context:
+        community = await self.community(key)
+        member = await self.resolve_member(community, member)
+        ctx = Context(self, community, member, channel, responder, messenger, locale=await self.locale(community))
+        ctx.level = await self.level_of(community, member, messenger)
+        return ctx
+
+    async def _check(self, ctx: Context, cog: Cog, needed: Level, what: str) -> None:
+        if ctx.level is not None and ctx.level < needed:
+            raise PermissionDenied(
+                N_("Only a {level} can use {what}. Your level here: {yours}."),
+                level=ctx._(level_name(needed)),
+                what=what,
+                yours=ctx._(level_name(ctx.level)),
+            )
+        if cog.module:
+            disabled = (await self.services.config.get(ctx.community.id)).community.disabled_modules
+            if cog.module in disabled:
+                raise UserError(N_("The {module} module is switched off in this community."), module=cog.module)
+
+    async def _run(self, ctx: Context, call: Any, label: str) -> bool:
+        try:
+            await call
+            return True
+        except UserError as exc:
+            await self._tell(ctx, gettext(ctx.locale, exc.msgid, **exc.params))
+        except Exception:
+            log.exception("%s failed in community %s", label, ctx.community.id)
+            await self._tell(ctx, ctx._("Sorry, something went wrong on my side. It has been logged."))
+        return False
+
+    @staticmethod
+    async def _tell(ctx: Context, text: str) -> None:
+        try:
+            await ctx.reply(text, ephemeral=True)
+        except Exception:
+            log.warning("could not send an error message on %s", ctx.platform, exc_info=True)
+
+    # ---------------------------------------------------------------- entry points
+    async def invoke(
+        self,
+        key: CommunityKey | CommunityRef,
+        member: MemberRef,
+        channel: ChannelRef | None,
+        command: Command | str | Sequence[str],
+        raw: str | Mapping[str, Any] | None,
+        responder: Responder,
+        messenger: Messenger,
+    ) -> bool:
+        """Run a command. `command` is a Command, a path, or the whole typed text (`/profile set ...`)."""
+        ctx = await self._context(key, member, channel, responder, messenger)
+        try:
+            if isinstance(command, str):
+                cmd, rest = self.split_command_text(command)
+                raw = rest if raw is None else raw
+            elif isinstance(command, Command):
+                cmd = command
+            else:
+                found = self.find(command)
+                if found is None:
+                    raise NotFound(N_("There is no command /{name}. Type /help to see the commands."),
+                                   name=" ".join(command)[:40])
+                cmd = found
+        except UserError as exc:
+            await self._tell(ctx, gettext(ctx.locale, exc.msgid, **exc.params))
+            return False
+
+        async def call() -> None:
+            await self._check(ctx, cmd.cog, cmd.spec.level, "/" + cmd.name)
+            values = await parse_options(cmd.spec.options, raw, lambda t: self.find_member(ctx.community, t))
+            for name, value in values.items():  # typed member values (Discord) arrive without a store id
+                if isinstance(value, MemberRef) and not value.id:
+                    values[name] = await self.resolve_member(ctx.community, value)
+            if cmd.spec.long_running:
+                await ctx.defer(ephemeral=True)
+            await cmd.handler(ctx, **values)
+
+        ok = await self._run(ctx, call(), f"/{cmd.name}")
+        await self.emit(CommandUsed(key=CommunityKey(ctx.community.platform, ctx.community.external_id),
+                                    community=ctx.community, member=ctx.member, command=cmd.name, ok=ok))
+        return ok
+
+    async def _dispatch_id(
+        self,
+        table: list[tuple[ComponentSpec, Handler, Cog]],
+        key: CommunityKey | CommunityRef,
+        member: MemberRef,
+        channel: ChannelRef | None,
+        custom_id: str,
+        values: Any,
+        responder: Responder,
+        messenger: Messenger,
+    ) -> bool:
+        ctx = await self._context(key, member, channel, responder, messenger)
+        for spec, handler, cog in table:
+            m = spec.regex.match(custom_id)
+            if m is None:
+                continue
+
+            async def call(spec: ComponentSpec = spec, handler: Handler = handler, cog: Cog = cog,
+                           m: Any = m) -> None:
+                await self._check(ctx, cog, spec.level, ctx._("this button"))
+                await handler(ctx, values=values, **m.groupdict())
+
+            return await self._run(ctx, call(), custom_id)
+        log.info("no handler for component id %r", custom_id[:100])
+        await self._tell(ctx, ctx._("This button is no longer active."))
+        return False
+
+    async def press(
+        self,
+        key: CommunityKey | CommunityRef,
+        member: MemberRef,
+        channel: ChannelRef | None,
+        custom_id: str,
+        responder: Responder,
+        messenger: Messenger,
+        values: Sequence[str] = (),
+    ) -> bool:
+        """A button or select was used."""
+        return await self._dispatch_id(
+            self._components, key, member, channel, custom_id, list(values), responder, messenger
+        )
+
+    async def submit(
+        self,
+        key: CommunityKey | CommunityRef,
+        member: MemberRef,
+        channel: ChannelRef | None,
+        custom_id: str,
+        values: Mapping[str, str],
+        responder: Responder,
+        messenger: Messenger,
+    ) -> bool:
+        """A form (modal) was submitted."""
+        return await self._dispatch_id(self._forms, key, member, channel, custom_id, dict(values), responder,
+                                       messenger)
+
+    async def autocomplete(
+        self,
+        key: CommunityKey | CommunityRef,
+        member: MemberRef,
+        command: Sequence[str],
+        option: str,
+        current: str,
+        options: Mapping[str, Any] | None = None,
+    ) -> list[str]:
+        """Suggestions for an option while the person types (at most 25)."""
+        cmd = self.find(command)
+        if cmd is None:
+            return []
+        opt = next((o for o in cmd.spec.options if o.name == option), None)
+        if opt is None:
+            return []
+        if opt.choices:
+            return [c for c in opt.choices if c.lower().startswith(current.lower())][:25]
+        if not opt.autocomplete:
+            return []
+        source = getattr(cmd.cog, opt.autocomplete, None)
+        if source is None:
+            return []
+        community = await self.community(key)
+        member = await self.resolve_member(community, member)
+        try:
+            found = await source(Autocomplete(community, member.id, current, dict(options or {}), option))
+        except Exception:
+            log.exception("autocomplete %s failed", opt.autocomplete)
+            return []
+        return [str(v)[:100] for v in found][:25]
+
+    async def emit(self, event: Event) -> None:
+        """Deliver an event to every cog that subscribed to its type; one failing handler does not stop others."""
+        try:
+            event.community = event.community or await self.community(event.key)
+            member = getattr(event, "member", None)
+            if isinstance(member, MemberRef):
+                if isinstance(event, MemberJoined) and event.trigger == "join":
+                    row = await self.services.members.upsert(event.community.id, member, joined_at=event.at)
+                    event.member = MemberRef(member.platform, member.user_id, row.display_name, row.id,
+                                             member.username, member.is_bot, member.roles)
+                else:
+                    event.member = await self.resolve_member(event.community, member)
+                if isinstance(event, MemberLeft):
+                    await self.services.members.mark_left(event.member.id, event.at)
+            author = getattr(event, "message_author", None)
+            if isinstance(author, MemberRef):
+                event.message_author = await self.resolve_member(event.community, author)  # type: ignore[attr-defined]
+        except Exception:
+            log.exception("could not resolve %s", type(event).__name__)
+            return
+        handlers = [(h, cog) for types, h, cog in self._events if isinstance(event, types)]
+        if not handlers:
+            return
+        disabled = (await self.services.config.get(event.community.id)).community.disabled_modules
+        for handler, cog in handlers:
+            if cog.module and cog.module in disabled:
+                continue
+            try:
+                await handler(event)
+            except Exception:
+                log.exception("%s handler of %s failed", type(event).__name__, cog.name)

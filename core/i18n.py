@@ -1,0 +1,94 @@
+"""Message catalogues: every member-facing text is looked up here in the community's language.
+
+Texts are written in English in the code (`ctx._("…")` at run time, `N_("…")` for texts declared at import time)
+and translated from gettext catalogues in `locales/<lang>.po`, read with Babel at start-up so that no compile step
+is needed. English is the source language; a catalogue that lacks a message falls back to English, and the test
+suite fails when a shipped catalogue lacks one, so this never happens in a release.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DEFAULT_LOCALE = "en"
+SUPPORTED_LOCALES = ("en", "de")
+
+
+def N_(msgid: str) -> str:
+    """Mark a text for extraction without translating it yet (it is translated when shown)."""
+    return msgid
+
+
+class _Missing(dict[str, Any]):
+    """Leaves unknown placeholders visible instead of raising, so a bad translation never breaks a reply."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def format_text(text: str, params: Mapping[str, Any]) -> str:
+    """Fill `{name}` placeholders; only plain names are allowed, attribute access is not."""
+    if not params:
+        return text
+    out: list[str] = []
+    values = _Missing(params)
+    try:
+        for literal, field_name, spec, conv in string.Formatter().parse(text):
+            out.append(literal)
+            if field_name is None:
+                continue
+            if not field_name.isidentifier():
+                out.append("{" + field_name + "}")
+                continue
+            value = values[field_name]
+            if conv == "r":
+                value = repr(value)
+            out.append(format(value, spec or ""))
+    except (ValueError, TypeError):
+        return text
+    return "".join(out)
+
+
+@cache
+def load_catalogue(locale: str) -> dict[str, str]:
+    """Read `locales/<locale>.po` into a msgid -> msgstr dict (empty translations are skipped)."""
+    path = LOCALES_DIR / f"{locale}.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.id, str) and m.string}
+
+
+def normalise_locale(locale: str | None) -> str:
+    """Map "de-DE", "de_AT" or "DE" to a shipped locale, falling back to English."""
+    if not locale:
+        return DEFAULT_LOCALE
+    short = locale.replace("_", "-").split("-")[0].lower()
+    return short if short in SUPPORTED_LOCALES else DEFAULT_LOCALE
+
+
+def gettext(locale: str | None, msgid: str, **params: Any) -> str:
+    """Translate `msgid` into `locale` and fill in its placeholders."""
+    loc = normalise_locale(locale)
+    text = load_catalogue(loc).get(msgid, msgid) if loc != DEFAULT_LOCALE else msgid
+    return format_text(text, params)
+
+
+Translate = Callable[..., str]
+
+
+def translator(locale: str | None) -> Translate:
+    """A `_` bound to one locale: `_ = translator("de"); _("Hello {name}", name="Ana")`."""
+
+    def _(msgid: str, **params: Any) -> str:
+        return gettext(locale, msgid, **params)
+
+    return _

@@ -1,0 +1,1 @@
+"""Integrations turn platform payloads into neutral requests and neutral messages into native UI."""

@@ -1,0 +1,1 @@
+"""The console community: a local, offline community in the terminal where every command works."""

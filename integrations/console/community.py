@@ -1,0 +1,102 @@
+"""The console community: its members, its messenger (channel, DMs, intros) and per-command responders."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from core.context import Capability
+from core.errors import DMClosed
+from core.messages import Form, Message
+from core.refs import ChannelRef, CommunityKey, CommunityRef, ConversationRef, MemberRef, MessageRef
+from integrations.console.render import Screen
+
+KEY = CommunityKey("console", "console", "Console community")
+GENERAL = ChannelRef("console", "general", "general")
+_ids = itertools.count(1)
+
+
+@dataclass(slots=True)
+class ConsoleMember:
+    ref: MemberRef
+    moderator: bool = False
+    dm_closed: bool = False
+
+
+@dataclass(slots=True)
+class Outbox:
+    """Everything the bot sent, for scripts and tests to read back."""
+
+    sent: list[tuple[str, str, Message]] = field(default_factory=list)  # (kind, target, message)
+
+    def texts(self, kind: str | None = None) -> list[str]:
+        return [m.plain_text() for k, _t, m in self.sent if kind is None or k == kind]
+
+
+class ConsoleMessenger:
+    """Outbound side of the console: prints channel messages, DMs and intros."""
+
+    platform = "console"
+    capabilities = frozenset({Capability.FORMS, Capability.BUTTONS, Capability.FILES, Capability.GROUP_DM,
+                              Capability.EPHEMERAL, Capability.THREADS})
+
+    def __init__(self, screen: Screen, members: dict[str, ConsoleMember], outbox: Outbox) -> None:
+        self.screen = screen
+        self.members = members
+        self.outbox = outbox
+
+    def _name(self, user_id: str) -> str:
+        m = self.members.get(user_id)
+        return m.ref.display_name if m else user_id
+
+    async def send(self, community: CommunityRef, channel: ChannelRef, message: Message) -> MessageRef:
+        self.outbox.sent.append(("channel", channel.channel_id, message))
+        self.screen.message(f"#{channel.name or channel.channel_id}", message)
+        return MessageRef("console", channel.channel_id, str(next(_ids)))
+
+    async def dm(self, community: CommunityRef, member: MemberRef, message: Message) -> MessageRef:
+        m = self.members.get(member.user_id)
+        if m is not None and m.dm_closed:
+            raise DMClosed()
+        self.outbox.sent.append(("dm", member.user_id, message))
+        self.screen.message(f"DM to {member.display_name or self._name(member.user_id)}", message)
+        return MessageRef("console", f"dm-{member.user_id}", str(next(_ids)))
+
+    async def introduce(self, community: CommunityRef, members: list[MemberRef], message: Message, *,
+                        channel: ChannelRef | None = None) -> ConversationRef:
+        names = ", ".join(m.display_name or self._name(m.user_id) for m in members)
+        conv_id = f"intro-{next(_ids)}"
+        self.outbox.sent.append(("intro", ",".join(m.user_id for m in members), message))
+        self.screen.message(f"Intro: {names}", message)
+        return ConversationRef("console", (conv_id,), "group_dm")
+
+    async def is_admin(self, community: CommunityRef, member: MemberRef) -> bool:
+        m = self.members.get(member.user_id)
+        return bool(m and m.moderator)
+
+    async def groups_of(self, community: CommunityRef, member: MemberRef) -> set[str]:
+        m = self.members.get(member.user_id)
+        return set(m.ref.roles) if m else set()
+
+
+class ConsoleResponder:
+    """Answers one console command; a form is kept for the REPL to prompt for."""
+
+    def __init__(self, screen: Screen, outbox: Outbox, member: MemberRef) -> None:
+        self.screen = screen
+        self.outbox = outbox
+        self.member = member
+        self.form: Form | None = None
+
+    async def defer(self, *, ephemeral: bool = False) -> None:
+        return None
+
+    async def reply(self, message: Message, *, ephemeral: bool = False) -> MessageRef:
+        kind = "ephemeral" if ephemeral else "reply"
+        self.outbox.sent.append((kind, self.member.user_id, message))
+        header = f"to {self.member.display_name} (only you)" if ephemeral else "Kindred"
+        self.screen.message(header, message)
+        return MessageRef("console", "general", str(next(_ids)))
+
+    async def open_form(self, form: Form) -> None:
+        self.form = form

@@ -1,0 +1,62 @@
+"""Showing neutral messages in a terminal with rich; buttons and select options become numbered choices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+
+from core.messages import Button, Message
+
+
+@dataclass(slots=True)
+class Choice:
+    """A numbered thing the person can pick by typing its number."""
+
+    custom_id: str
+    label: str
+    value: str | None = None  # set for select options
+
+
+@dataclass(slots=True)
+class Screen:
+    """The terminal, plus the choices currently on offer."""
+
+    console: Console
+    choices: list[Choice] = field(default_factory=list)
+
+    def line(self, text: str, style: str = "") -> None:
+        self.console.print(escape(text), style=style or None, soft_wrap=True)
+
+    def message(self, header: str, message: Message) -> None:
+        body: list[str] = []
+        if message.title:
+            body.append(f"[bold]{escape(message.title)}[/bold]")
+        if message.text:
+            body.append(escape(message.text))
+        for f in message.fields:
+            body.append(f"[cyan]{escape(f.name)}[/cyan]: {escape(f.value)}")
+        for a in message.files:
+            body.append(f"[magenta]📎 {escape(a.filename)}[/magenta] ({len(a.data)} bytes)")
+        for b in message.buttons:
+            body.append(self._offer(Choice(b.custom_id, b.label)))
+        for s in message.selects:
+            body.append(escape(s.placeholder or "Choose:"))
+            for o in s.options:
+                body.append("  " + self._offer(Choice(s.custom_id, o.label, o.value)))
+        self.console.print(Panel("\n".join(body) or " ", title=escape(header), title_align="left", expand=False))
+
+    def _offer(self, choice: Choice) -> str:
+        self.choices.append(choice)
+        return f"[yellow][{len(self.choices)}][/yellow] {escape(choice.label)}"
+
+    def pick(self, number: int) -> Choice | None:
+        if 1 <= number <= len(self.choices):
+            return self.choices[number - 1]
+        return None
+
+
+def button_labels(buttons: list[Button]) -> list[str]:
+    return [b.label for b in buttons]

@@ -1,0 +1,260 @@
+"""The console REPL: act as any member and type commands exactly as on Discord or Slack.
+
+Lines come from the terminal, or from stdin when it is not a terminal, so the console is scriptable:
+    printf '/profile set topics:python\n/profile show\n' | uv run bot.py console --demo 20
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from rich.console import Console
+
+from core.dispatcher import App
+from core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded
+from core.messages import Form
+from core.refs import MemberRef
+from integrations.console.community import (
+    GENERAL,
+    KEY,
+    ConsoleMember,
+    ConsoleMessenger,
+    ConsoleResponder,
+    Outbox,
+)
+from integrations.console.demo import demo_members
+from integrations.console.render import Screen
+
+HELP = """Console commands (besides Kindred's own, see /help):
+  /as NAME          act as member NAME (created if new)      /members        list members
+  /join NAME        simulate a newcomer joining              /leave [NAME]   simulate leaving
+  /mod NAME         make NAME a moderator                    /dmclosed NAME  NAME refuses DMs
+  /react EMOJI      react to the last message                /wait SECONDS   let time pass (delays)
+  N                 press choice N (buttons, select options) /quit           leave the console
+  any other text    is posted as a message in #general"""
+
+LineSource = Callable[[str], AsyncIterator[str]]
+
+
+async def stdin_lines(prompt: str) -> AsyncIterator[str]:
+    """Lines from the terminal (with a prompt) or from piped stdin, without blocking the event loop."""
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            try:
+                line = await asyncio.to_thread(input, prompt)
+            except EOFError:
+                return
+        else:
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                return
+        yield line.rstrip("\n")
+
+
+class ConsoleCommunity:
+    """One local community; `handle` takes one typed line."""
+
+    def __init__(self, app: App, console: Console | None = None) -> None:
+        self.app = app
+        self.screen = Screen(console or Console(highlight=False))
+        self.outbox = Outbox()
+        self.members: dict[str, ConsoleMember] = {}
+        self.messenger = ConsoleMessenger(self.screen, self.members, self.outbox)
+        app.register_messenger(self.messenger)
+        self.current = self.add_member("admin", moderator=True)
+        self.pending_form: Form | None = None
+        self.running = True
+
+    # ------------------------------------------------------------------ members
+    def add_member(self, name: str, *, moderator: bool = False, user_id: str | None = None) -> ConsoleMember:
+        key = user_id or name.lower()
+        existing = self.members.get(key)
+        if existing:
+            return existing
+        ref = MemberRef("console", key, name, username=name.lower())
+        member = ConsoleMember(ref, moderator=moderator)
+        self.members[key] = member
+        return member
+
+    def by_name(self, name: str) -> ConsoleMember | None:
+        low = name.strip().lstrip("@").lower()
+        return self.members.get(low) or next(
+            (m for m in self.members.values() if m.ref.display_name.lower() == low), None)
+
+    async def setup(self, demo: int = 0, seed: int = 1) -> None:
+        community = await self.app.community(KEY)
+        admin = await self.app.resolve_member(community, self.current.ref)
+        self.current.ref = admin
+        if demo:
+            for dm in demo_members(demo, seed):
+                m = self.add_member(dm.name, user_id=dm.user_id)
+                m.ref = await self.app.resolve_member(community, m.ref)
+                await self.app.services.profiles.set_fields(community.id, m.ref.id, dm.facets)
+            self.screen.line(f"Seeded {demo} demo members (seed {seed}). Type /members to see them.", "dim")
+
+    # ------------------------------------------------------------------ input
+    async def run(self, lines: AsyncIterator[str]) -> None:
+        self.screen.line("Kindred console community. Type /help for Kindred's commands, /console for the "
+                         "console's own. You are 'admin' (a moderator).", "bold")
+        async for line in lines:
+            if self.pending_form is not None:
+                await self._form_answer(line)
+            else:
+                await self.handle(line)
+            if not self.running:
+                break
+
+    async def handle(self, line: str) -> None:
+        text = line.strip()
+        if not text or text.startswith("#"):
+            return
+        if not sys.stdin.isatty():
+            self.screen.line(f"{self.current.ref.display_name}> {text}", "green")
+        word, _, rest = text.partition(" ")
+        meta = _META.get(word.lower())
+        if meta is not None:
+            await meta(self, rest.strip())
+            return
+        if text.isdigit():
+            await self._press(int(text))
+            return
+        if text.startswith("/"):
+            await self._command(text)
+            return
+        await self.app.emit(MessagePosted(key=KEY, member=self.current.ref, channel=GENERAL, length=len(text),
+                                          text=text))
+
+    async def _command(self, text: str) -> None:
+        responder = ConsoleResponder(self.screen, self.outbox, self.current.ref)
+        self.screen.choices.clear()
+        await self.app.invoke(KEY, self.current.ref, GENERAL, text, None, responder, self.messenger)
+        self._take_form(responder)
+
+    def _take_form(self, responder: ConsoleResponder) -> None:
+        if responder.form is not None:
+            self.pending_form = responder.form
+            self._answers: dict[str, str] = {}
+            self._field_index = 0
+            self.screen.line(f"Form: {responder.form.title} — answer each field; empty keeps the current "
+                             "value, '-' clears it.", "bold")
+            self._ask()
+
+    def _ask(self) -> None:
+        assert self.pending_form is not None
+        f = self.pending_form.fields[self._field_index]
+        current = f" [{f.default}]" if f.default else ""
+        self.screen.line(f"{f.label}{current}:", "cyan")
+
+    async def _form_answer(self, line: str) -> None:
+        assert self.pending_form is not None
+        form = self.pending_form
+        f = form.fields[self._field_index]
+        answer = line.strip()
+        self._answers[f.id] = "" if answer == "-" else (answer or f.default)
+        self._field_index += 1
+        if self._field_index < len(form.fields):
+            self._ask()
+            return
+        self.pending_form = None
+        responder = ConsoleResponder(self.screen, self.outbox, self.current.ref)
+        self.screen.choices.clear()
+        await self.app.submit(KEY, self.current.ref, GENERAL, form.custom_id, self._answers, responder,
+                              self.messenger)
+        self._take_form(responder)
+
+    async def _press(self, number: int) -> None:
+        choice = self.screen.pick(number)
+        if choice is None:
+            self.screen.line(f"There is no choice {number}.", "red")
+            return
+        responder = ConsoleResponder(self.screen, self.outbox, self.current.ref)
+        values = [choice.value] if choice.value is not None else []
+        await self.app.press(KEY, self.current.ref, GENERAL, choice.custom_id, responder, self.messenger,
+                             values=values)
+        self._take_form(responder)
+
+    # ------------------------------------------------------------------ meta commands
+    async def _as(self, name: str) -> None:
+        if not name:
+            self.screen.line("Usage: /as NAME", "red")
+            return
+        member = self.by_name(name) or self.add_member(name)
+        community = await self.app.community(KEY)
+        member.ref = await self.app.resolve_member(community, member.ref)
+        self.current = member
+        self.screen.line(f"You are now {member.ref.display_name}.", "dim")
+
+    async def _members(self, _rest: str) -> None:
+        for m in self.members.values():
+            tag = " (moderator)" if m.moderator else ""
+            self.screen.line(f"- {m.ref.display_name}{tag}")
+
+    async def _join(self, name: str) -> None:
+        if not name:
+            self.screen.line("Usage: /join NAME", "red")
+            return
+        member = self.by_name(name) or self.add_member(name)
+        self.screen.line(f"{member.ref.display_name} joined the community.", "dim")
+        await self.app.emit(MemberJoined(key=KEY, member=member.ref))
+        community = await self.app.community(KEY)
+        member.ref = await self.app.resolve_member(community, member.ref)
+
+    async def _leave(self, name: str) -> None:
+        member = self.by_name(name) if name else self.current
+        if member is None:
+            self.screen.line(f"No member called {name}.", "red")
+            return
+        self.screen.line(f"{member.ref.display_name} left the community.", "dim")
+        await self.app.emit(MemberLeft(key=KEY, member=member.ref))
+
+    async def _mod(self, name: str) -> None:
+        member = self.by_name(name)
+        if member is None:
+            self.screen.line(f"No member called {name}.", "red")
+            return
+        member.moderator = True
+        self.screen.line(f"{member.ref.display_name} is now a moderator.", "dim")
+
+    async def _dmclosed(self, name: str) -> None:
+        member = self.by_name(name)
+        if member is None:
+            self.screen.line(f"No member called {name}.", "red")
+            return
+        member.dm_closed = True
+        self.screen.line(f"{member.ref.display_name} no longer accepts DMs.", "dim")
+
+    async def _react(self, emoji: str) -> None:
+        await self.app.emit(ReactionAdded(key=KEY, member=self.current.ref, channel=GENERAL, emoji=emoji or "👍"))
+
+    async def _wait(self, seconds: str) -> None:
+        try:
+            delay = min(float(seconds or "1"), 3600.0)
+        except ValueError:
+            self.screen.line("Usage: /wait SECONDS", "red")
+            return
+        await asyncio.sleep(delay)
+
+    async def _help(self, _rest: str) -> None:
+        self.screen.line(HELP)
+
+    async def _quit(self, _rest: str) -> None:
+        self.running = False
+
+
+_META: dict[str, Callable[[ConsoleCommunity, str], Any]] = {
+    "/as": ConsoleCommunity._as,
+    "/members": ConsoleCommunity._members,
+    "/join": ConsoleCommunity._join,
+    "/leave": ConsoleCommunity._leave,
+    "/mod": ConsoleCommunity._mod,
+    "/dmclosed": ConsoleCommunity._dmclosed,
+    "/react": ConsoleCommunity._react,
+    "/wait": ConsoleCommunity._wait,
+    "/console": ConsoleCommunity._help,
+    "/quit": ConsoleCommunity._quit,
+    "/exit": ConsoleCommunity._quit,
+}

@@ -1,0 +1,230 @@
+"""Kindred's outbound side on Discord: channel messages, DMs, intros in private threads, moderator checks.
+
+Used by handlers through the Context and by scheduled jobs through `app.messenger("discord")`. Every Discord
+failure becomes a `DeliveryFailed` (a `DMClosed` for code 50007) with a plain-words message; an intro that
+cannot get a private thread falls back to one DM each, and only fails when nobody could be reached.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from core.context import Capability
+from core.messages import Message
+from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef
+from integrations.discord.errors import DiscordDeliveryFailed, DiscordDMClosed, delivery_error
+from integrations.discord.refs import PLATFORM, role_labels, snowflake
+from integrations.discord.render import clip, render_message
+
+if TYPE_CHECKING:
+    from core.dispatcher import App
+
+log = logging.getLogger(__name__)
+
+THREAD_NAME_LIMIT = 100
+INTRO_ARCHIVE_MINUTES = 10080  # a week: intros are slow conversations
+
+
+class DiscordMessenger:
+    """Implements core.context.Messenger with discord.py."""
+
+    platform = PLATFORM
+    capabilities = frozenset(
+        {Capability.THREADS, Capability.FORMS, Capability.BUTTONS, Capability.FILES, Capability.EPHEMERAL}
+    )
+
+    def __init__(self, app: App, client: discord.Client) -> None:
+        self.app = app
+        self.client = client
+
+    # ------------------------------------------------------------------ lookups
+    async def _channel(self, channel_id: str, community: CommunityRef | None = None) -> Any:
+        cid = snowflake(channel_id)
+        if cid is None and community is not None:
+            # Settings may name a channel ("#general") instead of giving its id.
+            guild = self._guild(community)
+            found = discord.utils.get(guild.text_channels, name=channel_id.strip().lstrip("#")) if guild else None
+            cid = found.id if found is not None else None
+        if cid is None:
+            raise DiscordDeliveryFailed("unknown_channel")
+        channel = self.client.get_channel(cid)
+        if channel is not None:
+            return channel
+        try:
+            return await self.client.fetch_channel(cid)
+        except (discord.HTTPException, discord.InvalidData) as error:
+            raise delivery_error("fetch channel", error) from None
+
+    async def _user(self, user_id: str) -> discord.User:
+        uid = snowflake(user_id)
+        if uid is None:
+            raise DiscordDeliveryFailed("unknown_user")
+        user = self.client.get_user(uid)
+        if user is not None:
+            return user
+        try:
+            return await self.client.fetch_user(uid)
+        except discord.HTTPException as error:
+            raise delivery_error("fetch user", error) from None
+
+    def _guild(self, community: CommunityRef) -> discord.Guild | None:
+        gid = snowflake(community.external_id)
+        return self.client.get_guild(gid) if gid is not None else None
+
+    async def _member(self, community: CommunityRef, user_id: str) -> discord.Member | None:
+        guild = self._guild(community)
+        uid = snowflake(user_id)
+        if guild is None or uid is None:
+            return None
+        member = guild.get_member(uid)
+        if member is not None:
+            return member
+        try:
+            return await guild.fetch_member(uid)
+        except discord.HTTPException:
+            return None
+
+    # ------------------------------------------------------------------ Messenger
+    async def send(self, community: CommunityRef, channel: ChannelRef, message: Message) -> MessageRef:
+        target = await self._channel(channel.channel_id, community)
+        if not isinstance(target, discord.abc.Messageable):
+            raise DiscordDeliveryFailed("unknown_channel")
+        scope = snowflake(community.external_id) if isinstance(target, discord.DMChannel) else None
+        try:
+            sent = await target.send(**render_message(message, guild_id=scope).send_kwargs())
+        except (discord.HTTPException, discord.RateLimited) as error:
+            raise delivery_error("send message", error, dm=isinstance(target, discord.DMChannel)) from None
+        return MessageRef(PLATFORM, str(sent.channel.id), str(sent.id))
+
+    async def dm(self, community: CommunityRef, member: MemberRef, message: Message) -> MessageRef:
+        user = await self._user(member.user_id)
+        if user.bot:
+            raise DiscordDMClosed()
+        rendered = render_message(message, guild_id=snowflake(community.external_id))
+        try:
+            sent = await user.send(**rendered.send_kwargs())
+        except (discord.HTTPException, discord.RateLimited) as error:
+            raise delivery_error("send DM", error, dm=True) from None
+        return MessageRef(PLATFORM, str(sent.channel.id), str(sent.id))
+
+    async def introduce(
+        self,
+        community: CommunityRef,
+        members: list[MemberRef],
+        message: Message,
+        *,
+        channel: ChannelRef | None = None,
+    ) -> ConversationRef:
+        """A private thread in the intro channel with the members added; else one DM each.
+
+        Only the introduced people may be pinged, whatever the message text says.
+        """
+        bot_id = str(self.client.user.id) if self.client.user else ""
+        people = list(dict.fromkeys(m.user_id for m in members if m.user_id != bot_id and snowflake(m.user_id)))
+        if not people:
+            raise DiscordDeliveryFailed("intro_failed")
+        intro = Message(
+            text=message.text,
+            title=message.title,
+            fields=message.fields,
+            buttons=message.buttons,
+            selects=message.selects,
+            files=message.files,
+            mentions=tuple(people),
+        )
+        target = channel or await self._intro_channel(community)
+        if target is not None:
+            try:
+                return await self._thread_intro(community, target, people, members, intro)
+            except DiscordDeliveryFailed as error:
+                log.warning("intro thread in community %s failed (%s); sending one DM each", community.id, error.reason)
+        return await self._dm_intro(community, members, people, intro, had_channel=target is not None)
+
+    async def _intro_channel(self, community: CommunityRef) -> ChannelRef | None:
+        configured = (await self.app.services.config.get(community.id)).community.intro_channel.strip()
+        return ChannelRef(PLATFORM, configured) if configured else None
+
+    async def _thread_intro(
+        self,
+        community: CommunityRef,
+        where: ChannelRef,
+        people: list[str],
+        members: list[MemberRef],
+        message: Message,
+    ) -> ConversationRef:
+        parent = await self._channel(where.channel_id, community)
+        if not isinstance(parent, discord.TextChannel):
+            raise DiscordDeliveryFailed("unknown_channel")
+        names = [m.display_name or m.username or m.user_id for m in members if m.user_id in people]
+        name = clip(" & ".join(names) or message.title or "Intro", THREAD_NAME_LIMIT)
+        try:
+            thread = await parent.create_thread(
+                name=name,
+                type=discord.ChannelType.private_thread,
+                invitable=False,
+                auto_archive_duration=INTRO_ARCHIVE_MINUTES,
+            )
+        except (discord.HTTPException, discord.RateLimited) as error:
+            raise delivery_error("create intro thread", error) from None
+        for user_id in people:
+            try:
+                await thread.add_user(discord.Object(int(user_id)))
+            except discord.HTTPException as error:
+                delivery_error("add thread member", error)
+        try:
+            await thread.send(**render_message(with_mentions(message, people)).send_kwargs())
+        except (discord.HTTPException, discord.RateLimited) as error:
+            raise delivery_error("send intro", error) from None
+        return ConversationRef(PLATFORM, (str(thread.id),), "thread")
+
+    async def _dm_intro(
+        self,
+        community: CommunityRef,
+        members: list[MemberRef],
+        people: list[str],
+        message: Message,
+        *,
+        had_channel: bool,
+    ) -> ConversationRef:
+        reached: list[str] = []
+        tried: set[str] = set()
+        for member in members:
+            if member.user_id not in people or member.user_id in tried:
+                continue
+            tried.add(member.user_id)
+            try:
+                ref = await self.dm(community, member, message)
+            except DiscordDMClosed:
+                log.info("intro DM to a member of community %s: DMs closed", community.id)
+                continue
+            except DiscordDeliveryFailed as error:
+                log.info("intro DM to a member of community %s failed: %s", community.id, error.reason)
+                continue
+            reached.append(ref.channel_id)
+        if not reached:
+            raise DiscordDeliveryFailed("intro_failed" if had_channel else "no_intro_channel")
+        return ConversationRef(PLATFORM, tuple(reached), "dms")
+
+    async def is_admin(self, community: CommunityRef, member: MemberRef) -> bool:
+        found = await self._member(community, member.user_id)
+        if found is None:
+            return False
+        permissions = found.guild_permissions
+        return permissions.administrator or permissions.manage_guild
+
+    async def groups_of(self, community: CommunityRef, member: MemberRef) -> set[str]:
+        found = await self._member(community, member.user_id)
+        return set(role_labels(found.roles)) if found is not None else set(member.roles)
+
+
+def with_mentions(message: Message, user_ids: list[str]) -> Message:
+    """The message with a ping for each introduced person its text does not mention yet (they get notified)."""
+    missing = [u for u in user_ids if f"<@{u}>" not in message.text and f"<@!{u}>" not in message.text]
+    if not missing:
+        return message
+    line = " ".join(f"<@{u}>" for u in missing)
+    return replace(message, text=f"{line}\n{message.text}" if message.text else line)

@@ -1,0 +1,49 @@
+"""``kindred slack-manifest``: regenerate the Slack app manifest from the current command tree."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "manifest.yaml"
+
+
+async def generate(out: Path, config: Path | None, request_url: str | None) -> Path:
+    """Load the cogs on a throw-away store (only the command tree is needed) and write the manifest."""
+    from core.runtime import running_app
+    from core.settings import load_settings
+    from integrations.slack.manifest import write_manifest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(config, storage={"url": f"sqlite+aiosqlite:///{Path(tmp) / 'manifest.db'}"})
+        async with running_app(settings, start_scheduler=False) as app:
+            return write_manifest(out, app, request_url=request_url)
+
+
+def register(cli: typer.Typer) -> None:
+    @cli.command("slack-manifest")
+    def slack_manifest(
+        out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the manifest.")] = DEFAULT_PATH,
+        request_url: Annotated[
+            str | None,
+            typer.Option(help="HTTP mode: the public URL of /slack/events; without it the manifest uses Socket Mode."),
+        ] = None,
+        config: Annotated[Path | None, typer.Option("--config", "-c", help="config.toml to read.")] = None,
+    ) -> None:
+        """Write the Slack app manifest (one slash command per command group) for 'Create app from manifest'."""
+        from core.settings import SettingsError
+
+        if request_url is not None and not request_url.startswith("https://"):
+            typer.echo("kindred: --request-url must be a public https:// URL ending in /slack/events", err=True)
+            raise typer.Exit(2)
+        try:
+            written = asyncio.run(generate(out, config, request_url))
+        except SettingsError as exc:
+            for line in exc.lines:
+                typer.echo(f"kindred: config error: {line}", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"Wrote {written}")

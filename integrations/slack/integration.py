@@ -1,0 +1,439 @@
+"""The Slack integration: slack-bolt (async) wrapped around Kindred's dispatcher, in Socket Mode or HTTP mode.
+
+Every request is acked first (Slack allows three seconds) and worked on afterwards: slash commands, buttons and
+selects, modal submits, and events. The integration only translates: Slack payload -> neutral request for the
+dispatcher, neutral answer -> Block Kit (responder.py, messenger.py). Features never see a Slack object.
+
+Modes: Socket Mode (``[slack] app_token``; no public URL needed) or HTTP (``host:port``, requests verified with
+``signing_secret``: a bad signature or a timestamp older than five minutes gets 401 and does nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Coroutine
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from core.commands import Command
+from core.dispatcher import App
+from core.events import Event
+from core.i18n import N_, gettext
+from core.messages import Message
+from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef, Platform
+from core.settings.platforms import SlackSettings
+from integrations.slack import events as translate
+from integrations.slack import home, slash
+from integrations.slack.blocks import FormOrigin, chosen_values, submitted_values
+from integrations.slack.client import make_web_client
+from integrations.slack.dedupe import RecentIds
+from integrations.slack.directory import Directory
+from integrations.slack.errors import SlackStartupError, error_code
+from integrations.slack.messenger import SlackMessenger
+from integrations.slack.responder import CapturingResponder, Interaction, SlackResponder
+
+log = logging.getLogger(__name__)
+
+APOLOGY = N_("Sorry, something went wrong on my side. It has been logged.")
+
+HTTP_PATH = "/slack/events"
+"""The one URL slash commands, interactivity and events are sent to in HTTP mode."""
+
+
+def channel_ref(channel_id: str | None, name: str = "") -> ChannelRef | None:
+    """A ChannelRef for a Slack conversation id (``D…`` ids are direct messages)."""
+    if not channel_id:
+        return None
+    is_dm = channel_id.startswith("D") or name == "directmessage"
+    return ChannelRef(Platform.SLACK, channel_id, "" if name in {"directmessage", "privategroup"} else name, is_dm)
+
+
+class SlackIntegration:
+    """One Slack workspace connection (single-workspace app with a bot token)."""
+
+    def __init__(
+        self,
+        app: App,
+        settings: SlackSettings,
+        *,
+        client: AsyncWebClient | None = None,
+        http_port: int | None = None,
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.client = client or make_web_client(settings)
+        self.directory = Directory(self.client)
+        self.messenger = SlackMessenger(app, self.client, self.directory)
+        self.recent_events = RecentIds()
+        self.stats = {"events": 0, "duplicates": 0, "commands": 0, "actions": 0, "submissions": 0}
+        self.team_id = ""
+        self.team_name = ""
+        self.http_endpoint: str | None = None
+        self._http_port = http_port
+        self._communities: dict[str, CommunityRef] = {}
+        self.events_seen = 0
+        self._arrivals = asyncio.Condition()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.bolt = self._build_bolt()
+
+    # ------------------------------------------------------------------ bolt wiring
+
+    def _build_bolt(self) -> AsyncApp:
+        http = self.settings.mode == "http"
+        secret = self.settings.signing_secret.get_secret_value() if self.settings.signing_secret else ""
+        bolt = AsyncApp(
+            client=self.client,
+            signing_secret=secret,
+            request_verification_enabled=http,
+            process_before_response=False,
+            logger=logging.getLogger("integrations.slack.bolt"),
+            name="kindred",
+        )
+        bolt.command(re.compile(r"^/.+"))(self._on_command)
+        bolt.action(re.compile(r".+"))(self._on_action)
+        bolt.view(re.compile(r".+"))(self._on_view_submission)
+        bolt.event("team_join")(self._on_team_join)
+        bolt.event("member_joined_channel")(self._on_member_joined_channel)
+        bolt.event("message")(self._on_message)
+        bolt.event("reaction_added")(self._on_reaction_added)
+        bolt.event("app_home_opened")(self._on_app_home_opened)
+        bolt.error(self._on_error)
+        return bolt
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run the work for a request in the background, tracked so ``idle()`` and ``stop()`` can wait for it."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            log.error("Slack request handling failed: %s", type(error).__name__, exc_info=error)
+
+    async def _seen(self) -> None:
+        async with self._arrivals:
+            self.events_seen += 1
+            self._arrivals.notify_all()
+
+    async def wait_for_events(self, count: int, within: float = 10.0) -> None:
+        """Wait until ``count`` event deliveries have reached a listener (handled, dropped or ignored)."""
+
+        async def reached() -> None:
+            async with self._arrivals:
+                await self._arrivals.wait_for(lambda: self.events_seen >= count)
+
+        await asyncio.wait_for(reached(), within)
+
+    async def idle(self, within: float = 10.0) -> None:
+        """Wait until the work of every request received so far is done (raises TimeoutError after ``within``)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while self._tasks:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(self._tasks)} Slack requests still in progress")
+            await asyncio.wait(list(self._tasks), timeout=remaining)
+
+    async def _guarded(self, work: Coroutine[Any, Any, None], interaction: Interaction, team_id: str) -> None:
+        """Run an interaction's work; if the integration itself fails, still tell the person (the dispatcher
+        already answers for failures inside features)."""
+        try:
+            await work
+        except Exception:
+            log.exception("Slack interaction failed before reaching the feature")
+            try:
+                locale = await self.locale(team_id)
+            except Exception:
+                locale = "en"
+            try:
+                apology = Message(text=gettext(locale, APOLOGY))
+                await self._responder(interaction, team_id).reply(apology, ephemeral=True)
+            except Exception:
+                log.warning("could not tell the person about the failure", exc_info=True)
+
+    async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        kind = body.get("type") or ("slash_command" if "command" in body else "request")
+        log.error("Slack %s failed: %s", kind, type(error).__name__, exc_info=error)
+
+    # ------------------------------------------------------------------ identities
+
+    def key(self, team_id: str | None = None) -> CommunityKey:
+        """The workspace as a neutral community key."""
+        return CommunityKey(Platform.SLACK, team_id or self.team_id, self.team_name)
+
+    async def community(self, team_id: str | None = None) -> CommunityRef:
+        """The workspace as stored (cached: events arrive often)."""
+        team = team_id or self.team_id
+        ref = self._communities.get(team)
+        if ref is None:
+            ref = self._communities[team] = await self.app.community(self.key(team))
+        return ref
+
+    async def locale(self, team_id: str | None = None) -> str:
+        return await self.app.locale(await self.community(team_id))
+
+    def _responder(self, interaction: Interaction, team_id: str) -> SlackResponder:
+        return SlackResponder(self.messenger, interaction, lambda: self.locale(team_id))
+
+    @staticmethod
+    def _team_of(body: dict[str, Any]) -> str:
+        team = body.get("team")
+        if isinstance(team, dict) and team.get("id"):
+            return str(team["id"])
+        user = body.get("user")
+        if isinstance(user, dict) and user.get("team_id"):
+            return str(user["team_id"])
+        return str(body.get("team_id") or "")
+
+    async def _known_member(self, community: CommunityRef, user_id: str) -> MemberRef:
+        """Record a mentioned member in the store so the option parser can find them by id."""
+        return await self.app.resolve_member(community, await self.directory.member(user_id))
+
+    # ------------------------------------------------------------------ slash commands
+
+    async def _on_command(self, ack: Any, command: dict[str, Any]) -> None:
+        self.stats["commands"] += 1
+        interaction = Interaction(str(command.get("user_id", "")), command.get("channel_id"),
+                                  command.get("response_url"), command.get("trigger_id"))
+        self._spawn(self._guarded(self.run_command(command), interaction, str(command.get("team_id") or "")))
+        await ack()
+
+    async def run_command(self, command: dict[str, Any]) -> None:
+        """Run one slash command payload through the dispatcher (after the ack)."""
+        team_id = str(command.get("team_id") or self.team_id)
+        invocation = slash.parse(str(command.get("command", "")), str(command.get("text", "")),
+                                 self.settings.command_prefix)
+        user_id = str(command.get("user_id", ""))
+        member = await self.directory.member(user_id, username=str(command.get("user_name", "")))
+        channel = channel_ref(command.get("channel_id"), str(command.get("channel_name", "")))
+        interaction = Interaction(user_id, command.get("channel_id"), command.get("response_url"),
+                                  command.get("trigger_id"))
+        responder = self._responder(interaction, team_id)
+        community = await self.community(team_id)
+        if slash.wants_group_help(self.app.tree, invocation):
+            locale = await self.app.locale(community)
+            message = slash.group_help(self.app.tree, invocation.name, locale, self.settings.command_prefix)
+            await responder.reply(message, ephemeral=True)
+            return
+        for mentioned in slash.mentioned_users(invocation.text):
+            await self._known_member(community, mentioned)
+        await self.app.invoke(community, member, channel, invocation.full_text, None, responder, self.messenger)
+
+    # ------------------------------------------------------------------ buttons and selects
+
+    async def _on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        self.stats["actions"] += 1
+        interaction = Interaction(str((body.get("user") or {}).get("id", "")),
+                                  (body.get("channel") or {}).get("id"), body.get("response_url"))
+        self._spawn(self._guarded(self.run_action(body, action), interaction, self._team_of(body)))
+        await ack()
+
+    async def run_action(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A button press or select choice: a feature's component, or a command button from the Home tab."""
+        team_id = self._team_of(body) or self.team_id
+        user = body.get("user") or {}
+        user_id = str(user.get("id", ""))
+        container = body.get("container") or {}
+        channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        interaction = Interaction(user_id, channel_id, body.get("response_url"), body.get("trigger_id"))
+        responder = self._responder(interaction, team_id)
+        member = await self.directory.member(user_id, username=str(user.get("username", "")))
+        community = await self.community(team_id)
+        channel = channel_ref(channel_id)
+        custom_id = str(action.get("action_id", ""))
+        path = home.command_of_action(custom_id)
+        if path is not None:
+            await self.app.invoke(community, member, channel, list(path), None, responder, self.messenger)
+        else:
+            await self.app.press(community, member, channel, custom_id, responder, self.messenger,
+                                 values=chosen_values(action))
+        view = body.get("view") or {}
+        if container.get("type") == "view" and view.get("type") == "home":
+            await self.publish_home(user_id, team_id)
+
+    # ------------------------------------------------------------------ modals
+
+    async def _on_view_submission(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        self.stats["submissions"] += 1
+        origin = FormOrigin.load(view.get("private_metadata"))
+        interaction = Interaction(str((body.get("user") or {}).get("id", "")), origin.channel_id,
+                                  origin.response_url)
+        self._spawn(self._guarded(self.run_submission(body, view), interaction, self._team_of(body)))
+        await ack()
+
+    async def run_submission(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """A modal was submitted: the form's custom id is the view's callback id."""
+        team_id = self._team_of(body) or self.team_id
+        user = body.get("user") or {}
+        user_id = str(user.get("id", ""))
+        origin = FormOrigin.load(view.get("private_metadata"))
+        interaction = Interaction(user_id, origin.channel_id, origin.response_url, body.get("trigger_id"))
+        member = await self.directory.member(user_id, username=str(user.get("username", "")))
+        community = await self.community(team_id)
+        await self.app.submit(community, member, channel_ref(origin.channel_id), str(view.get("callback_id", "")),
+                              submitted_values(view), self._responder(interaction, team_id), self.messenger)
+
+    # ------------------------------------------------------------------ events
+
+    def _first_delivery(self, body: dict[str, Any]) -> bool:
+        """False for a retried delivery of an event already handled (same ``event_id``)."""
+        if self.recent_events.first_time(str(body.get("event_id") or "")):
+            self.stats["events"] += 1
+            return True
+        self.stats["duplicates"] += 1
+        log.debug("dropping retried delivery of %s", body.get("event_id"))
+        return False
+
+    async def _emit(self, event: Event | None, team_id: str) -> None:
+        if event is not None:
+            event.community = await self.community(team_id)
+            await self.app.emit(event)
+
+    async def _on_team_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if self._first_delivery(body):
+            team_id = str(body.get("team_id") or self.team_id)
+            member = self.directory.remember(event.get("user") or {}).ref()
+            self._spawn(self._emit(translate.member_joined_team(self.key(team_id), body, member), team_id))
+        await self._seen()
+
+    async def _on_member_joined_channel(self, body: dict[str, Any]) -> None:
+        if self._first_delivery(body):
+            team_id = str(body.get("team_id") or self.team_id)
+            joined = translate.member_joined_channel(self.key(team_id), body, self.directory.known)
+            self._spawn(self._emit(joined, team_id))
+        await self._seen()
+
+    async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if translate.is_counted_message(event, self.messenger.bot_user_id) and self._first_delivery(body):
+            self._spawn(self._message_posted(body))
+        await self._seen()
+
+    async def _message_posted(self, body: dict[str, Any]) -> None:
+        team_id = str(body.get("team_id") or self.team_id)
+        config = await self.app.services.config.get((await self.community(team_id)).id)
+        store_text = config.engagement.store_message_text
+        await self._emit(translate.message_posted(self.key(team_id), body, self.directory.known,
+                                                  store_text=store_text), team_id)
+
+    async def _on_reaction_added(self, body: dict[str, Any]) -> None:
+        if self._first_delivery(body):
+            team_id = str(body.get("team_id") or self.team_id)
+            self._spawn(self._emit(translate.reaction_added(self.key(team_id), body, self.directory.known), team_id))
+        await self._seen()
+
+    async def _on_app_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home" and self._first_delivery(body):
+            self._spawn(self.publish_home(str(event.get("user", "")), str(body.get("team_id") or self.team_id)))
+        await self._seen()
+
+    # ------------------------------------------------------------------ App Home
+
+    async def publish_home(self, user_id: str, team_id: str | None = None) -> None:
+        """Build the member's Home tab from Kindred's own commands and publish it."""
+        community = await self.community(team_id)
+        locale = await self.app.locale(community)
+        disabled = set((await self.app.services.config.get(community.id)).community.disabled_modules)
+        member = await self.directory.member(user_id)
+
+        def offered(path: tuple[str, ...]) -> Command | None:
+            command = self.app.find(path)
+            if command is None or (command.cog.module and command.cog.module in disabled):
+                return None
+            return command
+
+        sections = []
+        for path in home.HOME_SECTIONS:
+            command = offered(path)
+            if command is None:
+                continue
+            capture = CapturingResponder()
+            await self.app.invoke(community, member, None, command, None, capture, self.messenger)
+            sections.extend(capture.messages)
+        labels = []
+        for path, label in home.HOME_BUTTONS:
+            command = offered(path)
+            if command is not None and not any(o.required for o in command.spec.options):
+                labels.append((path, gettext(locale, label)))
+        view = home.home_view(gettext(locale, home.HOME_TITLE), gettext(locale, home.HOME_INTRO), sections,
+                              home.home_buttons(labels))
+        try:
+            await self.client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as error:
+            log.warning("views.publish for the Home tab failed: %s", error_code(error))
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Check the tokens, register the messenger, then connect (Socket Mode) or listen (HTTP)."""
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as error:
+            raise SlackStartupError(
+                f"Slack refused the bot token ([slack] bot_token): {error_code(error)}"
+            ) from None
+        self.team_id = str(auth.get("team_id") or "")
+        self.team_name = str(auth.get("team") or "")
+        self.messenger.bot_user_id = str(auth.get("user_id") or "")
+        self.app.register_messenger(self.messenger)
+        await self.community()
+        if self.settings.mode == "http":
+            await self._listen_http()
+        else:
+            await self._connect_socket()
+        log.info("connected to Slack workspace %s (%s mode)", self.team_name or self.team_id, self.settings.mode)
+
+    async def _connect_socket(self) -> None:
+        app_token = self.settings.app_token.get_secret_value() if self.settings.app_token else ""
+        if not app_token:
+            raise SlackStartupError("[slack] app_token is missing: Socket Mode needs an app-level token (xapp-...)")
+        handler = AsyncSocketModeHandler(self.bolt, app_token, web_client=self.client)
+        try:
+            opened = await self.client.apps_connections_open(app_token=app_token)
+        except SlackApiError as error:
+            await handler.client.close()
+            raise SlackStartupError(
+                f"Slack refused the app-level token ([slack] app_token): {error_code(error)}"
+            ) from None
+        handler.client.wss_uri = str(opened["url"])
+        self._socket = handler
+        await handler.connect_async()
+
+    async def _listen_http(self) -> None:
+        if not self.settings.signing_secret or not self.settings.signing_secret.get_secret_value():
+            raise SlackStartupError("[slack] signing_secret is missing: HTTP mode needs it to verify requests")
+        port = self.settings.port if self._http_port is None else self._http_port
+        self._runner = web.AppRunner(self.bolt.web_app(path=HTTP_PATH), handle_signals=False, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.settings.host, port).start()
+        bound = self._runner.addresses[0]
+        self.http_endpoint = f"http://{self.settings.host}:{bound[1]}{HTTP_PATH}"
+
+    async def stop(self, *, drain: float = 10.0) -> None:
+        """Stop taking requests, let the ones in progress finish (up to ``drain`` seconds), disconnect."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._socket is not None:
+            self._socket.client.auto_reconnect_enabled = False
+            self._socket.client.default_auto_reconnect_enabled = False
+            await self._socket.disconnect_async()
+        try:
+            await self.idle(drain)
+        except TimeoutError:
+            log.warning("stopping with %d Slack requests still in progress; cancelling them", len(self._tasks))
+            for task in list(self._tasks):
+                task.cancel()
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None

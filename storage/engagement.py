@@ -1,0 +1,325 @@
+"""The engagement event log: batched writes, aggregate reads for analytics, erasure, retention purge.
+
+Reads return plain tuples and dicts of aggregates; the arithmetic (active people, retention, scores) lives in
+pure functions in cogs/engagement/metrics.py so that it is tested without a store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.engagement_schema import engagement_batches, engagement_daily, engagement_events
+from storage.engine import Store
+
+EVENT_COLUMNS = ("community_id", "platform", "member_id", "kind", "at", "channel", "target_id", "value", "label",
+                 "meta", "text", "dedupe")
+_SQLITE_ROW = f"({', '.join('?' * len(EVENT_COLUMNS))})"
+_SQLITE_ROWS_PER_STATEMENT = 2500  # 30,000 parameters, under SQLite's limit of 32,766
+
+
+@lru_cache(maxsize=64)
+def _sqlite_insert(n: int) -> str:
+    """One INSERT of n rows. Binding runs with the GIL, but the insert itself is one call that releases it: the
+    store works in its thread while the bot goes on, instead of trading the GIL back and forth for each row (as
+    executemany does, which stalls both)."""
+    return (f"INSERT INTO engagement_events ({', '.join(EVENT_COLUMNS)}) VALUES "
+            f"{', '.join([_SQLITE_ROW] * n)} ON CONFLICT DO NOTHING")
+ACTIVE_MARK = "_active"  # engagement_daily.kind of the "distinct active people that day" row
+
+ev = engagement_events
+
+
+def sqlite_datetime(dt: datetime) -> str:
+    """The text SQLAlchemy stores for a UTC datetime on SQLite, so raw and Core writes compare equal."""
+    if dt.tzinfo is not None:
+        if dt.tzinfo is not UTC:
+            dt = dt.astimezone(UTC)
+        dt = dt.replace(tzinfo=None)
+    return dt.isoformat(" ", "microseconds")
+
+
+def day_of(column: Any, dialect: str) -> Any:
+    """A SQL expression for the UTC calendar day of a datetime column, as 'YYYY-MM-DD' text."""
+    if dialect == "sqlite":
+        return sa.func.substr(column, 1, 10)
+    return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
+
+
+def _in(column: Any, ids: Iterable[int]) -> Any:
+    ids = list(ids)
+    return column == ids[0] if len(ids) == 1 else column.in_(ids)
+
+
+class EventRepo:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # ------------------------------------------------------------------ writing
+    async def write(self, rows: Sequence[tuple[Any, ...]], batch_id: str | None = None) -> None:
+        """Insert rows (in EVENT_COLUMNS order) in one transaction; rows whose dedupe key exists are skipped.
+
+        `batch_id` makes a retried batch exactly-once: it is recorded in the same transaction, and a batch
+        whose id is already there was committed before (the acknowledgement was lost) and is skipped.
+        SQLite gets multi-row INSERTs straight on the driver (no per-row ORM work: this is the hot path, see
+        `_sqlite_insert`); PostgreSQL gets a Core insert that the asyncpg dialect batches.
+        """
+        if not rows:
+            return
+        marker = {"id": batch_id, "at": datetime.now(UTC)} if batch_id else None
+        if self.store.dialect == "sqlite":
+            dumps, utc, step = json.dumps, UTC, _SQLITE_ROWS_PER_STATEMENT
+            statements = []
+            for i in range(0, len(rows), step):
+                chunk = rows[i:i + step]
+                flat: list[Any] = []
+                for (c, p, m, k, at, ch, t, v, lb, meta, tx, d) in chunk:
+                    flat += (c, p, m, k,
+                             at.isoformat(" ", "microseconds")[:26] if at.tzinfo is utc else sqlite_datetime(at),
+                             ch, t, v, lb, dumps(meta) if meta else None, tx, d)
+                statements.append((_sqlite_insert(len(chunk)), flat))
+            async with self.store.begin() as conn:
+                if marker is not None and not await _mark(conn, marker):
+                    return
+                driver = (await conn.get_raw_connection()).driver_connection
+                for sql, flat in statements:
+                    await driver.execute(sql, flat)
+            return
+        records = [dict(zip(EVENT_COLUMNS, r, strict=True)) for r in rows]
+        async with self.store.begin() as conn:
+            if marker is not None and not await _mark(conn, marker):
+                return
+            await conn.execute(pg_insert(ev).on_conflict_do_nothing(), records)
+
+    async def purge_batch_marks(self, before: datetime) -> int:
+        async with self.store.begin() as conn:
+            res = await conn.execute(engagement_batches.delete().where(engagement_batches.c.at < before))
+        return int(res.rowcount or 0)
+
+    # ------------------------------------------------------------------ privacy
+    async def anonymise(self, member_id: int) -> int:
+        """Take a member's identity out of the log: counts stay, who did what goes (`/privacy forget`)."""
+        async with self.store.begin() as conn:
+            a = await conn.execute(
+                ev.update().where(ev.c.member_id == member_id)
+                .values(member_id=None, target_id=None, meta=None, text=None, dedupe=None, channel=None)
+            )
+            b = await conn.execute(
+                ev.update().where(ev.c.target_id == member_id).values(target_id=None, meta=None, dedupe=None)
+            )
+        return int(a.rowcount or 0) + int(b.rowcount or 0)
+
+    async def of_member(self, member_id: int, *, limit: int = 100_000) -> list[dict[str, Any]]:
+        """The member's own events (as actor) and those about them (as target, without the actor)."""
+        cols = [ev.c.id, ev.c.community_id, ev.c.platform, ev.c.kind, ev.c.at, ev.c.channel, ev.c.value,
+                ev.c.label, ev.c.meta, ev.c.text]
+        async with self.store.read() as conn:
+            own = await conn.execute(
+                sa.select(*cols, ev.c.target_id).where(ev.c.member_id == member_id).order_by(ev.c.id).limit(limit)
+            )
+            out = [dict(r._mapping, role="actor") for r in own]
+            about = await conn.execute(
+                sa.select(*cols).where(ev.c.target_id == member_id).order_by(ev.c.id).limit(limit)
+            )
+            out += [dict(r._mapping, role="target", text=None) for r in about]
+        return out
+
+    async def kind_counts_of(self, member_ids: Sequence[int]) -> dict[str, int]:
+        if not member_ids:
+            return {}
+        q = sa.select(ev.c.kind, sa.func.count()).where(_in(ev.c.member_id, member_ids)).group_by(ev.c.kind)
+        async with self.store.read() as conn:
+            return {k: int(n) for k, n in await conn.execute(q)}
+
+    async def received_counts_of(self, member_ids: Sequence[int]) -> dict[str, int]:
+        if not member_ids:
+            return {}
+        q = sa.select(ev.c.kind, sa.func.count()).where(_in(ev.c.target_id, member_ids)).group_by(ev.c.kind)
+        async with self.store.read() as conn:
+            return {k: int(n) for k, n in await conn.execute(q)}
+
+    # ------------------------------------------------------------------ retention
+    async def purge(self, community_id: int, before: datetime, active_kinds: Iterable[str]) -> int:
+        """Roll raw events older than `before` up into daily counts, then delete them; returns rows deleted.
+
+        `active_kinds` says which kinds count a person as active that day (kept as the "_active" row)."""
+        where = (ev.c.community_id == community_id) & (ev.c.at < before)
+        day = day_of(ev.c.at, self.store.dialect).label("day")
+        async with self.store.begin() as conn:
+            per_kind = (await conn.execute(
+                sa.select(day, ev.c.kind, sa.func.count(), sa.func.count(sa.distinct(ev.c.member_id)))
+                .where(where).group_by(day, ev.c.kind)
+            )).all()
+            if not per_kind:
+                return 0
+            active = (await conn.execute(
+                sa.select(day, sa.func.count(sa.distinct(ev.c.member_id)))
+                .where(where & ev.c.kind.in_(sorted(set(active_kinds)))).group_by(day)
+            )).all()
+            rollup: dict[tuple[str, str], tuple[int, int]] = {(d, k): (int(n), int(p)) for d, k, n, p in per_kind}
+            for d, p in active:
+                if p:
+                    rollup[(d, ACTIVE_MARK)] = (0, int(p))
+            existing = {
+                (r.day, r.kind): (r.events, r.people)
+                for r in await conn.execute(
+                    sa.select(engagement_daily).where(
+                        (engagement_daily.c.community_id == community_id)
+                        & engagement_daily.c.day.in_(sorted({d for d, _ in rollup}))
+                    )
+                )
+            }
+            for (d, k), (n, p) in rollup.items():
+                if (d, k) in existing:
+                    old_n, old_p = existing[(d, k)]
+                    await conn.execute(
+                        engagement_daily.update()
+                        .where((engagement_daily.c.community_id == community_id) & (engagement_daily.c.day == d)
+                               & (engagement_daily.c.kind == k))
+                        .values(events=old_n + n, people=max(old_p, p))
+                    )
+                else:
+                    await conn.execute(engagement_daily.insert().values(
+                        community_id=community_id, day=d, kind=k, events=n, people=p))
+            deleted = await conn.execute(ev.delete().where(where))
+        return int(deleted.rowcount or 0)
+
+    # ------------------------------------------------------------------ aggregates for analytics
+    async def daily_counts(
+        self, community_ids: Sequence[int], since: datetime, until: datetime, kinds: Iterable[str] | None = None
+    ) -> list[tuple[int | None, str, str, int]]:
+        """(member_id, kind, day, count) for every member, kind and day in [since, until)."""
+        day = day_of(ev.c.at, self.store.dialect).label("day")
+        q = (
+            sa.select(ev.c.member_id, ev.c.kind, day, sa.func.count())
+            .where(_in(ev.c.community_id, community_ids), ev.c.at >= since, ev.c.at < until)
+            .group_by(ev.c.member_id, ev.c.kind, day)
+        )
+        if kinds is not None:
+            q = q.where(ev.c.kind.in_(sorted(set(kinds))))
+        async with self.store.read() as conn:
+            return [(m, k, d, int(n)) for m, k, d, n in await conn.execute(q)]
+
+    async def target_counts(
+        self, community_ids: Sequence[int], kind: str, since: datetime, until: datetime
+    ) -> dict[int, int]:
+        """How often each member was the target of `kind` (e.g. thanks received)."""
+        q = (
+            sa.select(ev.c.target_id, sa.func.count())
+            .where(_in(ev.c.community_id, community_ids), ev.c.kind == kind, ev.c.target_id.is_not(None),
+                   ev.c.at >= since, ev.c.at < until)
+            .group_by(ev.c.target_id)
+        )
+        async with self.store.read() as conn:
+            return {int(t): int(n) for t, n in await conn.execute(q)}
+
+    async def value_counts(
+        self, community_ids: Sequence[int], kind: str, since: datetime, until: datetime
+    ) -> dict[int, int]:
+        """Events of `kind` per `value` (e.g. check-in answers: 1 met, 0 not)."""
+        q = (
+            sa.select(ev.c.value, sa.func.count())
+            .where(_in(ev.c.community_id, community_ids), ev.c.kind == kind, ev.c.at >= since, ev.c.at < until)
+            .group_by(ev.c.value)
+        )
+        async with self.store.read() as conn:
+            return {int(v): int(n) for v, n in await conn.execute(q)}
+
+    async def last_seen(self, community_ids: Sequence[int], kinds: Iterable[str]) -> dict[int, datetime]:
+        """Each member's latest event of the given kinds."""
+        q = (
+            sa.select(ev.c.member_id, sa.func.max(ev.c.at))
+            .where(_in(ev.c.community_id, community_ids), ev.c.kind.in_(sorted(set(kinds))),
+                   ev.c.member_id.is_not(None))
+            .group_by(ev.c.member_id)
+        )
+        async with self.store.read() as conn:
+            rows = (await conn.execute(q)).all()
+        return {int(m): _aware(at) for m, at in rows if at is not None}
+
+    async def first_of(
+        self, community_ids: Sequence[int], kind: str, *, with_target: bool = False
+    ) -> dict[int, datetime]:
+        """Each member's first event of `kind` (optionally only those with a target, e.g. a buddy)."""
+        q = (
+            sa.select(ev.c.member_id, sa.func.min(ev.c.at))
+            .where(_in(ev.c.community_id, community_ids), ev.c.kind == kind, ev.c.member_id.is_not(None))
+            .group_by(ev.c.member_id)
+        )
+        if with_target:
+            q = q.where(ev.c.target_id.is_not(None))
+        async with self.store.read() as conn:
+            rows = (await conn.execute(q)).all()
+        return {int(m): _aware(at) for m, at in rows if at is not None}
+
+    async def active_days(
+        self, community_ids: Sequence[int], member_ids: Sequence[int], since: datetime, kinds: Iterable[str]
+    ) -> list[tuple[int, str]]:
+        """(member_id, day) for each day a member was active, for the given members."""
+        if not member_ids:
+            return []
+        day = day_of(ev.c.at, self.store.dialect).label("day")
+        out: list[tuple[int, str]] = []
+        ids = sorted(set(member_ids))
+        async with self.store.read() as conn:
+            for i in range(0, len(ids), 500):
+                q = (
+                    sa.select(ev.c.member_id, day)
+                    .where(_in(ev.c.community_id, community_ids), ev.c.member_id.in_(ids[i:i + 500]),
+                           ev.c.kind.in_(sorted(set(kinds))), ev.c.at >= since)
+                    .group_by(ev.c.member_id, day)
+                )
+                out += [(int(m), d) for m, d in await conn.execute(q)]
+        return out
+
+    async def rollups(
+        self, community_ids: Sequence[int], since_day: str, until_day: str
+    ) -> list[tuple[str, str, int, int]]:
+        """(day, kind, events, people) from purged days in [since_day, until_day)."""
+        d = engagement_daily
+        q = sa.select(d.c.day, d.c.kind, sa.func.sum(d.c.events), sa.func.sum(d.c.people)).where(
+            _in(d.c.community_id, community_ids), d.c.day >= since_day, d.c.day < until_day
+        ).group_by(d.c.day, d.c.kind)
+        async with self.store.read() as conn:
+            return [(day, k, int(n or 0), int(p or 0)) for day, k, n, p in await conn.execute(q)]
+
+    async def exists(
+        self, community_id: int, member_id: int, kind: str, *, target_id: int | None = None,
+        since: datetime | None = None,
+    ) -> bool:
+        q = sa.select(ev.c.id).where(ev.c.community_id == community_id, ev.c.member_id == member_id,
+                                     ev.c.kind == kind).limit(1)
+        if target_id is not None:
+            q = q.where(ev.c.target_id == target_id)
+        if since is not None:
+            q = q.where(ev.c.at >= since)
+        async with self.store.read() as conn:
+            return (await conn.execute(q)).first() is not None
+
+    async def count(self, community_ids: Sequence[int] | None = None) -> int:
+        q = sa.select(sa.func.count()).select_from(ev)
+        if community_ids:
+            q = q.where(_in(ev.c.community_id, community_ids))
+        async with self.store.read() as conn:
+            return int((await conn.execute(q)).scalar_one())
+
+
+def _aware(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+async def _mark(conn: AsyncConnection, marker: dict[str, Any]) -> bool:
+    """Record a batch id in the current transaction; False when it was recorded before (already written)."""
+    found = (await conn.execute(sa.select(engagement_batches.c.id).where(engagement_batches.c.id == marker["id"]))
+             ).first()
+    if found is not None:
+        return False
+    await conn.execute(engagement_batches.insert().values(**marker))
+    return True

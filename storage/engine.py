@@ -1,0 +1,127 @@
+"""Opening the store: the async engine, SQLite pragmas, and migrations at start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_PG_MIGRATION_LOCK = 7_316_201  # advisory lock id: one process migrates at a time
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("path_separator", "os")
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+    command.upgrade(alembic_config(connection), "heads")
+
+
+def _file_lock(path: Path) -> IO[bytes]:
+    """Block until this process holds an exclusive lock on `path` (released when the file is closed)."""
+    fh = path.open("ab")
+    fcntl.flock(fh, fcntl.LOCK_EX)
+    return fh
+
+
+class Store:
+    """The engine plus transaction helpers that repositories use."""
+
+    def __init__(self, url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None) -> None:
+        self.url = url
+        kwargs: dict[str, Any] = {"echo": echo, "connect_args": dict(connect_args or {})}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"].setdefault("timeout", 30)
+        else:
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._write_lock = asyncio.Lock() if url.startswith("sqlite") else None
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest revision of every branch (core and each feature).
+
+        PostgreSQL serialises concurrent migrators with an advisory lock; SQLite with a lock file beside the
+        database, so two processes starting on one store at the same moment do not both create tables.
+        """
+        path = self.engine.url.database if self.dialect == "sqlite" else None
+        if not path or path == ":memory:":
+            async with self.engine.begin() as conn:
+                await conn.run_sync(_upgrade)
+            return
+        lock = await asyncio.to_thread(_file_lock, Path(path).with_suffix(".migrate-lock"))
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(_upgrade)
+        finally:
+            lock.close()
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction. SQLite allows one writer, so writers queue here instead of failing as busy."""
+        if self._write_lock is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only connection."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            return True
+        except Exception:  # a store that is down is reported by the caller
+            return False
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def open_store(
+    url: str, *, echo: bool = False, migrate: bool = True, connect_args: dict[str, Any] | None = None
+) -> Store:
+    store = Store(url, echo=echo, connect_args=connect_args)
+    if migrate:
+        await store.migrate()
+    return store

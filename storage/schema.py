@@ -1,0 +1,82 @@
+"""Core tables: communities, members, profiles with their facets, settings overrides.
+
+Every row carries its community so one process (or several sharing PostgreSQL) can serve many communities.
+Feature tables are declared on the same `metadata` in their own modules (storage/<feature>_schema.py) and get
+their own Alembic branch, so features can add tables without touching each other's migrations.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from storage.types import UTCDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+communities = sa.Table(
+    "communities",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("external_id", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("platform", "external_id", name="uq_communities_platform_external"),
+)
+
+members = sa.Table(
+    "members",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("community_id", sa.Integer, sa.ForeignKey("communities.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("user_id", sa.String(64), nullable=False),
+    sa.Column("display_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("username", sa.String(200), nullable=False, server_default=""),
+    sa.Column("is_bot", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("is_staff", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("joined_at", UTCDateTime, nullable=True),
+    sa.Column("left_at", UTCDateTime, nullable=True),
+    sa.Column("first_seen_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("community_id", "user_id", name="uq_members_community_user"),
+)
+
+profiles = sa.Table(
+    "profiles",
+    metadata,
+    sa.Column("member_id", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("community_id", sa.Integer, sa.ForeignKey("communities.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+profile_facets = sa.Table(
+    "profile_facets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("community_id", sa.Integer, sa.ForeignKey("communities.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("member_id", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("field", sa.String(40), nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_profile_facets_lookup", "community_id", "field", "value"),
+    sa.Index("ix_profile_facets_member", "member_id"),
+)
+
+settings_overrides = sa.Table(
+    "settings_overrides",
+    metadata,
+    sa.Column("community_id", sa.Integer, sa.ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=False, server_default=""),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,89 @@
+"""Fixtures for the engagement tests: the real app with a clock the test controls, and a second community on
+another platform (driven through the same console messenger) for cross-platform identity."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rich.console import Console
+
+from cogs.engagement.recorder import Recorder
+from core.dispatcher import App
+from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef
+from core.runtime import running_app
+from core.settings import Settings
+from integrations.console.community import ConsoleResponder
+from integrations.console.repl import ConsoleCommunity
+
+
+class Clock:
+    """services.clock for tests: starts at the real time (events from the console carry it) and moves on demand."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: Clock) -> AsyncIterator[App]:
+    async with running_app(settings, clock=clock) as running:
+        yield running
+
+
+@pytest.fixture
+def recorder(app: App) -> Recorder:
+    rec = app.services.extras["engagement"]
+    assert isinstance(rec, Recorder)
+    return rec
+
+
+SLACK_KEY = CommunityKey("slack", "T0KINDRED", "Kindred Slack")
+SLACK_CHANNEL = ChannelRef("slack", "C0GENERAL", "general")
+
+
+@dataclass
+class OtherPlatform:
+    """A Slack-platform community driven through the console's messenger and responders."""
+
+    app: App
+    console: ConsoleCommunity
+    community: CommunityRef
+
+    async def member(self, user_id: str, name: str, username: str = "") -> MemberRef:
+        return await self.app.resolve_member(self.community, MemberRef("slack", user_id, name,
+                                                                       username=username or name.lower()))
+
+    async def run(self, member: MemberRef, text: str) -> None:
+        responder = ConsoleResponder(self.console.screen, self.console.outbox, member)
+        await self.app.invoke(SLACK_KEY, member, SLACK_CHANNEL, text, None, responder, self.console.messenger)
+
+    async def press(self, member: MemberRef, custom_id: str) -> None:
+        responder = ConsoleResponder(self.console.screen, self.console.outbox, member)
+        await self.app.press(SLACK_KEY, member, SLACK_CHANNEL, custom_id, responder, self.console.messenger)
+
+
+@pytest.fixture
+async def slack(app: App, console: ConsoleCommunity) -> OtherPlatform:
+    return OtherPlatform(app, console, await app.community(SLACK_KEY))
+
+
+def fresh_console(app: App) -> ConsoleCommunity:
+    return ConsoleCommunity(app, Console(file=io.StringIO(), width=120, force_terminal=False))
+
+
+def last_reply(console: ConsoleCommunity) -> str:
+    return console.outbox.sent[-1][2].plain_text()

@@ -1,0 +1,228 @@
+"""The engagement repositories on SQLite and PostgreSQL, and a real PostgreSQL outage during ingest."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cogs.engagement.analytics import Analytics
+from cogs.engagement.cog import Engagement
+from cogs.engagement.export import export_all
+from cogs.engagement.kinds import ACTIVE_KINDS
+from core.refs import CommunityKey, MemberRef
+from core.runtime import running_app
+from core.settings import load_settings
+from storage.communities import CommunityRepo
+from storage.engagement import EventRepo
+from storage.engagement_identity import IdentityRepo
+from storage.engine import Store, open_store
+from storage.members import MemberRepo
+from tests.cogs.engagement.tcp_proxy import TcpProxy
+
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def row(cid: int, member: int | None, kind: str, at: datetime, **kw: Any) -> tuple[Any, ...]:
+    return (cid, "discord", member, kind, at, kw.get("channel"), kw.get("target"), kw.get("value", 0),
+            kw.get("label"), kw.get("meta"), kw.get("text"), kw.get("dedupe"))
+
+
+@pytest.fixture
+async def store(store_url: tuple[str, dict[str, Any]]) -> Any:
+    url, connect_args = store_url
+    s = await open_store(url, connect_args=connect_args)
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+async def community_with(store: Store, *names: str) -> tuple[int, list[int]]:
+    c = await CommunityRepo(store).ensure(CommunityKey("discord", "G1", "Guild"))
+    ids = [(await MemberRepo(store).upsert(c.id, MemberRef("discord", f"U{n}", n, username=n))).id for n in names]
+    return c.id, ids
+
+
+async def test_events_write_read_erase_purge(store: Store, tmp_path: Path) -> None:
+    cid, (ana, ben) = await community_with(store, "ana", "ben")
+    repo = EventRepo(store)
+    rows = [row(cid, ana, "message", T0, channel="c1", value=12, text="Grüße 🎉"),
+            row(cid, ben, "thanks", T0 + timedelta(minutes=1), target=ana, meta={"reason": "für alles"}),
+            row(cid, ana, "profile_completed", T0, dedupe=f"profile_completed:{ana}"),
+            row(cid, ana, "profile_completed", T0, dedupe=f"profile_completed:{ana}"),  # exactly once
+            row(cid, None, "message", T0 - timedelta(days=400), value=3)]
+    await repo.write(rows, "batch-1")
+    await repo.write(rows, "batch-1")  # a retried batch that had been committed already
+    assert await repo.count([cid]) == 4
+    daily = await repo.daily_counts([cid], T0 - timedelta(days=1), T0 + timedelta(days=1))
+    assert sorted(daily, key=str) == sorted([(ana, "message", "2025-03-01", 1), (ben, "thanks", "2025-03-01", 1),
+                                            (ana, "profile_completed", "2025-03-01", 1)], key=str)
+    assert await repo.target_counts([cid], "thanks", T0 - timedelta(days=1), T0 + timedelta(days=1)) == {ana: 1}
+    mine = await repo.of_member(ana)
+    assert {e["kind"] for e in mine if e["role"] == "actor"} == {"message", "profile_completed"}
+    about = [e for e in mine if e["role"] == "target"]
+    assert [e["meta"] for e in about] == [{"reason": "für alles"}]  # why she was thanked, but not by whom
+    assert "member_id" not in about[0] and "target_id" not in about[0]
+    assert (await repo.last_seen([cid], ACTIVE_KINDS))[ana] == T0
+    assert await repo.exists(cid, ben, "thanks", target_id=ana, since=T0)
+
+    result = await export_all(store, tmp_path, "parquet")
+    assert result.rows["events"] == 4
+
+    await repo.anonymise(ana)
+    after = await repo.of_member(ana)
+    assert after == []
+    assert await repo.count([cid]) == 4  # counts stay
+
+    purged = await repo.purge(cid, T0 - timedelta(days=30), ACTIVE_KINDS)
+    assert purged == 1
+    assert await repo.rollups([cid], "2024-01-01", "2025-12-31") == [
+        ((T0 - timedelta(days=400)).strftime("%Y-%m-%d"), "message", 1, 0)]
+
+
+async def test_people_links_codes_optouts(store: Store) -> None:
+    cid, (a, b, c) = await community_with(store, "ana", "ben", "cy")
+    other = await CommunityRepo(store).ensure(CommunityKey("slack", "T1", "Workspace"))
+    a2 = (await MemberRepo(store).upsert(other.id, MemberRef("slack", "UA", "Ana", username="ana"))).id
+    ids = IdentityRepo(store)
+    assert await ids.scope(cid) == [cid]
+    p = await ids.link(a, a2, via="code", at=T0)
+    assert await ids.scope(cid) == sorted([cid, other.id])
+    q = await ids.link(b, c, via="moderator", at=T0)
+    assert await ids.link(a, b, via="moderator", at=T0) == p  # merging two persons keeps one
+    assert set((await ids.link_map()).values()) == {p} and q != p
+    assert len(await ids.person_accounts(c)) == 4
+    assert await ids.look_alikes(cid) == []  # already one person
+    assert await ids.unlink(c) and not await ids.unlink(c)
+
+    await ids.put_code(a, cid, "h1", T0 + timedelta(minutes=15))
+    await ids.put_code(a, cid, "h2", T0 + timedelta(minutes=15))  # replaces the first
+    assert await ids.take_code("h1", T0) is None
+    assert await ids.take_code("h2", T0) == (a, cid)
+    assert await ids.take_code("h2", T0) is None  # once
+
+    assert await ids.set_optout(b, cid, True, T0) and not await ids.set_optout(b, cid, True, T0)
+    assert await ids.optouts(cid) == {b}
+    await ids.forget(b)
+    assert await ids.optouts(cid) == set()
+    await ids.erase_member(b, T0)
+    gone = await MemberRepo(store).get(b)
+    assert gone is not None and gone.user_id == f"forgotten-{b}" and gone.display_name == "" and gone.left_at
+
+
+async def test_analytics_and_export_on_both_stores(store_url: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+    url, connect_args = store_url
+    settings = load_settings(None, storage={"url": url})
+    async with running_app(settings, cogs=[Engagement], connect_args=connect_args, start_scheduler=False) as app:
+        community = await app.community(CommunityKey("discord", "G1", "Guild"))
+        ana = await app.resolve_member(community, MemberRef("discord", "U1", "Ana", username="ana"))
+        ben = await app.resolve_member(community, MemberRef("discord", "U2", "Ben", username="ben"))
+        rec = app.services.extras["engagement"]
+        now = app.services.clock()
+        await app.services.members.upsert(community.id, ana, joined_at=now - timedelta(days=40))
+        await rec.record(community.id, ana.id, "joined", at=now - timedelta(days=40))
+        await rec.record(community.id, ana.id, "matched", target_id=ben.id, value=1, label="round",
+                         at=now - timedelta(days=39))
+        for d in (1, 2, 2, 35):
+            await rec.record(community.id, ana.id, "message", value=10, at=now - timedelta(days=d))
+        await rec.record(community.id, ben.id, "thanks", target_id=ana.id, reason="ok")
+        assert await rec.flush(within=10)
+        analytics = Analytics(app.services.store, app.services.config)
+        ov = await analytics.overview(community.id, 30, now)
+        assert (ov.members, ov.messages, ov.thanks, ov.active) == (2, 3, 1, 2)
+        series = await analytics.series(community.id, "messages", 7, now)
+        assert sum(v for _, v in series) == 3 and len(series) == 7
+        levels = await analytics.activity_levels(community.id, now)
+        assert levels[ana.id] == 1.0 and 0 < levels[ben.id] < 1.0
+        rows = await analytics.retention(community.id, now)
+        assert (rows[0].horizon, rows[0].supported, rows[0].supported_retained) == (30, 1, 1)
+        helpers = await analytics.segment(community.id, "top_helpers", now)
+        assert [a.member_id for a, _ in helpers] == [ana.id]
+        result = await export_all(app.services.store, tmp_path / "x", "jsonl")
+        assert result.rows["events"] == 7 and result.rows["matches"] == 1
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+async def test_postgres_outage_during_ingest_loses_nothing(store_url: tuple[str, dict[str, Any]],
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    url, connect_args = store_url
+    proxy = TcpProxy("127.0.0.1", 5432)
+    await proxy.up()
+    proxied = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    settings = load_settings(None, storage={"url": proxied},
+                             engagement={"batch_size": 50, "flush_seconds": 0.05, "queue_max": 5000})
+    try:
+        async with running_app(settings, cogs=[Engagement], connect_args=connect_args,
+                               start_scheduler=False) as app:
+            community = await app.community(CommunityKey("discord", "G1", "Guild"))
+            member = await app.resolve_member(community, MemberRef("discord", "U1", "Ana"))
+            rec = app.services.extras["engagement"]
+            rec.writer.retry_max = 0.2
+            for i in range(300):
+                await rec.record(community.id, member.id, "message", value=i)
+            assert await rec.flush(within=20)
+            await proxy.down()
+            for i in range(300, 900):
+                await rec.record(community.id, member.id, "message", value=i)
+                if i % 100 == 0:
+                    await asyncio.sleep(0.02)
+            for _ in range(200):
+                if rec.writer.store_failing:
+                    break
+                await asyncio.sleep(0.02)
+            assert rec.writer.store_failing
+            assert rec.writer.pending > 0
+            await proxy.up()
+            assert await rec.flush(within=30)
+            async with app.services.store.read() as conn:
+                import sqlalchemy as sa
+
+                from storage.engagement_schema import engagement_events as ev
+
+                values = [v for (v,) in await conn.execute(sa.select(ev.c.value).order_by(ev.c.id))]
+            assert sorted(values) == list(range(900))  # every event, each exactly once
+            assert rec.writer.stats.retries > 0 and rec.writer.stats.rejected == 0
+    finally:
+        await proxy.close()
+    assert "store unavailable" in caplog.text
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+async def test_store_down_at_shutdown_events_wait_on_disk(store_url: tuple[str, dict[str, Any]], tmp_path: Path,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    url, connect_args = store_url
+    proxy = TcpProxy("127.0.0.1", 5432)
+    await proxy.up()
+    settings = load_settings(None, storage={"url": url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")},
+                             engagement={"batch_size": 20, "flush_seconds": 0.05})
+    key = CommunityKey("discord", "G1", "Guild")
+    try:
+        async with running_app(settings, cogs=[Engagement], connect_args=connect_args,
+                               start_scheduler=False) as app:
+            community = await app.community(key)
+            member = await app.resolve_member(community, MemberRef("discord", "U1", "Ana"))
+            rec = app.services.extras["engagement"]
+            rec.close_timeout = 0.5
+            rec.writer.retry_max = 0.1
+            for i in range(100):
+                await rec.record(community.id, member.id, "message", value=i)
+            assert await rec.flush(within=20)
+            await proxy.down()
+            for i in range(100, 150):
+                await rec.record(community.id, member.id, "message", value=i)
+        spill = tmp_path / "kindred-engagement-spill.jsonl"  # tests run in tmp_path
+        assert spill.exists()
+        assert "saved to" in caplog.text
+        await proxy.up()
+        async with running_app(settings, cogs=[Engagement], connect_args=connect_args,
+                               start_scheduler=False) as app:
+            rec = app.services.extras["engagement"]
+            assert await rec.flush(within=20)
+            assert await rec.events.count() == 150
+            assert not spill.exists()
+    finally:
+        await proxy.close()

@@ -1,0 +1,70 @@
+"""Welcome tests run the real app, store and console community on a clock the test moves by hand."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from cogs.welcome.cog import Welcome
+from core.dispatcher import App
+from core.runtime import running_app
+from core.settings import Settings, load_settings
+from integrations.console.repl import ConsoleCommunity
+
+
+class FakeClock:
+    """A UTC clock that only moves when the test says so."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'welcome.db'}"
+
+
+def welcome_settings(db_url: str, **welcome: Any) -> Settings:
+    return load_settings(None, storage={"url": db_url}, welcome={"delay_seconds": 60, **welcome})
+
+
+Opener = Callable[..., AbstractAsyncContextManager[tuple[App, ConsoleCommunity]]]
+
+
+@pytest.fixture
+def open_console(db_url: str, clock: FakeClock) -> Opener:
+    """`async with open_console(channel="welcome") as (app, console)`: a running app with a console community;
+    opening it again on the same store simulates a restart."""
+
+    @asynccontextmanager
+    async def opener(*, clock_: FakeClock | None = None, **welcome: Any) -> AsyncIterator[tuple[App, ConsoleCommunity]]:
+        async with running_app(welcome_settings(db_url, **welcome), clock=clock_ or clock) as app:
+            console = ConsoleCommunity(app, Console(file=io.StringIO(), width=140, force_terminal=False))
+            await console.setup(demo=0)
+            yield app, console
+
+    return opener
+
+
+def welcome_cog(app: App) -> Welcome:
+    cog = app.cog("welcome")
+    assert isinstance(cog, Welcome)
+    return cog

@@ -1,0 +1,109 @@
+"""Shared fixtures: a real app on a temporary store, and the console community to drive it."""
+
+from __future__ import annotations
+
+import io
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from core.dispatcher import App
+from core.runtime import running_app
+from core.settings import Settings, load_settings
+from integrations.console.repl import ConsoleCommunity
+
+PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_available() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never read a developer's config.toml or KINDRED_* variables."""
+    import os
+
+    for k in list(os.environ):
+        if k.startswith("KINDRED_"):
+            monkeypatch.delenv(k, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(None, storage={"url": f"sqlite+aiosqlite:///{tmp_path / 'kindred.db'}"})
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[App]:
+    async with running_app(settings) as running:
+        yield running
+
+
+@pytest.fixture
+async def console(app: App) -> ConsoleCommunity:
+    community = ConsoleCommunity(app, Console(file=io.StringIO(), width=120, force_terminal=False))
+    await community.setup(demo=0)
+    return community
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """A fresh store URL on SQLite and, when it answers, on the local PostgreSQL (own schema per test)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'store.db'}", {}
+        return
+    if not postgres_available():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    import asyncpg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test")
+    await conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield PG_URL, {"server_settings": {"search_path": schema}}
+    finally:
+        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await conn.close()
+
+
+def screen_text(community: ConsoleCommunity) -> str:
+    file = community.screen.console.file
+    assert isinstance(file, io.StringIO)
+    return file.getvalue()
+
+
+@pytest.fixture(autouse=True)
+async def _no_task_survives_the_test() -> AsyncIterator[None]:
+    """Every task a test started is finished or cancellable when it ends.
+
+    A task that swallows its cancellation would hang the event loop's shutdown with no hint of where; this
+    fixture cancels what is left, waits a little, and names the tasks that would not stop.
+    """
+    import asyncio
+
+    yield
+    current = asyncio.current_task()
+    left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    for task in left:
+        task.cancel()
+    if not left:
+        return
+    _done, stuck = await asyncio.wait(left, timeout=10)
+    if stuck:
+        stacks = []
+        for task in stuck:
+            buf = io.StringIO()
+            task.print_stack(file=buf)
+            stacks.append(buf.getvalue())
+        pytest.fail("tasks ignored cancellation:\n" + "\n".join(stacks))

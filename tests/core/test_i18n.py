@@ -1,0 +1,40 @@
+"""Every member-facing text is translated in every shipped catalogue."""
+
+from __future__ import annotations
+
+from core.i18n import SUPPORTED_LOCALES, format_text, gettext, load_catalogue
+from core.i18n_catalog import extract_messages
+
+
+def test_every_message_is_in_every_catalogue() -> None:
+    messages = extract_messages()
+    assert len(messages) > 40
+    for locale in SUPPORTED_LOCALES:
+        if locale == "en":
+            continue  # English is the source language: each text is its own translation
+        catalogue = load_catalogue(locale)
+        missing = sorted(m for m in messages if not catalogue.get(m))
+        hint = "translate them in locales/de.po (uv run bot.py i18n-update adds them)"
+        assert not missing, f"{locale}.po lacks {len(missing)} texts, e.g. {missing[:5]}: {hint}"
+
+
+def test_translations_keep_placeholders() -> None:
+    import string
+
+    for locale in SUPPORTED_LOCALES:
+        for msgid, msgstr in load_catalogue(locale).items():
+            ids = {f for _, f, _, _ in string.Formatter().parse(msgid) if f}
+            strs = {f for _, f, _, _ in string.Formatter().parse(msgstr) if f}
+            assert ids == strs, f"{locale}: placeholders differ in {msgid!r}"
+
+
+def test_german_and_fallback() -> None:
+    assert gettext("de", "Saved.") == "Gespeichert."
+    assert gettext("de-AT", "Saved.") == "Gespeichert."
+    assert gettext("fr", "Saved.") == "Saved."
+    assert gettext("de", "Profile of {name}", name="Ana") == "Profil von Ana"
+
+
+def test_format_never_reads_attributes() -> None:
+    assert format_text("{name.__class__}", {"name": "x"}) == "{name.__class__}"
+    assert format_text("{missing}", {"name": "x"}) == "{missing}"

@@ -1,0 +1,148 @@
+"""Fixtures shared by the Slack tests: a fake Slack on loopback, and the real bot (real slack-bolt) against it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cogs import discover
+from core.dispatcher import App
+from core.refs import CommunityRef
+from core.runtime import running_app
+from core.settings import Settings, load_settings
+from integrations.slack.integration import SlackIntegration
+from tests.fakes.slack import FakeSlack
+from tests.integrations.slack.probe import SlackProbe
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy")
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """slack_sdk picks proxies up from the environment; tests must talk to 127.0.0.1 directly."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    """A fake Slack workspace with Alice and Bob in #general."""
+    fake = FakeSlack()
+    fake.workspace.add_user("U0ALICE", "alice", real_name="Alice Example")
+    fake.workspace.add_user("U0BOB", "bob", real_name="Bob Example")
+    fake.workspace.channels["C0GENERAL"].members.extend(["U0ALICE", "U0BOB"])
+    async with fake:
+        yield fake
+
+
+class Bot:
+    """The running Kindred app with its Slack integration, as a test sees it."""
+
+    def __init__(self, app: App, integration: SlackIntegration, slack: FakeSlack) -> None:
+        self.app = app
+        self.integration = integration
+        self.slack = slack
+
+    @property
+    def probe(self) -> SlackProbe:
+        cog = self.app.cog("slackprobe")
+        assert isinstance(cog, SlackProbe)
+        return cog
+
+    async def community(self) -> CommunityRef:
+        return await self.integration.community()
+
+    async def member_id(self, user_id: str) -> int:
+        row = await self.app.services.members.by_user_id((await self.community()).id, user_id)
+        assert row is not None, f"{user_id} is not in the store"
+        return row.id
+
+    async def profile(self, user_id: str) -> dict[str, list[str]] | None:
+        row = await self.app.services.members.by_user_id((await self.community()).id, user_id)
+        if row is None:
+            return None
+        profile = await self.app.services.profiles.get(row.id)
+        return None if profile is None or profile.empty else profile.facets
+
+    async def command(self, command: str, text: str = "", *, user_id: str = "U0ALICE",
+                      channel_id: str = "C0GENERAL") -> dict[str, str]:
+        """Deliver a slash command over Socket Mode, wait for its ack and for the work after it."""
+        payload = self.slack.payloads.slash_command(command, text, user_id=user_id, channel_id=channel_id)
+        ack = await self.slack.socket.deliver("slash_commands", payload)
+        assert ack.envelope_id
+        await self.integration.idle()
+        return payload
+
+    async def interactive(self, payload: dict[str, Any]) -> None:
+        await self.slack.socket.deliver("interactive", payload)
+        await self.integration.idle()
+
+    async def event(self, callback: dict[str, Any], **options: Any) -> None:
+        """Deliver an Events API envelope, wait for its ack, for the listener and for the work after it."""
+        seen = self.integration.events_seen
+        await self.slack.socket.deliver("events_api", callback, **options)
+        await self.integration.wait_for_events(seen + 1)
+        await self.integration.idle()
+
+
+BotFactory = Callable[..., AbstractAsyncContextManager[Bot]]
+
+
+def bot_settings(
+    slack: FakeSlack, tmp_path: Path, mode: str = "socket", slack_options: dict[str, Any] | None = None,
+    **sections: Any,
+) -> Settings:
+    """Settings for a bot talking to the fake: its tokens, its API URL, a SQLite store in tmp_path."""
+    return load_settings(
+        None,
+        storage={"url": f"sqlite+aiosqlite:///{tmp_path / 'kindred.db'}"},
+        slack={
+            "bot_token": slack.bot_token,
+            "app_token": slack.app_token,
+            "signing_secret": slack.signing_secret,
+            "mode": mode,
+            "api_base_url": slack.api_url,
+            "host": "127.0.0.1",
+            **(slack_options or {}),
+        },
+        **sections,
+    )
+
+
+@pytest.fixture
+def start_bot(slack: FakeSlack, tmp_path: Path) -> BotFactory:
+    """``async with start_bot(mode="socket"|"http", **settings_sections) as bot:`` runs the real bot.
+
+    Starting it twice in one test (one after the other) is a restart: same store, new process state.
+    """
+
+    @asynccontextmanager
+    async def start(
+        mode: str = "socket", slack_options: dict[str, Any] | None = None, **sections: Any
+    ) -> AsyncIterator[Bot]:
+        settings = bot_settings(slack, tmp_path, mode, slack_options, **sections)
+        async with running_app(settings, cogs=[*discover(), SlackProbe], start_scheduler=False) as app:
+            integration = SlackIntegration(app, settings.slack, http_port=0 if mode == "http" else None)
+            connections = slack.socket.connections_opened
+            await integration.start()
+            try:
+                if mode == "socket":
+                    await slack.wait_for_socket(count=connections + 1)
+                yield Bot(app, integration, slack)
+            finally:
+                await integration.stop()
+
+    return start
+
+
+@pytest.fixture
+async def bot(start_bot: BotFactory) -> AsyncIterator[Bot]:
+    """The bot in Socket Mode (the default mode)."""
+    async with start_bot() as running:
+        yield running

@@ -1,0 +1,78 @@
+"""Core repositories on SQLite and (when reachable) PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from core.refs import CommunityKey, MemberRef
+from storage.communities import CommunityRepo
+from storage.engine import open_store
+from storage.members import MemberRepo
+from storage.overrides import OverrideRepo
+from storage.profiles import ProfileRepo
+
+
+async def test_communities_members_profiles(store_url: tuple[str, dict[str, Any]]) -> None:
+    url, connect_args = store_url
+    store = await open_store(url, connect_args=connect_args)
+    try:
+        await store.migrate()  # idempotent
+        communities, members, profiles = CommunityRepo(store), MemberRepo(store), ProfileRepo(store)
+        a = await communities.ensure(CommunityKey("discord", "111", "Guild A"))
+        b = await communities.ensure(CommunityKey("slack", "T1", "Workspace B"))
+        assert a.id != b.id
+        assert (await communities.ensure(CommunityKey("discord", "111", "Guild A2"))).name == "Guild A2"
+
+        ana = await members.upsert(a.id, MemberRef("discord", "42", "Ana", username="ana"))
+        ana_b = await members.upsert(b.id, MemberRef("slack", "42", "Ana B"))
+        assert ana.id != ana_b.id
+        again = await members.upsert(a.id, MemberRef("discord", "42", "Ana R."))
+        assert again.id == ana.id and again.display_name == "Ana R."
+        assert (await members.find(a.id, "@ANA")).id == ana.id
+        assert await members.find(a.id, "nobody") is None
+
+        await profiles.set_fields(a.id, ana.id, {"topics": ["rust", "python"], "timezone": ["Europe/Berlin"]})
+        await profiles.set_fields(a.id, ana.id, {"topics": ["go"]})
+        prof = await profiles.get(ana.id)
+        assert prof is not None and prof.facets == {"topics": ["go"], "timezone": ["Europe/Berlin"]}
+        assert list((await profiles.all(a.id)).keys()) == [ana.id]
+        assert await profiles.all(b.id) == {}
+        assert await profiles.values_of(a.id, "topics", "g") == ["go"]
+
+        await members.mark_left(ana.id)
+        assert await members.count(a.id) == 0
+        await profiles.clear(ana.id)
+        assert await profiles.get(ana.id) is None
+
+        overrides = OverrideRepo(store)
+        await overrides.set_many(a.id, {"matching.hour": 10, "community.moderator_roles": ["mods"]}, by="test")
+        await overrides.set_many(a.id, {"matching.hour": 11}, by="test")
+        assert await overrides.all(a.id) == {"matching.hour": 11, "community.moderator_roles": ["mods"]}
+        assert await overrides.all(b.id) == {}
+        assert await overrides.delete(a.id, "matching.hour")
+    finally:
+        await store.close()
+
+
+async def test_concurrent_ensure_creates_one_row(store_url: tuple[str, dict[str, Any]]) -> None:
+    url, connect_args = store_url
+    store = await open_store(url, connect_args=connect_args)
+    try:
+        repo = CommunityRepo(store)
+        refs = await asyncio.gather(*(repo.ensure(CommunityKey("console", "same")) for _ in range(10)))
+        assert len({r.id for r in refs}) == 1
+    finally:
+        await store.close()
+
+
+async def test_two_processes_migrating_share_one_schema(store_url: tuple[str, dict[str, Any]]) -> None:
+    url, connect_args = store_url
+    one = await open_store(url, connect_args=connect_args, migrate=False)
+    two = await open_store(url, connect_args=connect_args, migrate=False)
+    try:
+        await asyncio.gather(one.migrate(), two.migrate())
+        assert await CommunityRepo(two).all() == []
+    finally:
+        await one.close()
+        await two.close()

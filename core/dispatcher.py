@@ -116,8 +116,15 @@ class App:
             await cog.setup()
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
+        """Cancel background work and wait for it to unwind before the cogs (and then the store) close: a task
+        cancelled but not awaited would still hold a store connection when the engine is disposed."""
+        tasks = [t for t in self._tasks if not t.done()]
+        for task in tasks:
             task.cancel()
+        if tasks:
+            _done, stuck = await asyncio.wait(tasks, timeout=10)
+            for task in stuck:
+                log.warning("background task %s did not stop within 10 s", task.get_name())
         for cog in reversed(self.cogs):
             try:
                 await cog.teardown()

@@ -86,6 +86,8 @@ class Matching(Cog):
     async def teardown(self) -> None:
         if self._startup is not None and not self._startup.done():
             self._startup.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._startup
 
     async def _settings_changed(self, community_id: int, keys: set[str]) -> None:
         if any(k.startswith("matching.") for k in keys):

@@ -15,13 +15,15 @@ import logging
 import pkgutil
 import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from core.logs import setup_logging
-from core.settings import Settings, SettingsError, load_settings, masked_dump
+from core.settings import Settings, SettingsError, load_settings, mask_url, masked_dump
+from storage.engine import StoreUnavailable
 
 log = logging.getLogger("kindred")
 
@@ -42,6 +44,18 @@ def settings_or_exit(config: Path | None = None) -> Settings:
         raise typer.Exit(2) from None
 
 
+def run_async(settings: Settings, main: Coroutine[Any, Any, None]) -> None:
+    """Run the bot's event loop; a store that cannot be opened is one line and exit code 2, Ctrl-C a quiet exit."""
+    try:
+        asyncio.run(main)
+    except StoreUnavailable as exc:
+        typer.echo(f"kindred: storage.url: cannot open the store at {mask_url(settings.storage.url)}: "
+                   f"{exc.reason} (details with KINDRED_LOGGING__LEVEL=DEBUG)", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
 @cli.callback(invoke_without_command=True)
 def main(ctx: typer.Context, config: ConfigOption = None) -> None:
     """Run the bot (same as `run` when no command is given)."""
@@ -58,11 +72,13 @@ def run(config: ConfigOption = None) -> None:
     platforms = [name for name, section in (("discord", settings.discord), ("slack", settings.slack))
                  if section.configured]
     if not platforms:
-        typer.echo("No Discord or Slack credentials configured: starting the console community "
-                   "(see README, 'Connect to Discord/Slack').", err=True)
-        asyncio.run(_console(settings, demo=0, seed=1))
+        typer.echo("No Discord or Slack credentials configured: starting the console community. To connect, set "
+                   "discord.token, or slack.bot_token with slack.app_token (socket mode) or slack.signing_secret "
+                   "(http mode), in config.toml or as KINDRED_DISCORD__TOKEN, KINDRED_SLACK__BOT_TOKEN, ...",
+                   err=True)
+        run_async(settings, _console(settings, demo=0, seed=1))
         return
-    asyncio.run(_serve(settings, platforms))
+    run_async(settings, _serve(settings, platforms))
 
 
 @cli.command()
@@ -74,7 +90,7 @@ def console(
     """Open the local console community (scriptable through stdin)."""
     settings = settings_or_exit(config)
     setup_logging(settings)
-    asyncio.run(_console(settings, demo=demo, seed=seed))
+    run_async(settings, _console(settings, demo=demo, seed=seed))
 
 
 @cli.command()
@@ -89,7 +105,7 @@ def migrate(config: ConfigOption = None) -> None:
         store = await open_store(settings.storage.url)
         await store.close()
 
-    asyncio.run(go())
+    run_async(settings, go())
     typer.echo("Store is up to date.")
 
 
@@ -103,7 +119,8 @@ def check_config(config: ConfigOption = None) -> None:
 
 @cli.command("i18n-update")
 def i18n_update() -> None:
-    """Sync locales/*.po with the texts in the source; lists how many each language still lacks."""
+    """Add new texts of the source to locales/*.po (existing entries stay as they are); lists how many each
+    language still lacks."""
     from core.i18n_catalog import update_catalogues
 
     for locale, missing in update_catalogues().items():
@@ -117,7 +134,7 @@ async def _console(settings: Settings, *, demo: int, seed: int) -> None:
     async with running_app(settings) as app:
         community = ConsoleCommunity(app)
         await community.setup(demo=demo, seed=seed)
-        await community.run(stdin_lines("> "))
+        await community.run(stdin_lines(community.prompt))
 
 
 async def _serve(settings: Settings, platforms: list[str]) -> None:

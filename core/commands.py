@@ -23,6 +23,7 @@ from core.options import Option
 from core.permissions import Level
 
 if TYPE_CHECKING:
+    from core.context import Context
     from core.dispatcher import App
     from core.events import Event
     from core.refs import CommunityRef
@@ -176,6 +177,14 @@ class Cog:
     def customise(self, spec: CommandSpec) -> CommandSpec:
         """Adjust a declared command at start-up (e.g. options built from settings)."""
         return spec
+
+    async def options_for(self, ctx: Context, spec: CommandSpec) -> Sequence[Option]:
+        """The options a command takes in this community (default: the declared ones).
+
+        Typed text (console, Slack) is parsed with these, so they may depend on the community's settings, e.g.
+        profile fields a moderator added. Platforms that register options natively (Discord) send the declared
+        ones; names given there must be a subset of what this returns."""
+        return spec.options
 
     def _marked(self, attr: str) -> list[tuple[Any, Handler]]:
         out = []

@@ -41,6 +41,10 @@ class CommunityConfigResolver:
         self._generation: dict[int, int] = {}
         self._listeners: list[Listener] = []
 
+    def cached(self, community_id: int) -> CommunityConfig | None:
+        """The resolved settings if they are cached, without a coroutine call (hot paths try this first)."""
+        return self._cache.get(community_id)
+
     async def get(self, community_id: int) -> CommunityConfig:
         cached = self._cache.get(community_id)
         if cached is not None:

@@ -17,7 +17,7 @@ from typing import Any
 from core.commands import Autocomplete, Cog, Command, ComponentSpec, Handler
 from core.context import Context, Messenger, Responder
 from core.errors import NotFound, PermissionDenied, UserError
-from core.events import CommandUsed, Event, MemberJoined, MemberLeft
+from core.events import CommandUsed, Event, MemberJoined, MemberLeft, ScheduledTick
 from core.i18n import N_, gettext
 from core.options import parse_options
 from core.permissions import Level, level_name
@@ -59,6 +59,7 @@ class App:
         self.tree = CommandTree()
         self._commands: dict[tuple[str, ...], Command] = {}
         self._events: list[tuple[tuple[type[Event], ...], Handler, Cog]] = []
+        self._handlers_by_type: dict[type[Event], list[tuple[Handler, Cog]]] = {}
         self._components: list[tuple[ComponentSpec, Handler, Cog]] = []
         self._forms: list[tuple[ComponentSpec, Handler, Cog]] = []
         self._messengers: dict[str, Messenger] = {}
@@ -92,6 +93,7 @@ class App:
                 group.commands[path[1]] = cmd
         for types, handler in cog.event_handlers():
             self._events.append((types, handler, cog))
+        self._handlers_by_type.clear()
         self._components += [(s, h, cog) for s, h in cog.components()]
         self._forms += [(s, h, cog) for s, h in cog.forms()]
 
@@ -130,6 +132,35 @@ class App:
                 await cog.teardown()
             except Exception:
                 log.exception("teardown of %s failed", cog.name)
+
+    # ---------------------------------------------------------------- scheduled ticks
+    @staticmethod
+    def tick_job_id(community: CommunityRef, job: str) -> str:
+        return f"tick:{job}:{community.id}"
+
+    def schedule_tick(self, community: CommunityRef, job: str, trigger: Any, *,
+                      payload: Mapping[str, Any] | None = None, **options: Any) -> str:
+        """Deliver `ScheduledTick(job=job)` for `community` to every `@on_event(ScheduledTick)` handler each time
+        `trigger` (an APScheduler trigger) fires; scheduling the same job again replaces it. Like every event, a
+        tick does not reach the cogs of a module the community switched off. Returns the scheduler's job id."""
+        job_id = self.tick_job_id(community, job)
+        options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600, **options}
+        self.services.scheduler.add_job(self.fire_tick, trigger, args=[community, job, dict(payload or {})],
+                                        id=job_id, replace_existing=True, **options)
+        return job_id
+
+    def unschedule_tick(self, community: CommunityRef, job: str) -> bool:
+        """Stop a tick scheduled with `schedule_tick`; False when there was none."""
+        job_id = self.tick_job_id(community, job)
+        if self.services.scheduler.get_job(job_id) is None:
+            return False
+        self.services.scheduler.remove_job(job_id)
+        return True
+
+    async def fire_tick(self, community: CommunityRef, job: str, payload: Mapping[str, Any] | None = None) -> None:
+        """What the scheduler runs for a tick (also callable directly, e.g. to run a job now)."""
+        await self.emit(ScheduledTick(key=CommunityKey(community.platform, community.external_id, community.name),
+                                      community=community, job=job, payload=dict(payload or {})))
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """Run work in the background, keeping a reference so it is not garbage-collected mid-way."""
@@ -304,7 +335,8 @@ class App:
 
         async def call() -> None:
             await self._check(ctx, cmd.cog, cmd.spec.level, "/" + cmd.name)
-            values = await parse_options(cmd.spec.options, raw, lambda t: self.find_member(ctx.community, t))
+            options = await cmd.cog.options_for(ctx, cmd.spec)
+            values = await parse_options(options, raw, lambda t: self.find_member(ctx.community, t))
             for name, value in values.items():  # typed member values (Discord) arrive without a store id
                 if isinstance(value, MemberRef) and not value.id:
                     values[name] = await self.resolve_member(ctx.community, value)
@@ -405,30 +437,56 @@ class App:
             return []
         return [str(v)[:100] for v in found][:25]
 
+    def _handlers_for(self, event_type: type[Event]) -> list[tuple[Handler, Cog]]:
+        """The handlers subscribed to this event type, worked out once per type (emit runs for every message)."""
+        found = self._handlers_by_type.get(event_type)
+        if found is None:
+            found = self._handlers_by_type[event_type] = [
+                (h, cog) for types, h, cog in self._events if issubclass(event_type, types)]
+        return found
+
+    async def _resolved(self, community: CommunityRef, ref: MemberRef) -> MemberRef:
+        """`resolve_member` with its cache read inline: no coroutine call for an account seen before."""
+        if ref.id:
+            return ref
+        hit = self._member_refs.get(((community.id, ref.user_id, ref.display_name, ref.username), ref.is_bot,
+                                     ref.roles))
+        return hit if hit is not None else await self.resolve_member(community, ref)
+
     async def emit(self, event: Event) -> None:
-        """Deliver an event to every cog that subscribed to its type; one failing handler does not stop others."""
+        """Deliver an event to every cog that subscribed to its type; one failing handler does not stop others.
+
+        This runs for every message and reaction of every community, so the cached answers (community, member,
+        handlers, switched-off modules) are read inline and the store is only asked on a miss."""
         try:
-            event.community = event.community or await self.community(event.key)
+            community = event.community
+            if community is None:
+                key = event.key
+                community = self._communities.get((key.platform, key.external_id))
+                if community is None or (key.name and key.name[:200] != community.name):
+                    community = await self.community(key)
+                event.community = community
             member = getattr(event, "member", None)
             if isinstance(member, MemberRef):
                 if isinstance(event, MemberJoined) and event.trigger == "join":
-                    row = await self.services.members.upsert(event.community.id, member, joined_at=event.at)
+                    row = await self.services.members.upsert(community.id, member, joined_at=event.at)
                     event.member = MemberRef(member.platform, member.user_id, row.display_name, row.id,
                                              member.username, member.is_bot, member.roles)
                 else:
-                    event.member = await self.resolve_member(event.community, member)
+                    event.member = await self._resolved(community, member)
                 if isinstance(event, MemberLeft):
                     await self.services.members.mark_left(event.member.id, event.at)
             author = getattr(event, "message_author", None)
             if isinstance(author, MemberRef):
-                event.message_author = await self.resolve_member(event.community, author)  # type: ignore[attr-defined]
+                event.message_author = await self._resolved(community, author)  # type: ignore[attr-defined]
         except Exception:
             log.exception("could not resolve %s", type(event).__name__)
             return
-        handlers = [(h, cog) for types, h, cog in self._events if isinstance(event, types)]
+        handlers = self._handlers_for(type(event))
         if not handlers:
             return
-        disabled = (await self.services.config.get(event.community.id)).community.disabled_modules
+        config = self.services.config.cached(community.id) or await self.services.config.get(community.id)
+        disabled = config.community.disabled_modules
         for handler, cog in handlers:
             if cog.module and cog.module in disabled:
                 continue

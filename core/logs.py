@@ -9,9 +9,7 @@ from collections.abc import Iterable
 
 from pydantic import SecretStr
 
-from core.settings import Settings
-
-MASK = "********"
+from core.settings import MASK, Settings, url_password
 
 
 class RedactSecrets(logging.Filter):
@@ -53,6 +51,7 @@ def secret_values(settings: Settings) -> list[str]:
             v = getattr(section, name)
             if isinstance(v, SecretStr):
                 values.append(v.get_secret_value())
+    values.append(url_password(settings.storage.url))
     return values
 
 

@@ -74,6 +74,14 @@ class ConfigAuditRepo:
         async with self.store.read() as conn:
             return [_row(r) for r in await conn.execute(q)]
 
+    async def editors(self, community_id: int, limit: int = 20) -> list[int]:
+        """Members who changed this community's settings, most recent first (each once)."""
+        q = (sa.select(config_audit.c.member_id, sa.func.max(config_audit.c.id).label("last"))
+             .where((config_audit.c.community_id == community_id) & config_audit.c.member_id.is_not(None))
+             .group_by(config_audit.c.member_id).order_by(sa.desc("last")).limit(limit))
+        async with self.store.read() as conn:
+            return [int(r.member_id) for r in await conn.execute(q)]
+
     async def last_change(self, community_id: int, key: str) -> AuditRow | None:
         rows = await self.history(community_id, key=key, limit=1)
         return rows[0] if rows else None

@@ -53,6 +53,38 @@ def _file_lock(path: Path) -> IO[bytes]:
     return fh
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be opened: a server that does not answer, wrong credentials, a missing directory.
+
+    `reason` is one line for the person starting the bot (never the URL's password)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def describe_failure(exc: BaseException) -> str:
+    """The first line of what went wrong, without SQLAlchemy's statement and background-link noise."""
+    inner = getattr(exc, "orig", None) or exc
+    text = str(inner).strip().splitlines()[0] if str(inner).strip() else ""
+    text = text.split(" [SQL:")[0].split(" (Background on this error")[0]
+    name = type(inner).__name__
+    return (f"{name}: {text}" if text else name)[:300]
+
+
+def _sqlite_directory_problem(url: str) -> str | None:
+    try:
+        database = sa.engine.make_url(url).database
+    except sa.exc.ArgumentError:
+        return None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    parent = Path(database).expanduser().resolve().parent
+    if not parent.is_dir():
+        return f"the directory {parent} does not exist"
+    return None
+
+
 class Store:
     """The engine plus transaction helpers that repositories use."""
 
@@ -121,7 +153,19 @@ class Store:
 async def open_store(
     url: str, *, echo: bool = False, migrate: bool = True, connect_args: dict[str, Any] | None = None
 ) -> Store:
-    store = Store(url, echo=echo, connect_args=connect_args)
+    """Open (and by default migrate) the store; raises `StoreUnavailable` with a one-line reason when it cannot
+    be reached or set up, so that start-up can say so instead of printing a traceback."""
+    if url.startswith("sqlite") and (problem := _sqlite_directory_problem(url)):
+        raise StoreUnavailable(problem)
+    try:
+        store = Store(url, echo=echo, connect_args=connect_args)
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise StoreUnavailable(describe_failure(exc)) from exc
     if migrate:
-        await store.migrate()
+        try:
+            await store.migrate()
+        except Exception as exc:
+            log.debug("opening the store failed", exc_info=True)
+            await store.close()
+            raise StoreUnavailable(describe_failure(exc)) from exc
     return store

@@ -133,6 +133,15 @@ class MemberRepo:
         async with self.store.read() as conn:
             return [_row(r) for r in await conn.execute(q)]
 
+    async def staff(self, community_id: int) -> list[MemberRow]:
+        """Present members tagged as staff (`/stats staff`)."""
+        q = (sa.select(members)
+             .where((members.c.community_id == community_id) & members.c.is_staff.is_(True)
+                    & members.c.left_at.is_(None))
+             .order_by(members.c.id))
+        async with self.store.read() as conn:
+            return [_row(r) for r in await conn.execute(q)]
+
     async def count(self, community_id: int) -> int:
         q = (
             sa.select(sa.func.count())

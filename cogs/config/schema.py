@@ -9,18 +9,17 @@ bot owner may change), so a field added to a settings module shows up in `/confi
 from __future__ import annotations
 
 import re
-import types
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from core.permissions import Level
-from core.settings import CommunityConfig
+from core.settings import CommunityConfig, unoptional
 
 
 class Kind(StrEnum):
@@ -39,7 +38,7 @@ class Kind(StrEnum):
 
 # Rules pydantic cannot express, kept next to the schema so they are easy to find.
 TIMEZONE_KEYS = frozenset({"matching.timezone"})
-CHANNEL_KEYS = frozenset({"community.intro_channel", "welcome.channel"})
+CHANNEL_KEYS = frozenset({"community.intro_channel", "welcome.channel", "welcome.digest_channel"})
 ROLE_KEYS = frozenset({"community.moderator_roles"})
 # Lists whose items are sentences (they may contain commas): separated by "|" or new lines instead.
 TEXT_LIST_KEYS = frozenset({"welcome.messages"})
@@ -97,18 +96,10 @@ def constraints(info: FieldInfo) -> dict[str, Any]:
     return out
 
 
-def _unoptional(annotation: Any) -> Any:
-    if get_origin(annotation) in (Union, types.UnionType):
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return annotation
-
-
 def spec_for(section: str, name: str, info: FieldInfo) -> KeySpec:
     """Describe one settings field; raises TypeError for a type chat cannot edit (a reminder to extend this)."""
     key = f"{section}.{name}"
-    ann = _unoptional(info.annotation)
+    ann = unoptional(info.annotation)
     base: dict[str, Any] = {
         "key": key,
         "section": section,

@@ -24,6 +24,7 @@ from core.community_config import apply_overrides
 from core.errors import OptionError
 from core.i18n import N_
 from core.settings import CommunityConfig
+from core.settings.refusals import SETTING_ERROR
 
 MAX_SHOWN = 80
 _TRUE = frozenset({"true", "yes", "y", "on", "1", "ja", "j", "an", "wahr", "enable", "enabled"})
@@ -298,8 +299,12 @@ def validate_config(defaults: CommunityConfig, overrides: Mapping[str, Any],
         err = exc.errors(include_url=False)[0]
         loc = [str(p) for p in err.get("loc", ())]
         key = ".".join(loc[:2]) or "?"
-        reason = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         spec = (specs or {}).get(key)
+        context = err.get("ctx") or {}
+        if err.get("type") == SETTING_ERROR and "msgid" in context:  # a message of ours: translatable
+            params = {k: v for k, v in context.items() if k not in ("msgid", "key")}
+            raise ValueRefused(spec, key, str(context["msgid"]), **params) from None
+        reason = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         raise ValueRefused(spec, key, N_("The value for {key} is not valid: {reason}."), reason=reason) from None
 
 

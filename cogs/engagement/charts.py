@@ -1,4 +1,5 @@
-"""PNG charts a person reads at a glance: one series, a clear title, the latest value and the period total.
+"""PNG charts a person reads at a glance: one series, a clear title, the latest value and the one summary
+number (period total, daily average or count now).
 
 Drawn with matplotlib's object API on the Agg canvas (no pyplot global state), so charts can be rendered in a
 worker thread while the bot keeps answering.
@@ -20,10 +21,12 @@ def render_chart(
     *,
     title: str,
     subtitle: str = "",
+    summary: str = "",
     ylabel: str = "",
     bars: bool = False,
 ) -> bytes:
-    """A line (or bar) chart of one daily series as PNG bytes."""
+    """A line (or bar) chart of one daily series as PNG bytes; `summary` (e.g. "42 in total") is printed large
+    in the top right corner, where the eye lands after the title."""
     # imported here: matplotlib takes seconds to import, and most runs of the bot never draw a chart
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
@@ -53,6 +56,9 @@ def render_chart(
     if subtitle:
         ax.text(0.0, 1.01, subtitle, transform=ax.transAxes, fontsize=10, color="#555555", va="bottom")
         ax.set_title(title, loc="left", fontsize=15, fontweight="bold", pad=20)
+    if summary:
+        ax.text(1.0, 1.01, summary, transform=ax.transAxes, fontsize=13, fontweight="bold", color=ACCENT,
+                ha="right", va="bottom")
     ax.set_ylabel(ylabel)
     ax.grid(axis="y", alpha=0.3)
     for side in ("top", "right"):

@@ -23,7 +23,10 @@ from core.settings import Settings, SettingsError, load_settings
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="config.toml to read")]
 
 
-def _settings(config: Path | None) -> Settings:
+def _settings(config: Path | None, ctx: typer.Context | None = None) -> Settings:
+    """The settings of `--config` given after the command, else of `bot.py --config PATH <command>`."""
+    if config is None and ctx is not None and ctx.parent is not None:
+        config = ctx.parent.params.get("config")
     try:
         return load_settings(config)
     except SettingsError as exc:
@@ -43,6 +46,7 @@ def _since(text: str | None) -> datetime | None:
 
 
 def import_members(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV with a header line, e.g. email,discord,plan,company")],
     key: Annotated[str, typer.Option("--key", help="The column that identifies a person: email, discord or slack")],
     config: ConfigOption = None,
@@ -67,7 +71,7 @@ def import_members(
         for line in parsed.errors:
             typer.echo(f"  {line}", err=True)
         raise typer.Exit(2)
-    settings = _settings(config)
+    settings = _settings(config, ctx)
 
     async def go() -> tuple[int, int, int]:
         from cogs.engagement.crm import AccountId, match_records
@@ -91,6 +95,7 @@ def import_members(
 
 
 def export(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Directory to write the files to (created)")],
     format: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet")] = "csv",
     since: Annotated[str | None, typer.Option("--since", help="Only events from this day on (YYYY-MM-DD)")] = None,
@@ -104,7 +109,7 @@ def export(
         typer.echo(f"kindred: --format must be one of: {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)
     start = _since(since)
-    settings = _settings(config)
+    settings = _settings(config, ctx)
 
     async def go() -> None:
         from storage.engine import open_store
@@ -126,13 +131,14 @@ def export(
 
 
 def report(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Directory for the charts and index.html (created)")],
     community: Annotated[int | None, typer.Option("--community", help="Only this community id")] = None,
     days: Annotated[int, typer.Option("--days", min=7, max=3650, help="Period of the charts")] = 90,
     config: ConfigOption = None,
 ) -> None:
     """Write every chart as PNG and an index.html that shows them with the overview numbers."""
-    settings = _settings(config)
+    settings = _settings(config, ctx)
     asyncio.run(_report(settings, out, community, days))
     typer.echo(f"Report written to {out / 'index.html'}")
 
@@ -141,7 +147,7 @@ async def _report(settings: Settings, out: Path, community: int | None, days: in
     from cogs.engagement.analytics import Analytics
     from cogs.engagement.charts import render_chart
     from cogs.engagement.metrics import percent
-    from cogs.engagement.stats import CHART_METRICS, CHART_TITLES
+    from cogs.engagement.stats import BAR_METRICS, CHART_METRICS, CHART_TITLES, chart_summary
     from core.community_config import CommunityConfigResolver
     from core.i18n import translator
     from storage.communities import CommunityRepo
@@ -176,7 +182,8 @@ async def _report(settings: Settings, out: Path, community: int | None, days: in
                 png = await asyncio.to_thread(render_chart, series, title=title,
                                               subtitle=_("{community}, last {days} days",
                                                          community=c.name or c.external_id, days=days),
-                                              bars=metric in ("joins", "leaves"))
+                                              summary=chart_summary(metric, series, _),
+                                              bars=metric in BAR_METRICS)
                 name = f"community-{c.id}-{metric}.png"
                 await asyncio.to_thread((out / name).write_bytes, png)
                 images.append((name, title))

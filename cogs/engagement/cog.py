@@ -6,6 +6,7 @@ through `services.extras["engagement"]` (see cogs/engagement/api.py).
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from cogs.engagement.api import EXTRA_KEY
 from cogs.engagement.crm import AccountId, match_records
 from cogs.engagement.kinds import ACTIVE_KINDS, Kind
-from cogs.engagement.recorder import Recorder
+from cogs.engagement.recorder import Recorder, _without_members
 from core import options as opt
 from core.commands import Cog, command, on_event
 from core.context import Context
@@ -132,10 +133,23 @@ class Engagement(Cog):
 
 
 def _anonymised(row: tuple[Any, ...], member_id: int) -> tuple[Any, ...]:
+    """A queued row without the member: as actor or target it loses who, where and the metadata (the same as
+    `EventRepo.anonymise` does in the store); named in a metadata list (a group), the id leaves the list."""
     if row[2] == member_id:
         return (*row[:2], None, row[3], row[4], None, None, *row[7:9], None, None, None)
     if row[6] == member_id:
         return (*row[:6], None, *row[7:9], None, row[10], None)
+    meta = row[9]
+    if isinstance(meta, str):  # queued in the stored form (SQLite): JSON text
+        if str(member_id) not in meta:
+            return row
+        parsed = json.loads(meta)
+        if any(isinstance(v, list) and member_id in v for v in parsed.values()):
+            kept = _without_members(parsed, {member_id})
+            return (*row[:9], json.dumps(kept) if kept else None, *row[10:])
+        return row
+    if meta and any(isinstance(v, list) and member_id in v for v in meta.values()):
+        return (*row[:9], _without_members(meta, {member_id}), *row[10:])
     return row
 
 

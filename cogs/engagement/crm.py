@@ -163,6 +163,33 @@ def match_records(records: Sequence[CrmRecord], accounts: Iterable[AccountId]) -
     return out
 
 
+CrmIndex = dict[tuple[str, str], list[int]]
+
+
+def crm_index(records: Sequence[CrmRecord]) -> CrmIndex:
+    """(platform, id or username, lower case) -> indexes of the records naming it: `match_records` turned
+    around, for looking accounts up one by one while they are streamed."""
+    index: CrmIndex = {}
+    for i, rec in enumerate(records):
+        for p in PLATFORM_COLUMNS:
+            v = rec.attributes.get(p)
+            if v:
+                found = index.setdefault((p, v.lower()), [])
+                if not found or found[-1] != i:
+                    found.append(i)
+    return index
+
+
+def records_naming(index: CrmIndex, platform: str, user_id: str, username: str) -> list[int]:
+    """The records (in record order) that name this account, by platform id or username."""
+    found = index.get((platform, user_id.lower()), [])
+    if username:
+        more = index.get((platform, username.lower()))
+        if more:
+            found = sorted(set(found) | set(more))
+    return found
+
+
 def attribute_names(records: Iterable[CrmRecord]) -> list[str]:
     names: set[str] = set()
     for r in records:

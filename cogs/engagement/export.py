@@ -2,8 +2,11 @@
 
 Tables: people, accounts, profiles, events, matches. Each is streamed: read in bounded batches (see
 storage/engagement_export.py) and appended to its file batch by batch (Parquet through one `ParquetWriter`,
-one row group per batch), so a log of millions of events is exported in flat memory. File writing runs in a
-worker thread so that `/export` does not stall the bot.
+one row group per batch), so a log of millions of events is exported in flat memory. People come with the
+accounts (a person is written at their first account), events, matches and activities from one read of the
+log, and the identities the activities name are loaded per batch into a bounded cache; what is held whole is
+small: the linked accounts and the CRM records. Converting and writing run in a worker thread while the next
+batch is read, so that `/export` does not stall the bot.
 
 Timestamps are UTC ISO 8601 (`2025-01-31T12:00:00.000000Z`) in CSV/JSONL and UTC timestamps in Parquet; `meta`
 and `attributes` are JSON text (objects in JSONL).
@@ -12,17 +15,18 @@ and `attributes` are JSON text (objects in JSONL).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from cogs.engagement.crm import AccountId, match_records
+from cogs.engagement.crm import crm_index, records_naming
 from cogs.engagement.kinds import Kind
 from cogs.engagement.metrics import THANKS_RECEIVED_WEIGHT, WEIGHTS
 from storage.engagement_crm import CrmRepo
@@ -30,6 +34,7 @@ from storage.engagement_export import account_batches, event_batches, iso, profi
 from storage.engagement_identity import Account, IdentityRepo, person_key
 from storage.engine import Store
 
+T = TypeVar("T")
 FORMATS = ("csv", "jsonl", "parquet")
 TABLES = ("people", "accounts", "profiles", "events", "matches")
 ACTIVITIES_FILE = "activities.json"
@@ -161,6 +166,10 @@ class ParquetTable:
                 arrays.append(pa.array(values, self._types[t]))
         self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
 
+    def write_arrays(self, arrays: Sequence[Any]) -> None:
+        """Write columns that are Arrow arrays already, in schema order."""
+        self._writer.write_table(self._pa.Table.from_arrays(list(arrays), schema=self.schema))
+
     def _timestamps(self, values: Sequence[str | None]) -> Any:
         """UTC timestamps from ISO text ('...T...Z') or the store's own text ('YYYY-MM-DD HH:MM:SS.ffffff')."""
         pa = self._pa
@@ -204,18 +213,52 @@ class ActivitiesFile:
         self._fh.close()
 
 
+AccountLoader = Callable[[list[int]], Awaitable[Iterable[Account]]]
+
+
 class ActivityEncoder:
     """Events as Orbit-style activities (member identity, activity type, timestamp, weight), one JSON text each.
 
     Built from cached fragments (each account's identity and each kind's type, title and weight are encoded
-    once), since a large export has millions of activities but only thousands of accounts."""
+    once), since a large export has millions of activities but only thousands of accounts. Identities are
+    loaded batch by batch (`prepare`) into a bounded cache, so no table is held in memory whole."""
 
-    def __init__(self, accounts: dict[int, Account], person: Callable[[int], str | None]) -> None:
-        self.accounts = accounts
+    CACHE_MAX = 100_000
+
+    def __init__(self, accounts: dict[int, Account] | AccountLoader, person: Callable[[int], str | None]) -> None:
+        self._load: AccountLoader | None = None if isinstance(accounts, dict) else accounts
+        self.accounts: dict[int, Account] = accounts if isinstance(accounts, dict) else {}
         self.person = person
         self._identity: dict[int, str] = {}
+        self._unknown: set[int] = set()
         self._texts: dict[str, str] = {}
         self._prefixes: dict[str, str] = {}
+
+    async def prepare(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Load the identities this batch of event rows needs and the cache does not have (one query)."""
+        if self._load is None:
+            return
+        need = {r[3] for r in rows} | {r[7] for r in rows if r[4] == "thanks"}
+        need.discard(None)
+        need -= self._identity.keys()
+        need -= self._unknown
+        if not need:
+            return
+        if len(self._identity) + len(self._unknown) + len(need) > self.CACHE_MAX:
+            self._identity.clear()
+            self._unknown.clear()
+        found = {a.member_id: a for a in await self._load(sorted(need))}
+        for m in need:
+            a = found.get(m)
+            if a is None:
+                self._unknown.add(m)
+            else:
+                self._identity[m] = self._encode_identity(a)
+
+    @staticmethod
+    def _encode_identity(a: Account) -> str:
+        return json.dumps({"source": a.platform, "uid": a.user_id, "username": a.username or None,
+                           "name": a.display_name or None}, ensure_ascii=False)
 
     def _id(self, member_id: int) -> str | None:
         got = self._identity.get(member_id)
@@ -223,9 +266,7 @@ class ActivityEncoder:
             a = self.accounts.get(member_id)
             if a is None:
                 return None
-            got = self._identity[member_id] = json.dumps(
-                {"source": a.platform, "uid": a.user_id, "username": a.username or None,
-                 "name": a.display_name or None}, ensure_ascii=False)
+            got = self._identity[member_id] = self._encode_identity(a)
         return got
 
     def _q(self, text: str) -> str:
@@ -299,8 +340,7 @@ async def export_all(
     tables = [t for t in TABLES if t in set(tables)]
     await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
     identity = IdentityRepo(store)
-    links = await identity.link_map()
-    accounts = {a.member_id: a for a in await identity.accounts(community_ids)}
+    links = await identity.link_map()  # linked accounts only: a small share of all
     persons: dict[int, str] = {}
 
     def who(member_id: int | None) -> str | None:
@@ -308,8 +348,16 @@ async def export_all(
             return None
         got = persons.get(member_id)
         if got is None:
+            if len(persons) > 100_000:
+                persons.clear()
             got = persons[member_id] = person_key(member_id, links.get(member_id))
         return got
+
+    async def accounts(member_ids: list[int]) -> list[Account]:
+        found: list[Account] = []
+        for i in range(0, len(member_ids), 5000):
+            found += await identity.accounts(community_ids, member_ids=member_ids[i:i + 5000])
+        return found
 
     result = ExportResult()
     budget = _Budget(result.files, max_bytes)
@@ -341,72 +389,209 @@ async def export_all(
         return write
 
     if "people" in tables:
-        people = await _people_rows(store, accounts.values(), links)
-
-        async def people_batches() -> Any:
-            for i in range(0, len(people), batch):
-                yield people[i:i + batch]
-
-        await run("people", people_batches(), rows_writer(lambda r: r))
+        await run("people", _people_batches(store, links, await accounts(sorted(links)), community_ids, batch),
+                  rows_writer(lambda r: r))
     if "accounts" in tables:
         await run("accounts", account_batches(store, community_ids=community_ids),
                   rows_writer(lambda r: (r[0], who(r[0]), *r[1:8], iso(r[8]), iso(r[9]), iso(r[10]))))
     if "profiles" in tables:
         await run("profiles", profile_batches(store, community_ids=community_ids),
                   rows_writer(lambda r: (r[1], who(r[1]), r[2], r[3], r[4], r[5])))
-    if "events" in tables:
-        acts = ActivitiesFile(out_dir / ACTIVITIES_FILE) if activities else None
-        encoder = ActivityEncoder(accounts, who)
-
-        def write_events(writer: Any, rows: list[tuple[Any, ...]]) -> int:
-            if isinstance(writer, ParquetTable):
-                # column by column: Arrow converts whole columns, and the stored timestamp text is parsed in C
-                cols: list[Any] = list(zip(*rows, strict=True))
-                cols.insert(4, [who(m) for m in cols[3]])
-                writer.write_columns(cols)
-            else:
-                writer.write([(i, c, p, m, who(m), k, f"{at[:10]}T{at[11:]}Z", ch, t, v, lb, meta, tx)
-                              for (i, c, p, m, k, at, ch, t, v, lb, meta, tx) in rows])
-            if acts is not None:
-                acts.write(encoder.encode_rows(rows))
-            return len(rows)
-
-        if acts is not None:
-            result.files.append(acts.path)
-        try:
-            await run("events", event_batches(store, community_ids=community_ids, since=since, batch=batch),
-                      write_events)
-        finally:
-            if acts is not None:
-                await asyncio.to_thread(acts.close)
-    if "matches" in tables:
-        await run("matches", event_batches(store, community_ids=community_ids, since=since, kinds=[Kind.MATCHED],
-                                           batch=batch),
-                  rows_writer(lambda r: (r[0], r[1], r[3], who(r[3]), r[7], who(r[7]), r[9], r[8],
-                                         f"{r[5][:10]}T{r[5][11:]}Z")))
+    if "events" in tables or "matches" in tables:
+        await _events_pass(store, out_dir, fmt, result, budget, who, links, ActivityEncoder(accounts, who),
+                           events="events" in tables, matches="matches" in tables, activities=activities,
+                           since=since, community_ids=community_ids, batch=batch, progress=progress)
     return result
 
 
-async def _people_rows(store: Store, accounts: Iterable[Account], links: dict[int, int]) -> list[tuple[Any, ...]]:
-    accs = list(accounts)
-    records = await CrmRepo(store).all()
-    matches = match_records(records, [AccountId(a.member_id, a.platform, a.user_id, a.username) for a in accs])
-    attrs_of: dict[int, dict[str, str]] = {}
-    for i, ids in matches.items():
-        for m in ids:
-            attrs_of.setdefault(m, {}).update(records[i].attributes)
-    people: dict[str, list[Account]] = {}
-    for a in accs:
-        people.setdefault(person_key(a.member_id, links.get(a.member_id)), []).append(a)
-    rows = []
-    for key, group in people.items():
+# The columns of a stored event as `event_batches` yields them (storage EVENT_COLUMNS order).
+_STORED = (("id", "int"), ("community_id", "int"), ("platform", "str"), ("member_id", "int"), ("kind", "str"),
+           ("at", "str"), ("channel", "str"), ("target_id", "int"), ("value", "int"), ("label", "str"),
+           ("meta", "str"), ("text", "str"))
+
+
+class _ArrowEvents:
+    """Event batches to Arrow in C: one struct conversion of the row tuples (no per-row Python work), person
+    keys by vectorised look-up, timestamps parsed from the stored text, matches filtered out of the same batch."""
+
+    def __init__(self, links: dict[int, int]) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self.pa, self.pc = pa, pc
+        types = {"int": pa.int64(), "str": pa.string()}
+        self.stored = pa.struct([(c, types[t]) for c, t in _STORED])
+        linked = sorted(links)
+        self.linked_ids = pa.array(linked, pa.int64())
+        self.linked_keys = pa.array([person_key(m, links[m]) for m in linked], pa.string())
+        self.ts = pa.timestamp("us", tz="UTC")
+
+    def batch(self, rows: list[tuple[Any, ...]]) -> Any:
+        return self.pa.RecordBatch.from_struct_array(self.pa.array(rows, type=self.stored))
+
+    def persons(self, member_ids: Any) -> Any:
+        """person_key of each member id (null stays null): `m<id>`, or `p<person>` for linked accounts."""
+        pa, pc = self.pa, self.pc
+        plain = pc.binary_join_element_wise("m", pc.cast(member_ids, pa.string()), "")
+        if not len(self.linked_ids):
+            return plain
+        linked = pc.take(self.linked_keys, pc.index_in(member_ids, value_set=self.linked_ids))
+        return pc.coalesce(linked, plain)
+
+    def timestamps(self, text: Any) -> Any:
+        return self.pc.cast(self.pc.cast(text, self.pa.timestamp("us")), self.ts)
+
+    def events(self, b: Any) -> list[Any]:
+        c = b.column
+        return [c("id"), c("community_id"), c("platform"), c("member_id"), self.persons(c("member_id")), c("kind"),
+                self.timestamps(c("at")), c("channel"), c("target_id"), c("value"), c("label"), c("meta"),
+                c("text")]
+
+    def matches(self, b: Any) -> list[Any] | None:
+        m = b.filter(self.pc.equal(b.column("kind"), Kind.MATCHED.value))
+        if not m.num_rows:
+            return None
+        c = m.column
+        return [c("id"), c("community_id"), c("member_id"), self.persons(c("member_id")), c("target_id"),
+                self.persons(c("target_id")), c("label"), c("value"), self.timestamps(c("at"))]
+
+
+async def _ahead(batches: AsyncIterator[T]) -> AsyncIterator[T]:
+    """Yield batches while the next one is already being read: the store works in its own thread (SQLite) or
+    server (PostgreSQL) while this one is converted and written."""
+    it = aiter(batches)
+    pending: asyncio.Future[T] = asyncio.ensure_future(anext(it))
+    try:
+        while True:
+            try:
+                item = await pending
+            except StopAsyncIteration:
+                return
+            pending = asyncio.ensure_future(anext(it))
+            yield item
+    finally:
+        if not pending.done():
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
+        aclose = getattr(it, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+async def _events_pass(
+    store: Store, out_dir: Path, fmt: str, result: ExportResult, budget: _Budget,
+    who: Callable[[int | None], str | None], links: dict[int, int], encoder: ActivityEncoder, *,
+    events: bool, matches: bool, activities: bool, since: datetime | None, community_ids: Sequence[int] | None,
+    batch: int, progress: Callable[[str, int], None] | None,
+) -> None:
+    """One read of the log feeds the events file, the matches file and the activities (only the matches are
+    read when the events are not wanted)."""
+    acts = ActivitiesFile(out_dir / ACTIVITIES_FILE) if events and activities else None
+    if acts is not None:
+        result.files.append(acts.path)
+    ev_out = await asyncio.to_thread(open_table, fmt, out_dir, "events") if events else None
+    m_out = await asyncio.to_thread(open_table, fmt, out_dir, "matches") if matches else None
+    for w in (ev_out, m_out):
+        if w is not None:
+            result.files.append(w.path)
+    arrow = _ArrowEvents(links) if fmt == "parquet" else None
+    counts = {"events": 0, "matches": 0}
+    held: list[list[Any]] = []  # Parquet matches, gathered into row groups of about `batch` rows
+
+    def write_held(at_least: int) -> None:
+        if held and sum(len(cols[0]) for cols in held) >= at_least:
+            import pyarrow as pa
+
+            m_out.write_arrays([pa.concat_arrays([cols[i] for cols in held]) for i in range(len(held[0]))])  # type: ignore[union-attr]
+            held.clear()
+
+    def write(rows: list[tuple[Any, ...]]) -> None:
+        if arrow is not None:
+            b = arrow.batch(rows)
+            if ev_out is not None:
+                ev_out.write_arrays(arrow.events(b))  # type: ignore[union-attr]
+            found = arrow.matches(b) if m_out is not None else None
+            if found is not None:
+                held.append(found)
+                counts["matches"] += len(found[0])
+                write_held(batch)
+        else:
+            if ev_out is not None:
+                ev_out.write([(i, c, p, m, who(m), k, f"{at[:10]}T{at[11:]}Z", ch, t, v, lb, meta, tx)  # type: ignore[union-attr]
+                              for (i, c, p, m, k, at, ch, t, v, lb, meta, tx) in rows])
+            if m_out is not None:
+                found_rows = [(r[0], r[1], r[3], who(r[3]), r[7], who(r[7]), r[9], r[8], f"{r[5][:10]}T{r[5][11:]}Z")
+                              for r in rows if r[4] == Kind.MATCHED]
+                if found_rows:
+                    m_out.write(found_rows)  # type: ignore[union-attr]
+                    counts["matches"] += len(found_rows)
+        if acts is not None:
+            acts.write(encoder.encode_rows(rows))
+        if ev_out is not None:
+            counts["events"] += len(rows)
+        budget.check()
+
+    kinds = None if events else [Kind.MATCHED.value]
+    try:
+        async with contextlib.aclosing(_ahead(event_batches(store, community_ids=community_ids, since=since,
+                                                             kinds=kinds, batch=batch))) as batches:
+            async for rows in batches:
+                if acts is not None:
+                    await encoder.prepare(rows)
+                await asyncio.to_thread(write, rows)
+                if progress:
+                    if events:
+                        progress("events", counts["events"])
+                    if matches:
+                        progress("matches", counts["matches"])
+        await asyncio.to_thread(write_held, 1)
+    finally:
+        for w in (ev_out, m_out, acts):
+            if w is not None:
+                await asyncio.to_thread(w.close)
+    if events:
+        result.rows["events"] = counts["events"]
+    if matches:
+        result.rows["matches"] = counts["matches"]
+
+
+async def _people_batches(
+    store: Store, links: dict[int, int], linked: list[Account], community_ids: Sequence[int] | None, batch: int,
+) -> AsyncIterator[list[tuple[Any, ...]]]:
+    """People rows in the order of their first account, streamed with the accounts table: an unlinked account
+    is a person of its own; a linked person (whose accounts are few and read up front) is written where its
+    first account comes. CRM attributes are merged from every record that names one of the person's accounts
+    (later records win, as in `match_records`)."""
+    index = crm_index(records := await CrmRepo(store).all())
+    groups: dict[int, list[Account]] = {}
+    for a in linked:
+        groups.setdefault(links[a.member_id], []).append(a)
+    done: set[int] = set()
+
+    def attributes(accounts: Iterable[tuple[str, str, str]]) -> str | None:
         attrs: dict[str, str] = {}
-        for a in group:
-            attrs.update(attrs_of.get(a.member_id, {}))
-        rows.append((key, links.get(group[0].member_id), group[0].display_name,
-                     ",".join(sorted({a.platform for a in group})), len(group),
-                     json.dumps(attrs, ensure_ascii=False, sort_keys=True) if attrs else None))
-    return rows
+        for platform, user_id, username in accounts:
+            for i in records_naming(index, platform, user_id, username):
+                attrs.update(records[i].attributes)
+        return json.dumps(attrs, ensure_ascii=False, sort_keys=True) if attrs else None
+
+    async for rows in account_batches(store, community_ids=community_ids, batch=batch):
+        out = []
+        for (member_id, _c, platform, user_id, username, display_name, *_rest) in rows:
+            person = links.get(member_id)
+            if person is None:
+                out.append((person_key(member_id, None), None, display_name, platform, 1,
+                            attributes([(platform, user_id, username)])))
+            elif person not in done:
+                done.add(person)
+                group = groups.get(person) or []
+                out.append((person_key(member_id, person), person, display_name,
+                            ",".join(sorted({a.platform for a in group} | {platform})), max(len(group), 1),
+                            attributes([(a.platform, a.user_id, a.username) for a in group]
+                                       or [(platform, user_id, username)])))
+        if out:
+            yield out
 
 
 def zip_files(files: Sequence[Path], *, base: str) -> bytes:

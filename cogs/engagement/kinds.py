@@ -57,8 +57,10 @@ SPECS: dict[Kind, KindSpec] = {
                               meta={"intro": str}),
     Kind.MET: KindSpec("who answered the check-in", target="the partner", value="1 met, 0 not",
                        label="the answer", meta={"intro": str}),
-    Kind.MENTOR_SESSION: KindSpec("a participant", target="the other participant", value="minutes",
-                                  label="mentor or mentee"),
+    # recorded for both when a mentorship starts (the mentor accepted and both were introduced)
+    Kind.MENTOR_SESSION: KindSpec("a participant", target="the other participant",
+                                  value="minutes, when known (0 otherwise)", label="mentor or mentee",
+                                  meta={"intro": str}),
     Kind.GREETED: KindSpec("the newcomer", target="the buddy or greeter", value="1 when a buddy was assigned",
                            label="dm or channel"),
 }
@@ -69,11 +71,12 @@ ACTIVE_KINDS: frozenset[str] = frozenset(
      Kind.MENTOR_SESSION}
 )
 
-# The row every event becomes, in this column order (see storage/engagement_schema.py).
+# The row every event becomes, in this column order (see storage/engagement_schema.py). On SQLite the recorder
+# queues `at` and `meta` as the text the store keeps (storage/engagement.py `stored_row`).
 COLUMNS = ("community_id", "platform", "member_id", "kind", "at", "channel", "target_id", "value", "label",
            "meta", "text", "dedupe")
-Row = tuple[int, str, int | None, str, datetime, str | None, int | None, int, str | None,
-            dict[str, Any] | None, str | None, str | None]
+Row = tuple[int, str, int | None, str, datetime | str, str | None, int | None, int, str | None,
+            dict[str, Any] | str | None, str | None, str | None]
 
 MAX_LABEL = 64
 MAX_META_TEXT = 200

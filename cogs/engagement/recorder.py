@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +20,14 @@ from cogs.engagement.writer import BatchWriter
 from core.events import CommandUsed, Event, MemberJoined, MemberLeft, MessagePosted, ProfileUpdated, ReactionAdded
 from core.services import Services
 from core.settings.engagement import EngagementSettings
-from storage.engagement import EventRepo
+from storage.engagement import EventRepo, stored_at, stored_row
 from storage.engagement_identity import IdentityRepo
 
 log = logging.getLogger(__name__)
 
 OPTOUT_TTL = 60.0  # seconds before a community's opt-out list is read again (other processes may change it)
 Row = tuple[Any, ...]
+_UNKNOWN: Any = object()  # not cached yet (None is a cached answer: the log is off there)
 
 
 def spill_path(store_url: str) -> Path:
@@ -49,6 +50,9 @@ class Recorder:
         )
         self.close_timeout = close_timeout
         self.spill = spill_path(services.settings.storage.url)
+        # On SQLite rows are queued in the form the store keeps (time and metadata as text): the writer then
+        # hands whole batches to the driver without touching each row (see EventRepo.write).
+        self._stored_form = services.store.dialect == "sqlite"
         self._optouts: dict[int, tuple[float, set[int]]] = {}
         self._forgotten: set[int] = set()
         self._platforms: dict[int, str] = {}
@@ -77,7 +81,8 @@ class Recorder:
         try:
             with self.spill.open("w", encoding="utf-8") as fh:
                 for r in rows:
-                    fh.write(json.dumps([*r[:4], r[4].isoformat(), *r[5:]], ensure_ascii=False) + "\n")
+                    at = r[4] if isinstance(r[4], str) else r[4].isoformat()
+                    fh.write(json.dumps([*r[:4], at, *r[5:]], ensure_ascii=False) + "\n")
             log.error("engagement: the store was unavailable at shutdown; %d events saved to %s and "
                       "replayed at the next start", len(rows), self.spill)
         except OSError:
@@ -92,7 +97,8 @@ class Recorder:
             for line in fh:
                 if line.strip():
                     r = json.loads(line)
-                    rows.append((*r[:4], datetime.fromisoformat(r[4]), *r[5:]))
+                    at = datetime.fromisoformat(r[4])
+                    rows.append((*r[:4], at.replace(tzinfo=UTC) if at.tzinfo is None else at, *r[5:]))
         return rows
 
     async def _replay_spill(self) -> None:
@@ -185,55 +191,79 @@ class Recorder:
             return False
         if target_id is not None and (target_id in out or target_id in self._forgotten):
             target_id, clean = None, None
+        if clean and (out or self._forgotten):
+            clean = _without_members(clean, out, self._forgotten)
         if text is not None:
             text = text[:MAX_TEXT] if conf.store_message_text else None
-        await self.writer.put((community_id, await self._platform(community_id), member_id, k.value,
-                               at or self.services.clock(), channel, target_id, value, label, clean, text,
-                               dedupe[:120] if dedupe else None))
+        row = (community_id, await self._platform(community_id), member_id, k.value, at or self.services.clock(),
+               channel, target_id, value, label, clean, text, dedupe[:120] if dedupe else None)
+        if self._stored_form:
+            row = stored_row(row)
+        if not self.writer.offer(row):
+            await self.writer.put(row)
         return True
 
     async def on_event(self, event: Event) -> None:
-        """The platform events the log keeps. Written for speed: this runs for every message."""
+        """The platform events the log keeps. Written for speed: this runs for every message, so the cached
+        answers are read inline and the row is queued without a coroutine call when the queue has room."""
         community = event.community
         if community is None or self.closed:
             return
         cid = community.id
-        conf = await self.settings_for(cid)
+        conf = self._settings.get(cid, _UNKNOWN)
+        if conf is _UNKNOWN:
+            conf = await self.settings_for(cid)
         if conf is None:
             return
         member = getattr(event, "member", None)
         if member is None:
             return
         mid = member.id
-        out = await self._opted_out(cid)
+        cached = self._optouts.get(cid)
+        out = cached[1] if cached is not None and time.monotonic() - cached[0] < OPTOUT_TTL \
+            else await self._opted_out(cid)
         if mid in out or mid in self._forgotten:
             return
         dedupe = f"e:{event.event_id}" if event.event_id else None
+        at = stored_at(event.at) if self._stored_form else event.at
         if isinstance(event, MessagePosted):
             text = event.text[:MAX_TEXT] if event.text is not None and conf.store_message_text else None
-            row = (cid, community.platform, mid, "message", event.at, event.channel.channel_id[:64], None,
+            row = (cid, community.platform, mid, "message", at, event.channel.channel_id[:64], None,
                    event.length, "thread" if event.in_thread else None, None, text, dedupe)
         elif isinstance(event, ReactionAdded):
             author = event.message_author.id if event.message_author is not None else None
             if author is not None and (author == mid or author in out or author in self._forgotten):
                 author = None
-            row = (cid, community.platform, mid, "reaction", event.at, event.channel.channel_id[:64], author,
+            row = (cid, community.platform, mid, "reaction", at, event.channel.channel_id[:64], author,
                    0, event.emoji[:64] or None, None, None, dedupe)
         elif isinstance(event, CommandUsed):
-            row = (cid, community.platform, mid, "command", event.at, None, None, int(event.ok),
+            row = (cid, community.platform, mid, "command", at, None, None, int(event.ok),
                    event.command[:64], None, None, dedupe)
         elif isinstance(event, MemberJoined):
             if event.trigger != "join":
                 return
-            row = (cid, community.platform, mid, "joined", event.at, None, None, 0, None, None, None, dedupe)
+            row = (cid, community.platform, mid, "joined", at, None, None, 0, None, None, None, dedupe)
         elif isinstance(event, MemberLeft):
-            row = (cid, community.platform, mid, "left", event.at, None, None, 0, None, None, None, dedupe)
+            row = (cid, community.platform, mid, "left", at, None, None, 0, None, None, None, dedupe)
         elif isinstance(event, ProfileUpdated):
             if not event.complete:
                 return
             # exactly once per member: the unique dedupe key makes repeats no-ops
-            row = (cid, community.platform, mid, Kind.PROFILE_COMPLETED.value, event.at, None, None, 0, None,
+            row = (cid, community.platform, mid, Kind.PROFILE_COMPLETED.value, at, None, None, 0, None,
                    None, None, f"profile_completed:{mid}")
         else:
             return
-        await self.writer.put(row)
+        if not self.writer.offer(row):
+            await self.writer.put(row)
+
+
+def _without_members(meta: dict[str, Any], *gone: set[int]) -> dict[str, Any] | None:
+    """Metadata with opted-out or forgotten member ids taken out of its lists (a group match lists everyone)."""
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if isinstance(value, list):
+            value = [m for m in value if not any(m in g for g in gone)]
+            if not value:
+                continue
+        out[key] = value
+    return out or None

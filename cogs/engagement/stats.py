@@ -36,6 +36,24 @@ CHART_TITLES = {
     "thanks": N_("Thanks per day"),
     "reactions": N_("Reactions per day"),
 }
+BAR_METRICS = ("joins", "leaves")
+
+
+def chart_summary(metric: str, series: list[tuple[str, float]], _: Any) -> str:
+    """The one number a chart is read for, in words: the count now, the daily average or the period total."""
+    if not series:
+        return ""
+    if metric == "members":
+        return _("{n} now", n=_number(series[-1][1]))
+    if metric == "active":
+        return _("{n} a day on average", n=_number(sum(v for _d, v in series) / len(series)))
+    return _("{n} in total", n=_number(sum(v for _d, v in series)))
+
+
+def _number(v: float) -> str:
+    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+
+
 LEVEL_WORDS = {"quiet": N_("quiet"), "occasional": N_("occasional"), "active": N_("active"),
                "very active": N_("very active")}
 PERIOD_OPTION = opt.choice("period", tuple(PERIODS), N_("Time span (default: month)"), default="month")
@@ -81,7 +99,10 @@ class Stats(Cog):
         ]
         title = ctx._("{community}: the last {days} days", community=ctx.community.name or ctx.community.id,
                       days=days)
-        note = ctx._("People are counted once across linked accounts; staff and bots are left out.")
+        if (await self.services.config.get(ctx.community.id)).engagement.exclude_staff:
+            note = ctx._("People are counted once across linked accounts; staff and bots are left out.")
+        else:
+            note = ctx._("People are counted once across linked accounts; staff and bots are counted too.")
         await ctx.reply(Message(title=title, text=note, fields=fields), ephemeral=True)
 
     # ------------------------------------------------------------------ superusers
@@ -186,7 +207,7 @@ class Stats(Cog):
         subtitle = ctx._("{community}, last {days} days", community=ctx.community.name or ctx.community.id,
                          days=days)
         png = await asyncio.to_thread(render_chart, series, title=title, subtitle=subtitle,
-                                      bars=metric in ("joins", "leaves"))
+                                      summary=chart_summary(metric, series, ctx._), bars=metric in BAR_METRICS)
         await ctx.reply(Message(title=title, files=[Attachment(f"{metric}-{period}.png", png, title)]),
                         ephemeral=True)
 

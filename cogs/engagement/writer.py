@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -33,9 +34,25 @@ Sink = Callable[[Sequence[T], str], Awaitable[None]]  # (rows, batch id: the sam
 
 
 def is_permanent(exc: BaseException) -> bool:
-    """Errors that retrying cannot fix: the rows themselves are wrong. Everything else is treated as an outage."""
+    """Errors that retrying cannot fix: the rows themselves are wrong. Everything else is treated as an outage.
+
+    SQLite rows are written straight on the driver (see storage/engagement.py), so its own DB-API errors arrive
+    unwrapped: a constraint (`IntegrityError`) or a value it cannot bind (`ProgrammingError: Error binding
+    parameter`) is the row's fault, while `OperationalError` (locked, disk full, I/O) is an outage. A value
+    SQLAlchemy cannot even put into a statement (`StatementError` that is not a driver error) is the row's fault
+    too. PostgreSQL says so by SQLSTATE class: 22 (data exception, e.g. a value asyncpg cannot convert) and 23
+    (integrity constraint)."""
     if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
         return True
+    sqlstate = getattr(getattr(exc, "orig", None), "pgcode", None) or getattr(exc, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate[:2] in ("22", "23"):
+        return True
+    if isinstance(exc, sa_exc.StatementError) and not isinstance(exc, sa_exc.DBAPIError):
+        return True
+    if isinstance(exc, sqlite3.IntegrityError | sqlite3.DataError | sqlite3.InterfaceError):
+        return True
+    if isinstance(exc, sqlite3.ProgrammingError):
+        return "closed" not in str(exc).lower()  # a closed connection is the store's state, not the row's
     return isinstance(exc, TypeError | ValueError | KeyError | OverflowError)
 
 
@@ -106,6 +123,23 @@ class BatchWriter(Generic[T]):
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name=f"{self.name}-writer")
+
+    def offer(self, row: T) -> bool:
+        """Queue one row when that needs no waiting; False when the caller must `await put(row)` instead (the
+        queue is full, or it is this row's turn to let the event loop run the write). Saves the hot path a
+        coroutine per event; `put` alone behaves the same."""
+        buf = self._buf
+        n = len(buf)
+        if n >= self.queue_max or ((self._inflight or n >= self.batch_size)
+                                   and not (self.stats.enqueued + 1) % YIELD_EVERY):
+            return False
+        buf.append(row)
+        self.stats.enqueued += 1
+        if n + 1 >= self.batch_size:
+            if n + 1 > self.stats.max_queued:
+                self.stats.max_queued = n + 1
+            self._wake.set()
+        return True
 
     async def put(self, row: T) -> None:
         """Queue one row; waits (back-pressure) while the queue is full."""

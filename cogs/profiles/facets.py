@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from functools import cache
 from zoneinfo import available_timezones
 
+import annotated_types as at
 from babel import Locale, UnknownLocaleError
 
+from core import options as opt
 from core.errors import OptionError
 from core.i18n import N_
-from core.settings.profiles import ProfileSettings
+from core.settings.profiles import BUILTIN_FIELDS, ProfileSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,9 @@ BUILTIN = (
     FacetField("about", N_("A sentence or two about you"), False),
 )
 CORE_FOR_COMPLETE = ("role", "topics", "timezone", "languages")
+FORM_MAIN = ("role", "topics", "offers", "wants", "about")
+FORM_MORE = ("team", "timezone", "languages")
+FORM_SIZE = 5  # a Discord modal holds at most five inputs
 
 
 def fields_for(settings: ProfileSettings) -> list[FacetField]:
@@ -49,6 +54,55 @@ def fields_for(settings: ProfileSettings) -> list[FacetField]:
             FacetField(name, extra.description or name, extra.multiple, tuple(extra.allowed), settings.value_max_length)
         )
     return fields
+
+
+def is_builtin(name: str) -> bool:
+    return name in BUILTIN_FIELDS
+
+
+@cache
+def ceiling(setting: str) -> int:
+    """The largest value a per-community limit of `ProfileSettings` may take (its `le` bound)."""
+    info = ProfileSettings.model_fields[setting]
+    return next(int(m.le) for m in info.metadata if isinstance(m, at.Le))
+
+
+def field_option(f: FacetField, settings: ProfileSettings | None = None) -> opt.Option:
+    """The `/profile set` option for one field. With `settings`, the limits are that community's; without, the
+    largest any community may set (for platforms that register options once, the handler checks the rest)."""
+    if settings is None:
+        length = ceiling("about_max_length") if f.name == "about" else ceiling("value_max_length")
+        items = ceiling("max_items")
+    else:
+        length = f.max_length
+        items = settings.max_items
+    auto = "suggest_timezone" if f.name == "timezone" else None if f.name == "about" else "suggest_values"
+    return opt.string(f.name, f.description[:100], multiple=f.multiple, max_length=length, max_items=items,
+                      autocomplete=auto)
+
+
+def form_parts(fields: list[FacetField]) -> list[tuple[str, ...]]:
+    """The edit form in parts of at most five inputs: the main facets, then team, time zone, languages and the
+    first extra fields, then the other extra fields five at a time."""
+    extras = [f.name for f in fields if not is_builtin(f.name)]
+    room = FORM_SIZE - len(FORM_MORE)
+    parts = [FORM_MAIN, (*FORM_MORE, *extras[:room])]
+    rest = extras[room:]
+    parts += [tuple(rest[i : i + FORM_SIZE]) for i in range(0, len(rest), FORM_SIZE)]
+    return parts
+
+
+def part_id(index: int) -> str:
+    """`main`, `more`, `more2`, ... (stable ids: buttons and forms carry them)."""
+    return "main" if index == 0 else "more" if index == 1 else f"more{index}"
+
+
+def part_index(part: str) -> int | None:
+    """The inverse of `part_id`; None for anything else."""
+    if part in ("main", "more"):
+        return 0 if part == "main" else 1
+    digits = part.removeprefix("more")
+    return int(digits) if digits != part and digits in {str(i) for i in range(2, 10)} else None
 
 
 @cache

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from cogs.config.editor import ConfigEditor
 from cogs.welcome import messages as msgs
 from cogs.welcome.flow import Onboarding
+from cogs.welcome.funnel import PROFILE_STARTED_LABEL, record_engagement
 from cogs.welcome.inputs import SETTABLE, check_reachable, parse_setting
 from cogs.welcome.pacing import DRIP_EVERY, LOAD_WINDOW, WORK_WINDOW
 from cogs.welcome.templates import Newcomer, clean_name
@@ -141,7 +142,9 @@ class Welcome(Cog):
     @on_component(msgs.PROFILE_ID)
     async def profile_pressed(self, ctx: Context, values: list[str]) -> None:
         """Record that the newcomer started their profile, then open the profiles feature's own form."""
-        await self.flow.record(ctx.community, ctx.member.id, Step.PROFILE_STARTED)
+        if await self.flow.record(ctx.community, ctx.member.id, Step.PROFILE_STARTED):
+            await record_engagement(self.services.extras, ctx.community.id, ctx.member.id, "command",
+                                    at=self.flow.now(), value=1, label=PROFILE_STARTED_LABEL)
         await self.app.press(ctx.community, ctx.member, ctx.channel, "profile:form:main", ctx.responder,
                              ctx.messenger)
 
@@ -235,8 +238,20 @@ class Welcome(Cog):
         report.append(ctx._("Delay after joining: {seconds} s. Nudge on day {nudge}, digest on day {digest} "
                             "(0 = off).", seconds=cfg.welcome.delay_seconds, nudge=cfg.welcome.nudge_day,
                             digest=cfg.welcome.digest_day))
+        if cfg.welcome.digest_day > 0:
+            report.append(await self._digest_destination(ctx, cfg))
         await ctx.reply(Message(title=ctx._("Welcome test"), text="\n".join(report), fields=fields),
                         ephemeral=True)
+
+    async def _digest_destination(self, ctx: Context, cfg: CommunityConfig) -> str:
+        if cfg.welcome.digest_channel:
+            return ctx._("The moderators' digest goes to #{channel}.", channel=clean_name(cfg.welcome.digest_channel))
+        moderators = await self.flow.drip.moderators(ctx.community, ctx.messenger)
+        if moderators:
+            return ctx._("The moderators' digest goes by DM to: {names}.",
+                         names=", ".join(clean_name(m.display_name) for m in moderators))
+        return ctx._("No moderator can get the digest yet: set a moderators' channel with /config set "
+                     "welcome.digest_channel #channel.")
 
     @command("welcome set", N_("Change the welcome: message, channel, dm, delay or buddy"),
              options=[

@@ -2,12 +2,17 @@
 
 Each step is claimed by inserting its unique (community, member, step) row before anything is sent, so it goes out
 once even across restarts; a step is only considered inside its window (see `pacing.drip_window`), so switching a
-step on later does not flood members who joined long ago.
+step on later does not flood members who joined long ago. Each step is switched off with 0 days.
+
+The digest names newcomers, so it never goes to a public channel: it goes to `welcome.digest_channel` (a channel
+only moderators see) or, without one, by DM to the moderators Kindred knows: members tagged as staff and members
+who changed Kindred's settings here, each checked to be a moderator still.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from cogs.welcome import messages as msgs
@@ -16,20 +21,31 @@ from core.context import Messenger
 from core.errors import DeliveryFailed
 from core.i18n import Translate, translator
 from core.messages import Message
-from core.refs import ChannelRef, CommunityRef
+from core.refs import ChannelRef, CommunityRef, MemberRef
 from core.services import Services
 from core.settings import CommunityConfig
+from storage.config_audit import ConfigAuditRepo
+from storage.members import MemberRow
 from storage.welcome import Status, Step, WelcomeRepo
 
 log = logging.getLogger(__name__)
 
+MAX_DIGEST_DMS = 10
+IsModerator = Callable[[CommunityRef, MemberRef, Messenger], Awaitable[bool]]
+
+
+async def _nobody(_community: CommunityRef, _member: MemberRef, _messenger: Messenger) -> bool:
+    return False
+
 
 class Drip:
-    """The day-N steps of onboarding for one process."""
+    """The day-N steps of onboarding for one process. `is_moderator` checks a member's level on the platform."""
 
-    def __init__(self, services: Services, repo: WelcomeRepo) -> None:
+    def __init__(self, services: Services, repo: WelcomeRepo, is_moderator: IsModerator = _nobody) -> None:
         self.services = services
         self.repo = repo
+        self.is_moderator = is_moderator
+        self.audit = ConfigAuditRepo(services.store)
 
     async def activity(self, community_id: int, member_id: int, posted: bool) -> Activity:
         profile = await self.services.profiles.get(member_id)
@@ -54,7 +70,8 @@ class Drip:
                   now: datetime) -> None:
         """Buddy reminders, the nudge and the digest that are due in one community."""
         _ = translator(cfg.community.language)
-        await self._remind_buddies(community, cfg, messenger, now, _)
+        if cfg.welcome.buddy_reminder_days > 0:
+            await self._remind_buddies(community, cfg, messenger, now, _)
         if cfg.welcome.nudge_day > 0:
             await self._nudge(community, cfg, messenger, now, _)
         if cfg.welcome.digest_day > 0:
@@ -147,10 +164,46 @@ class Drip:
         if not stalled:
             return
         message = msgs.digest(_, [(name, days, missing) for _id, name, days, missing in stalled])
-        detail = await self._to_channel(community, cfg, messenger, message)
-        status = Status.DONE if detail == "channel" else Status.FAILED
+        detail = await self._to_moderators(community, cfg, messenger, message)
+        status = Status.DONE if detail in ("channel", "dm") else Status.FAILED
         if status == Status.FAILED:
             log.warning("moderators' digest of %d stalled newcomers in community %s not delivered: %s",
                         len(stalled), community.id, detail)
         for member_id, _name, _days, _missing in stalled:
             await self._settle(community, member_id, Step.DIGESTED, status, detail, now)
+
+    async def moderators(self, community: CommunityRef, messenger: Messenger) -> list[MemberRow]:
+        """The moderators Kindred knows here: staff and those who changed its settings, if still moderators."""
+        candidates = {m.id: m for m in await self.services.members.staff(community.id)}
+        for member_id in await self.audit.editors(community.id):
+            if member_id not in candidates and (row := await self.services.members.get(member_id)) is not None:
+                candidates[member_id] = row
+        found = []
+        for row in candidates.values():
+            if row.left_at is not None or row.is_bot or row.community_id != community.id:
+                continue
+            if await self.is_moderator(community, row.ref, messenger):
+                found.append(row)
+            if len(found) >= MAX_DIGEST_DMS:
+                break
+        return found
+
+    async def _to_moderators(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger,
+                             message: Message) -> str:
+        """The digest to the moderators' channel, else by DM to each known moderator; returns how it went."""
+        if cfg.welcome.digest_channel:
+            try:
+                await messenger.send(community, ChannelRef(community.platform, cfg.welcome.digest_channel,
+                                                           cfg.welcome.digest_channel), message)
+                return "channel"
+            except DeliveryFailed as exc:
+                return f"channel_failed:{exc.reason}"[:60]
+        reached = 0
+        for moderator in await self.moderators(community, messenger):
+            try:
+                await messenger.dm(community, moderator.ref, message)
+                reached += 1
+            except DeliveryFailed as exc:
+                log.info("digest DM to moderator %s in community %s not delivered (%s)", moderator.id,
+                         community.id, exc.reason)
+        return "dm" if reached else "no_moderator_reached"

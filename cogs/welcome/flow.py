@@ -20,7 +20,6 @@ from cogs.welcome.buddy import Greeter, choose_buddy
 from cogs.welcome.drip import Drip
 from cogs.welcome.funnel import has_recorder, record_engagement
 from cogs.welcome.pacing import (
-    BATCH_WINDOW,
     CHANNEL_BATCH,
     CHANNEL_GAP,
     LOAD_WINDOW,
@@ -44,6 +43,7 @@ from core.context import Messenger
 from core.errors import DeliveryFailed, DMClosed
 from core.i18n import Translate, translator
 from core.messages import Message
+from core.permissions import Level
 from core.refs import ChannelRef, CommunityRef, MemberRef, Platform
 from core.settings import CommunityConfig
 from storage.members import MemberRow
@@ -72,7 +72,7 @@ class Onboarding:
         self.app = app
         self.services = app.services
         self.repo = WelcomeRepo(self.services.store)
-        self.drip = Drip(self.services, self.repo)
+        self.drip = Drip(self.services, self.repo, self.is_moderator)
         self.rng = random.Random()
         self._lock = asyncio.Lock()
         self._buddy_lock = asyncio.Lock()
@@ -91,6 +91,9 @@ class Onboarding:
             except LookupError:
                 continue
         return live
+
+    async def is_moderator(self, community: CommunityRef, member: MemberRef, messenger: Messenger) -> bool:
+        return await self.app.level_of(community, member, messenger) >= Level.MODERATOR
 
     @staticmethod
     def switched_on(cfg: CommunityConfig) -> bool:
@@ -150,7 +153,7 @@ class Onboarding:
     # ------------------------------------------------------------------ greetings
     async def _greet_due(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger,
                          now: datetime) -> None:
-        rows = await self.repo.due_greetings(community.id, now + BATCH_WINDOW)
+        rows = await self.repo.due_greetings(community.id, now)  # never before the delay is over
         if not rows:
             return
         if not self.switched_on(cfg):

@@ -5,10 +5,12 @@ The welcome tables stay the source of truth for the onboarding funnel (`/welcome
 describe, so that retention of welcomed and buddied newcomers can be compared with everyone else:
 
 - a greeting -> `greeted` (label "dm" or "channel"; target and value 1 when a buddy was assigned with it)
-- a buddy found later with "Find me a buddy" -> `greeted` (label "buddy", target the buddy, value 1)
+- "Set up my profile" pressed (profile started) -> `command` (label "welcome:profile", value 1), once per newcomer
+- a buddy assigned: with the greeting, through its `greeted` event (target the buddy, value 1); found later with
+  "Find me a buddy" -> `greeted` (label "buddy", target the buddy, value 1)
 - the buddy intro -> `intro_sent` for both, each with the other as target
 
-Profile steps are not forwarded: the engagement log records `profile_completed` from the profile event itself.
+A saved profile is not forwarded: the engagement log records `profile_completed` from the profile event itself.
 When no recorder is installed, or it refuses an event, onboarding goes on.
 """
 
@@ -19,6 +21,8 @@ from datetime import datetime
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+PROFILE_STARTED_LABEL = "welcome:profile"  # the `command` event of the greeting's "Set up my profile" button
 
 
 def has_recorder(extras: dict[str, Any]) -> bool:

@@ -1,8 +1,8 @@
 """How fast greetings go out, and what counts as an inactive newcomer: small pure rules with their constants.
 
 A burst of joins (a conference link, a raid) must not become a burst of pings in the welcome channel: greetings
-due within a few seconds of each other are handled together, the channel gets at most one greeting post per
-`CHANNEL_GAP` naming at most `CHANNEL_BATCH` newcomers, and the rest wait for the next post. DMs go to each
+that are due are handled together (never before their delay is over), the channel gets at most one greeting post
+per `CHANNEL_GAP` naming at most `CHANNEL_BATCH` newcomers, and the rest wait for the next post. DMs go to each
 newcomer individually (one DM pings only its reader).
 """
 
@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 CHANNEL_GAP = timedelta(seconds=30)  # at most one channel greeting post per community in this time
 CHANNEL_BATCH = 20  # newcomers named in one channel post
-BATCH_WINDOW = timedelta(seconds=5)  # greetings due this soon go out with the current ones
 MAX_LATE = timedelta(hours=24)  # a greeting this overdue (bot was down) is skipped, not sent a day late
 STUCK_AFTER = timedelta(minutes=10)  # a step claimed this long ago and not finished was cut off by a crash
 DRIP_GRACE = timedelta(days=4)  # a drip step missed by more than this is skipped (e.g. a step switched on later)

@@ -6,15 +6,19 @@ Each section lives in its own module. `CommunityConfig` is the part moderators m
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tomllib
-from collections.abc import Iterator
+import types
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import SettingsError as SourceError
 
 from core.settings.community import CommunitySettings
 from core.settings.engagement import EngagementSettings
@@ -29,12 +33,20 @@ __all__ = [
     "CommunityConfig",
     "Settings",
     "SettingsError",
+    "env_problems",
     "load_settings",
+    "mask_url",
     "masked_dump",
     "settings_error_lines",
+    "unoptional",
 ]
 
 _toml_path: ContextVar[Path | None] = ContextVar("kindred_toml_path", default=None)
+
+ENV_PREFIX = "KINDRED_"
+CONFIG_ENV = "KINDRED_CONFIG"
+MASK = "********"
+_URL_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://[^:/@?#]*:)([^@/?#]*)(@)")
 
 COMMUNITY_SECTIONS = ("community", "profiles", "matching", "welcome", "engagement")
 
@@ -53,7 +65,7 @@ class Settings(BaseSettings):
     """Everything Kindred reads at start-up."""
 
     model_config = SettingsConfigDict(
-        env_prefix="KINDRED_", env_nested_delimiter="__", extra="forbid", validate_default=True
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -110,6 +122,8 @@ def settings_error_lines(exc: ValidationError) -> list[str]:
         if err.get("type") == "extra_forbidden":
             msg = "unknown setting"
         shown = "" if _is_secret_key(loc) or err.get("type") == "extra_forbidden" else err.get("input")
+        if isinstance(shown, str):
+            shown = mask_url(shown)
         if shown not in ("", None) and not isinstance(shown, dict | list) and len(repr(shown)) < 60:
             lines.append(f"{key}: {msg} (got {shown!r})")
         else:
@@ -117,11 +131,75 @@ def settings_error_lines(exc: ValidationError) -> list[str]:
     return lines
 
 
+def unoptional(annotation: Any) -> Any:
+    """`X | None` -> `X` (other annotations unchanged)."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _json_example(annotation: Any) -> str | None:
+    """How a complex setting is written in an environment variable (JSON), or None for a plain value."""
+    ann = unoptional(annotation)
+    if get_origin(ann) is list:
+        (item,) = get_args(ann) or (str,)
+        return "[1, 2]" if item is int else '["a", "b"]'
+    if get_origin(ann) is dict or (isinstance(ann, type) and issubclass(ann, BaseModel)):
+        return '{"key": "value"}'
+    return None
+
+
+def env_problems(environ: Mapping[str, str], model: type[BaseModel] | None = None) -> list[str]:
+    """One line per `KINDRED_...` variable that names no setting, or holds a list/table that is not JSON.
+
+    pydantic-settings would ignore the first silently and fail with a traceback on the second; both are typos
+    that should stop start-up with the variable's name."""
+    root = model or Settings
+    lines = []
+    for name, value in sorted(environ.items()):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper == CONFIG_ENV:
+            continue
+        parts = upper[len(ENV_PREFIX):].lower().split("__")
+        current: type[BaseModel] = root
+        info = None
+        for i, part in enumerate(parts):
+            info = current.model_fields.get(part)
+            if info is None:
+                break
+            ann = unoptional(info.annotation)
+            if i == len(parts) - 1:
+                break
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                current = ann
+            elif get_origin(ann) is dict:
+                break  # the entries of a table are the table's own business
+            else:
+                info = None  # a plain value has nothing below it
+                break
+        if info is None:
+            key = ".".join(p for p in parts if p)
+            lines.append(f"{name}: unknown setting ({key or '-'}); see config.example.toml for the keys")
+            continue
+        example = _json_example(info.annotation) if len(parts) == i + 1 else None
+        if example is None or not value.strip():
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            secret = _is_secret_key(tuple(parts))
+            got = "" if secret or len(value) > 60 else f" (got {mask_url(value)!r})"
+            lines.append(f"{name}: write the value as JSON, e.g. {example}{got}")
+    return lines
+
+
 def resolve_config_path(path: Path | None) -> Path | None:
     """`--config`, else `KINDRED_CONFIG`, else ./config.toml when present."""
     if path is not None:
         return path
-    env = os.environ.get("KINDRED_CONFIG")
+    env = os.environ.get(CONFIG_ENV)
     if env:
         return Path(env)
     default = Path("config.toml")
@@ -138,22 +216,42 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
             tomllib.loads(config_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError([f"{config_path}: not valid TOML ({exc})"]) from None
+        except UnicodeDecodeError:
+            raise SettingsError([f"{config_path}: not valid TOML (the file is not UTF-8 text)"]) from None
         except OSError as exc:
             raise SettingsError([f"{config_path}: cannot be read ({exc.strerror})"]) from None
+    problems = env_problems(os.environ)
+    if problems:
+        raise SettingsError(problems)
     token = _toml_path.set(config_path)
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         raise SettingsError(settings_error_lines(exc)) from None
+    except SourceError as exc:  # a source could not be read at all (env_problems catches the known cases)
+        raise SettingsError([f"settings: {str(exc).splitlines()[0]}"]) from None
     finally:
         _toml_path.reset(token)
 
 
-def _mask(value: Any) -> Any:
+def mask_url(url: str) -> str:
+    """A connection URL with its password replaced: `postgresql+asyncpg://kindred:********@db/kindred`."""
+    return _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), url)
+
+
+def url_password(url: str) -> str:
+    """The password inside a connection URL, or "" (for the log filter)."""
+    m = _URL_PASSWORD.match(url)
+    return m.group(2) if m else ""
+
+
+def _mask(value: Any, key: str = "") -> Any:
     if isinstance(value, SecretStr):
-        return "********" if value.get_secret_value() else ""
+        return MASK if value.get_secret_value() else ""
+    if isinstance(value, str) and key.endswith("url"):
+        return mask_url(value)
     if isinstance(value, BaseModel):
-        return {k: _mask(getattr(value, k)) for k in type(value).model_fields}
+        return {k: _mask(getattr(value, k), k) for k in type(value).model_fields}
     if isinstance(value, dict):
         return {k: _mask(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

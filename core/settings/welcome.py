@@ -7,6 +7,10 @@ import string
 
 from pydantic import BaseModel, Field, field_validator
 
+from core.i18n import N_
+from core.settings.refusals import refusal
+
+ALLOWED_PLACEHOLDERS = "{member} {community} {member_count} {channel:name} {moderators}"
 _PLACEHOLDERS = frozenset({"member", "community", "member_count", "moderators"})
 _CHANNEL_NAME = re.compile(r"^[\w-]{1,80}$")
 
@@ -18,14 +22,16 @@ def check_greeting(text: str) -> None:
     try:
         parts = list(string.Formatter().parse(text))
     except ValueError:
-        raise ValueError("a curly brace does not belong to a placeholder (write {{ or }} for a literal one)") from None
+        raise refusal(N_("A greeting has a curly brace that does not belong to a placeholder (write two braces "
+                         "for a literal one).")) from None
     for _literal, name, spec, conversion in parts:
         if name is None:
             continue
         if conversion or not ((name in _PLACEHOLDERS and not spec)
                               or (name == "channel" and spec and _CHANNEL_NAME.match(spec))):
-            raise ValueError(f"{{{name}}} is not allowed; use only {{member}} {{community}} {{member_count}} "
-                             "{channel:name} {moderators}")
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise refusal(N_("“{placeholder}” is not allowed in a greeting. Use only: {allowed}."),
+                          placeholder=shown[:60], allowed=ALLOWED_PLACEHOLDERS)
 
 
 class WelcomeSettings(BaseModel):
@@ -39,9 +45,13 @@ class WelcomeSettings(BaseModel):
         "{member_count} {channel:name} {moderators}.",
     )
     buddy: bool = Field(False, description="Give each newcomer an onboarding buddy from the greeter pool.")
-    buddy_reminder_days: int = Field(2, ge=1, le=30, description="Remind a buddy who has not reached out.")
+    buddy_reminder_days: int = Field(2, ge=0, le=30,
+                                     description="Remind a buddy who has not said hello after this many days; 0 = off.")
     nudge_day: int = Field(3, ge=0, le=30, description="Day of the nudge to inactive newcomers; 0 = off.")
     digest_day: int = Field(7, ge=0, le=60, description="Day of the moderators' digest of stalled newcomers; 0 = off.")
+    digest_channel: str = Field("", max_length=100,
+                                description="Channel id (one only moderators see) for the moderators' digest; empty: "
+                                "by DM to the moderators Kindred knows (staff, and who changed its settings).")
     trigger: str = Field("join", max_length=100,
                          description="'join', 'role:<id>' (Discord) or 'channel:<id>' (Slack).")
 
@@ -49,9 +59,9 @@ class WelcomeSettings(BaseModel):
     @classmethod
     def _safe_templates(cls, v: list[str]) -> list[str]:
         if not v or len(v) > 10:
-            raise ValueError("give between 1 and 10 greeting variants")
+            raise refusal(N_("Give between 1 and 10 greeting variants."))
         for text in v:
             if not text.strip() or len(text) > 1000:
-                raise ValueError("each greeting needs 1 to 1000 characters")
+                raise refusal(N_("Each greeting needs 1 to 1000 characters."))
             check_greeting(text)
         return v

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.console import Console
@@ -9,6 +11,8 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from core.messages import Button, Message
+
+_MENTION = re.compile(r"<@([A-Za-z0-9_.-]{1,64})>")
 
 
 @dataclass(slots=True)
@@ -26,18 +30,23 @@ class Screen:
 
     console: Console
     choices: list[Choice] = field(default_factory=list)
+    name_of: Callable[[str], str | None] = field(default=lambda _user_id: None)
 
     def line(self, text: str, style: str = "") -> None:
         self.console.print(escape(text), style=style or None, soft_wrap=True)
 
+    def mentions(self, text: str) -> str:
+        """Mention tokens (`<@user_id>`) as a chat client shows them: `@name`."""
+        return _MENTION.sub(lambda m: "@" + (self.name_of(m.group(1)) or m.group(1)), text)
+
     def message(self, header: str, message: Message) -> None:
         body: list[str] = []
         if message.title:
-            body.append(f"[bold]{escape(message.title)}[/bold]")
+            body.append(f"[bold]{escape(self.mentions(message.title))}[/bold]")
         if message.text:
-            body.append(escape(message.text))
+            body.append(escape(self.mentions(message.text)))
         for f in message.fields:
-            body.append(f"[cyan]{escape(f.name)}[/cyan]: {escape(f.value)}")
+            body.append(f"[cyan]{escape(f.name)}[/cyan]: {escape(self.mentions(f.value))}")
         for a in message.files:
             body.append(f"[magenta]📎 {escape(a.filename)}[/magenta] ({len(a.data)} bytes)")
         for b in message.buttons:

@@ -39,13 +39,14 @@ HELP = """Console commands (besides Kindred's own, see /help):
 LineSource = Callable[[str], AsyncIterator[str]]
 
 
-async def stdin_lines(prompt: str) -> AsyncIterator[str]:
-    """Lines from the terminal (with a prompt) or from piped stdin, without blocking the event loop."""
+async def stdin_lines(prompt: str | Callable[[], str]) -> AsyncIterator[str]:
+    """Lines from the terminal (with a prompt, e.g. who you are acting as) or from piped stdin, without blocking
+    the event loop."""
     interactive = sys.stdin.isatty()
     while True:
         if interactive:
             try:
-                line = await asyncio.to_thread(input, prompt)
+                line = await asyncio.to_thread(input, prompt() if callable(prompt) else prompt)
             except EOFError:
                 return
         else:
@@ -64,6 +65,7 @@ class ConsoleCommunity:
         self.outbox = Outbox()
         self.members: dict[str, ConsoleMember] = {}
         self.messenger = ConsoleMessenger(self.screen, self.members, self.outbox)
+        self.screen.name_of = self._display_name
         app.register_messenger(self.messenger)
         self.current = self.add_member("admin", moderator=True)
         self.pending_form: Form | None = None
@@ -79,6 +81,14 @@ class ConsoleCommunity:
         member = ConsoleMember(ref, moderator=moderator)
         self.members[key] = member
         return member
+
+    def prompt(self) -> str:
+        """The terminal prompt: who you are acting as, or the form field being asked for."""
+        return "  > " if self.pending_form is not None else f"{self.current.ref.display_name}> "
+
+    def _display_name(self, user_id: str) -> str | None:
+        m = self.members.get(user_id)
+        return m.ref.display_name if m else None
 
     def by_name(self, name: str) -> ConsoleMember | None:
         low = name.strip().lstrip("@").lower()

@@ -14,7 +14,13 @@ SCOPES = ("bot", "applications.commands")
 
 
 def kindred_permissions() -> discord.Permissions:
-    """What Kindred does on a server: read and post in channels, cards, files, private intro threads."""
+    """What Kindred does on a server, and nothing more.
+
+    View Channels (see the channels it posts in and receive their messages and reactions), Send Messages (the
+    welcome channel and other channel posts), Embed Links (profile and intro cards show as embeds), Attach Files
+    (charts and exports), Create Private Threads and Send Messages in Threads (intro threads and adding the
+    introduced people). Reading old messages is never needed: activity is counted as it happens.
+    """
     return discord.Permissions(
         view_channel=True,
         send_messages=True,
@@ -22,7 +28,6 @@ def kindred_permissions() -> discord.Permissions:
         create_private_threads=True,
         embed_links=True,
         attach_files=True,
-        read_message_history=True,
     )
 
 

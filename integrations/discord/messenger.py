@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from core.context import Capability
+from core.errors import DeliveryFailed
 from core.messages import Message
 from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef
 from integrations.discord.errors import DiscordDeliveryFailed, DiscordDMClosed, delivery_error
@@ -170,16 +171,32 @@ class DiscordMessenger:
             )
         except (discord.HTTPException, discord.RateLimited) as error:
             raise delivery_error("create intro thread", error) from None
+        added: list[str] = []
         for user_id in people:
             try:
                 await thread.add_user(discord.Object(int(user_id)))
-            except discord.HTTPException as error:
+            except (discord.HTTPException, discord.RateLimited) as error:
                 delivery_error("add thread member", error)
+            else:
+                added.append(user_id)
+        if not added:
+            # Nobody can read the thread: post nothing there, introduce everyone by DM instead.
+            raise DiscordDeliveryFailed("missing_access")
         try:
             await thread.send(**render_message(with_mentions(message, people)).send_kwargs())
         except (discord.HTTPException, discord.RateLimited) as error:
             raise delivery_error("send intro", error) from None
-        return ConversationRef(PLATFORM, (str(thread.id),), "thread")
+        reached = [str(thread.id)]
+        # Whoever could not be added (no access to the intro channel, say) gets the intro by DM instead.
+        left_out = [m for m in members if m.user_id in people and m.user_id not in added]
+        for member in {m.user_id: m for m in left_out}.values():
+            try:
+                reached.append((await self.dm(community, member, message)).channel_id)
+                added.append(member.user_id)
+            except DeliveryFailed as error:
+                log.info("intro DM to a member of community %s failed: %s", community.id, error.reason)
+        _log_reach(community, len(added), len(people))
+        return ConversationRef(PLATFORM, tuple(reached), "thread")
 
     async def _dm_intro(
         self,
@@ -207,6 +224,7 @@ class DiscordMessenger:
             reached.append(ref.channel_id)
         if not reached:
             raise DiscordDeliveryFailed("intro_failed" if had_channel else "no_intro_channel")
+        _log_reach(community, len(reached), len(tried))
         return ConversationRef(PLATFORM, tuple(reached), "dms")
 
     async def is_admin(self, community: CommunityRef, member: MemberRef) -> bool:
@@ -219,6 +237,13 @@ class DiscordMessenger:
     async def groups_of(self, community: CommunityRef, member: MemberRef) -> set[str]:
         found = await self._member(community, member.user_id)
         return set(role_labels(found.roles)) if found is not None else set(member.roles)
+
+
+def _log_reach(community: CommunityRef, reached: int, wanted: int) -> None:
+    """An intro that reached only some of its people is worth a warning: nobody is dropped silently."""
+    if reached < wanted:
+        log.warning("intro in community %s reached %d of %d people (the others accept neither thread invitations "
+                    "nor direct messages from the bot)", community.id, reached, wanted)
 
 
 def with_mentions(message: Message, user_ids: list[str]) -> Message:

@@ -28,7 +28,7 @@ HOME_BUTTONS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("profile", "edit"), N_("Edit my profile")),
     (("match", "join"), N_("Join the intro rounds")),
     (("match", "leave"), N_("Pause the intro rounds")),
-    (("find", "someone"), N_("Find someone")),
+    (("match", "find"), N_("Find someone")),
     (("help",), N_("All commands")),
 )
 """Commands offered as buttons, when they exist and need no options."""

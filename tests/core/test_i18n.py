@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from core.i18n import SUPPORTED_LOCALES, format_text, gettext, load_catalogue
 from core.i18n_catalog import extract_messages
 
@@ -38,3 +42,33 @@ def test_german_and_fallback() -> None:
 def test_format_never_reads_attributes() -> None:
     assert format_text("{name.__class__}", {"name": "x"}) == "{name.__class__}"
     assert format_text("{missing}", {"name": "x"}) == "{missing}"
+
+
+def test_settings_descriptions_are_texts_to_translate() -> None:
+    from cogs.config.schema import community_schema
+
+    messages = extract_messages()
+    assert {s.description for s in community_schema().values()} <= set(messages)
+
+
+def test_i18n_update_appends_and_leaves_existing_entries_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import core.i18n_catalog as catalog
+
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "x.py").write_text('N_("Zebra text")\nN_("Apple text {n}")\n', encoding="utf-8")
+    locales = tmp_path / "locales"
+    locales.mkdir()
+    existing = ('msgid ""\nmsgstr ""\n"Language: de\\n"\n\n# --- a section of one translator ---\n'
+                'msgid "Zebra text"\nmsgstr "Zebra-Text"\n')
+    (locales / "de.po").write_text(existing, encoding="utf-8")
+    monkeypatch.setattr(catalog, "LOCALES_DIR", locales)
+    monkeypatch.setattr(catalog, "SOURCE_DIRS", ("core",))
+    missing = catalog.update_catalogues(tmp_path)
+    text = (locales / "de.po").read_text(encoding="utf-8")
+    assert text.startswith(existing)  # nothing rewritten, reordered or dropped
+    assert 'msgid "Apple text {n}"\nmsgstr ""' in text[len(existing):]
+    assert text.count('msgid "Zebra text"') == 1
+    assert missing["de"] == len(catalog.extract_messages(tmp_path)) - 1
+    assert (locales / "en.po").exists()
+    assert catalog.update_catalogues(tmp_path) == missing  # running it again adds nothing
+    assert (locales / "de.po").read_text(encoding="utf-8") == text

@@ -153,6 +153,12 @@ async def test_german_community_gets_german_replies(community_a: Community) -> N
     assert "Nichts wurde geändert." in community_a.last()
     await community_a.run("admin", "/config show matching.day")
     assert "Wochentag der Runde." in community_a.last()
+    # a settings validator's refusal is translated too
+    assert not await community_a.run("admin", "/config set welcome.messages Hallo {member.__class__}")
+    assert "„{member.__class__}“ ist in einer Begrüßung nicht erlaubt." in community_a.last()
+    assert "is not allowed" not in community_a.last() and "Nichts wurde geändert." in community_a.last()
+    assert not await community_a.run("admin", "/config set profiles.extra_fields value:{ about = {} }")
+    assert "Das Feld „about“ ist schon eingebaut." in community_a.last()
 
 
 async def test_autocomplete_keys_and_values(community_a: Community) -> None:

@@ -39,7 +39,14 @@ async def test_audit_and_drafts(store_url: tuple[str, dict[str, Any]]) -> None:
         assert [r.key for r in await audit.history(a.id, prefix="matching.")] == ["matching.hour"]
         assert [r.new for r in await audit.history(b.id, key="matching.hour")] == [12]
         assert await audit.history(a.id, prefix="matching_") == []  # "_" is not a wildcard
+        other = await MemberRepo(store).upsert(a.id, MemberRef("console", "other", "Other"))
+        await audit.record(a.id, [AuditChange("welcome.dm", True, False)], action="set", member_id=other.id,
+                           who="Other", at=T0 + timedelta(minutes=2))
+        assert await audit.editors(a.id) == [other.id, mod.id]  # most recent first, each once
+        assert await audit.editors(b.id) == []  # B's change was made by nobody known
+        assert await audit.forget_member(a.id, other.id) == 1
         assert await audit.forget_member(a.id, mod.id) == 3
+        assert await audit.editors(a.id) == []
         assert {(r.who, r.member_id) for r in await audit.history(a.id)} == {("", None)}
 
         drafts = DraftRepo(store)

@@ -32,6 +32,10 @@ class Clock:
     def advance(self, **kw: float) -> None:
         self.now += timedelta(**kw)
 
+    def catch_up(self) -> None:
+        """Move to the real time again: events from the console carry the real time of their arrival."""
+        self.now = max(self.now, datetime.now(UTC))
+
 
 @pytest.fixture
 def clock() -> Clock:

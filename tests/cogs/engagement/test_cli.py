@@ -123,3 +123,27 @@ def test_report(cli: typer.Typer, tmp_path: Path) -> None:
     assert "Guild" in page
     res = CliRunner().invoke(cli, ["report", "--out", str(out), "--community", "99"])
     assert res.exit_code == 2 and "no community 99" in res.output
+
+
+def test_the_global_config_option_reaches_every_tool(tmp_path: Path) -> None:
+    """`uv run bot.py --config PATH export ...` reads PATH, like `... export --config PATH` does."""
+    import bot
+
+    seed(tmp_path)
+    conf = tmp_path / "elsewhere" / "kindred.toml"
+    conf.parent.mkdir()
+    conf.write_text(f'[storage]\nurl = "sqlite+aiosqlite:///{tmp_path / "cli.db"}"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(bot.cli, ["--config", str(conf), "export", "--format", "jsonl", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert len((out / "events.jsonl").read_text(encoding="utf-8").splitlines()) == 6
+    res = CliRunner().invoke(bot.cli, ["export", "--format", "jsonl", "--out", str(tmp_path / "out2"),
+                                       "--config", str(conf)])
+    assert res.exit_code == 0, res.output
+    assert len((tmp_path / "out2" / "events.jsonl").read_text(encoding="utf-8").splitlines()) == 6
+    crm = tmp_path / "crm.csv"
+    crm.write_text("email,discord,plan\nana@x.org,ana,pro\n", encoding="utf-8")
+    res = CliRunner().invoke(bot.cli, ["--config", str(conf), "import-members", str(crm), "--key", "email"])
+    assert res.exit_code == 0 and "1 match accounts" in res.output, res.output
+    res = CliRunner().invoke(bot.cli, ["--config", str(conf), "report", "--out", str(tmp_path / "rep")])
+    assert res.exit_code == 0 and "Guild" in (tmp_path / "rep" / "index.html").read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from cogs.engagement.export import FORMATS, SCHEMAS, export_all
 from core.dispatcher import App
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
+from storage.engagement_crm import CrmRecord, CrmRepo
 from storage.engagement_export import iso
 from storage.engagement_identity import IdentityRepo
 from tests.cogs.engagement.conftest import Clock, OtherPlatform
@@ -70,6 +71,11 @@ async def seed(console: ConsoleCommunity, slack: OtherPlatform, app: App, clock:
                      group=[ana.id, admin.ref.id], at=clock.now - timedelta(days=40))
     await rec.record(cid, ana.id, "met", target_id=admin.ref.id, value=1, label="yes", intro="i-9")
     await rec.flush()
+    await CrmRepo(app.services.store).upsert_many([
+        CrmRecord("email", "ana@x.org", {"email": "ana@x.org", "slack": "U0ANA", "plan": "pro"}),
+        CrmRecord("email", "ana.old@x.org", {"email": "ana.old@x.org", "console": "ana", "company": "Acme"}),
+        CrmRecord("email", "boss@x.org", {"email": "boss@x.org", "console": "ADMIN", "plan": "staff"}),
+    ], clock.now)
     return cid
 
 
@@ -99,16 +105,27 @@ async def test_round_trip(console: ConsoleCommunity, slack: OtherPlatform, app: 
 
     accounts = read_back(tmp_path / fmt / f"accounts.{fmt}")
     by_user = {a["user_id"]: a for a in accounts}
+    person_of = {a["member_id"]: a["person"] for a in accounts}
+    assert all(r["person"] == person_of[r["member_id"]] for r in back if r["member_id"] is not None)
+    assert any(r["person"].startswith("p") for r in back if r["person"])  # ana's linked accounts
     assert by_user["ana"]["person"] == by_user["U0ANA"]["person"]  # linked: one person
     assert by_user["U0ANA"]["display_name"] == "Ana on Slack"
     people = read_back(tmp_path / fmt / f"people.{fmt}")
     ana_person = [p for p in people if p["person"] == by_user["ana"]["person"]]
     assert len(ana_person) == 1 and ana_person[0]["accounts"] == "2" and ana_person[0]["platforms"] == "console,slack"
+    assert json.loads(ana_person[0]["attributes"] or "{}") == {  # both accounts' records, merged in account order
+        "email": "ana@x.org", "slack": "U0ANA", "plan": "pro", "console": "ana", "company": "Acme"}
+    admin_person = [p for p in people if p["person"] == by_user["admin"]["person"]]
+    assert json.loads(admin_person[0]["attributes"] or "{}")["plan"] == "staff"  # ids match case-insensitively
+    assert len(people) == len({a["person"] for a in accounts})
     profiles = read_back(tmp_path / fmt / f"profiles.{fmt}")
     assert {"field": "topics", "value": "Ölbilder"}.items() <= next(
         p for p in profiles if p["value"] == "Ölbilder").items()
     matches = read_back(tmp_path / fmt / f"matches.{fmt}")
     assert len(matches) == 1 and matches[0]["round"] == "7" and matches[0]["kind"] == "round"
+    assert matches[0]["person"] == by_user["ana"]["person"] and matches[0]["partner_person"] == person_of[
+        matches[0]["partner_id"]]
+    assert matches[0]["at"] == next(iso(e.at) for e in stored if e.kind == "matched")
 
     activities = json.loads((tmp_path / fmt / "activities.json").read_text(encoding="utf-8"))
     assert activities and all({"activity", "identity"} <= set(a) for a in activities)
@@ -116,6 +133,11 @@ async def test_round_trip(console: ConsoleCommunity, slack: OtherPlatform, app: 
     assert {"activity_type_key", "occurred_at", "weight", "key"} <= set(first["activity"])
     assert first["identity"]["source"] == "console"
     assert any(a["activity"]["activity_type_key"] == "kindred:helped" for a in activities)
+    uid_of = {a["member_id"]: a["user_id"] for a in accounts}
+    expected = {f"kindred-{e.community_id}-{e.id}": uid_of[str(e.member_id)] for e in stored if e.member_id}
+    expected |= {f"kindred-{e.community_id}-{e.id}-helped": uid_of[str(e.target_id)] for e in stored
+                 if e.kind == "thanks" and e.target_id}
+    assert {a["activity"]["key"]: a["identity"]["uid"] for a in activities} == expected
     assert cid
 
 
@@ -158,3 +180,27 @@ async def test_export_command_refuses_members_bad_dates_and_oversized(console: C
     await console.handle("/export")
     assert "too big to send in chat" in console.outbox.texts()[-1]
     assert not any(k == "dm" for k, _t, _m in console.outbox.sent)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+async def test_matches_alone(console: ConsoleCommunity, slack: OtherPlatform, app: App, clock: Clock,
+                             tmp_path: Path, fmt: str) -> None:
+    await seed(console, slack, app, clock)
+    result = await export_all(app.services.store, tmp_path, fmt, tables=["matches"])
+    assert [p.name for p in result.files] == [f"matches.{fmt}"] and result.rows == {"matches": 1}
+    assert read_back(tmp_path / f"matches.{fmt}")[0]["round"] == "7"
+
+
+async def test_activities_with_a_tiny_identity_cache(console: ConsoleCommunity, slack: OtherPlatform, app: App,
+                                                     clock: Clock, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Identities are loaded batch by batch into a bounded cache; a cache of two gives the same file."""
+    from cogs.engagement.export import ActivityEncoder
+
+    await seed(console, slack, app, clock)
+    await export_all(app.services.store, tmp_path / "a", "csv", batch=3)
+    monkeypatch.setattr(ActivityEncoder, "CACHE_MAX", 2)
+    await export_all(app.services.store, tmp_path / "b", "csv", batch=3)
+    first = json.loads((tmp_path / "a" / "activities.json").read_text(encoding="utf-8"))
+    assert first and first == json.loads((tmp_path / "b" / "activities.json").read_text(encoding="utf-8"))
+    assert (tmp_path / "a" / "people.csv").read_text() == (tmp_path / "b" / "people.csv").read_text()

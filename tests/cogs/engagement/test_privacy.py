@@ -35,6 +35,16 @@ async def all_rows(app: App) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def ids_inside(value: Any) -> list[int]:
+    """Integers inside lists, at any depth of a JSON value (member ids in a group, for instance)."""
+    if isinstance(value, dict):
+        return [i for v in value.values() for i in ids_inside(v)]
+    if isinstance(value, list):
+        return [i for v in value for i in ([v] if isinstance(v, int) and not isinstance(v, bool)
+                                           else ids_inside(v))]
+    return []
+
+
 async def make_history(console: ConsoleCommunity, slack: OtherPlatform, app: App) -> tuple[int, int]:
     """eve on the console and on Slack (linked), with a profile, messages, thanks both ways, a match, CRM row."""
     await console.handle("/as eve")
@@ -55,6 +65,12 @@ async def make_history(console: ConsoleCommunity, slack: OtherPlatform, app: App
     admin = console.current.ref
     await rec.record(cid, eve.id, "matched", target_id=admin.id, value=1, label="round", group=[eve.id, admin.id])
     await rec.record(cid, admin.id, "matched", target_id=eve.id, value=1, label="round", group=[eve.id, admin.id])
+    await console.handle("/as gil")  # a group of three: gil's event names eve only inside the group
+    gil = console.current.ref
+    await console.handle("/as admin")
+    await rec.record(cid, gil.id, "matched", target_id=admin.id, value=2, label="round",
+                     group=[admin.id, eve.id, gil.id])
+    await rec.record(cid, eve.id, "mentor_session", target_id=gil.id, label="mentee", intro="i-7")
     await rec.record(slack.community.id, eve_slack.id, "message", value=12)
     await CrmRepo(app.services.store).upsert_many(
         [CrmRecord("email", "eve@example.com", {"email": "eve@example.com", "slack": "U0EVE", "plan": "pro"})],
@@ -123,8 +139,7 @@ async def test_forget_leaves_no_personal_row_behind(console: ConsoleCommunity, s
                 where = f"{table}.{col}"
                 if col in PERSONAL_ID_COLUMNS:
                     assert value not in (eve, eve_slack), f"{where} still names the member"
-                if isinstance(value, list):
-                    assert eve not in value and eve_slack not in value, f"{where} lists the member"
+                assert not {eve, eve_slack} & set(ids_inside(value)), f"{where} names the member inside"
                 if isinstance(value, str | dict | list):
                     text = value if isinstance(value, str) else json.dumps(value)
                     assert text not in exact, f"{where} still holds {text!r}"
@@ -138,6 +153,10 @@ async def test_forget_leaves_no_personal_row_behind(console: ConsoleCommunity, s
     assert await IdentityRepo(app.services.store).link_map() == {}
     # aggregate counts stay, identities go
     assert len(await events(app, kind="message")) == messages_before
+    gil = console.by_name("gil")
+    assert gil is not None
+    group_match = [r for r in await events(app, kind="matched") if r.member_id == gil.ref.id]
+    assert [r.meta for r in group_match] == [{"group": [admin_id(console), gil.ref.id]}]
     assert (await analytics.overview(cid, 7, app.services.clock())).thanks == thanks_before
     # the rest of the community is untouched
     admin = console.by_name("admin")
@@ -167,3 +186,28 @@ async def test_forget_button_belongs_to_its_member(console: ConsoleCommunity, ap
     await console.handle("1")  # admin presses gus's button
     assert "not for you" in console.outbox.texts()[-1]
     assert await app.services.members.get(gus) is not None
+
+
+def admin_id(console: ConsoleCommunity) -> int:
+    admin = console.by_name("admin")
+    assert admin is not None
+    return admin.ref.id
+
+
+def test_queued_rows_lose_the_member_in_either_form() -> None:
+    """Rows still waiting in the writer are anonymised too, as Python values or in SQLite's stored form."""
+    from datetime import UTC, datetime
+
+    from cogs.engagement.cog import _anonymised
+    from storage.engagement import stored_row
+
+    at = datetime(2025, 5, 1, 12, tzinfo=UTC)
+    mine = (1, "console", 5, "message", at, "general", None, 9, None, None, "hello", "e:1")
+    about = (1, "console", 6, "thanks", at, "general", 5, 0, None, {"reason": "for the help"}, None, "t:6:5")
+    group = (1, "console", 6, "matched", at, None, 7, 1, "round", {"group": [5, 6, 7], "intro": "3"}, None, None)
+    for form in (lambda r: r, stored_row):
+        assert _anonymised(form(mine), 5)[2:3] == (None,) and _anonymised(form(mine), 5)[10] is None
+        assert _anonymised(form(about), 5)[6] is None and _anonymised(form(about), 5)[9] is None
+        meta = _anonymised(form(group), 5)[9]
+        assert (json.loads(meta) if isinstance(meta, str) else meta) == {"group": [6, 7], "intro": "3"}
+        assert _anonymised(form(group), 8) == form(group)  # someone else: unchanged

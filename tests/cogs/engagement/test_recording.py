@@ -191,3 +191,45 @@ async def test_events_after_shutdown_are_refused_not_queued(settings: Settings, 
     assert not await rec.record(cid, None, "met", value=1)
     assert rec.writer.pending == 0
     assert "after shutdown" in caplog.text
+
+
+async def test_messages_in_threads_are_marked(console: ConsoleCommunity, app: App) -> None:
+    me = console.current.ref
+    await app.emit(MessagePosted(key=KEY, member=me, channel=GENERAL, length=7, in_thread=True))
+    await app.emit(MessagePosted(key=KEY, member=me, channel=GENERAL, length=9))
+    rows = await events(app, kind="message")
+    assert [(r.label, r.value, r.channel) for r in rows] == [("thread", 7, "general"), (None, 9, "general")]
+
+
+async def test_a_mentorship_that_starts_is_a_mentor_session_for_both(console: ConsoleCommunity, app: App) -> None:
+    await console.handle("/as mira")
+    mira = console.current.ref.id
+    await console.handle("/mentor offer topics:rust capacity:1")
+    await console.handle("/as noah")
+    noah = console.current.ref.id
+    await console.handle("/mentor request topic:rust goal:ship a crate")
+    await console.handle("/as mira")
+    await console.handle("1")  # the mentor accepts in the direct message
+    rows = await events(app, kind="mentor_session")
+    got = {(r.member_id, r.target_id, r.label) for r in rows}
+    assert got == {(mira, noah, "mentor"), (noah, mira, "mentee")}
+    assert all(r.meta and r.meta.get("intro") for r in rows)
+    assert {"matched", "intro_sent"} <= set(await kinds(app, member_id=noah))
+
+
+async def test_opted_out_members_leave_group_lists(console: ConsoleCommunity, app: App) -> None:
+    cid = (await app.community(KEY)).id
+    ids = {}
+    for name in ("ana", "ben", "cy"):
+        await console.handle(f"/as {name}")
+        ids[name] = console.current.ref.id
+    await console.handle("/privacy optout")  # cy
+    group = [ids["ana"], ids["ben"], ids["cy"]]
+    assert await record(app.services, cid, ids["ana"], "matched", target_id=ids["ben"], label="round", group=group)
+    assert await record(app.services, cid, ids["ben"], "matched", target_id=ids["cy"], label="round", group=group)
+    assert not await record(app.services, cid, ids["cy"], "matched", target_id=ids["ana"], group=group)
+    rows = await events(app, kind="matched")
+    assert [(r.member_id, r.target_id, r.meta) for r in rows] == [
+        (ids["ana"], ids["ben"], {"group": [ids["ana"], ids["ben"]]}),  # cy is not named
+        (ids["ben"], None, None),  # about cy: recorded without her
+    ]

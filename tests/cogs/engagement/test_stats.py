@@ -176,7 +176,7 @@ async def test_retention_purge_keeps_counts(console: ConsoleCommunity, app: App,
     ids = await people(console, "ana", "ben")
     await app.services.overrides.set_many(cid, {"engagement.retention_days": 30}, by="test")
     await app.services.config.changed(cid, {"engagement.retention_days"})
-    old = clock.now - timedelta(days=45)
+    old = (clock.now - timedelta(days=45)).replace(hour=12, minute=0)  # all three on one day, at any time of day
     for who in ("ana", "ben"):
         await recorder.record(cid, ids[who], "message", value=9, at=old)
     await recorder.record(cid, ids["ana"], "message", value=9, at=old + timedelta(minutes=5))
@@ -197,3 +197,30 @@ async def test_retention_purge_keeps_counts(console: ConsoleCommunity, app: App,
     assert after.messages == before.messages == 4
     assert round(after.dau * 90) == round(before.dau * 90)
     assert await cog.purge_all() == 0  # type: ignore[attr-defined]
+
+
+async def test_staff_counted_when_the_community_says_so(console: ConsoleCommunity, app: App,
+                                                        recorder: Recorder) -> None:
+    cid = (await app.community(KEY)).id
+    ids = await people(console, "ana", "helpdesk")
+    await console.handle("/stats staff helpdesk")
+    await recorder.record(cid, ids["helpdesk"], "message", value=10)
+    await console.handle("/stats overview")
+    assert field(console, "Members") == "2" and "staff and bots are left out" in console.outbox.texts()[-1]
+    await console.handle("/config set engagement.exclude_staff false")
+    await console.handle("/stats overview")
+    assert field(console, "Members") == "3" and field(console, "Messages") == "1"
+    assert "staff and bots are counted too" in console.outbox.texts()[-1]
+
+
+def test_chart_summaries() -> None:
+    from cogs.engagement.stats import chart_summary
+    from core.i18n import translator
+
+    series = [("2025-01-01", 2.0), ("2025-01-02", 3.0), ("2025-01-03", 0.0), ("2025-01-04", 4.0)]
+    en, de = translator("en"), translator("de")
+    assert chart_summary("messages", series, en) == "9 in total"
+    assert chart_summary("active", series, en) == "2.2 a day on average"
+    assert chart_summary("members", series, en) == "4 now"
+    assert chart_summary("members", [], en) == ""
+    assert chart_summary("thanks", series, de) != "9 in total"  # translated

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cogs.engagement.analytics import Analytics
 from cogs.engagement.cog import Engagement
@@ -226,3 +230,131 @@ async def test_store_down_at_shutdown_events_wait_on_disk(store_url: tuple[str, 
             assert not spill.exists()
     finally:
         await proxy.close()
+
+
+def _short_busy_timeout(dbapi_conn: Any, _record: Any) -> None:
+    """A locked SQLite file answers "database is locked" after 50 ms instead of the store's 10 s."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=50")
+    cur.close()
+
+
+async def _sqlite_app_settings(db: Path, **engagement: Any) -> Any:
+    return load_settings(None, storage={"url": f"sqlite+aiosqlite:///{db}"},
+                         engagement={"batch_size": 50, "flush_seconds": 0.05, "queue_max": 5000, **engagement})
+
+
+async def _stored_values(app: Any) -> list[int]:
+    from storage.engagement_schema import engagement_events as ev
+
+    async with app.services.store.read() as conn:
+        return [v for (v,) in await conn.execute(sa.select(ev.c.value).order_by(ev.c.id))]
+
+
+class SqliteLock:
+    """Another process holding SQLite's write lock: every write of the store fails as locked meanwhile."""
+
+    def __init__(self, db: Path) -> None:
+        self.conn = sqlite3.connect(db, isolation_level=None)
+
+    def __enter__(self) -> SqliteLock:
+        self.conn.execute("BEGIN EXCLUSIVE")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.execute("ROLLBACK")
+        self.conn.close()
+
+
+async def test_sqlite_locked_during_ingest_loses_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    db = tmp_path / "locked.db"
+    async with running_app(await _sqlite_app_settings(db), cogs=[Engagement], start_scheduler=False) as app:
+        store = app.services.store
+        sa.event.listen(store.engine.sync_engine, "connect", _short_busy_timeout)
+        await store.engine.dispose()  # pooled connections reconnect with the short timeout
+        community = await app.community(CommunityKey("discord", "G1", "Guild"))
+        member = await app.resolve_member(community, MemberRef("discord", "U1", "Ana"))
+        rec = app.services.extras["engagement"]
+        rec.writer.retry_max = 0.1
+        for i in range(100):
+            await rec.record(community.id, member.id, "message", value=i)
+        assert await rec.flush(within=10)
+        with SqliteLock(db):
+            for i in range(100, 400):
+                await rec.record(community.id, member.id, "message", value=i)
+            for _ in range(200):
+                if rec.writer.store_failing:
+                    break
+                await asyncio.sleep(0.02)
+            assert rec.writer.store_failing
+            assert rec.writer.pending > 0
+            assert not await rec.flush(within=0.3)  # nothing gets through while the lock is held
+        assert await rec.flush(within=20)
+        assert sorted(await _stored_values(app)) == list(range(400))  # every event, each exactly once
+        assert rec.writer.stats.retries > 0 and rec.writer.stats.rejected == 0
+    assert "store unavailable" in caplog.text and "store is back" in caplog.text
+
+
+async def test_sqlite_locked_at_shutdown_events_wait_on_disk(tmp_path: Path, caplog: pytest.LogCaptureFixture
+                                                             ) -> None:
+    db = tmp_path / "locked.db"
+    settings = await _sqlite_app_settings(db)
+    key = CommunityKey("discord", "G1", "Guild")
+    async with running_app(settings, cogs=[Engagement], start_scheduler=False) as app:
+        store = app.services.store
+        sa.event.listen(store.engine.sync_engine, "connect", _short_busy_timeout)
+        await store.engine.dispose()
+        community = await app.community(key)
+        member = await app.resolve_member(community, MemberRef("discord", "U1", "Ana"))
+        rec = app.services.extras["engagement"]
+        rec.close_timeout = 0.5
+        rec.writer.retry_max = 0.1
+        for i in range(60):
+            await rec.record(community.id, member.id, "message", value=i)
+        assert await rec.flush(within=10)
+        lock = SqliteLock(db).__enter__()
+        for i in range(60, 90):
+            await rec.record(community.id, member.id, "message", value=i)
+    spill = Path(f"{db}.engagement-spill.jsonl")
+    try:
+        assert spill.exists() and "saved to" in caplog.text
+    finally:
+        lock.__exit__()
+    async with running_app(settings, cogs=[Engagement], start_scheduler=False) as app:
+        rec = app.services.extras["engagement"]
+        assert await rec.flush(within=20)
+        assert sorted(await _stored_values(app)) == list(range(90))
+        assert not spill.exists()
+
+
+async def test_rows_the_store_refuses_are_rejected_alone(store_url: tuple[str, dict[str, Any]],
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """A row the store can never take (a NOT NULL column empty, a value it cannot bind) is logged, counted and
+    left out; it must neither block the rows around it nor be retried forever as if the store were down."""
+    url, connect_args = store_url
+    settings = load_settings(None, storage={"url": url}, engagement={"batch_size": 10, "flush_seconds": 0.05})
+    async with running_app(settings, cogs=[Engagement], connect_args=connect_args, start_scheduler=False) as app:
+        community = await app.community(CommunityKey("discord", "G1", "Guild"))
+        member = await app.resolve_member(community, MemberRef("discord", "U1", "Ana"))
+        rec = app.services.extras["engagement"]
+        now = app.services.clock()
+
+        def r(value: int, kind: Any = "message", label: Any = None) -> tuple[Any, ...]:
+            return (community.id, "discord", member.id, kind, now, None, None, value, label, None, None, None)
+
+        for row in (r(1), r(2), r(-1, kind=None), r(3), r(-2, label={"not": "text"}), r(4)):
+            await rec.writer.put(row)
+        assert await rec.flush(within=10)
+        assert sorted(await _stored_values(app)) == [1, 2, 3, 4]
+        assert rec.writer.stats.rejected == 2 and rec.writer.stats.retries == 0
+    assert "rejected an event" in caplog.text
+
+
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1),
+                    timezones=st.one_of(st.none(), st.just(UTC), st.timezones())))
+def test_the_fast_stored_time_is_the_stored_time(dt: datetime) -> None:
+    from storage.engagement import sqlite_datetime, stored_at
+
+    assert stored_at(dt) == sqlite_datetime(dt)
+    later = dt + timedelta(days=31, microseconds=1)  # same day-of-month and second, another month
+    assert stored_at(later) == sqlite_datetime(later)

@@ -160,7 +160,7 @@ async def test_restart_during_the_delay_still_greets_exactly_once(open_console: 
 
 async def test_day3_nudge_only_for_inactive_newcomers_and_day7_digest(
         open_console: Opener, clock: FakeClock) -> None:
-    async with open_console(channel="welcome", delay_seconds=0, buddy=True) as (app, console):
+    async with open_console(channel="welcome", digest_channel="mods", delay_seconds=0, buddy=True) as (app, console):
         cog = welcome_cog(app)
         await console.handle("/as Gil")
         await console.handle("/greeter join capacity:5")
@@ -195,13 +195,14 @@ async def test_day3_nudge_only_for_inactive_newcomers_and_day7_digest(
 
         clock.advance(days=4)
         await cog.tick()
-        digests = [m for m in sent(console, "channel", "welcome") if m.title == "Newcomers who could use a hello"]
+        digests = [m for m in sent(console, "channel", "mods") if m.title == "Newcomers who could use a hello"]
         assert len(digests) == 1
         assert "Quiet" in digests[0].text
         assert "Pro" not in digests[0].text and "Talker" not in digests[0].text
         assert digests[0].mentions == ()
         await cog.tick()
         assert len([m for m in sent(console, "channel") if m.title == "Newcomers who could use a hello"]) == 1
+        assert not [m for m in sent(console, "channel", "welcome") if "Quiet" in m.text]  # never in public
 
 
 async def test_buddy_is_assigned_introduced_and_reminded_once(open_console: Opener, clock: FakeClock) -> None:
@@ -332,6 +333,11 @@ async def test_steps_reach_the_engagement_log(open_console: Opener, clock: FakeC
         await console.handle("/as admin")
         await console.handle("/join Ned")
         await welcome_cog(app).tick()
+        await console.handle("/as Ned")
+        for _ in range(2):  # "Set up my profile" pressed twice: the profile was started once
+            responder = ConsoleResponder(console.screen, console.outbox, console.current.ref)
+            assert await app.press(KEY, console.current.ref, GENERAL, "welcome:profile", responder,
+                                   console.messenger)
         await recorder.flush()
         community = await app.community(KEY)
         ned = await app.services.members.by_user_id(community.id, "ned")
@@ -339,11 +345,13 @@ async def test_steps_reach_the_engagement_log(open_console: Opener, clock: FakeC
         assert ned is not None and gina is not None
         async with app.services.store.read() as conn:
             rows = (await conn.execute(sa.select(engagement_events).where(
-                engagement_events.c.kind.in_(["greeted", "intro_sent"])))).all()
+                engagement_events.c.kind.in_(["greeted", "intro_sent", "command"])))).all()
         greeted = [(r.member_id, r.target_id, r.value, r.label) for r in rows if r.kind == "greeted"]
-        assert greeted == [(ned.id, gina.id, 1, "dm")]
+        assert greeted == [(ned.id, gina.id, 1, "dm")]  # greeted, with the buddy assigned
         assert sorted((r.member_id, r.target_id) for r in rows if r.kind == "intro_sent") == sorted(
             [(ned.id, gina.id), (gina.id, ned.id)])
+        started = [(r.member_id, r.value) for r in rows if r.kind == "command" and r.label == "welcome:profile"]
+        assert started == [(ned.id, 1)]  # profile started
 
 
 async def test_a_german_community_is_greeted_in_german(open_console: Opener, clock: FakeClock) -> None:
@@ -467,3 +475,93 @@ async def test_a_greeting_cut_off_by_a_crash_is_reported_not_resent(
             assert console.outbox.sent == []
             assert (await steps(console, "kai"))["greeted"] == ("failed", "interrupted")
     assert any("interrupted by a restart" in r.getMessage() for r in caplog.records)
+
+
+async def test_never_greeted_before_the_delay_is_over(open_console: Opener, clock: FakeClock) -> None:
+    async with open_console(channel="welcome") as (app, console):
+        cog = welcome_cog(app)
+        await console.handle("/join Ada")
+        clock.advance(seconds=59)
+        await cog.tick()
+        assert sent(console, "dm", "ada") == [] and sent(console, "channel") == []
+        assert (await steps(console, "ada"))["greeted"][0] == "pending"
+        clock.advance(seconds=1)
+        await cog.tick()
+        assert len(sent(console, "dm", "ada")) == 1 and len(sent(console, "channel", "welcome")) == 1
+
+
+async def test_digest_without_a_moderators_channel_goes_by_dm_to_known_moderators_only(
+        open_console: Opener, clock: FakeClock) -> None:
+    async with open_console(channel="welcome", delay_seconds=0) as (app, console):
+        cog = welcome_cog(app)
+        await console.handle("/config set welcome.nudge_day 0")  # admin, a moderator, changed a setting
+        for name in ("Mo", "Sam"):  # both tagged as staff; only Mo is a moderator on the platform
+            await console.handle(f"/as {name}")
+            await app.services.members.set_staff(console.current.ref.id, True)
+        await console.handle("/mod Mo")
+        await console.handle("/as admin")
+        await console.handle("/welcome test")
+        assert "The moderators' digest goes by DM to: Mo, admin." in screen_text(console)
+        await console.handle("/join Quinn")
+        await cog.tick()
+        console.outbox.sent.clear()
+
+        clock.advance(days=7, minutes=1)
+        await cog.tick()
+        await cog.tick()
+        digests = {t: m for k, t, m in console.outbox.sent if m.title == "Newcomers who could use a hello"}
+        assert set(digests) == {"admin", "mo"}
+        assert all(k == "dm" for k, _t, m in console.outbox.sent if m.title == "Newcomers who could use a hello")
+        assert "Quinn" in digests["mo"].text
+        assert not [m for m in sent(console, "dm", "quinn") if "a few days ago" in m.text]  # the nudge was off
+        assert (await steps(console, "quinn"))["digested"] == ("done", "dm")
+
+
+async def test_digest_with_nobody_to_receive_it_is_reported_not_posted(
+        open_console: Opener, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    async with open_console(channel="welcome", delay_seconds=0) as (app, console):
+        cog = welcome_cog(app)
+        await console.handle("/welcome test")
+        assert "No moderator can get the digest yet" in screen_text(console)
+        await console.handle("/join Rhea")
+        await cog.tick()
+        clock.advance(days=7, minutes=1)
+        with caplog.at_level(logging.WARNING):
+            await cog.tick()
+        assert not [m for _k, _t, m in console.outbox.sent if m.title == "Newcomers who could use a hello"]
+        assert (await steps(console, "rhea"))["digested"] == ("failed", "no_moderator_reached")
+        assert any("digest" in r.getMessage() for r in caplog.records)
+
+
+async def test_each_drip_step_can_be_switched_off(open_console: Opener, clock: FakeClock) -> None:
+    async with open_console(delay_seconds=0, buddy=True, buddy_reminder_days=0, nudge_day=0, digest_day=0,
+                            digest_channel="mods") as (app, console):
+        cog = welcome_cog(app)
+        await console.handle("/as Gus")
+        await console.handle("/greeter join")
+        await console.handle("/as admin")
+        await console.handle("/join Tim")
+        await cog.tick()
+        assert len(sent(console, "intro")) == 1
+        console.outbox.sent.clear()
+        for _ in range(8):
+            clock.advance(days=1)
+            await cog.tick()
+        assert console.outbox.sent == []
+        assert set(await steps(console, "tim")) == {"greeted", "buddy_assigned"}
+
+
+async def test_a_changed_welcome_is_used_for_the_next_join(open_console: Opener, clock: FakeClock) -> None:
+    async with open_console(delay_seconds=0) as (app, console):
+        cog = welcome_cog(app)
+        await console.handle("/join Uma")
+        await cog.tick()
+        assert sent(console, "dm", "uma")[0].text.startswith("Welcome to Console community")
+        await console.handle("/config set welcome.messages Servus {member}, schön dass du da bist!")
+        await console.handle("/welcome set delay 30")
+        await console.handle("/join Vito")
+        await cog.tick()
+        assert sent(console, "dm", "vito") == []  # the new delay applies to this join
+        clock.advance(seconds=30)
+        await cog.tick()
+        assert sent(console, "dm", "vito")[0].text.startswith("Servus <@vito>, schön dass du da bist!")

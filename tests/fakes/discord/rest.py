@@ -3,6 +3,12 @@
 A middleware records every request (method, path, query, JSON or multipart payload) and answers injected
 failures before the route runs; the routes change `FakeState` and answer like Discord does, including
 its error bodies (50007 for closed DMs, 40060 for a second interaction response, 10062 unknown interaction).
+
+The bot's own guild permissions (its roles plus @everyone; channel overwrites are not modelled) are enforced
+where Discord documents them for the channel endpoints: View Channel to reach a channel (50001), Send
+Messages / Send Messages in Threads to post, Attach Files for files, Create Private Threads, and sending in
+a thread to add its members (50013); embeds without Embed Links are accepted but not shown, as on Discord.
+Interaction responses are not checked.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from .records import (
     CANNOT_DM_USER,
     INTERACTION_ALREADY_ACKNOWLEDGED,
     MISSING_ACCESS,
+    MISSING_PERMISSIONS,
     UNKNOWN_CHANNEL,
     UNKNOWN_INTERACTION,
     UNKNOWN_MESSAGE,
@@ -25,7 +32,7 @@ from .records import (
 )
 from .state import EPHEMERAL, LOADING, FakeState, InteractionRecord
 from .validate import commands_problem, message_problem, modal_problem
-from .world import ChannelType, FakeChannel
+from .world import ChannelType, FakeChannel, Permissions
 
 API_PREFIX = "/api/v10"
 
@@ -204,6 +211,29 @@ class RestApi:
 
     def _channel(self, request: web.Request) -> FakeChannel | None:
         return self.state.channel(int(request.match_info["channel_id"]))
+
+    def _bot_permissions(self, channel: FakeChannel) -> int | None:
+        """What the bot may do in a guild channel (None outside guilds: DMs need no permission)."""
+        guild = self.state.guild_of(channel)
+        return None if guild is None else guild.permissions_of(self.state.bot.id)
+
+    def _refused(self, channel: FakeChannel, *needed: int) -> web.Response | None:
+        """Discord's answer when the bot lacks one of `needed` in `channel` (None when it has them all)."""
+        permissions = self._bot_permissions(channel)
+        if permissions is None:
+            return None
+        if not permissions & Permissions.VIEW_CHANNEL:
+            return error(403, MISSING_ACCESS, "Missing Access")
+        if any(not permissions & p for p in needed):
+            return error(403, MISSING_PERMISSIONS, "Missing Permissions")
+        return None
+
+    def _shown(self, channel: FakeChannel, body: dict[str, Any]) -> dict[str, Any]:
+        """The body as Discord keeps it: embeds from a bot without Embed Links are dropped, not refused."""
+        permissions = self._bot_permissions(channel)
+        if permissions is None or permissions & Permissions.EMBED_LINKS or not body.get("embeds"):
+            return body
+        return {**body, "embeds": []}
 
     def _interaction(self, request: web.Request) -> InteractionRecord | None:
         record = self.state.interactions.get(request.match_info["token"])
@@ -453,7 +483,11 @@ class RestApi:
         problem = message_problem(body, len(self.files(request)))
         if problem:
             return error(400, 50006 if "empty" in problem else 50035, f"Invalid Form Body: {problem}")
-        message = self.state.create_message(channel, self.state.bot, body, self.files(request))
+        send = Permissions.SEND_MESSAGES_IN_THREADS if channel.is_thread else Permissions.SEND_MESSAGES
+        refused = self._refused(channel, send, *([Permissions.ATTACH_FILES] if self.files(request) else []))
+        if refused is not None:
+            return refused
+        message = self.state.create_message(channel, self.state.bot, self._shown(channel, body), self.files(request))
         await self._echo_message(channel, message)
         return ok(message, bucket=f"messages:{channel.id}")
 
@@ -500,6 +534,14 @@ class RestApi:
             return error(400, 50024, "Cannot execute action on this channel type")
         body = self.body(request) or {}
         thread_type = int(body.get("type", ChannelType.PRIVATE_THREAD))
+        create = (
+            Permissions.CREATE_PRIVATE_THREADS
+            if thread_type == ChannelType.PRIVATE_THREAD
+            else Permissions.CREATE_PUBLIC_THREADS
+        )
+        refused = self._refused(parent, create)
+        if refused is not None:
+            return refused
         thread = FakeChannel(
             str(body.get("name", "thread"))[:100],
             type=thread_type,
@@ -520,6 +562,9 @@ class RestApi:
             return error(404, UNKNOWN_CHANNEL, "Unknown Channel")
         guild = self.state.guild_of(thread)
         user_id = int(request.match_info["user_id"])
+        refused = self._refused(thread, Permissions.SEND_MESSAGES_IN_THREADS)
+        if refused is not None:
+            return refused
         if guild is None or guild.member(user_id) is None:
             return error(404, 10007, "Unknown Member")
         if user_id not in thread.member_ids:

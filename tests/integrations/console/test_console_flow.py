@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from integrations.console.community import GENERAL, KEY
 from integrations.console.repl import ConsoleCommunity
 from tests.conftest import screen_text
 
@@ -43,3 +44,16 @@ async def test_switch_member_and_buttons(console: ConsoleCommunity) -> None:
     await console.handle("1")
     assert await console.app.services.profiles.get(console.current.ref.id) is None
     assert "Your profile is deleted." in screen_text(console)
+
+
+async def test_mentions_show_as_names(console: ConsoleCommunity) -> None:
+    from core.messages import Field, Message
+
+    await console.handle("/as Bea")
+    bea = console.current.ref
+    community = await console.app.community(KEY)
+    await console.messenger.send(community, GENERAL, Message(text=f"Hi {bea.mention}!", mentions=(bea.user_id,),
+                                                             fields=[Field("buddy", "<@ghost>")]))
+    out = screen_text(console)
+    assert "Hi @Bea!" in out and "buddy: @ghost" in out and "<@bea>" not in out
+    assert console.outbox.sent[-1][2].text == "Hi <@bea>!"  # the message itself keeps the platform token

@@ -57,9 +57,12 @@ async def kindred_on_discord(
     *,
     cogs: Iterable[type[Cog]] | None = None,
     auto_defer_after: float | None = 2.2,
+    ready_timeout: float = TIMEOUT,
     **discord_changes: Any,
 ) -> AsyncIterator[KindredOnDiscord]:
-    """Start the App and the Discord integration on the fake; yield once READY was processed."""
+    """Start the App and the Discord integration on the fake; yield once READY was processed (on every shard:
+    discord.py paces each further shard's IDENTIFY by five seconds, as Discord asks, so pass a longer
+    `ready_timeout` for several shards)."""
     configured = discord_settings(settings, fake, **discord_changes)
     async with running_app(configured, cogs=cogs, start_scheduler=False) as app:
         stop = asyncio.Event()
@@ -69,7 +72,7 @@ async def kindred_on_discord(
         )
         waiter = asyncio.create_task(ready.wait())
         try:
-            done, _ = await asyncio.wait({task, waiter}, timeout=TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({task, waiter}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED)
             if task in done:
                 task.result()  # raises the startup error
             if waiter not in done:

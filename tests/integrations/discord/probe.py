@@ -25,7 +25,7 @@ from core.messages import (
     SelectOption,
 )
 from core.permissions import Level
-from core.refs import MemberRef
+from core.refs import ChannelRef, MemberRef
 
 
 class Probe(Cog):
@@ -76,6 +76,11 @@ class Probe(Cog):
             await ctx.reply(f"intro failed: {error.reason}", ephemeral=True)
             return
         await ctx.reply(f"{where.kind}:{len(where.channel_ids)}", ephemeral=True)
+
+    @command("probe announce", "Posts into a channel", options=[opt.string("channel", "Channel id", required=True)])
+    async def announce(self, ctx: Context, channel: str) -> None:
+        await ctx.send("announcement", to=ChannelRef("discord", channel))
+        await ctx.reply("announced", ephemeral=True)
 
     @command("probe file", "Sends a file")
     async def file(self, ctx: Context) -> None:

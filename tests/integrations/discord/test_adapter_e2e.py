@@ -5,6 +5,7 @@ The real App (shipped cogs plus the probe cog) runs on real discord.py against t
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 
@@ -16,6 +17,7 @@ from core.settings import Settings
 from core.settings.community import CommunitySettings
 from tests.fakes.discord import (
     CANNOT_DM_USER,
+    MISSING_ACCESS,
     MISSING_PERMISSIONS,
     ChannelType,
     DefaultWorld,
@@ -273,6 +275,60 @@ async def test_intro_falls_back_to_dms_when_threads_are_not_allowed(
     assert fake.threads() == []
 
 
+async def test_intro_reaches_by_dm_whoever_cannot_be_added_to_the_thread(
+    probed: KindredOnDiscord, fake: FakeDiscord, world: DefaultWorld
+) -> None:
+    ana, ben = world.members[0], world.members[1]
+    fake.fail(
+        "PUT", re.compile(rf"/channels/\d+/thread-members/{ben.id}"), status=403, code=MISSING_ACCESS,
+        message="Missing Access",
+    )
+    record = await fake.slash("probe intro", user=world.moderator, options={"first": ana, "second": ben})
+    assert await reply_text(fake, record) == "thread:2"
+    [thread] = fake.threads()
+    assert set(thread.member_ids) == {world.bot.id, ana.id}
+    [in_thread] = fake.messages_in(thread)
+    [dm] = fake.dms_to(ben)
+    assert "meet" in dm["content"] and dm["mention_everyone"] is False
+    assert {u["id"] for u in dm["mentions"]} <= {str(ana.id), str(ben.id)}
+    assert in_thread["content"] == dm["content"] or "meet" in in_thread["content"]
+    assert fake.dms_to(ana) == []
+
+
+async def test_intro_member_reachable_nowhere_is_logged_not_silently_dropped(
+    probed: KindredOnDiscord, fake: FakeDiscord, world: DefaultWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    ana, ben = world.members[0], world.members[1]
+    ben.dms_open = False
+    fake.fail(
+        "PUT", re.compile(rf"/channels/\d+/thread-members/{ben.id}"), status=403, code=MISSING_ACCESS,
+        message="Missing Access",
+    )
+    caplog.set_level(logging.INFO, logger="integrations.discord")
+    record = await fake.slash("probe intro", user=world.moderator, options={"first": ana, "second": ben})
+    assert await reply_text(fake, record) == "thread:1"
+    [thread] = fake.threads()
+    assert set(thread.member_ids) == {world.bot.id, ana.id}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    community = (await probed.app.services.communities.all("discord"))[0]
+    assert f"intro in community {community.id} reached 1 of 2 people" in "\n".join(warnings)
+    assert fake.token not in caplog.text
+
+
+async def test_intro_in_a_thread_nobody_can_be_added_to_falls_back_to_dms(
+    probed: KindredOnDiscord, fake: FakeDiscord, world: DefaultWorld
+) -> None:
+    ana, ben = world.members[0], world.members[1]
+    fake.fail(
+        "PUT", re.compile(r"/channels/\d+/thread-members/\d+"), status=403, code=MISSING_ACCESS,
+        message="Missing Access", count=2,
+    )
+    record = await fake.slash("probe intro", user=world.moderator, options={"first": ana, "second": ben})
+    assert await reply_text(fake, record) == "dms:2"
+    assert fake.messages_in(fake.threads()[0]) == []  # nothing is posted where nobody can read it
+    assert len(fake.dms_to(ana)) == len(fake.dms_to(ben)) == 1
+
+
 async def test_intro_nobody_reachable_is_reported_not_dropped(
     probed: KindredOnDiscord, fake: FakeDiscord, world: DefaultWorld
 ) -> None:
@@ -312,6 +368,29 @@ async def test_missing_permission_when_posting_is_reported(
     with pytest.raises(DeliveryFailed) as caught:
         await messenger.send(community, ChannelRef("discord", str(general.id)), Message(text="hi"))
     assert caught.value.reason == "missing_permissions"
+
+
+async def test_missing_permission_and_unknown_channel_are_told_in_plain_words(
+    probed: KindredOnDiscord, fake: FakeDiscord, world: DefaultWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    general = world.guild.channel_named("general")
+    fake.fail(
+        "POST", f"/channels/{general.id}/messages", status=403, code=MISSING_PERMISSIONS, message="Missing Permissions"
+    )
+    caplog.set_level(logging.DEBUG, logger="integrations.discord")
+    refused = await fake.slash("probe announce", user=world.members[0], options={"channel": str(general.id)})
+    reply = await fake.wait_for_reply(refused)
+    assert reply["content"] == (
+        "I lack a Discord permission for this here. A moderator can check my role's permissions."
+    )
+    assert reply["flags"] & EPHEMERAL
+    gone = await fake.slash("probe announce", user=world.members[0], options={"channel": "1323802873036899999"})
+    assert (await fake.wait_for_reply(gone))["content"] == (
+        "I can't find that channel any more. It may have been deleted."
+    )
+    assert all(m["content"] != "announcement" for m in fake.messages_in(general))
+    assert "send message failed: HTTP 403, code 50013 (missing_permissions)" in caplog.text
+    assert fake.token not in caplog.text and refused.token not in caplog.text and gone.token not in caplog.text
 
 
 # --------------------------------------------------------------------------- shipped welcome flow

@@ -118,3 +118,18 @@ def test_invite_url_has_both_scopes_and_only_the_needed_permissions() -> None:
     assert f"permissions={permissions.value}" in url
     assert client_id_from_token("MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.x.y") == 1234567890123456789
     assert client_id_from_token("garbage") is None
+
+
+async def test_sharding_is_automatic_or_as_configured_on_the_gateway(settings: Settings, world: DefaultWorld) -> None:
+    async with FakeDiscord(world, shard_count=2) as fake:
+        # Automatic: Discord recommends two shards; the second IDENTIFY comes five seconds after the first.
+        async with kindred_on_discord(settings, fake, gateway_url=None, ready_timeout=20):
+            assert sorted(i["shard"] for i in fake.gateway.identifies) == [[0, 2], [1, 2]]
+            reply = await fake.wait_for_reply(await fake.slash("help", user=world.members[0]))
+            assert reply["embeds"] or reply["content"]
+        before = len(fake.gateway.identifies)
+        mine = (world.guild.id >> 22) % 2  # the shard Discord routes this guild's events to
+        async with kindred_on_discord(settings, fake, shard_count=2, shard_ids=[mine]):
+            assert [i["shard"] for i in fake.gateway.identifies[before:]] == [[mine, 2]]
+            reply = await fake.wait_for_reply(await fake.slash("help", user=world.members[0]))
+            assert reply["embeds"] or reply["content"]

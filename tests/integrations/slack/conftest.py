@@ -15,7 +15,7 @@ from core.refs import CommunityRef
 from core.runtime import running_app
 from core.settings import Settings, load_settings
 from integrations.slack.integration import SlackIntegration
-from tests.fakes.slack import FakeSlack
+from tests.fakes.slack import FakeSlack, Reply, SignedSender
 from tests.integrations.slack.probe import SlackProbe
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy")
@@ -42,12 +42,30 @@ async def slack() -> AsyncIterator[FakeSlack]:
 
 
 class Bot:
-    """The running Kindred app with its Slack integration, as a test sees it."""
+    """The running Kindred app with its Slack integration, as a test sees it.
+
+    ``command``, ``interactive`` and ``event`` deliver the way Slack does in the bot's mode: as Socket Mode
+    envelopes, or as signed HTTP requests to the bot's endpoint (``http_replies`` keeps what it answered).
+    """
 
     def __init__(self, app: App, integration: SlackIntegration, slack: FakeSlack) -> None:
         self.app = app
         self.integration = integration
         self.slack = slack
+        self.http_replies: list[Reply] = []
+
+    @property
+    def mode(self) -> str:
+        return self.integration.settings.mode
+
+    @property
+    def sender(self) -> SignedSender:
+        assert self.integration.http_endpoint is not None, "the bot is not in HTTP mode"
+        return SignedSender(self.integration.http_endpoint, self.slack.signing_secret)
+
+    def _http_ok(self, reply: Reply) -> None:
+        self.http_replies.append(reply)
+        assert reply.status == 200, f"the bot answered HTTP {reply.status}: {reply.text[:200]}"
 
     @property
     def probe(self) -> SlackProbe:
@@ -72,21 +90,33 @@ class Bot:
 
     async def command(self, command: str, text: str = "", *, user_id: str = "U0ALICE",
                       channel_id: str = "C0GENERAL") -> dict[str, str]:
-        """Deliver a slash command over Socket Mode, wait for its ack and for the work after it."""
+        """Deliver a slash command (Socket Mode or signed HTTP), wait for its ack and for the work after it."""
         payload = self.slack.payloads.slash_command(command, text, user_id=user_id, channel_id=channel_id)
-        ack = await self.slack.socket.deliver("slash_commands", payload)
-        assert ack.envelope_id
+        if self.mode == "http":
+            self._http_ok(await self.sender.slash_command(payload))
+        else:
+            ack = await self.slack.socket.deliver("slash_commands", payload)
+            assert ack.envelope_id
         await self.integration.idle()
         return payload
 
     async def interactive(self, payload: dict[str, Any]) -> None:
-        await self.slack.socket.deliver("interactive", payload)
+        if self.mode == "http":
+            self._http_ok(await self.sender.interaction(payload))
+        else:
+            await self.slack.socket.deliver("interactive", payload)
         await self.integration.idle()
 
-    async def event(self, callback: dict[str, Any], **options: Any) -> None:
-        """Deliver an Events API envelope, wait for its ack, for the listener and for the work after it."""
+    async def event(self, callback: dict[str, Any], *, retry: int | None = None, reason: str = "timeout") -> None:
+        """Deliver an Events API callback (``retry``: as Slack's n-th redelivery), wait for its ack, for the
+        listener and for the work after it."""
         seen = self.integration.events_seen
-        await self.slack.socket.deliver("events_api", callback, **options)
+        if self.mode == "http":
+            self._http_ok(await self.sender.event(callback, retry_num=retry, retry_reason=reason))
+        elif retry is None:
+            await self.slack.socket.deliver("events_api", callback)
+        else:
+            await self.slack.socket.deliver("events_api", callback, retry_attempt=retry, retry_reason=reason)
         await self.integration.wait_for_events(seen + 1)
         await self.integration.idle()
 
@@ -145,4 +175,17 @@ def start_bot(slack: FakeSlack, tmp_path: Path) -> BotFactory:
 async def bot(start_bot: BotFactory) -> AsyncIterator[Bot]:
     """The bot in Socket Mode (the default mode)."""
     async with start_bot() as running:
+        yield running
+
+
+@pytest.fixture(params=["socket", "http"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Both ways Slack reaches the bot: Socket Mode and signed HTTP requests."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def any_bot(start_bot: BotFactory, mode: str) -> AsyncIterator[Bot]:
+    """The bot in each mode in turn (tests using it run twice)."""
+    async with start_bot(mode=mode) as running:
         yield running

@@ -15,7 +15,7 @@ from core.context import Context
 from core.events import Event, MemberJoined, MessagePosted, ReactionAdded
 from core.messages import Attachment, Message, Select, SelectOption
 from core.permissions import Level
-from core.refs import ChannelRef
+from core.refs import ChannelRef, MemberRef
 
 
 class SlackProbe(Cog):
@@ -45,6 +45,11 @@ class SlackProbe(Cog):
     async def slow(self, ctx: Context) -> None:
         await self.gate.wait()
         await ctx.reply("finally done", ephemeral=True)
+
+    @command("probe dm", "Send a member a direct message", options=[opt.member("member", "Who", required=True)])
+    async def dm(self, ctx: Context, member: MemberRef) -> None:
+        await ctx.dm(member, "hello from Kindred")
+        await ctx.reply("sent", ephemeral=True)
 
     @command("probe public", "Reply in the channel")
     async def public(self, ctx: Context) -> None:

@@ -30,7 +30,8 @@ def action_ids(body: dict[str, Any]) -> list[str]:
     ]
 
 
-async def test_slash_command_with_good_input_saves_and_answers_ephemerally(bot: Bot, slack: FakeSlack) -> None:
+async def test_slash_command_with_good_input_saves_and_answers_ephemerally(any_bot: Bot, slack: FakeSlack) -> None:
+    bot = any_bot
     await bot.command("/profile", "set topics:python, rust timezone:Europe/Berlin role:Maintainer")
 
     assert await bot.profile("U0ALICE") == {
@@ -43,7 +44,8 @@ async def test_slash_command_with_good_input_saves_and_answers_ephemerally(bot: 
     assert slack.calls_to("chat.postMessage") == [], "an ephemeral answer never goes to the channel"
 
 
-async def test_slash_command_with_bad_input_explains_and_changes_nothing(bot: Bot, slack: FakeSlack) -> None:
+async def test_slash_command_with_bad_input_explains_and_changes_nothing(any_bot: Bot, slack: FakeSlack) -> None:
+    bot = any_bot
     await bot.command("/profile", "set colour:blue")
     await bot.command("/profile", "sett topics:x")
     await bot.command("/nosuchthing")
@@ -56,7 +58,8 @@ async def test_slash_command_with_bad_input_explains_and_changes_nothing(bot: Bo
     assert "There is no command /nosuchthing" in answers[2]
 
 
-async def test_group_without_subcommand_lists_its_commands(bot: Bot, slack: FakeSlack) -> None:
+async def test_group_without_subcommand_lists_its_commands(any_bot: Bot, slack: FakeSlack) -> None:
+    bot = any_bot
     await bot.command("/profile")
     await bot.command("/help")
 
@@ -74,7 +77,8 @@ async def test_command_prefix_is_understood(start_bot: BotFactory, slack: FakeSl
     assert "/k-profile set" in texts(slack.responses[-1].body)
 
 
-async def test_modal_opens_and_its_submit_saves(bot: Bot, slack: FakeSlack) -> None:
+async def test_modal_opens_and_its_submit_saves(any_bot: Bot, slack: FakeSlack) -> None:
+    bot = any_bot
     command = await bot.command("/profile", "edit")
     opened = await slack.wait_for_call("views.open")
     assert opened.args["trigger_id"] == command["trigger_id"]
@@ -97,7 +101,8 @@ async def test_modal_opens_and_its_submit_saves(bot: Bot, slack: FakeSlack) -> N
     assert "profile:form:more" in action_ids(answer)
 
 
-async def test_modal_submit_with_bad_input_explains(bot: Bot, slack: FakeSlack) -> None:
+async def test_modal_submit_with_bad_input_explains(any_bot: Bot, slack: FakeSlack) -> None:
+    bot = any_bot
     await bot.command("/profile", "edit")
     view = (await slack.wait_for_call("views.open")).args["view"]
     await bot.command("/profile", "form")  # something unrelated in between
@@ -110,8 +115,8 @@ async def test_modal_submit_with_bad_input_explains(bot: Bot, slack: FakeSlack) 
     assert "is not a time zone I know" in texts(slack.responses[-1].body)
 
 
-async def test_button_works_after_a_restart(start_bot: BotFactory, slack: FakeSlack) -> None:
-    async with start_bot() as first:
+async def test_button_works_after_a_restart(start_bot: BotFactory, slack: FakeSlack, mode: str) -> None:
+    async with start_bot(mode=mode) as first:
         await first.command("/profile", "set role:Designer")
         await first.command("/profile", "clear")
         confirm = slack.responses[-1].body
@@ -119,14 +124,15 @@ async def test_button_works_after_a_restart(start_bot: BotFactory, slack: FakeSl
     [button] = action_ids(confirm)
     assert button == f"profile:clear:{member_id}"
 
-    async with start_bot() as second:
+    async with start_bot(mode=mode) as second:
         assert await second.profile("U0ALICE") == {"role": ["Designer"]}
         await second.interactive(slack.payloads.block_action(button, value=button))
         assert await second.profile("U0ALICE") is None
     assert "Your profile is deleted." in texts(slack.responses[-1].body)
 
 
-async def test_select_values_reach_the_component_handler(bot: Bot, slack: FakeSlack) -> None:
+async def test_select_values_reach_the_component_handler(any_bot: Bot, slack: FakeSlack) -> None:
+    bot = any_bot
     await bot.command("/probe", "pick")
     offered = slack.responses[-1].body
     select = next(b for b in offered["blocks"] if b["type"] == "actions")["elements"][0]
@@ -137,7 +143,8 @@ async def test_select_values_reach_the_component_handler(bot: Bot, slack: FakeSl
     assert "picked mentor" in texts(slack.responses[-1].body)
 
 
-async def test_stale_button_is_answered_plainly(bot: Bot, slack: FakeSlack) -> None:
+async def test_stale_button_is_answered_plainly(any_bot: Bot, slack: FakeSlack) -> None:
+    bot = any_bot
     await bot.interactive(slack.payloads.block_action("gone:feature:1", value="x"))
     assert "This button is no longer active." in texts(slack.responses[-1].body)
 
@@ -149,7 +156,8 @@ async def test_view_submission_select_state_is_read(bot: Bot, slack: FakeSlack) 
     assert await bot.profile("U0ALICE") == {"team": ["Platform"]}
 
 
-async def test_member_mentions_are_resolved_for_the_option_parser(bot: Bot, slack: FakeSlack) -> None:
+async def test_member_mentions_are_resolved_for_the_option_parser(any_bot: Bot, slack: FakeSlack) -> None:
+    bot = any_bot
     await bot.command("/profile", "set role:Mentor", user_id="U0BOB")
     await bot.command("/profile", "show <@U0BOB|bob>")
     answer = texts(slack.responses[-1].body)
@@ -171,10 +179,16 @@ async def test_commands_keep_working_after_slack_asks_to_reconnect(bot: Bot, sla
     assert await bot.profile("U0ALICE") == {"role": ["Still here"]}
 
 
-async def test_ack_comes_first_and_long_work_continues_after_it(bot: Bot, slack: FakeSlack) -> None:
+async def test_ack_comes_first_and_long_work_continues_after_it(any_bot: Bot, slack: FakeSlack) -> None:
+    bot = any_bot
     payload = slack.payloads.slash_command("/probe", "slow")
-    ack = await slack.socket.deliver("slash_commands", payload)  # returns while the handler is still blocked
-    assert ack.payload is None
+    # Both return while the handler is still blocked: the ack never waits for the work.
+    if bot.mode == "http":
+        reply = await bot.sender.slash_command(payload)
+        assert reply.status == 200 and reply.text == ""
+    else:
+        ack = await slack.socket.deliver("slash_commands", payload)
+        assert ack.payload is None
     assert slack.responses == []
     bot.probe.gate.set()
     await bot.integration.idle()

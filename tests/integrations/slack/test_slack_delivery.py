@@ -65,7 +65,8 @@ async def test_moderator_checks_use_admins_and_configured_user_groups(start_bot:
     assert "moderator ok" in admin_answer
 
 
-async def test_not_in_channel_is_reported_in_plain_words(bot: Bot, slack: FakeSlack) -> None:
+async def test_not_in_channel_is_reported_in_plain_words(any_bot: Bot, slack: FakeSlack) -> None:
+    bot = any_bot
     slack.workspace.add_channel("C0QUIET", "quiet", ["U0ALICE"], bot_is_member=False)
     await bot.command("/probe", "announce channel:C0QUIET")
     [answer] = slack.responses
@@ -84,7 +85,8 @@ async def test_public_reply_falls_back_to_response_url_outside_the_bots_channels
     assert answer.body["response_type"] == "in_channel" and "hello everyone" in texts(answer.body)
 
 
-async def test_ratelimited_post_is_retried_and_nothing_is_lost(bot: Bot, slack: FakeSlack) -> None:
+async def test_ratelimited_post_is_retried_and_nothing_is_lost(any_bot: Bot, slack: FakeSlack) -> None:
+    bot = any_bot
     slack.rate_limit("chat.postMessage", times=1, retry_after=0)
     await bot.command("/probe", "public")
     calls = slack.calls_to("chat.postMessage", ok=None)
@@ -105,7 +107,8 @@ async def test_persistent_ratelimit_is_explained_and_logged_without_secrets(
     assert "chat.postMessage failed: ratelimited" in caplog.text
 
 
-async def test_files_are_uploaded_with_files_upload_v2(bot: Bot, slack: FakeSlack) -> None:
+async def test_files_are_uploaded_with_files_upload_v2(any_bot: Bot, slack: FakeSlack) -> None:
+    bot = any_bot
     await bot.command("/probe", "file")
     [upload] = slack.uploads
     assert upload.content == b"a,b\n1,2\n"
@@ -149,3 +152,29 @@ async def test_admin_names_a_moderator_group_with_slacks_group_mention(bot: Bot,
     config = await bot.app.services.config.get((await bot.community()).id)
     assert config.community.moderator_roles == ["S0HOSTS"]
     assert "moderator ok" in after
+
+
+async def test_dm_to_a_member_slack_does_not_know_is_reported_plainly(any_bot: Bot, slack: FakeSlack) -> None:
+    bot = any_bot
+    await bot.command("/probe", "dm member:<@U0GHOST|ghost>")
+    [refused] = slack.calls_to("conversations.open", ok=False)
+    assert refused.error == "user_not_found"
+    [answer] = slack.responses
+    assert answer.body["response_type"] == "ephemeral"
+    assert "I can't find that member on Slack." in texts(answer.body)
+    assert "sent" not in texts(answer.body).split()
+
+
+async def test_revoked_token_mid_run_is_reported_plainly_and_logged_without_secrets(
+    any_bot: Bot, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = any_bot
+    slack.fail("chat.postMessage", "invalid_auth")
+    with caplog.at_level(logging.DEBUG):
+        await bot.command("/probe", "public")
+    [answer] = slack.responses  # the response URL needs no token, so the person still hears what happened
+    assert "Slack did not accept Kindred's credentials" in texts(answer.body)
+    assert any(r.levelno == logging.ERROR and "chat.postMessage failed: invalid_auth" in r.getMessage()
+               for r in caplog.records)
+    for secret in (slack.bot_token, slack.app_token, slack.signing_secret):
+        assert secret not in caplog.text

@@ -27,7 +27,7 @@ from integrations.slack.blocks import (
     submitted_values,
 )
 from integrations.slack.dedupe import RecentIds
-from integrations.slack.manifest import BOT_EVENTS, build_manifest, write_manifest
+from integrations.slack.manifest import BOT_EVENTS, build_manifest, render_manifest, write_manifest
 from integrations.slack.text import chunks, to_mrkdwn
 
 _ALLOWED = re.compile(r"<(?:@[UW][A-Z0-9]+(?:\|[^<>]*)?|#[CG][A-Z0-9]+(?:\|[^<>]*)?|https?://[^\s<>|]+(?:\|[^<>]*)?)>")
@@ -183,13 +183,21 @@ def test_manifest_has_one_command_per_top_level_name(app: App, tmp_path: Path) -
     assert yaml.safe_load(written.read_text(encoding="utf-8")) == build_manifest(app.tree)
 
 
-def test_shipped_manifest_is_valid_and_for_socket_mode() -> None:
+def test_shipped_manifest_is_up_to_date_with_the_command_tree(app: App) -> None:
+    """integrations/slack/manifest.yaml is exactly what `uv run bot.py slack-manifest` writes for today's tree."""
     shipped = Path(__file__).resolve().parents[3] / "integrations" / "slack" / "manifest.yaml"
-    manifest = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    text = shipped.read_text(encoding="utf-8")
+    assert text == render_manifest(build_manifest(app.tree)), (
+        "integrations/slack/manifest.yaml is stale: run `uv run bot.py slack-manifest`"
+    )
+    manifest = yaml.safe_load(text)
     commands = {c["command"] for c in manifest["features"]["slash_commands"]}
-    assert {"/help", "/profile"} <= commands
+    assert commands == {f"/{name}" for name in {*app.tree.groups, *app.tree.top}}
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert "commands" in manifest["oauth_config"]["scopes"]["bot"]
+    for entry in manifest["features"]["slash_commands"]:
+        assert len(entry["command"]) <= 32 and len(entry["description"]) <= 100
+        assert len(entry.get("usage_hint", "")) <= 100
 
 
 # ---------------------------------------------------------------- events

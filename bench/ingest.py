@@ -12,10 +12,14 @@ commit per batch), which is the ceiling for any Python writer.
 A second measurement hands the same kind of events straight to the recorder, resolved as the dispatcher hands
 them over (`recorder_events_per_s`): the engagement path alone, without the dispatcher.
 
-The raw writer runs in a child process, so that the rows it holds do not count in the ingest's peak RSS.
+A busy SQLite log is written by the engagement writer process (storage/engagement_writer_process.py), so
+its peak RSS is reported too (`writer_rss_mb`, measured before the raw writer runs); `peak_rss_mb` + it is
+the ingest's whole footprint. The raw writer runs in a child process as well, so that the rows it holds do not
+count in the ingest's peak RSS.
 Each path runs `--repeat` times and the best run counts, for ingest and raw alike (the machine may be shared).
 
 Keys: events, events_per_s, raw_events_per_s, ratio (ingest / raw), peak_rss_mb (of the ingest phases),
+writer_rss_mb (the writer process),
 recorder_events_per_s, recorder_ratio, batch, members, repeat. Targets from issue 8: ratio >= 0.7,
 peak_rss_mb < 300.
 """
@@ -128,7 +132,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs of each path; the best counts (a shared machine)")
     args = ap.parse_args()
     rates: dict[str, float] = {"app": 0.0, "recorder": 0.0, "raw": 0.0}
-    rss = 0.0
+    rss = writer_rss = 0.0
     for run in range(max(args.repeat, 1)):
         with tempfile.TemporaryDirectory(prefix="kindred-bench-") as tmp:
             db, db2, raw_db = Path(tmp) / "ingest.db", Path(tmp) / "recorder.db", Path(tmp) / "raw.db"
@@ -136,6 +140,8 @@ def main() -> None:
             rec_rate, peak2 = asyncio.run(ingest(db2, args.events, args.members, args.batch, args.seed + run,
                                                  via_app=False))
             rss = max(rss, peak, peak2)
+            if run == 0:  # only the writer processes have ended so far
+                writer_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             # in a child process: holding every row in memory for executemany must not count as ingest RSS
             with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
                 raw_rate = pool.submit(raw, db, raw_db, args.batch).result()
@@ -143,7 +149,8 @@ def main() -> None:
                  "raw": max(rates["raw"], raw_rate)}
     print(json.dumps({"events": args.events, "events_per_s": round(rates["app"]),
                       "raw_events_per_s": round(rates["raw"]), "ratio": round(rates["app"] / rates["raw"], 3),
-                      "peak_rss_mb": round(rss, 1), "recorder_events_per_s": round(rates["recorder"]),
+                      "peak_rss_mb": round(rss, 1), "writer_rss_mb": round(writer_rss, 1),
+                      "recorder_events_per_s": round(rates["recorder"]),
                       "recorder_ratio": round(rates["recorder"] / rates["raw"], 3), "batch": args.batch,
                       "members": args.members, "repeat": args.repeat}))
 

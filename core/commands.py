@@ -134,7 +134,11 @@ def on_form(pattern: str, *, level: Level = Level.MEMBER) -> Callable[[Handler],
 
 
 def on_event(*event_types: type[Event]) -> Callable[[Handler], Handler]:
-    """Handle events of these types; the handler gets the event (with `community` resolved)."""
+    """Handle events of these types; the handler gets the event (with `community` resolved).
+
+    The handler is usually a coroutine function. One on the hot path (every message) may instead be a plain
+    function that returns None when it is done at once, or an awaitable for the rest of its work: that saves a
+    coroutine per event."""
 
     def deco(fn: Handler) -> Handler:
         fn.__kindred_events__ = tuple(event_types)  # type: ignore[attr-defined]

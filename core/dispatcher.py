@@ -445,14 +445,6 @@ class App:
                 (h, cog) for types, h, cog in self._events if issubclass(event_type, types)]
         return found
 
-    async def _resolved(self, community: CommunityRef, ref: MemberRef) -> MemberRef:
-        """`resolve_member` with its cache read inline: no coroutine call for an account seen before."""
-        if ref.id:
-            return ref
-        hit = self._member_refs.get(((community.id, ref.user_id, ref.display_name, ref.username), ref.is_bot,
-                                     ref.roles))
-        return hit if hit is not None else await self.resolve_member(community, ref)
-
     async def emit(self, event: Event) -> None:
         """Deliver an event to every cog that subscribed to its type; one failing handler does not stop others.
 
@@ -472,13 +464,18 @@ class App:
                     row = await self.services.members.upsert(community.id, member, joined_at=event.at)
                     event.member = MemberRef(member.platform, member.user_id, row.display_name, row.id,
                                              member.username, member.is_bot, member.roles)
-                else:
-                    event.member = await self._resolved(community, member)
+                elif not member.id:  # the member cache read inline: no coroutine for an account seen before
+                    hit = self._member_refs.get(((community.id, member.user_id, member.display_name,
+                                                  member.username), member.is_bot, member.roles))
+                    event.member = hit if hit is not None else await self.resolve_member(community, member)
                 if isinstance(event, MemberLeft):
                     await self.services.members.mark_left(event.member.id, event.at)
             author = getattr(event, "message_author", None)
-            if isinstance(author, MemberRef):
-                event.message_author = await self._resolved(community, author)  # type: ignore[attr-defined]
+            if isinstance(author, MemberRef) and not author.id:
+                hit = self._member_refs.get(((community.id, author.user_id, author.display_name, author.username),
+                                             author.is_bot, author.roles))
+                event.message_author = (  # type: ignore[attr-defined]
+                    hit if hit is not None else await self.resolve_member(community, author))
         except Exception:
             log.exception("could not resolve %s", type(event).__name__)
             return
@@ -491,6 +488,8 @@ class App:
             if cog.module and cog.module in disabled:
                 continue
             try:
-                await handler(event)
+                pending = handler(event)
+                if pending is not None:  # a handler may finish at once and return None (see `on_event`)
+                    await pending
             except Exception:
                 log.exception("%s handler of %s failed", type(event).__name__, cog.name)

@@ -6,33 +6,39 @@ pure functions in cogs/engagement/metrics.py so that it is tested without a stor
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
+import marshal
+import sqlite3
+import struct
+import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 from itertools import chain
+from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engagement_schema import engagement_batches, engagement_daily, engagement_events
+from storage.engagement_writer_process import COLUMNS, ROWS_PER_STATEMENT, insert_sql
 from storage.engine import Store
 
-EVENT_COLUMNS = ("community_id", "platform", "member_id", "kind", "at", "channel", "target_id", "value", "label",
-                 "meta", "text", "dedupe")
-_SQLITE_ROW = f"({', '.join('?' * len(EVENT_COLUMNS))})"
-_SQLITE_ROWS_PER_STATEMENT = 2500  # 30,000 parameters, under SQLite's limit of 32,766
+log = logging.getLogger(__name__)
 
-
-@lru_cache(maxsize=64)
-def _sqlite_insert(n: int) -> str:
-    """One INSERT of n rows. Binding runs with the GIL, but the insert itself is one call that releases it: the
-    store works in its thread while the bot goes on, instead of trading the GIL back and forth for each row (as
-    executemany does, which stalls both)."""
-    return (f"INSERT INTO engagement_events ({', '.join(EVENT_COLUMNS)}) VALUES "
-            f"{', '.join([_SQLITE_ROW] * n)} ON CONFLICT DO NOTHING")
+EVENT_COLUMNS = COLUMNS  # the writer process holds the one list (it imports nothing of the bot)
+_SQLITE_ROWS_PER_STATEMENT = ROWS_PER_STATEMENT
+PROCESS_MIN_ROWS = 1000  # a batch this large means a busy log: from then on a writer process takes the writes
+PROCESS_GIVE_UP = 3  # writer processes in a row that died before answering once: write in the bot instead
 ACTIVE_MARK = "_active"  # engagement_daily.kind of the "distinct active people that day" row
 
 ev = engagement_events
@@ -90,8 +96,17 @@ def _in(column: Any, ids: Iterable[int]) -> Any:
 
 
 class EventRepo:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, use_process: bool = True) -> None:
         self.store = store
+        db = store.engine.url.database if store.dialect == "sqlite" else None
+        self._db_path = db if use_process and db and db != ":memory:" and "mode=memory" not in store.url else None
+        self.process: ProcessWriter | None = None
+
+    async def close(self) -> None:
+        """Stop the writer process, if one was started."""
+        if self.process is not None:
+            await self.process.close()
+            self.process = None
 
     # ------------------------------------------------------------------ writing
     async def write(self, rows: Sequence[tuple[Any, ...]], batch_id: str | None = None) -> None:
@@ -99,41 +114,41 @@ class EventRepo:
 
         `batch_id` makes a retried batch exactly-once: it is recorded in the same transaction, and a batch
         whose id is already there was committed before (the acknowledgement was lost) and is skipped.
-        SQLite gets multi-row INSERTs straight on the driver (no per-row ORM work: this is the hot path, see
-        `_sqlite_insert`); rows already in the stored form (`stored_row`, which the recorder queues on SQLite)
-        are flattened in C, others are converted here. PostgreSQL gets a Core insert that the asyncpg dialect
-        batches.
+        SQLite gets multi-row INSERTs straight on the driver (no per-row ORM work: this is the hot path); rows
+        already in the stored form (`stored_row`, which the recorder queues on SQLite) are flattened in C,
+        others are converted here. Once a batch of `PROCESS_MIN_ROWS` arrives (a busy log) a file store's
+        batches go to a writer process (see storage/engagement_writer_process.py for why). PostgreSQL gets a
+        Core insert that the asyncpg dialect batches.
         """
         if not rows:
             return
-        marker = {"id": batch_id, "at": datetime.now(UTC)} if batch_id else None
+        now = datetime.now(UTC)
         if self.store.dialect == "sqlite":
-            step, width = _SQLITE_ROWS_PER_STATEMENT, len(EVENT_COLUMNS)
-            statements = []
-            for i in range(0, len(rows), step):
-                chunk = rows[i:i + step]
-                flat: list[Any] = list(chain.from_iterable(chunk))
-                if len(flat) != width * len(chunk):
-                    raise ValueError(f"an event row must have {width} values")
-                ats = flat[4::width]
-                if not all(type(at) is str for at in ats):
-                    flat[4::width] = [at if type(at) is str else stored_at(at) for at in ats]
-                metas = flat[9::width]
-                if any(meta is not None and type(meta) is not str for meta in metas):
-                    flat[9::width] = [meta if meta is None or type(meta) is str else
-                                      (json.dumps(meta) if meta else None) for meta in metas]
-                statements.append((_sqlite_insert(len(chunk)), flat))
+            if self.process is None and self._db_path is not None and len(rows) >= PROCESS_MIN_ROWS:
+                self.process = ProcessWriter(self._db_path)
+            if self.process is not None:
+                try:
+                    async with self.store.write_lock():  # the bot's own writers wait instead of racing it
+                        await self.process.write(batch_id or "", sqlite_datetime(now), rows)
+                    return
+                except sqlite3.OperationalError:
+                    if self.process.failed_starts >= PROCESS_GIVE_UP:
+                        log.warning("engagement: the writer process does not start; writing in the bot from now on")
+                        await self.close()
+                        self._db_path = None
+                    raise  # the batch writer retries (in the bot, after the above)
+            statements = _sqlite_statements(rows)
             async with self.store.begin() as conn:
-                if marker is not None and not await _mark(conn, marker):
+                if batch_id and not await _mark(conn, {"id": batch_id, "at": now}):
                     return
                 driver = (await conn.get_raw_connection()).driver_connection
-                for sql, flat in statements:
-                    await driver.execute(sql, flat)
+                for n, flat in statements:
+                    await driver.execute(insert_sql(n), flat)
             return
         records = [dict(zip(EVENT_COLUMNS, _native(r) if type(r[4]) is str or type(r[9]) is str else r,
                             strict=True)) for r in rows]
         async with self.store.begin() as conn:
-            if marker is not None and not await _mark(conn, marker):
+            if batch_id and not await _mark(conn, {"id": batch_id, "at": now}):
                 return
             await conn.execute(pg_insert(ev).on_conflict_do_nothing(), records)
 
@@ -396,3 +411,126 @@ async def _mark(conn: AsyncConnection, marker: dict[str, Any]) -> bool:
         return False
     await conn.execute(engagement_batches.insert().values(**marker))
     return True
+
+
+def _sqlite_statements(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, list[Any]]]:
+    """Rows as (row count, flat values) per multi-row INSERT, with time and metadata in their stored text."""
+    step, width = _SQLITE_ROWS_PER_STATEMENT, len(EVENT_COLUMNS)
+    statements = []
+    for i in range(0, len(rows), step):
+        chunk = rows[i:i + step]
+        flat: list[Any] = list(chain.from_iterable(chunk))
+        if len(flat) != width * len(chunk):
+            raise ValueError(f"an event row must have {width} values")
+        ats = flat[4::width]
+        if not all(type(at) is str for at in ats):
+            flat[4::width] = [at if type(at) is str else stored_at(at) for at in ats]
+        metas = flat[9::width]
+        if any(meta is not None and type(meta) is not str for meta in metas):
+            flat[9::width] = [meta if meta is None or type(meta) is str else
+                              (json.dumps(meta) if meta else None) for meta in metas]
+        statements.append((len(chunk), flat))
+    return statements
+
+
+_FRAME = struct.Struct(">I")
+_PIPE_BYTES = 1 << 20  # a batch of 5,000 events is about 320 kB
+
+
+def _widen_pipe(stream: asyncio.StreamWriter | None) -> None:
+    """Let a whole batch fit in the pipe (Linux keeps 64 kB by default): else it goes over in pieces, one per
+    turn of the event loop, and the writer process waits for each while the bot is busy."""
+    pipe = stream.get_extra_info("pipe") if stream is not None else None
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if pipe is None or setsize is None:
+        return
+    with contextlib.suppress(OSError):  # more than the system allows: the default size still works
+        fcntl.fcntl(pipe.fileno(), setsize, _PIPE_BYTES)
+_PROCESS_SCRIPT = str(Path(__file__).resolve().with_name("engagement_writer_process.py"))
+
+
+class ProcessWriter:
+    """The bot's side of the engagement writer process (storage/engagement_writer_process.py).
+
+    One batch at a time: the batch is sent, and the answer awaited, on the event loop's pipes (no thread, and
+    the loop goes on meanwhile). A process that died, or a write that was cancelled half-way (the pipes would no
+    longer be in step), is an outage: the process is discarded and the next write starts a new one, so the
+    writer's retry covers it. The errors raised are sqlite3's, so that `is_permanent` tells apart rows that
+    are wrong (`IntegrityError`) from a store that is unavailable (`OperationalError`)."""
+
+    def __init__(self, db_path: str) -> None:
+        self.db_path = db_path
+        self.started = 0  # processes started so far (a test can see a restart)
+        self.failed_starts = 0  # processes in a row that stopped before their first answer
+        self._answered = False
+        self._proc: asyncio.subprocess.Process | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None and self._proc.returncode is None else None
+
+    async def write(self, batch_id: str, at: str, rows: Sequence[tuple[Any, ...]]) -> bool:
+        """Write one batch; False when its id was written before. Rows in the stored form (`stored_row`, as the
+        recorder queues them) go as they are; others (a time as a datetime) are converted first."""
+        try:
+            body = marshal.dumps(("write", batch_id, at, list(rows)))
+        except ValueError:  # marshal takes no datetime: a row not in the stored form
+            body = marshal.dumps(("write", batch_id, at, [stored_row(r) for r in rows]))
+        async with self._lock:
+            proc = await self._running()
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write(_FRAME.pack(len(body)) + body)
+                await proc.stdin.drain()
+                (size,) = _FRAME.unpack(await proc.stdout.readexactly(_FRAME.size))
+                answer = marshal.loads(await proc.stdout.readexactly(size))
+            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                if not self._answered:
+                    self.failed_starts += 1
+                await self._discard()
+                raise sqlite3.OperationalError(f"the engagement writer process stopped ({type(exc).__name__})"
+                                               ) from None
+            except BaseException:  # cancelled half-way: the next answer on the pipe would be this one's
+                await self._discard()
+                raise
+        self._answered, self.failed_starts = True, 0
+        if answer[0] == "ok":
+            return bool(answer[1])
+        _, permanent, name, message = answer
+        raise (sqlite3.IntegrityError if permanent else sqlite3.OperationalError)(f"{name}: {message}")
+
+    async def _running(self) -> asyncio.subprocess.Process:
+        if self._proc is None or self._proc.returncode is not None:
+            try:
+                self._proc = await asyncio.create_subprocess_exec(
+                    sys.executable, "-I", _PROCESS_SCRIPT, self.db_path,  # -I: not storage/ on sys.path
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            except OSError as exc:
+                self.failed_starts += 1
+                raise sqlite3.OperationalError(f"the engagement writer process cannot start ({exc.strerror})"
+                                               ) from None
+            self.started += 1
+            self._answered = False
+            _widen_pipe(self._proc.stdin)
+        return self._proc
+
+    async def _discard(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+    async def close(self, within: float = 10.0) -> None:
+        """End the process after the batch in progress (closing its input is its signal to stop)."""
+        async with self._lock:
+            proc, self._proc = self._proc, None
+            if proc is None or proc.returncode is not None:
+                return
+            assert proc.stdin is not None
+            proc.stdin.close()
+            try:
+                await asyncio.wait_for(proc.wait(), within)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()

@@ -133,6 +133,16 @@ class Store:
             yield conn
 
     @asynccontextmanager
+    async def write_lock(self) -> AsyncIterator[None]:
+        """Hold the in-process writers back while a write happens elsewhere (the engagement writer process), so
+        that they wait here instead of racing it for SQLite's one writer slot. A no-op on PostgreSQL."""
+        if self._write_lock is None:
+            yield
+            return
+        async with self._write_lock:
+            yield
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A read-only connection."""
         async with self.engine.connect() as conn:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -60,8 +61,9 @@ class Engagement(Cog):
             del self.services.extras[EXTRA_KEY]
 
     @on_event(MemberJoined, MemberLeft, MessagePosted, ReactionAdded, CommandUsed, ProfileUpdated)
-    async def log_event(self, event: Event) -> None:
-        await self.recorder.on_event(event)
+    def log_event(self, event: Event) -> Awaitable[None] | None:
+        """A plain function (see `core.commands.on_event`): this runs for every message."""
+        return self.recorder.take(event)
 
     # ------------------------------------------------------------------ /thanks
     @command("thanks", N_("Thank someone who helped you (helping others is what makes a community)"),

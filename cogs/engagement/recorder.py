@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,7 @@ class Recorder:
     async def close(self) -> None:
         self.closed = True
         left = await self.writer.close(self.close_timeout)
+        await self.events.close()
         await asyncio.to_thread(self._settle_spill, left)
 
     async def flush(self, within: float | None = 5.0) -> bool:
@@ -204,26 +206,45 @@ class Recorder:
         return True
 
     async def on_event(self, event: Event) -> None:
-        """The platform events the log keeps. Written for speed: this runs for every message, so the cached
-        answers are read inline and the row is queued without a coroutine call when the queue has room."""
+        """The platform events the log keeps (see `take`)."""
+        pending = self.take(event)
+        if pending is not None:
+            await pending
+
+    def take(self, event: Event) -> Awaitable[None] | None:
+        """Queue the row for a platform event the log keeps; None when that is done, else an awaitable for the
+        rest (a cache to fill, a full queue to wait on). Written for speed: this runs for every message, so it is
+        a plain function while every answer it needs is cached, and costs no coroutine then."""
         community = event.community
         if community is None or self.closed:
-            return
+            return None
         cid = community.id
         conf = self._settings.get(cid, _UNKNOWN)
-        if conf is _UNKNOWN:
-            conf = await self.settings_for(cid)
+        cached = self._optouts.get(cid)
+        if conf is _UNKNOWN or cached is None or time.monotonic() - cached[0] >= OPTOUT_TTL:
+            return self._take_after_lookups(event)
+        return self._take(event, conf, cached[1])
+
+    async def _take_after_lookups(self, event: Event) -> None:
+        community = event.community
+        assert community is not None
+        conf = await self.settings_for(community.id)
+        out = await self._opted_out(community.id) if conf is not None else set()
+        pending = self._take(event, conf, out)
+        if pending is not None:
+            await pending
+
+    def _take(self, event: Event, conf: EngagementSettings | None, out: set[int]) -> Awaitable[None] | None:
         if conf is None:
-            return
+            return None
         member = getattr(event, "member", None)
         if member is None:
-            return
-        mid = member.id
-        cached = self._optouts.get(cid)
-        out = cached[1] if cached is not None and time.monotonic() - cached[0] < OPTOUT_TTL \
-            else await self._opted_out(cid)
+            return None
+        community = event.community
+        assert community is not None
+        cid, mid = community.id, member.id
         if mid in out or mid in self._forgotten:
-            return
+            return None
         dedupe = f"e:{event.event_id}" if event.event_id else None
         at = stored_at(event.at) if self._stored_form else event.at
         if isinstance(event, MessagePosted):
@@ -241,20 +262,21 @@ class Recorder:
                    event.command[:64], None, None, dedupe)
         elif isinstance(event, MemberJoined):
             if event.trigger != "join":
-                return
+                return None
             row = (cid, community.platform, mid, "joined", at, None, None, 0, None, None, None, dedupe)
         elif isinstance(event, MemberLeft):
             row = (cid, community.platform, mid, "left", at, None, None, 0, None, None, None, dedupe)
         elif isinstance(event, ProfileUpdated):
             if not event.complete:
-                return
+                return None
             # exactly once per member: the unique dedupe key makes repeats no-ops
             row = (cid, community.platform, mid, Kind.PROFILE_COMPLETED.value, at, None, None, 0, None,
                    None, None, f"profile_completed:{mid}")
         else:
-            return
-        if not self.writer.offer(row):
-            await self.writer.put(row)
+            return None
+        if self.writer.offer(row):
+            return None
+        return self.writer.put(row)
 
 
 def _without_members(meta: dict[str, Any], *gone: set[int]) -> dict[str, Any] | None:

@@ -88,6 +88,12 @@ class ProfileRepo:
             await conn.execute(profile_facets.delete().where(profile_facets.c.member_id == member_id))
             await conn.execute(profiles.delete().where(profiles.c.member_id == member_id))
 
+    async def member_ids(self, community_id: int) -> set[int]:
+        """Who has a profile (segments ask this without loading every facet)."""
+        async with self.store.read() as conn:
+            rows = await conn.execute(sa.select(profiles.c.member_id).where(profiles.c.community_id == community_id))
+            return {int(m) for (m,) in rows}
+
     async def all(self, community_id: int) -> dict[int, Profile]:
         """Every profile of a community, loaded in two queries (matching reads them all)."""
         out: dict[int, Profile] = {}

@@ -11,8 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-import sqlalchemy as sa
-
 from cogs.engagement import crm as crm_mod
 from cogs.engagement import metrics, segments
 from cogs.engagement.kinds import ACTIVE_KINDS, Kind
@@ -21,7 +19,7 @@ from storage.engagement import EventRepo
 from storage.engagement_crm import CrmRepo
 from storage.engagement_identity import Account, IdentityRepo
 from storage.engine import Store
-from storage.schema import profiles
+from storage.profiles import ProfileRepo
 
 ACTIVITY_WINDOW_DAYS = 28
 TOP_WINDOW_DAYS = 90
@@ -174,9 +172,7 @@ class Analytics:
             ids = segments.recently_inactive({m: s for m, s in scores.items() if m in here}, last, now)
             return [(here[m], metrics.day_str(last[m])) for m in ids]
         if name == "at_risk":
-            async with self.store.read() as conn:
-                profiled = {int(m) for (m,) in await conn.execute(
-                    sa.select(profiles.c.member_id).where(profiles.c.community_id == community_id))}
+            profiled = await ProfileRepo(self.store).member_ids(community_id)
             messaged = set(await self.events.first_of(sc.community_ids, Kind.MESSAGE))
             matched = set(await self.events.first_of(sc.community_ids, Kind.MATCHED))
             ids = segments.at_risk(joined, now, has_profile=profiled, messaged=messaged, matched=matched)

@@ -17,43 +17,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-import sqlalchemy.exc as sa_exc
+from storage.errors import is_permanent
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 YIELD_EVERY = 128  # queued rows between turns of the event loop while a write is in progress
 Sink = Callable[[Sequence[T], str], Awaitable[None]]  # (rows, batch id: the same on every retry)
-
-
-def is_permanent(exc: BaseException) -> bool:
-    """Errors that retrying cannot fix: the rows themselves are wrong. Everything else is treated as an outage.
-
-    SQLite rows are written straight on the driver (see storage/engagement.py), so its own DB-API errors arrive
-    unwrapped: a constraint (`IntegrityError`) or a value it cannot bind (`ProgrammingError: Error binding
-    parameter`) is the row's fault, while `OperationalError` (locked, disk full, I/O) is an outage. A value
-    SQLAlchemy cannot even put into a statement (`StatementError` that is not a driver error) is the row's fault
-    too. PostgreSQL says so by SQLSTATE class: 22 (data exception, e.g. a value asyncpg cannot convert) and 23
-    (integrity constraint)."""
-    if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
-        return True
-    sqlstate = getattr(getattr(exc, "orig", None), "pgcode", None) or getattr(exc, "sqlstate", None)
-    if isinstance(sqlstate, str) and sqlstate[:2] in ("22", "23"):
-        return True
-    if isinstance(exc, sa_exc.StatementError) and not isinstance(exc, sa_exc.DBAPIError):
-        return True
-    if isinstance(exc, sqlite3.IntegrityError | sqlite3.DataError | sqlite3.InterfaceError):
-        return True
-    if isinstance(exc, sqlite3.ProgrammingError):
-        return "closed" not in str(exc).lower()  # a closed connection is the store's state, not the row's
-    return isinstance(exc, TypeError | ValueError | KeyError | OverflowError)
 
 
 @dataclass(slots=True)

@@ -148,7 +148,7 @@ class Analytics:
         for m, d in days:
             by_member[m].add(d)
         matched = await self.events.first_of(sc.community_ids, Kind.MATCHED)
-        buddied = await self.events.first_of(sc.community_ids, Kind.GREETED, with_target=True)
+        buddied = await self.events.first_of(sc.community_ids, Kind.BUDDY_ASSIGNED)
         newcomers = []
         for m, a in joined.items():
             assert a.joined_at is not None

@@ -69,7 +69,9 @@ ACTIVITY_TITLES: dict[str, str] = {
     Kind.REACTION: "Reacted to a message", Kind.THANKS: "Thanked someone for their help",
     Kind.COMMAND: "Used a Kindred command", Kind.PROFILE_COMPLETED: "Completed their profile",
     Kind.MATCHED: "Was matched for an intro", Kind.INTRO_SENT: "Was introduced", Kind.MET: "Answered a check-in",
-    Kind.MENTOR_SESSION: "Had a mentor session", Kind.GREETED: "Was welcomed", "helped": HELPED_TITLE,
+    Kind.MENTOR_SESSION: "Had a mentor session", Kind.GREETED: "Was welcomed",
+    Kind.PROFILE_STARTED: "Started their profile", Kind.BUDDY_ASSIGNED: "Got an onboarding buddy",
+    "helped": HELPED_TITLE,
 }
 
 

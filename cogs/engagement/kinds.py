@@ -28,6 +28,8 @@ class Kind(StrEnum):
     MET = "met"
     MENTOR_SESSION = "mentor_session"
     GREETED = "greeted"
+    PROFILE_STARTED = "profile_started"
+    BUDDY_ASSIGNED = "buddy_assigned"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +65,15 @@ SPECS: dict[Kind, KindSpec] = {
                                   meta={"intro": str}),
     Kind.GREETED: KindSpec("the newcomer", target="the buddy or greeter", value="1 when a buddy was assigned",
                            label="dm or channel"),
+    Kind.PROFILE_STARTED: KindSpec("the newcomer", label="where it was started (welcome)"),
+    Kind.BUDDY_ASSIGNED: KindSpec("the newcomer", target="the buddy",
+                                  label="greeting (with the greeting) or later (\"Find me a buddy\")"),
 }
 
 # Kinds that mean the member did something (as opposed to something happening to them).
 ACTIVE_KINDS: frozenset[str] = frozenset(
     {Kind.MESSAGE, Kind.REACTION, Kind.THANKS, Kind.COMMAND, Kind.PROFILE_COMPLETED, Kind.MET,
-     Kind.MENTOR_SESSION}
+     Kind.MENTOR_SESSION, Kind.PROFILE_STARTED}
 )
 
 # The row every event becomes, in this column order (see storage/engagement_schema.py). On SQLite the recorder

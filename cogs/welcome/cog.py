@@ -143,8 +143,8 @@ class Welcome(Cog):
     async def profile_pressed(self, ctx: Context, values: list[str]) -> None:
         """Record that the newcomer started their profile, then open the profiles feature's own form."""
         if await self.flow.record(ctx.community, ctx.member.id, Step.PROFILE_STARTED):
-            await record_engagement(self.services.extras, ctx.community.id, ctx.member.id, "command",
-                                    at=self.flow.now(), value=1, label=PROFILE_STARTED_LABEL)
+            await record_engagement(self.services.extras, ctx.community.id, ctx.member.id, "profile_started",
+                                    at=self.flow.now(), label=PROFILE_STARTED_LABEL)
         await self.app.press(ctx.community, ctx.member, ctx.channel, "profile:form:main", ctx.responder,
                              ctx.messenger)
 

@@ -389,9 +389,8 @@ class Onboarding:
             for one, other in ((newcomer.id, buddy.id), (buddy.id, newcomer.id)):
                 await record_engagement(self.services.extras, community.id, one, "intro_sent", at=now,
                                         target_id=other, label=conversation.kind, intro=conv_ids[:200])
-            if not with_greeting:
-                await record_engagement(self.services.extras, community.id, newcomer.id, "greeted", at=now,
-                                        target_id=buddy.id, value=1, label="buddy")
+            await record_engagement(self.services.extras, community.id, newcomer.id, "buddy_assigned", at=now,
+                                    target_id=buddy.id, label="greeting" if with_greeting else "later")
         return BuddyOutcome("assigned", buddy, shared)
 
     # ------------------------------------------------------------------ steps and the funnel

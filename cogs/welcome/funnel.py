@@ -5,9 +5,9 @@ The welcome tables stay the source of truth for the onboarding funnel (`/welcome
 describe, so that retention of welcomed and buddied newcomers can be compared with everyone else:
 
 - a greeting -> `greeted` (label "dm" or "channel"; target and value 1 when a buddy was assigned with it)
-- "Set up my profile" pressed (profile started) -> `command` (label "welcome:profile", value 1), once per newcomer
-- a buddy assigned: with the greeting, through its `greeted` event (target the buddy, value 1); found later with
-  "Find me a buddy" -> `greeted` (label "buddy", target the buddy, value 1)
+- "Set up my profile" pressed -> `profile_started` (label "welcome"), once per newcomer
+- a buddy assigned -> `buddy_assigned` (target the buddy; label "greeting" when assigned with the greeting, whose
+  `greeted` event then names the buddy too, or "later" when found with "Find me a buddy")
 - the buddy intro -> `intro_sent` for both, each with the other as target
 
 A saved profile is not forwarded: the engagement log records `profile_completed` from the profile event itself.
@@ -22,7 +22,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-PROFILE_STARTED_LABEL = "welcome:profile"  # the `command` event of the greeting's "Set up my profile" button
+PROFILE_STARTED_LABEL = "welcome"  # where a `profile_started` event came from: the greeting's button
 
 
 def has_recorder(extras: dict[str, Any]) -> bool:

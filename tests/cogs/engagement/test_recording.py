@@ -88,13 +88,15 @@ async def test_feature_kinds_through_the_api(console: ConsoleCommunity, app: App
     assert await record(s, cid, ana, "met", target_id=ben, value=1, label="yes", intro="i-1")
     assert await record(s, cid, ana, "mentor_session", target_id=ben, value=45, label="mentee")
     assert await record(s, cid, ben, "greeted", target_id=ana, value=1, label="dm")
+    assert await record(s, cid, ben, "profile_started", label="welcome")
+    assert await record(s, cid, ben, "buddy_assigned", target_id=ana, label="greeting")
     rows = await events(app, community_id=cid)
     by_kind = {r.kind: r for r in rows}
-    for kind in ("matched", "intro_sent", "met", "mentor_session", "greeted"):
+    for kind in ("matched", "intro_sent", "met", "mentor_session", "greeted", "profile_started", "buddy_assigned"):
         assert kind in by_kind
     assert by_kind["matched"].meta == {"group": [ana, ben]} and by_kind["matched"].value == 3
     assert by_kind["met"].value == 1 and by_kind["met"].meta == {"intro": "i-1"}
-    assert by_kind["greeted"].target_id == ana
+    assert by_kind["greeted"].target_id == ana and by_kind["buddy_assigned"].target_id == ana
     # every kind in the catalogue has now been seen by a test in this module or the one above
     assert {k.value for k in Kind} >= set(by_kind)
 

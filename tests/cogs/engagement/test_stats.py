@@ -149,9 +149,10 @@ async def test_retention(console: ConsoleCommunity, app: App, recorder: Recorder
     now = clock.now
     for name in ids:
         await app.services.members.upsert(cid, console.by_name(name).ref, joined_at=now - timedelta(days=100))  # type: ignore[union-attr]
-    for name in ("m1", "m2"):
-        await recorder.record(cid, ids[name], "matched", target_id=ids["m1" if name == "m2" else "m2"], value=1,
-                              label="round", at=now - timedelta(days=95))
+    await recorder.record(cid, ids["m1"], "matched", target_id=ids["o2"], value=1, label="round",
+                          at=now - timedelta(days=95))
+    await recorder.record(cid, ids["m2"], "buddy_assigned", target_id=ids["o2"], label="greeting",
+                          at=now - timedelta(days=99))  # welcomed with an onboarding buddy
     await recorder.record(cid, ids["m1"], "message", value=5, at=now - timedelta(days=5))
     await recorder.record(cid, ids["o1"], "message", value=5, at=now - timedelta(days=60))  # day 40
     await console.handle("/stats retention")

@@ -345,13 +345,15 @@ async def test_steps_reach_the_engagement_log(open_console: Opener, clock: FakeC
         assert ned is not None and gina is not None
         async with app.services.store.read() as conn:
             rows = (await conn.execute(sa.select(engagement_events).where(
-                engagement_events.c.kind.in_(["greeted", "intro_sent", "command"])))).all()
+                engagement_events.c.kind.in_(["greeted", "intro_sent", "profile_started", "buddy_assigned"])))).all()
         greeted = [(r.member_id, r.target_id, r.value, r.label) for r in rows if r.kind == "greeted"]
         assert greeted == [(ned.id, gina.id, 1, "dm")]  # greeted, with the buddy assigned
         assert sorted((r.member_id, r.target_id) for r in rows if r.kind == "intro_sent") == sorted(
             [(ned.id, gina.id), (gina.id, ned.id)])
-        started = [(r.member_id, r.value) for r in rows if r.kind == "command" and r.label == "welcome:profile"]
-        assert started == [(ned.id, 1)]  # profile started
+        started = [(r.member_id, r.label) for r in rows if r.kind == "profile_started"]
+        assert started == [(ned.id, "welcome")]  # profile started, once
+        buddied = [(r.member_id, r.target_id, r.label) for r in rows if r.kind == "buddy_assigned"]
+        assert buddied == [(ned.id, gina.id, "greeting")]
 
 
 async def test_a_german_community_is_greeted_in_german(open_console: Opener, clock: FakeClock) -> None:

@@ -39,9 +39,17 @@ async def test_communities_members_profiles(store_url: tuple[str, dict[str, Any]
         assert list((await profiles.all(a.id)).keys()) == [ana.id]
         assert await profiles.all(b.id) == {}
         assert await profiles.values_of(a.id, "topics", "g") == ["go"]
+        assert await profiles.member_ids(a.id) == {p.member_id for p in (await profiles.all(a.id)).values()}
+        assert await profiles.member_ids(b.id) == set()
+
+        assert await members.staff(a.id) == []
+        await members.set_staff(ana.id, True)
+        assert [m.id for m in await members.staff(a.id)] == [ana.id]
+        assert await members.staff(b.id) == []
 
         await members.mark_left(ana.id)
         assert await members.count(a.id) == 0
+        assert await members.staff(a.id) == []  # only present members
         await profiles.clear(ana.id)
         assert await profiles.get(ana.id) is None
 

@@ -48,6 +48,7 @@ KINDS = [("message", 70), ("reaction", 18), ("command", 6), ("thanks", 2), ("joi
 async def seed(url: str, n: int, n_members: int, seed_: int) -> None:
     rng = random.Random(seed_)
     store = await open_store(url)
+    repo = EventRepo(store)
     try:
         community = await CommunityRepo(store).ensure(CommunityKey("discord", "bench", "Bench guild"))
         now = datetime.now(UTC)
@@ -58,7 +59,6 @@ async def seed(url: str, n: int, n_members: int, seed_: int) -> None:
                 for i in range(n_members)])
         kinds = [k for k, _ in KINDS]
         weights = [w for _, w in KINDS]
-        repo = EventRepo(store)
         start = now - timedelta(days=365)
         step = timedelta(days=365) / n
         batch = []
@@ -76,6 +76,7 @@ async def seed(url: str, n: int, n_members: int, seed_: int) -> None:
         if batch:
             await repo.write(batch)
     finally:
+        await repo.close()  # the engagement writer process, which a log this busy starts
         await store.close()
 
 

@@ -1,13 +1,15 @@
 """Benchmark of the matching round pipeline; prints one JSON line.
 
-    uv run python bench/matching.py --members N [--exact] [--seed S]
+    uv run python bench/matching.py --members N [--group-size K] [--exact] [--seed S]
 
 Generates N members with realistic facets (deterministic for a seed): roles, teams of Zipf-like sizes,
 topics and skills from a vocabulary with Zipf-like popularity, time zones across continents, languages with
 English dominant, activity levels, six earlier rounds of history, some blocks and a few priority members.
 It then runs the real round pipeline (pairing, explanations, conversation starters) and audits every formed
-pair against the hard rules with the scalar reference code. `--exact` (N <= 1000) also solves the same
-scores with networkx's max_weight_matching and reports its total and time.
+pair against the hard rules with the scalar reference code. `--group-size` 3 or 4 forms intro groups of that
+size instead of pairs (every pair inside a group is audited; "sizes" counts the groups by size). `--exact`
+(N <= 1000, pairs only) also solves the same scores with networkx's max_weight_matching and reports its total
+and time.
 """
 
 from __future__ import annotations
@@ -138,13 +140,14 @@ def generate(n: int, seed: int) -> tuple[list[Member], History, set[int]]:
     return members, History(current_round=current, rounds=rounds, blocked=blocked), priority
 
 
-def options_for(seed: int) -> MatchOptions:
+def options_for(seed: int, group_size: int = 2) -> MatchOptions:
     return MatchOptions(
         language_required=True,
         prefer_cross_team=True,
         exclude_rounds=3,
         reference_date=date(2025, 3, 12),
         seed=seed,
+        group_size=group_size,
     )
 
 
@@ -168,14 +171,17 @@ def peak_rss_mb() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--members", type=int, default=1000)
+    ap.add_argument("--group-size", type=int, default=2, choices=(2, 3, 4), help="people per intro group")
     ap.add_argument("--exact", action="store_true")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--sparse", action="store_true", help="force the facet-index path even for small N")
     args = ap.parse_args()
     if args.exact and args.members > 1000:
         ap.error("--exact is only for --members <= 1000 (networkx is cubic)")
+    if args.exact and args.group_size != 2:
+        ap.error("--exact compares pairs only (use --group-size 2)")
     members, history, priority = generate(args.members, args.seed)
-    options = options_for(args.seed)
+    options = options_for(args.seed, args.group_size)
     t0 = time.perf_counter()
     plan = plan_round(members, history, options, priority, dense=False if args.sparse else None)
     seconds = time.perf_counter() - t0
@@ -184,6 +190,7 @@ def main() -> None:
     placed = sum(len(g) for g in groups)
     out: dict[str, object] = {
         "members": args.members,
+        "group_size": args.group_size,
         "seconds": round(seconds, 3),
         "peak_rss_mb": 0.0,
         "score": round(result.total_score, 3),
@@ -193,6 +200,10 @@ def main() -> None:
         "trios": sum(len(g) == 3 for g in groups),
         "seed": args.seed,
     }
+    if args.group_size != 2:
+        out["sizes"] = {str(k): sum(len(g) == k for g in groups) for k in sorted({len(g) for g in groups})}
+        out["priority_in_odd_groups"] = sum(1 for g in groups if len(g) != args.group_size for m in g
+                                            if m in priority)
     if args.exact:
         t1 = time.perf_counter()
         exact = exact_round(members, history, options, priority)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -45,6 +45,7 @@ _MR = matching_mentor_requests.c
 _MS = matching_mentorships.c
 
 ROUND_LIVE = ("planning", "sending")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,9 +181,10 @@ def _mentorship(r: sa.Row) -> MentorshipRow:
                          r.status, r.created_at, r.decided_at, r.intro_id)
 
 
-def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
+def _chunks(items: Sequence[_T], size: int = 500) -> Iterable[Sequence[_T]]:
+    """Slices small enough for one statement's parameter limit (SQLite allows 32,766 per statement)."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 class MatchingRepo:
@@ -301,20 +303,23 @@ class MatchingRepo:
                 score=float(sum(i.score for i in intros))))
             if res.rowcount == 0:
                 return False
+            # Bulk inserts (a round of 100,000 members holds 50,000 intros): ids come back in plan order.
+            insert = matching_intros.insert().returning(_I.id, sort_by_parameter_order=True)
             intro_of: dict[int, int] = {}
-            for plan in intros:
-                r = await conn.execute(matching_intros.insert().values(
-                    community_id=rnd.community_id, round_id=rnd.id, kind="round", status="pending",
-                    score=plan.score, reason=plan.reason, starters=plan.starters, created_at=now,
-                    checkin_due_at=checkin_due))
-                intro_id = int(r.inserted_primary_key[0])
-                for m in plan.members:
-                    intro_of[m] = intro_id
+            for chunk in _chunks(intros):
+                res = await conn.execute(insert, [
+                    {"community_id": rnd.community_id, "round_id": rnd.id, "kind": "round", "status": "pending",
+                     "score": plan.score, "reason": plan.reason, "starters": plan.starters, "created_at": now,
+                     "checkin_due_at": checkin_due} for plan in chunk])
+                links = [(int(intro_id), m) for (intro_id,), plan in zip(res.all(), chunk, strict=True)
+                         for m in plan.members]
+                intro_of.update((m, intro_id) for intro_id, m in links)
                 await conn.execute(matching_intro_members.insert(), [
-                    {"intro_id": intro_id, "member_id": m, "community_id": rnd.community_id} for m in plan.members])
+                    {"intro_id": intro_id, "member_id": m, "community_id": rnd.community_id}
+                    for intro_id, m in links])
             rows = [{"round_id": rnd.id, "member_id": m, "outcome": outcome, "reason": reason,
                      "intro_id": intro_of.get(m)} for m, (outcome, reason) in outcomes.items()]
-            for chunk in _chunks(rows):  # type: ignore[arg-type]
+            for chunk in _chunks(rows):
                 await conn.execute(matching_round_members.insert(), list(chunk))
         return True
 
@@ -493,6 +498,15 @@ class MatchingRepo:
             _Q.community_id == community_id, _Q.status == "open", _Q.created_at >= since).group_by(_Q.target_id))
         async with self.store.read() as conn:
             return {r.target_id: int(r.n) for r in await conn.execute(q)}
+
+    async def open_requests_for(self, community_id: int, target_id: int, since: datetime,
+                                limit: int = 3) -> list[RequestRow]:
+        """The oldest open requests a member has received and not answered yet (not expired)."""
+        q = (sa.select(matching_requests).where(
+            _Q.community_id == community_id, _Q.target_id == target_id, _Q.status == "open",
+            _Q.created_at >= since).order_by(_Q.created_at, _Q.id).limit(limit))
+        async with self.store.read() as conn:
+            return [_request(r) for r in await conn.execute(q)]
 
     async def open_request_between(self, community_id: int, requester_id: int, target_id: int,
                                    since: datetime) -> RequestRow | None:

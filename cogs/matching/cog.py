@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.jobstores.base import JobLookupError
@@ -27,9 +27,10 @@ from core.commands import Autocomplete, Cog, command, on_component
 from core.context import Context
 from core.errors import UserError
 from core.i18n import N_
-from core.messages import Field, Message
+from core.messages import Button, ButtonStyle, Field, Message
 from core.permissions import Level
 from core.refs import MemberRef
+from core.settings import CommunityConfig
 from storage.matching import MatchingRepo
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,13 @@ class Matching(Cog):
         cfg = await self.services.config.get(ctx.community.id)
         grp = clean_group(group)
         cadence = cadence or cfg.matching.cadence
+        required = cfg.profiles.required_for_matching
+        if required:
+            profile = await self.services.profiles.get(ctx.member.id)
+            missing = [f for f in required if not (profile and any(v.strip() for v in profile.values(f)))]
+            if missing:
+                raise UserError(N_("Before you join, please fill in your profile: {facets}. /profile set or "
+                                   "/profile edit does it."), facets=", ".join(missing))
         await self.repo.join(ctx.community.id, ctx.member.id, grp, cadence, self.runner.now())
         await self.schedule(ctx.community.id)
         when = await self._next_round_text(ctx)
@@ -199,7 +207,22 @@ class Matching(Cog):
         fields.append(Field(ctx._("Intro requests"), ctx._(
             "{received} waiting for your answer; {sent} of {limit} sent this week",
             received=received, sent=sent, limit=cfg.matching.requests_per_week)))
-        await ctx.reply(Message(title=ctx._("Your intro rounds"), text=state, fields=fields), ephemeral=True)
+        buttons = await self._answer_buttons(ctx, since) if received else []
+        await ctx.reply(Message(title=ctx._("Your intro rounds"), text=state, fields=fields, buttons=buttons),
+                        ephemeral=True)
+
+    async def _answer_buttons(self, ctx: Context, since: datetime) -> list[Button]:
+        """Accept/decline buttons for requests still waiting for the member: the request DM may be long gone
+        (or was never seen), and the answer must not depend on finding it."""
+        buttons = []
+        for req in await self.repo.open_requests_for(ctx.community.id, ctx.member.id, since):
+            row = await self.services.members.get(req.requester_id)
+            name = msgs.clean_name(row.display_name if row else "?")
+            buttons.append(Button(ctx._("Accept {name}", name=name)[:80],
+                                  msgs.ACCEPT_ID.format(request_id=req.id), ButtonStyle.SUCCESS))
+            buttons.append(Button(ctx._("Decline {name}", name=name)[:80],
+                                  msgs.DECLINE_ID.format(request_id=req.id)))
+        return buttons
 
     @command("match history", N_("Your past intros"))
     async def history(self, ctx: Context) -> None:
@@ -334,7 +357,8 @@ class Matching(Cog):
     ], level=Level.MODERATOR, long_running=True)
     async def preview(self, ctx: Context, group: str | None = None) -> None:
         grp = clean_group(group)
-        cfg = await self.services.config.get(ctx.community.id)
+        proposed = ctx.extras.get("config")  # /setup's dry run passes the settings it proposes
+        cfg = proposed if isinstance(proposed, CommunityConfig) else await self.services.config.get(ctx.community.id)
         now = self.runner.now()
         prepared = await self.runner.prepare(ctx.community.id, grp, cfg, now)
         result = prepared.plan.result
@@ -349,7 +373,9 @@ class Matching(Cog):
         if more > 0:
             lines.append(ctx._("… and {n} more.", n=more))
         fields = [Field(ctx._("Members"), str(len(prepared.members))),
-                  Field(ctx._("Intros"), str(len(result.groups)))]
+                  Field(ctx._("Intros"), str(len(result.groups))),
+                  Field(ctx._("People per intro"), str(cfg.matching.group_size)),
+                  Field(ctx._("Next round"), await self._next_round_text(ctx, cfg))]
         if result.unplaced:
             fields.append(Field(ctx._("Not placed"), ", ".join(
                 msgs.clean_name(prepared.members[u.member].name) for u in result.unplaced)))
@@ -372,9 +398,10 @@ class Matching(Cog):
                 ctx.locale, rounds[0].started_at, m.timezone), groups=rounds[0].groups_count)))
         await ctx.reply(Message(title=ctx._("Intro rounds"), fields=fields), ephemeral=True)
 
-    async def _next_round_text(self, ctx: Context) -> str:
-        """The next firing whose period has not run yet (biweekly/monthly skip firings of a done period)."""
-        m = (await self.services.config.get(ctx.community.id)).matching
+    async def _next_round_text(self, ctx: Context, cfg: CommunityConfig | None = None) -> str:
+        """The next firing whose period has not run yet (biweekly/monthly skip firings of a done period), under
+        the community's settings or the ones given (a dry run of proposed settings)."""
+        m = (cfg or await self.services.config.get(ctx.community.id)).matching
         when = self.runner.now()
         ran = {r.period for r in await self.repo.rounds(ctx.community.id, limit=10)}
         for _ in range(10):

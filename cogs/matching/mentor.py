@@ -23,7 +23,7 @@ from cogs.matching.engine import (
 )
 from cogs.matching.engine import Member as EngineMember
 from cogs.matching.people import load_members, options_for
-from cogs.matching.rounds import RoundRunner
+from cogs.matching.rounds import RoundRunner, record
 from core import options as opt
 from core.commands import Cog, command, on_component
 from core.context import Context
@@ -168,7 +168,11 @@ class Mentoring(Cog):
                  mentee=msgs.clean_name(mentee_name), topics=", ".join(ship.topics))
         if request and request.goal:
             note += "\n" + _("The goal: {goal}", goal=request.goal)
-        await self.runner.send_intro(ctx.community, intro, cfg, note=note)
+        if await self.runner.send_intro(ctx.community, intro, cfg, note=note):
+            for member_id, other_id, role in ((ship.mentor_id, ship.mentee_id, "mentor"),
+                                              (ship.mentee_id, ship.mentor_id, "mentee")):
+                await record(self.services, ctx.community.id, member_id, "mentor_session", target_id=other_id,
+                             label=role, intro=str(intro_id))
         await ctx.reply(ctx._("Thank you! I have introduced you to {name}.", name=msgs.clean_name(mentee_name)),
                         ephemeral=True)
 

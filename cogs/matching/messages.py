@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from cogs.matching.engine import common_slots, render_starter
+from cogs.matching.engine import MatchOptions, common_slots, render_starter
 from cogs.matching.engine import render as render_reason
 from cogs.matching.engine.timezones import valid_zone
 from core.i18n import gettext, translator
@@ -29,6 +29,7 @@ MENTOR_NO_ID = "mentor:no:{mentorship_id}"
 ANSWERS = ("yes", "later", "no")
 MAX_NAME = 80
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_WAKING = MatchOptions()  # the engine's waking hours (08:00-21:00 local)
 
 
 def clean_name(name: str) -> str:
@@ -61,10 +62,14 @@ def names_line(locale: str, names: Sequence[str]) -> str:
 
 
 def suggested_times(locale: str, zones: Sequence[tuple[str, str | None]], day: date, default_zone: str) -> str:
-    """"Wed 14:00 for Ana, 08:00 for Ben; …" for up to three hours everyone is awake, or "" when none."""
+    """"Wed 14:00 for Ana, 08:00 for Ben; …" for up to three hours everyone is awake on `day`, or "".
+
+    The waking window is the engine's, so an intro whose reason says "2 waking hours overlap" always shows
+    times; quarter-hour steps fit every real UTC offset (India, Nepal, Newfoundland)."""
     _ = translator(locale)
     named = [(clean_name(n), valid_zone(z, default_zone)) for n, z in zones]
-    slots = common_slots([z for _n, z in named], day, 9, 20, count=3)
+    slots = common_slots([z for _n, z in named], day, _WAKING.waking_start_hour, _WAKING.waking_end_hour,
+                         count=3, step_minutes=15)
     lines = []
     for slot in slots:
         each = [
@@ -82,7 +87,8 @@ def intro_message(
 ) -> Message:
     """The intro: who, why (one sentence), two conversation starters, times that suit everyone.
 
-    `people` are (platform user id, display name, time zone)."""
+    `people` are (platform user id, display name, time zone); the times are suggested for `day`, which the
+    caller picks in the future (the day after sending), so no suggestion has already passed."""
     _ = translator(locale)
     names = [n for _u, n, _z in people]
     msg = Message(

@@ -83,4 +83,5 @@ def options_for(cfg: CommunityConfig, now: datetime, salt: str = "") -> MatchOpt
         default_language=cfg.community.language,
         default_timezone=m.timezone,
         seed=zlib.crc32(salt.encode()),
+        group_size=m.group_size,
     )

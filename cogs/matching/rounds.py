@@ -9,6 +9,7 @@ two processes never send the same intro.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 STALE = timedelta(minutes=2)  # a round whose holder has not beaten for this long is taken over
 HEARTBEAT_EVERY = 20  # intros between heartbeats while sending
+HEARTBEAT_SECONDS = 20.0  # heartbeat period while a round is planned and stored
 RECENT_REQUESTS = timedelta(days=28)
 
 
@@ -91,11 +93,12 @@ class RoundRunner:
         return await self.repo.met_pairs(community_id, now - RECENT_REQUESTS)
 
     async def _priority(self, community_id: int, grp: str) -> set[int]:
-        """Members left out of, or put in a trio in, the group's last finished round."""
+        """Members left out of, or put in a group of another than the planned size in, the group's last
+        finished round."""
         for rnd in await self.repo.rounds(community_id, grp, limit=5):
             if rnd.status == "done":
                 outcomes = await self.repo.outcomes(rnd.id)
-                return {m for m, (outcome, _r) in outcomes.items() if outcome in ("trio", "unplaced")}
+                return {m for m, (outcome, _r) in outcomes.items() if outcome in ("trio", "odd", "unplaced")}
         return set()
 
     # ------------------------------------------------------------------ running
@@ -126,14 +129,42 @@ class RoundRunner:
         return await self._plan_and_send(community, rnd, cfg)
 
     async def _plan_and_send(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> RoundRow:
+        beat = asyncio.create_task(self._beat(rnd.id))
+        try:
+            stored = await self._plan(community, rnd, cfg)
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+        if stored is None:
+            return rnd
+        await self.send_pending(community, rnd, cfg)
+        await self._tell_unplaced(community, rnd, stored, cfg)
+        return await self.repo.round(rnd.id) or rnd
+
+    async def _beat(self, round_id: int) -> None:
+        """Keep the round's heartbeat fresh while it is planned and stored: a large community's plan can take
+        longer than `STALE`, and without a beat another process would take the round over and plan it again."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            if not await self.repo.update_round(round_id, self.token, heartbeat_at=self.now()):
+                return
+
+    async def _plan(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> Sequence[Any] | None:
+        """Plan the round and store the plan; the members who could not be placed, or None when the round
+        was lost before its plan was stored."""
         now = self.now()
         prepared = await self.prepare(community.id, rnd.grp, cfg, now, salt=f"{community.id}:{rnd.grp}:{rnd.period}",
                                       round_index=rnd.round_index)
         result = prepared.plan.result
         outcomes: dict[int, tuple[str, str]] = {}
+        size = cfg.matching.group_size
         for g in result.groups:
+            # "pair"/"group": the planned size; "trio"/"odd": a group of another size, which earns priority
+            n = len(g.members)
+            outcome = ("pair" if size == 2 else "group") if n == size else ("trio" if n == 3 else "odd")
             for m in g.members:
-                outcomes[m] = ("trio" if len(g.members) == 3 else "pair", "")
+                outcomes[m] = (outcome, "")
         for u in result.unplaced:
             outcomes[u.member] = ("unplaced", u.reason)
         intros = [PlannedIntro(i.members, i.score, [list(p) for p in i.reason], [list(p) for p in i.starters])
@@ -141,10 +172,8 @@ class RoundRunner:
         due = checkin_at(now, cfg.matching.cadence) if cfg.matching.checkin else None
         if not await self.repo.save_plan(rnd, self.token, intros, outcomes, now, due):
             log.warning("round %s lost its claim before the plan was stored", rnd.id)
-            return rnd
-        await self.send_pending(community, rnd, cfg)
-        await self._tell_unplaced(community, rnd, result.unplaced, cfg)
-        return await self.repo.round(rnd.id) or rnd
+            return None
+        return result.unplaced
 
     async def send_pending(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> int:
         """Send every pending intro of the round (each claimed first) and finish the round."""
@@ -168,7 +197,8 @@ class RoundRunner:
         people = [(r.user_id, r.display_name, (profiles[r.id].first("timezone") if profiles[r.id] else None))
                   for r in refs]
         locale = cfg.community.language
-        message = msgs.intro_message(locale, people, intro.reason, intro.starters, self.now().date(),
+        tomorrow = (self.now() + timedelta(days=1)).date()  # suggested times must not have passed already
+        message = msgs.intro_message(locale, people, intro.reason, intro.starters, tomorrow,
                                      cfg.matching.timezone, note=note)
         channel = ChannelRef(community.platform, cfg.community.intro_channel) if cfg.community.intro_channel else None
         try:

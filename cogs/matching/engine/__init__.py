@@ -3,7 +3,8 @@
 Public surface:
 - model: `Member`, `History`, `Weights`, `MatchOptions`, `Group`, `Unplaced`, `RoundResult`
 - scoring: `ScoringContext`, `features`, `feasible`, `score`, `pair_score`, `violation`
-- rounds: `pair_round` (fast), `exact_round` (networkx reference), `plan_round` (+ reasons, starters)
+- rounds: `pair_round` (fast), `group_round` / `group_sizes` (groups of 3 or 4), `exact_round` (networkx
+  reference), `plan_round` (+ reasons, starters; pairs or groups after `MatchOptions.group_size`)
 - `assign_mentors`, `find_people` / `parse_filters`, `explain_group` / `render`, `conversation_starters`
 """
 
@@ -11,6 +12,7 @@ from .exact import exact_round
 from .explain import TEMPLATES as REASON_TEMPLATES
 from .explain import Part, explain_group, join_list, render, render_part
 from .find import FilterError, Suggestion, find_people, parse_filters
+from .groups import group_round, group_sizes
 from .mentor import MenteeRequest, MentorAssignment, MentorOffer, assign_mentors
 from .model import Group, History, MatchOptions, Member, RoundResult, Unplaced, Weights
 from .plan import IntroPlan, RoundPlan, plan_round
@@ -48,6 +50,8 @@ __all__ = [
     "feasible",
     "features",
     "find_people",
+    "group_round",
+    "group_sizes",
     "join_list",
     "pair_round",
     "pair_score",

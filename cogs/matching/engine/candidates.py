@@ -190,24 +190,28 @@ def scored_candidates(
 
 
 def top_k(u: np.ndarray, v: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
-    """Indices of edges that are among the `k` best of at least one endpoint."""
+    """Indices of edges that are among the `k` best of at least one endpoint.
+
+    Each edge gets its rank by score once; (node, rank) then packs into one int64 per edge end, and a
+    plain value sort of those (cheaper than an argsort of float keys, a third of the candidate stage at
+    100,000 members) lists every node's edges best first."""
     e = len(u)
     if e == 0:
         return np.empty(0, np.int64)
-    span = float(w.max() - w.min()) + 1.0
-    ww = np.concatenate((w, w))
-    # One sort: by node, then best score first (scores are far smaller than the node spacing).
-    order = np.argsort(np.concatenate((u, v)).astype(np.float64) * span - ww)
-    node_s = np.concatenate((u, v))[order]
+    desc = np.argsort(-w, kind="stable")  # edge ids, best first
+    rank = np.empty(e, dtype=np.int64)
+    rank[desc] = np.arange(e)
+    key = np.concatenate((u, v)).astype(np.int64) * e + np.concatenate((rank, rank))
+    key.sort()
+    node = key // e
     change = np.empty(2 * e, dtype=bool)
     change[0] = True
-    np.not_equal(node_s[1:], node_s[:-1], out=change[1:])
+    np.not_equal(node[1:], node[:-1], out=change[1:])
     starts = np.flatnonzero(change)
     first = np.repeat(starts, np.diff(np.append(starts, 2 * e)))
-    rank = np.arange(2 * e) - first
-    chosen = order[rank < k]
+    within = np.arange(2 * e) - first  # position of the edge among its node's edges, best first
     keep = np.zeros(e, dtype=bool)
-    keep[np.where(chosen >= e, chosen - e, chosen)] = True
+    keep[desc[key[within < k] % e]] = True
     return np.flatnonzero(keep)
 
 

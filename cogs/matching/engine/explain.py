@@ -14,6 +14,7 @@ from typing import Any
 from .facets import norm
 from .model import MatchOptions, Member
 from .score import PairFeatures, ScoringContext, features
+from .timezones import group_overlap_minutes
 
 Part = tuple[str, dict[str, Any]]
 Translate = Callable[[str], str]
@@ -25,7 +26,9 @@ TEMPLATES: dict[str, str] = {
     "offers": "{giver} offers {skills}, which {taker} wants to learn",
     "same_role": "you are both {role}",
     "same_role_named": "{a} and {b} are both {role}",
-    "cross_team": "you bring views from {team_a} and {team_b}",
+    "shared_topics_some": "{names} all work on {topics}",
+    "same_role_some": "{names} are all {role}",
+    "cross_team": "you bring views from {teams}",
     "activity": "{guide} knows the community well and can show {newcomer} around",
     "common_language": "you can talk in {languages}",
     "timezone_overlap": "{hours} waking hours overlap",
@@ -78,9 +81,16 @@ def render_part(part: Part, translate: Translate = _identity, locale: str = "en"
 
 
 def render(parts: Sequence[Part], translate: Translate = _identity, locale: str = "en") -> str:
-    """The parts as one sentence: "You both work on Rust; Ana offers Kubernetes, which Ben wants to learn."""
+    """The parts as one sentence: "You both work on Rust; Ana offers Kubernetes, which Ben wants to learn."
+
+    The first letter is capitalised only when it is the template's own word: a sentence that starts with a
+    name shows the name exactly as the member spells it ("ana offers ...", not "Ana offers ...")."""
     text = "; ".join(render_part(p, translate, locale) for p in parts)
-    return (text[:1].upper() + text[1:] + ".") if text else ""
+    if not text:
+        return ""
+    if translate(TEMPLATES[parts[0][0]]).startswith("{"):
+        return text + "."
+    return text[:1].upper() + text[1:] + "."
 
 
 def _pair_parts(a: Member, b: Member, f: PairFeatures, options: MatchOptions, named: bool) -> list[Part]:
@@ -103,11 +113,68 @@ def _pair_parts(a: Member, b: Member, f: PairFeatures, options: MatchOptions, na
         else:
             parts.append(("same_role", {"role": f.same_role}))
     if options.prefer_cross_team and f.teams and options.weights.cross_team > 0:
-        parts.append(("cross_team", {"team_a": f.teams[0], "team_b": f.teams[1]}))
+        parts.append(("cross_team", {"teams": [f.teams[0], f.teams[1]]}))
     if options.use_activity and options.weights.activity > 0 and f.activity_gap >= 0.5:
         guide, newcomer = (a, b) if (a.activity or 0) > (b.activity or 0) else (b, a)
         parts.append(("activity", {"guide": guide.name, "newcomer": newcomer.name}))
     return parts
+
+
+def _merged(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
+    """The pair parts of a group of three or four said once each: who shares a topic or a role is named
+    together ("Ana, Ben and Dara all work on Rust"), the teams are listed in one part, and the most active
+    member is the one guide for every quiet member. Pair by pair, a group of four would hear "Rust" three
+    times and "you bring views from" six."""
+    order = {m.name: i for i, m in enumerate(group)}
+
+    def names(people: set[str]) -> list[str]:
+        return sorted(people, key=lambda n: order.get(n, len(order)))
+
+    topic_people: dict[str, set[str]] = {}
+    role_people: dict[str, set[str]] = {}
+    teams: list[str] = []
+    guides: dict[str, list[str]] = {}
+    out: list[Part] = []
+    slots: dict[str, int] = {}  # kind -> where its merged part goes (the place of its first pair part)
+    for kind, params in parts:
+        if kind == "shared_topics_named":
+            for t in params["topics"]:
+                topic_people.setdefault(t, set()).update((params["a"], params["b"]))
+        elif kind == "same_role_named":
+            role_people.setdefault(params["role"], set()).update((params["a"], params["b"]))
+        elif kind == "cross_team":
+            teams.extend(t for t in params["teams"] if t not in teams)
+        elif kind == "activity":
+            quiet = guides.setdefault(params["guide"], [])
+            if params["newcomer"] not in quiet:
+                quiet.append(params["newcomer"])
+        else:
+            out.append((kind, params))
+            continue
+        if kind not in slots:
+            slots[kind] = len(out)
+            out.append((kind, {}))  # a placeholder, replaced by the merged parts below
+    merged: dict[str, list[Part]] = {}
+    by_people: dict[tuple[str, ...], list[str]] = {}
+    for topic, people in topic_people.items():
+        by_people.setdefault(tuple(names(people)), []).append(topic)
+    merged["shared_topics_named"] = [
+        ("shared_topics_named", {"a": who[0], "b": who[1], "topics": topics}) if len(who) == 2
+        else ("shared_topics_some", {"names": list(who), "topics": topics})
+        for who, topics in sorted(by_people.items(), key=lambda kv: (-len(kv[0]), -len(kv[1])))]
+    merged["same_role_named"] = [
+        ("same_role_named", {"a": who[0], "b": who[1], "role": role}) if len(who) == 2
+        else ("same_role_some", {"names": who, "role": role})
+        for role, who in ((r, names(p)) for r, p in role_people.items())]
+    merged["cross_team"] = [("cross_team", {"teams": teams})] if len(teams) >= 2 else []
+    if guides:
+        guide = max(guides, key=lambda g: (len(guides[g]), -order.get(g, 0)))
+        merged["activity"] = [("activity", {"guide": guide, "newcomer": guides[guide]})]
+    result: list[Part] = []
+    for i, part in enumerate(out):
+        kind = next((k for k, at in slots.items() if at == i), None)
+        result.extend(merged.get(kind, []) if kind is not None else [part])
+    return result
 
 
 def explain_group(group: Sequence[Member], ctx: ScoringContext) -> list[Part]:
@@ -123,16 +190,22 @@ def explain_group(group: Sequence[Member], ctx: ScoringContext) -> list[Part]:
         common = [t for t in group[0].topics if all(norm(t) in {norm(x) for x in m.topics} for m in group[1:])]
         if common and options.weights.topic > 0:
             parts.append(("shared_topics_all", {"topics": common[: options.weights.topic_cap]}))
+        named: list[Part] = []
         for a, b in pairs:
             for p in _pair_parts(a, b, feats[(a.id, b.id)], options, named=True):
                 if p[0] == "shared_topics_named" and common:
                     continue
-                parts.append(p)
+                named.append(p)
+        parts.extend(_merged(named, group))
     langs = set.intersection(*(set(f.common_languages) for f in feats.values())) if feats else set()
     if options.language_required and langs and norm(options.default_language) not in langs:
         parts.append(("common_language", {"languages": sorted(langs)}))
     parts = parts[: MAX_PARTS - 1] if len(parts) >= MAX_PARTS else parts
-    hours = min(f.overlap_minutes for f in feats.values()) // 60 if feats else 0
+    if len(group) == 2:
+        hours = feats[(group[0].id, group[1].id)].overlap_minutes // 60
+    else:  # everyone at once, as the suggested meeting times need it
+        hours = group_overlap_minutes([ctx.zone(m) for m in group], ctx.ref, options.waking_start_hour,
+                                      options.waking_end_hour) // 60 if feats else 0
     if hours >= 1 and options.weights.timezone > 0:
         parts.append(("timezone_overlap_one", {}) if hours == 1 else ("timezone_overlap", {"hours": hours}))
     return parts or [("fresh", {})]

@@ -26,6 +26,7 @@ ALIASES = {
 MAX_FILTERS = 8
 MAX_VALUE = 100
 LIMIT = 3
+_COVERABLE = {"match_topic": "topic", "match_offers": "skill", "match_any": "facet"}  # part -> facet value
 _KEY = re.compile(r"(?:(?<=\s)|^)([A-Za-z_]+):")
 
 
@@ -195,10 +196,18 @@ def find_people(
             if options.language_required and not f.common_languages:
                 continue
             s = score(f, options)
-            reasons.extend(_fit_parts(f))
+            fit = _fit_parts(f)
+            reasons = [*_not_covered(reasons, f), *fit]
             scored.append((-s, m.id, Suggestion(m.id, s, tuple(reasons))))
     scored.sort(key=lambda x: (x[0], x[1]))
     return [s for _, _, s in scored[:limit]]
+
+
+def _not_covered(parts: Sequence[Part], f: PairFeatures) -> list[Part]:
+    """Filter reasons the fit reasons say better: "ana works on rust" goes when "you both work on rust"
+    follows, "ana offers go" when "they offer go, which you want to learn" does."""
+    covered = {norm(t) for t in f.shared_topics[:3]} | {norm(x) for x in f.b_gives_a[:2]}  # as `_fit_parts` shows
+    return [p for p in parts if not (p[0] in _COVERABLE and norm(str(p[1][_COVERABLE[p[0]]])) in covered)]
 
 
 def _fit_parts(f: PairFeatures) -> list[Part]:

@@ -93,7 +93,8 @@ class Weights:
 @dataclass(frozen=True)
 class MatchOptions:
     """Per-round settings. `exclude_rounds` (K) forbids anyone met in the last K rounds; older partners
-    (up to `history_horizon` rounds back) only cost a decaying penalty."""
+    (up to `history_horizon` rounds back) only cost a decaying penalty. `group_size` is the people per intro
+    group: 2 makes pairs (one trio when the count is odd), 3 or 4 make groups of that size (`groups.py`)."""
 
     language_required: bool = True
     prefer_cross_team: bool = False
@@ -111,6 +112,7 @@ class MatchOptions:
     dense_threshold: int = 1500
     improve_passes: int = 30
     allow_extra_trios: bool = True
+    group_size: int = 2
 
     @property
     def window_minutes(self) -> int:
@@ -120,8 +122,9 @@ class MatchOptions:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """A pair or trio that meets this round, with its score (a trio counts its pair plus the mean of the
-    added member's scores with the two)."""
+    """A group that meets this round, with its score. In pair rounds a trio counts its pair plus the mean of
+    the added member's scores with the two; in rounds of groups of 3 or 4 the score is the sum of the scores of
+    every pair inside the group."""
 
     members: tuple[int, ...]
     score: float

@@ -1,4 +1,4 @@
-"""A round plan: the pairing plus, for every group, the one-line reason and two conversation starters.
+"""A round plan: the pairing (or grouping) plus, for every group, the one-line reason and two conversation starters.
 
 This is what the cog persists and turns into intros, and what the benchmark times end to end.
 """
@@ -9,6 +9,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from .explain import Part, explain_group
+from .groups import group_round
 from .model import History, MatchOptions, Member, RoundResult
 from .rounds import pair_round
 from .score import ScoringContext
@@ -39,10 +40,14 @@ def plan_round(
     *,
     dense: bool | None = None,
 ) -> RoundPlan:
-    """Pair the round and prepare every intro's reason and starters."""
+    """Match the round (pairs, or groups of `options.group_size`) and prepare every intro's reason and
+    starters."""
     history = history or History()
     options = options or MatchOptions()
-    result = pair_round(members, history, options, priority, dense=dense)
+    if options.group_size > 2:
+        result = group_round(members, history, options, priority, dense=dense)
+    else:
+        result = pair_round(members, history, options, priority, dense=dense)
     ctx = ScoringContext(history, options)
     index = {m.id: m for m in members}
     intros = []

@@ -150,6 +150,54 @@ def _swap_out_priority(
     return b
 
 
+def _free_priority(
+    enc: Encoded, mate: np.ndarray, pscore: np.ndarray, locked: np.ndarray, prio: np.ndarray,
+    trio: tuple[int, int, int], in_trio: np.ndarray,
+) -> tuple[int, int, int]:
+    """A priority member still in a trio (every pair the extra member could join held one) trades places
+    with a non-priority member q of a plain pair (q, r): q joins the trio, the priority member pairs with r.
+    Only swaps that keep every pair allowed count; the one that costs least is taken, even at a loss,
+    because priority outranks score. Returns the trio as it now stands (pair part, pair part, extra)."""
+    for p in trio:
+        if not prio[p]:
+            continue
+        aa, bb, x = trio
+        rest = [m for m in trio if m != p]
+        q = np.nonzero((mate >= 0) & ~in_trio & ~prio & ~locked)[0]
+        if q.size == 0:
+            return trio
+        r = mate[q]
+        s0, ok0 = _row(enc, rest[0])
+        s1, ok1 = _row(enc, rest[1])
+        sp, okp = _row(enc, p)
+        ok = ok0[q] & ok1[q] & okp[r]
+        if not ok.any():
+            continue
+        sx, _ = _row(enc, x)
+        old = pscore[aa] + (sx[aa] + sx[bb]) / 2 + pscore[q]
+        if p == x:  # the extra member changes: the pair part stays
+            new = pscore[aa] + (s0[q] + s1[q]) / 2
+        else:  # q takes p's place next to `other`; the extra x stays
+            other = bb if p == aa else aa
+            s_other = s0 if rest[0] == other else s1
+            new = s_other[q] + (sx[q] + sx[other]) / 2
+        gain = np.where(ok, new + sp[r] - old, -np.inf)
+        k = int(np.argmax(gain))
+        qq, rr = int(q[k]), int(r[k])
+        mate[p], mate[rr] = rr, p
+        pscore[p] = pscore[rr] = sp[rr]
+        if p == x:
+            mate[qq] = -1
+            pscore[qq] = 0.0
+            trio = (aa, bb, qq)
+        else:
+            mate[qq], mate[other] = other, qq
+            pscore[qq] = pscore[other] = s_other[qq]
+            trio = (qq, other, x)
+        in_trio[p], in_trio[qq] = False, True
+    return trio
+
+
 def _place_leftovers(
     enc: Encoded, mate: np.ndarray, pscore: np.ndarray, locked: np.ndarray, prio: np.ndarray
 ) -> tuple[list[Group], list[Unplaced], list[tuple[int, int, int]]]:
@@ -182,6 +230,8 @@ def _place_leftovers(
         aa, bb = int(a[k]), int(b[k])
         trios.append((aa, bb, x))
         in_trio[[aa, bb, x]] = True
+    for t in range(len(trios)):
+        trios[t] = _free_priority(enc, mate, pscore, locked, prio, trios[t], in_trio)
     groups: list[Group] = []
     for aa, bb, x in trios:
         sx, _ = score_pairs(enc, np.array([x, x]), np.array([aa, bb]))
@@ -189,6 +239,18 @@ def _place_leftovers(
             Group((int(enc.ids[aa]), int(enc.ids[bb]), int(enc.ids[x])), float(pscore[aa] + sx.mean()))
         )
     return groups, unplaced, trios
+
+
+def _pair_groups(
+    enc: Encoded, mate: np.ndarray, pscore: np.ndarray, trios: Sequence[tuple[int, int, int]]
+) -> list[Group]:
+    """Plain pairs (low index first) as groups of member ids; one array pass, as a round can hold 50,000."""
+    in_trio = np.zeros(enc.n, dtype=bool)
+    for t in trios:
+        in_trio[list(t)] = True
+    a = np.nonzero((mate > np.arange(enc.n)) & ~in_trio)[0]
+    return [Group((x, y), s) for x, y, s in zip(enc.ids[a].tolist(), enc.ids[mate[a]].tolist(),
+                                               pscore[a].tolist(), strict=True)]
 
 
 def pair_round(
@@ -253,12 +315,7 @@ def pair_round(
         moves += improve(enc, mate, pscore, locked, u, v, w, 3)
     trio_groups, unplaced, trios = _place_leftovers(enc, mate, pscore, locked, prio)
     t5 = time.perf_counter()
-    in_trio = {x for t in trios for x in t}
-    groups = [
-        Group((int(enc.ids[a]), int(enc.ids[mate[a]])), float(pscore[a]))
-        for a in range(n)
-        if mate[a] > a and a not in in_trio
-    ]
+    groups = _pair_groups(enc, mate, pscore, trios)
     groups.extend(trio_groups)
     return RoundResult(
         groups=tuple(groups),
@@ -303,12 +360,7 @@ def matching_from_pairs(
         mate[a], mate[b] = b, a
         pscore[a], pscore[b] = s, s
     trio_groups, unplaced, trios = _place_leftovers(enc, mate, pscore, locked, prio)
-    in_trio = {x for t in trios for x in t}
-    groups = [
-        Group((int(enc.ids[x]), int(enc.ids[mate[x]])), float(pscore[x]))
-        for x in range(n)
-        if mate[x] > x and x not in in_trio
-    ]
+    groups = _pair_groups(enc, mate, pscore, trios)
     groups.extend(trio_groups)
     return RoundResult(tuple(groups), tuple(unplaced))
 

@@ -40,10 +40,11 @@ def conversation_starters(group: Sequence[Member], count: int = 2) -> list[Part]
         seed = (seed * 1_000_003 + m.id) % (1 << 61)
     rng = random.Random(seed)
     options: list[Part] = []
-    shared = [t for t in group[0].topics if all(norm(t) in {norm(x) for x in m.topics} for m in group[1:])]
+    topics = {m.id: {norm(x) for x in m.topics} for m in group}
+    shared = [t for t in group[0].topics if all(norm(t) in topics[m.id] for m in group[1:])]
     if not shared:
         for a, b in combinations(group, 2):
-            shared += [t for t in a.topics if norm(t) in {norm(x) for x in b.topics}]
+            shared += [t for t in a.topics if norm(t) in topics[b.id]]
     if shared:
         options.append(("starter_topic", {"topic": rng.choice(shared)}))
     for giver, taker in ((a, b) for x, y in combinations(group, 2) for a, b in ((x, y), (y, x))):

@@ -7,6 +7,7 @@ and measure how many minutes the two arcs share.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -70,11 +71,34 @@ def overlap_minutes(zone_a: str, zone_b: str, ref: date, start_hour: int, end_ho
     )
 
 
+@lru_cache(maxsize=8192)
+def _window_bits(zone: str, ref: date, start_hour: int, end_hour: int) -> int:
+    """The waking window as a 1440-bit mask, one bit per minute of the UTC day (wrapping past midnight)."""
+    start, length = waking_window(zone, ref, start_hour, end_hour)
+    bits = ((1 << length) - 1) << start
+    return (bits | (bits >> DAY)) & ((1 << DAY) - 1)
+
+
+def group_overlap_minutes(zones: Sequence[str], ref: date, start_hour: int, end_hour: int) -> int:
+    """Waking minutes *everyone* in `zones` shares on `ref`. For a trio this can be less than the smallest
+    pairwise overlap (three windows may overlap two by two and still have no minute in common), and the
+    intro's reason and its suggested times must agree."""
+    unique = sorted(set(zones))
+    if len(unique) <= 2:
+        a, b = (unique * 2)[:2] if unique else ("UTC", "UTC")
+        return overlap_minutes(a, b, ref, start_hour, end_hour)
+    shared = (1 << DAY) - 1
+    for z in unique:
+        shared &= _window_bits(z, ref, start_hour, end_hour)
+    return shared.bit_count()
+
+
 def common_slots(
     zones: list[str], ref: date, start_hour: int, end_hour: int, count: int = 3, step_minutes: int = 60
 ) -> list[datetime]:
-    """Up to `count` UTC start times on `ref` (on the hour) when everyone in `zones` is awake, spread over
-    the shared window so the group can pick. Empty when there is no shared hour."""
+    """Up to `count` UTC start times on `ref`, every `step_minutes`, when everyone in `zones` is awake for
+    an hour, spread over the shared window so the group can pick; full hours are preferred when there are
+    any. Empty when there is no shared hour."""
     windows = [waking_window(z, ref, start_hour, end_hour) for z in zones]
     good: list[int] = []
     for minute in range(0, DAY, step_minutes):
@@ -83,6 +107,7 @@ def common_slots(
             good.append(minute)
     if not good:
         return []
+    good = [m for m in good if m % 60 == 0] or good
     if len(good) > count:
         picks = [good[round(i * (len(good) - 1) / (count - 1))] for i in range(count)] if count > 1 else [good[0]]
     else:

@@ -17,7 +17,7 @@ from cogs.matching.engine import (
     render,
     render_starter,
 )
-from cogs.matching.engine.timezones import arc_overlap, overlap_minutes
+from cogs.matching.engine.timezones import arc_overlap, group_overlap_minutes, overlap_minutes
 
 from .engine_data import members, options
 
@@ -99,3 +99,38 @@ def test_common_slots() -> None:
     assert all(12 <= s.hour <= 19 for s in slots)  # 13:00-20:00 UTC is everyone's waking time
     assert common_slots(["Europe/Berlin", "Pacific/Auckland"], ref, 9, 17) == []
     assert isinstance(slots[0], datetime)
+
+
+def test_sentence_keeps_names_as_members_spell_them() -> None:
+    parts = [("offers", {"giver": "ana", "taker": "ben", "skills": ["go"]}), ("fresh", {})]
+    assert render(parts) == "ana offers go, which ben wants to learn; a chance to meet someone new."
+    assert render([("fresh", {})]) == "A chance to meet someone new."
+
+
+def test_trio_overlap_is_the_time_everyone_is_awake() -> None:
+    ref = date(2025, 3, 12)
+    zones = ["UTC", "Asia/Shanghai", "Pacific/Pitcairn"]  # 8 hours apart each: every two share 5 hours
+    assert overlap_minutes(zones[0], zones[1], ref, 8, 21) == 300
+    assert overlap_minutes(zones[1], zones[2], ref, 8, 21) == 300
+    assert group_overlap_minutes(zones, ref, 8, 21) == 0  # ... but no hour is good for all three
+    trio = [Member(k + 1, f"T{k}", timezone=z) for k, z in enumerate(zones)]
+    parts = explain_group(trio, ScoringContext(History(), options()))
+    assert not [k for k, _ in parts if k.startswith("timezone_overlap")]
+    assert common_slots(zones, ref, 8, 21) == []
+    close = ["Europe/Berlin", "Europe/London", "America/New_York"]
+    assert group_overlap_minutes(close, ref, 8, 21) == 8 * 60
+    parts = explain_group([Member(k + 1, f"C{k}", timezone=z) for k, z in enumerate(close)],
+                          ScoringContext(History(), options()))
+    assert ("timezone_overlap", {"hours": 8}) in parts
+
+
+def test_slots_exist_whenever_an_hour_overlaps_even_at_odd_offsets() -> None:
+    ref = date(2025, 3, 12)
+    # Kathmandu (UTC+5:45) and Yangon (UTC+6:30) share 75 minutes of an 08:00-10:00 window, none of it a
+    # full UTC hour: quarter-hour steps still find a slot, full hours are preferred when there are any.
+    assert overlap_minutes("Asia/Kathmandu", "Asia/Yangon", ref, 8, 10) == 75
+    assert common_slots(["Asia/Kathmandu", "Asia/Yangon"], ref, 8, 10) == []
+    odd = common_slots(["Asia/Kathmandu", "Asia/Yangon"], ref, 8, 10, step_minutes=15)
+    assert [s.strftime("%H:%M") for s in odd] == ["02:15", "02:30"]
+    even = common_slots(["Europe/Berlin", "America/New_York"], ref, 8, 21, step_minutes=15)
+    assert even and all(s.minute == 0 for s in even)

@@ -158,7 +158,10 @@ def test_find_returns_at_most_three_ranked_with_reasons() -> None:
     scores = [s.score for s in found]
     assert scores == sorted(scores, reverse=True)
     text = render(found[0].reasons)
-    assert "Ana offers Kubernetes" in text and "which you want to learn" in text
+    # Each wish is answered once: "offers:kubernetes" by the complement reason, not twice.
+    assert text == "Ana is Production; you both work on rust; they offer Kubernetes, which you want to learn; " \
+                   "13 waking hours overlap."
+    assert text.count("Kubernetes") == 1
 
 
 def test_find_respects_caps_blocks_and_limit() -> None:
@@ -195,3 +198,16 @@ def test_find_invariants(seed: int, capped: set[int], text: str) -> None:
     ids = [s.member for s in found]
     assert len(ids) <= 3 and len(set(ids)) == len(ids)
     assert me.id not in ids and not set(ids) & capped
+
+
+def test_find_reasons_say_each_thing_once() -> None:
+    people = community()
+    me = people[0]
+    found = find_people(me, people, parse_filters("topic:rust role:production"), options=options())
+    assert [s.member for s in found] == [2]
+    text = render(found[0].reasons)
+    assert text.count("rust") == 1 and "you both work on rust" in text and "Ana is Production" in text
+    # A wish the fit reasons do not cover keeps its own reason.
+    ben = find_people(me, people, parse_filters("topic:smart factories tz:UTC-4"), options=options())
+    assert [s.member for s in ben] == [3]
+    assert render(ben[0].reasons).startswith("Ben works on smart factories; Ben lives in America/New_York; ")

@@ -209,3 +209,41 @@ def test_close_to_networkx_optimum(instance) -> None:  # type: ignore[no-untyped
     assert len(placed_ids(fast)) >= len(placed_ids(exact))
     if len(placed_ids(fast)) == len(placed_ids(exact)):
         assert fast.total_score >= 0.95 * exact.total_score - 1e-9
+
+
+@st.composite
+def priority_instances(draw):  # type: ignore[no-untyped-def]
+    n = draw(st.integers(min_value=5, max_value=15).filter(lambda k: k % 2 == 1))
+    seed = draw(st.integers(min_value=0, max_value=10_000))
+    people = members(n, seed=seed, languages=[("en",)])
+    ids = [m.id for m in people]
+    history = random_history(ids, rounds=draw(st.integers(0, 2)), seed=seed)
+    priority = set(draw(st.lists(st.sampled_from(ids), max_size=n // 2, unique=True)))
+    return people, history, priority
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(priority_instances(), st.booleans())
+def test_priority_member_leaves_the_trio_whenever_a_swap_allows(instance, dense: bool) -> None:  # type: ignore[no-untyped-def]
+    people, history, priority = instance
+    opts = options(exclude_rounds=2)
+    result = pair_round(people, history, opts, priority, dense=dense)
+    assert audit(result, people, history, opts) == []
+    ctx = ScoringContext(history, opts)
+    by_id = {m.id: m for m in people}
+
+    def ok(a: int, b: int) -> bool:
+        return pair_score(by_id[a], by_id[b], ctx) is not None
+
+    pairs = [g.members for g in result.groups if len(g.members) == 2]
+    for trio in (g.members for g in result.groups if len(g.members) == 3):
+        stuck = [p for p in trio if p in priority]
+        if len(stuck) != 1:
+            continue
+        p = stuck[0]
+        rest = [m for m in trio if m != p]
+        for q, r in (x for a, b in pairs for x in ((a, b), (b, a))):
+            if q in priority or r in priority:
+                continue  # pairs with a priority member may be that member's own choice
+            assert not (ok(q, rest[0]) and ok(q, rest[1]) and ok(p, r)), (trio, p, q, r)
+

@@ -191,3 +191,29 @@ async def test_mentor_bad_input(open_console: Opener) -> None:
         assert "Nobody mentors in cobol yet" in last_reply(console)
         await console.handle("/mentor status")
         assert "looking for a mentor" in last_reply(console)
+
+
+async def test_status_lets_the_target_answer_without_the_dm(open_console: Opener) -> None:
+    async with open_console() as (_app, console):
+        await seeded(console)
+        await console.handle("/match find topic:smart factories")
+        found = last_message(console)
+        await press(console, found, "p0")
+        await console.handle("/as other")
+        await console.handle("/profile set topics:smart factories languages:en timezone:Europe/Berlin")
+        await console.handle("/match find topic:smart factories")
+        await press(console, last_message(console), "p0")
+        await console.handle("/as p0")
+        await console.handle("/match status")  # the request DMs scrolled away; status offers the answers
+        status = last_message(console)
+        assert "2 waiting for your answer" in status.plain_text()
+        assert [b.label for b in status.buttons] == ["Accept me", "Decline me", "Accept other", "Decline other"]
+        await press(console, status, "Decline other")
+        assert "I have let them know" in last_reply(console)
+        await press(console, status, "Accept me")
+        assert "I have introduced you to me" in last_reply(console)
+        assert [sorted(g) for g in intros(console)] == [["me", "p0"]]
+        await console.handle("/match status")
+        assert last_message(console).buttons == [] and "0 waiting" in last_reply(console)
+        await press(console, status, "Accept other")
+        assert "already answered" in last_reply(console)

@@ -1,0 +1,584 @@
+"""Rounds of intro groups of three or four (`MatchOptions.group_size`), maximising the pairwise score inside groups.
+
+Group sizes (`group_sizes`): everybody who can be placed is in a group of exactly `group_size` except for the
+remainder, which is spread so that nobody is left out needlessly and no group gets unwieldy:
+
+- size 3: the one or two members left over each join a group, making groups of 4 (10 people: 3, 3, 4;
+  11 people: 3, 4, 4). A pair is not a group, so it only appears when there is no other way (2 or 5 people).
+- size 4: the remainder is taken from full groups to make groups of 3 (10 people: 4, 3, 3; 9 people: 3, 3, 3;
+  7 people: 4, 3); five would be too many for one call. Again 2 or 5 people give a pair (5: 3, 2).
+
+So every group has between 2 and 4 members. A member who fits no planned group without breaking a hard rule
+joins the group that suits them best while it has room (at most `group_size + 1`, and 4 when
+`allow_extra_trios` is off), else pairs up with another such member, else is reported unplaced with a reason.
+
+Pipeline: encode -> candidate edges (the pair engine's: every pair in small rounds, the facet index in large
+ones) -> construction (priority members, then those with the fewest options, seed a group each and the group
+adds, one by one, the free member with the highest summed score to everybody already in it, checked against
+every hard rule with each of them) -> local search (swap two members of different groups, or move a member
+from a group one larger to a group one smaller, whenever the total rises; disjoint moves are applied together,
+later passes only look at groups that changed) -> repair (members still alone). Every pair inside a group
+honours every hard rule (no repeat within K rounds, blocks, a common language when required).
+
+Priority (members left out or in an odd-sized group last time): they seed groups first, their groups are not
+changed by the local search, and they end in a group of exactly `group_size` whenever a swap allows it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Sequence
+
+import numpy as np
+
+from .candidates import candidate_graph
+from .encode import Encoded, encode
+from .matching import select_disjoint
+from .model import Group, History, MatchOptions, Member, RoundResult, Unplaced
+from .rounds import _reason, _row, pair_round
+from .vector import score_pairs
+
+SAMPLE = 2048  # free members tried before a full scan when a growing group has no free candidate left
+SMALL = 64  # rounds up to this size try RESTARTS construction orders and keep the best result
+RESTARTS = 8
+BALANCE = 1e6  # a move that brings two groups nearer the planned size outranks any score
+
+
+def group_sizes(n: int, k: int) -> list[int]:
+    """Planned sizes for `n` members in groups of `k` (the module docstring explains the rule); full-size
+    groups first. `k` = 2 gives the pair engine's plan: pairs, one trio when `n` is odd."""
+    if n < 2:
+        return []
+    if k <= 2:
+        return [2] * (n // 2 - 1) + [3] if n % 2 else [2] * (n // 2)
+    g, r = divmod(n, k)
+    if r == 0:
+        return [k] * g
+    if k == 3:
+        if r == 1:
+            return [3] * (g - 1) + [4] if g >= 1 else []
+        return [3] * (g - 2) + [4, 4] if g >= 2 else ([3, 2] if g == 1 else [2])
+    # k == 4: take members from full groups to make groups of 3.
+    if r == 3:
+        return [4] * g + [3]
+    if r == 2:
+        return [4] * (g - 1) + [3, 3] if g >= 1 else [2]
+    return [4] * (g - 2) + [3, 3, 3] if g >= 2 else ([3, 2] if g == 1 else [])
+
+
+class _Pairs:
+    """Score and feasibility of member pairs given as index arrays (broadcast); -1 (padding) and a member
+    with itself count as a neutral pair (score 0, allowed)."""
+
+    def __init__(self, enc: Encoded, matrix: np.ndarray | None) -> None:
+        self.enc = enc
+        self.matrix = matrix
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a, b = np.broadcast_arrays(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
+        shape = a.shape
+        a, b = a.ravel(), b.ravel()
+        real = (a >= 0) & (b >= 0) & (a != b)
+        s = np.zeros(a.size, dtype=np.float64)
+        ok = np.ones(a.size, dtype=bool)
+        if real.any():
+            ra, rb = a[real], b[real]
+            if self.matrix is not None:
+                m = self.matrix[ra, rb]
+                good = np.isfinite(m)
+                s[real] = np.where(good, m, 0.0)
+            else:
+                m, good = score_pairs(self.enc, ra, rb)
+                s[real] = np.where(good, m, 0.0)
+            ok[real] = good
+        return s.reshape(shape), ok.reshape(shape)
+
+
+class _State:
+    """Groups as a padded member table, kept in step with each member's group and slot."""
+
+    def __init__(self, n: int, groups: list[list[int]], width: int, locked: list[bool], prio: np.ndarray) -> None:
+        g = len(groups)
+        self.count = g
+        self.table = np.full((max(g, 1), width), -1, dtype=np.int64)
+        self.gid = np.full(n, -1, dtype=np.int64)
+        self.slot = np.full(n, -1, dtype=np.int64)
+        for i, members in enumerate(groups):
+            self.table[i, : len(members)] = members
+            self.gid[members] = i
+            self.slot[members] = np.arange(len(members))
+        self.size = np.array([len(m) for m in groups] or [0], dtype=np.int64)
+        self.locked = np.array(locked or [False], dtype=bool)
+        self.prio = prio
+        self.pcount = np.array([int(prio[m].sum()) for m in groups] or [0], dtype=np.int64)
+
+    def contributions(self, pv: _Pairs, only: np.ndarray | None = None, into: np.ndarray | None = None
+                      ) -> np.ndarray:
+        """Each member's summed score with the rest of their group (0 when not in a group); with `only`, just
+        the members of those groups are recomputed in `into`."""
+        table = self.table if only is None else self.table[only]
+        s, _ = pv(table[:, :, None], table[:, None, :])
+        per = s.sum(axis=2)
+        c = np.zeros(len(self.gid), dtype=np.float64) if into is None else into
+        real = table >= 0
+        c[table[real]] = per[real]
+        return c
+
+    def groups(self) -> list[list[int]]:
+        return [[int(x) for x in row if x >= 0] for row in self.table[: self.count]]
+
+
+def _best_addition(pv: _Pairs, group: list[int], cand: np.ndarray) -> int | None:
+    """The candidate allowed with everybody in `group` that adds the most score, or None."""
+    if cand.size == 0:
+        return None
+    s, ok = pv(cand[:, None], np.array(group, dtype=np.int64)[None, :])
+    good = ok.all(axis=1)
+    if not good.any():
+        return None
+    total = np.where(good, s.sum(axis=1), -np.inf)
+    return int(cand[int(np.argmax(total))])
+
+
+def _first_per(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Positions (into `order`) of the first entry of each distinct key, for `order` sorted by key."""
+    k = keys[order]
+    first = np.ones(k.size, dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    return order[first]
+
+
+def _best_per_group(
+    pv: _Pairs, table: np.ndarray, g: np.ndarray, c: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For candidate additions (group g, member c): each group's best candidate allowed with all its members,
+    as (groups, candidates, summed scores)."""
+    if g.size == 0:
+        return g, c, np.empty(0)
+    s, ok = pv(c[:, None], table[g])
+    good = ok.all(axis=1)
+    g, c, total = g[good], c[good], s.sum(axis=1)[good]
+    if g.size == 0:
+        return g, c, total
+    pick = _first_per(g, np.lexsort((-total, g)))
+    return g[pick], c[pick], total[pick]
+
+
+def _construct(
+    n: int, pv: _Pairs, sizes: Sequence[int], order: np.ndarray, ptr: np.ndarray, adj: np.ndarray,
+    prio: np.ndarray, rng: np.random.Generator, width: int,
+) -> tuple[list[list[int]], list[bool]]:
+    """Seeded greedy groups in plan order (full-size groups first, so priority seeds get one).
+
+    Seeds are taken in waves: every group of a wave adds its best free candidate at once, and a candidate two
+    groups want goes to the one it adds most to (the other tries again). That is the one-seed-at-a-time greedy
+    with a few hundred groups per numpy pass."""
+    gid = np.full(n, -1, dtype=np.int64)
+    groups: list[list[int]] = []
+    locked: list[bool] = []
+    wave = max(8, n // 40)
+    cursor = 0
+    planned = 0
+    while planned < len(sizes):
+        seeds: list[int] = []
+        while cursor < n and len(seeds) < min(wave, len(sizes) - planned):
+            x = int(order[cursor])
+            cursor += 1
+            if gid[x] < 0:
+                seeds.append(x)
+        if not seeds:
+            break
+        b = len(seeds)
+        base = len(groups)
+        table = np.full((b, width), -1, dtype=np.int64)
+        table[:, 0] = seeds
+        size = np.ones(b, dtype=np.int64)
+        target = np.array(sizes[planned : planned + b], dtype=np.int64)
+        planned += b
+        gid[seeds] = base + np.arange(b)
+        stuck = np.zeros(b, dtype=bool)
+        while True:
+            grow = np.flatnonzero((size < target) & ~stuck)
+            if grow.size == 0:
+                break
+            mem = table[grow]
+            real = mem >= 0
+            owner, who = np.repeat(grow, width)[real.ravel()], mem[real]
+            count = ptr[who + 1] - ptr[who]
+            start = np.repeat(ptr[who] - (np.cumsum(count) - count), count)
+            cand = adj[start + np.arange(int(count.sum()))]
+            owner = np.repeat(owner, count)
+            free = gid[cand] < 0
+            keys = np.unique(owner[free] * n + cand[free])
+            g, c, total = _best_per_group(pv, table, keys // n, keys % n)
+            lost = np.setdiff1d(grow, g)
+            if lost.size:  # nobody near is free and allowed: try (a sample of) everybody still free
+                everyone = np.flatnonzero(gid < 0)
+                if everyone.size > SAMPLE // 4:
+                    everyone = rng.choice(everyone, SAMPLE // 4, replace=False)
+                fg, fc, ft = _best_per_group(pv, table, np.repeat(lost, everyone.size),
+                                             np.tile(everyone, lost.size))
+                stuck[np.setdiff1d(lost, fg)] = True
+                g, c, total = np.concatenate((g, fg)), np.concatenate((c, fc)), np.concatenate((total, ft))
+            if g.size == 0:
+                continue
+            win = _first_per(c, np.lexsort((-total, c)))  # a member wanted twice joins where it adds most
+            g, c = g[win], c[win]
+            table[g, size[g]] = c
+            size[g] += 1
+            gid[c] = base + g
+        for i in range(b):
+            groups.append([int(x) for x in table[i, : size[i]]])
+            locked.append(bool(prio[seeds[i]]))
+    return groups, locked
+
+
+def _repair(
+    enc: Encoded, pv: _Pairs, groups: list[list[int]], locked: list[bool], prio: np.ndarray, k: int, cap: int
+) -> list[int]:
+    """Place members not in a group of at least two: into the best group with room (a group still short of
+    `k` first, and for a priority member one it completes), else with another such member; returns who is
+    still alone."""
+    n = enc.n
+    in_group = np.zeros(n, dtype=bool)
+    kept = [(g, lk) for g, lk in zip(groups, locked, strict=True) if len(g) >= 2]
+    groups[:] = [g for g, _ in kept]
+    locked[:] = [lk for _, lk in kept]
+    for g in groups:
+        in_group[g] = True
+    alone = [int(x) for x in np.flatnonzero(~in_group)]
+    alone.sort(key=lambda x: not prio[x])
+    table = np.full((len(groups) + len(alone), cap), -1, dtype=np.int64)
+    size = np.zeros(len(table), dtype=np.int64)
+    for i, g in enumerate(groups):
+        table[i, : len(g)] = g
+        size[i] = len(g)
+    count = len(groups)
+    normal = min(k + 1, 4)  # the largest planned size
+    left: list[int] = []
+
+    def join(x: int, limit: int) -> bool:
+        s, ok = pv(np.full((count, 1), x), table[:count])
+        room = ok.all(axis=1) & (size[:count] < limit)
+        if not room.any():
+            return False
+        fits = (size[:count] + 1 == k) if prio[x] else (size[:count] < k)
+        total = s.sum(axis=1) + np.where(fits, 1e6, 0.0)  # a group short of k first
+        gi = int(np.argmax(np.where(room, total, -np.inf)))
+        table[gi, size[gi]] = x
+        size[gi] += 1
+        groups[gi].append(x)
+        return True
+
+    for x in alone:
+        # In order: a planned group with room; taking the place of a member who can move on; a partner among
+        # those still alone; a group one larger than planned (when allowed); a partner out of a bigger group.
+        if join(x, normal):
+            continue
+        grown = _displace(pv, x, table, size, count, normal, groups, locked, prio, left)
+        if grown is None:
+            partner = _best_addition(pv, [x], np.array(left, dtype=np.int64))
+            if partner is not None:
+                left.remove(partner)
+                table[count, :2] = (partner, x)
+                size[count] = 2
+                grown = count + 1
+                groups.append([partner, x])
+                locked.append(False)
+        if grown is None and cap > normal and join(x, cap):
+            continue
+        if grown is None:
+            grown = _split(pv, x, table, size, count, groups, locked, prio)
+        if grown is None:
+            left.append(x)
+        else:
+            count = grown
+    return left
+
+
+def _displace(
+    pv: _Pairs, x: int, table: np.ndarray, size: np.ndarray, count: int, cap: int, groups: list[list[int]],
+    locked: list[bool], prio: np.ndarray, left: list[int],
+) -> int | None:
+    """x fits a group but for one member y (or the group is full): x takes y's place when y finds another
+    group with room, or a partner among those still alone. A short augmenting path, as in the pair engine.
+    Returns the new number of groups, or None when no such path exists."""
+    s, ok = pv(np.full((count, 1), x), table[:count])
+    real = table[:count] >= 0
+    bad = (~ok & real).sum(axis=1)
+    open_groups = [gi for gi in np.argsort(-s.sum(axis=1)).tolist() if not locked[gi] and bad[gi] <= 1]
+    for gi in open_groups[:32]:
+        row = table[gi]
+        ys = row[real[gi] & ~ok[gi]] if bad[gi] == 1 else row[real[gi]]
+        for y in ys.tolist():
+            if prio[y]:
+                continue
+            sy, oky = pv(np.full((count, 1), y), np.where(np.arange(count)[:, None] == gi, -1, table[:count]))
+            room = oky.all(axis=1) & (size[:count] < cap) & (np.arange(count) != gi)
+            grown = count
+            if room.any():
+                hi = int(np.argmax(np.where(room, sy.sum(axis=1), -np.inf)))
+                table[hi, size[hi]] = y
+                size[hi] += 1
+                groups[hi].append(y)
+            else:
+                partner = _best_addition(pv, [y], np.array(left, dtype=np.int64))
+                if partner is None:
+                    continue
+                left.remove(partner)
+                table[count, :2] = (partner, y)
+                size[count] = 2
+                grown = count + 1
+                groups.append([partner, y])
+                locked.append(False)
+            slot = int(np.flatnonzero(row == y)[0])
+            table[gi, slot] = x
+            groups[gi][groups[gi].index(y)] = x
+            return grown
+    return None
+
+
+def _split(
+    pv: _Pairs, x: int, table: np.ndarray, size: np.ndarray, count: int, groups: list[list[int]],
+    locked: list[bool], prio: np.ndarray,
+) -> int | None:
+    """Last resort for x: take a partner y out of a group of three or more (which stays a group) and make the
+    pair (x, y): two smaller groups beat leaving x out. y is the one whose move costs least, taken from a
+    group without priority members when there is one, and a priority member only when nobody else would do
+    (placing x outranks the size of a priority member's group)."""
+    members = table[:count]
+    real = members >= 0
+    movable = real & (size[:count] >= 3)[:, None]
+    if not movable.any():
+        return None
+    sxy, okxy = pv(np.full(members.shape, x), members)
+    s_in, _ = pv(members[:, :, None], members[:, None, :])
+    held = np.array(locked[:count], dtype=bool)[:, None] | (prio[np.maximum(members, 0)] & real).any(axis=1,
+                                                                                                      keepdims=True)
+    penalty = np.where(held, BALANCE, 0.0) + np.where(prio[np.maximum(members, 0)], 2 * BALANCE, 0.0)
+    gain = np.where(movable & okxy, sxy - s_in.sum(axis=2) - penalty, -np.inf)
+    flat = int(np.argmax(gain))
+    if not np.isfinite(gain.flat[flat]):
+        return None
+    gi, slot = divmod(flat, members.shape[1])
+    y = int(table[gi, slot])
+    row = [m for m in table[gi].tolist() if m >= 0 and m != y]
+    table[gi] = -1
+    table[gi, : len(row)] = row
+    size[gi] -= 1
+    groups[gi].remove(y)
+    table[count, :2] = (y, x)
+    size[count] = 2
+    groups.append([y, x])
+    locked.append(False)
+    return count + 1
+
+
+def _improve(
+    pv: _Pairs, st: _State, u: np.ndarray, v: np.ndarray, top: np.ndarray, k: int, passes: int
+) -> int:
+    """Swaps and moves between groups along candidate edges while the total rises (see module docstring).
+
+    A row is "x (in g1) could join g2": as a move when g1 is one larger than g2, or as a swap with some y of
+    g2. `top[y]` (y's best score with anyone) bounds what y can bring to g1, so only swaps that could gain are
+    scored in full. Returns the number of moves made."""
+    g_count = st.count
+    if g_count < 2 or len(u) == 0:
+        return 0
+    xs_all = np.concatenate((u, v))
+    zs_all = np.concatenate((v, u))
+    dirty = np.ones(len(st.size), dtype=bool)
+    prio = st.prio
+    c = st.contributions(pv)
+    moves = 0
+    for _ in range(passes):
+        gx, gz = st.gid[xs_all], st.gid[zs_all]
+        sel = (gx >= 0) & (gz >= 0) & (gx != gz)
+        gxs, gzs = np.where(sel, gx, 0), np.where(sel, gz, 0)
+        sel &= ~st.locked[gxs] & ~st.locked[gzs] & (dirty[gxs] | dirty[gzs])
+        if not sel.any():
+            break
+        keys = np.unique(xs_all[sel] * g_count + gz[sel])
+        x, g2 = keys // g_count, keys % g_count
+        g1 = st.gid[x]
+        s1, s2 = st.size[g1], st.size[g2]
+        # x next to everybody in g2
+        a_s, a_ok = pv(x[:, None], st.table[g2])
+        a_sum = a_s.sum(axis=1)
+        a_bad = (~a_ok).sum(axis=1)
+        # move x from g1 to g2 when g1 is one larger (the sizes stay the same multiset), or when that brings
+        # the sizes nearer `k` (squared distance: a 5 and a 3 become two 4s, a 4 and a 2 two 3s; worth it
+        # even at a loss)
+        balance = (s1 >= s2 + 2) & ((s1 - 1 - k) ** 2 + (s2 + 1 - k) ** 2 < (s1 - k) ** 2 + (s2 - k) ** 2)
+        move_ok = ((s1 == s2 + 1) | balance) & (a_bad == 0)
+        move_ok &= ~(((s1 - 1) != k) & ((st.pcount[g1] - prio[x]) > 0))
+        move_ok &= ~(((s2 + 1) != k) & ((st.pcount[g2] + prio[x]) > 0))
+        best = np.where(move_ok, a_sum - c[x] + np.where(balance, BALANCE, 0.0), -np.inf)
+        is_move = np.isfinite(best)
+        j = np.zeros(x.size, dtype=np.int64)
+        # swap x with y of g2: y then sits next to everybody in g1 but x
+        y = st.table[g2]
+        yy = np.maximum(y, 0)
+        x_gain = a_sum[:, None] - a_s - c[x][:, None]
+        bound = x_gain + (s1 - 1)[:, None] * top[yy] - c[yy]
+        maybe = (y >= 0) & (a_bad[:, None] - (~a_ok) == 0) & (bound > 1e-9)
+        maybe &= ~(prio[x] & (s2 != k))[:, None] & ~(prio[yy] & (s1 != k)[:, None])
+        r, jj = np.nonzero(maybe)
+        if r.size:
+            ye = y[r, jj]
+            rest1 = st.table[g1[r]]
+            rest1 = np.where(rest1 == x[r][:, None], -1, rest1)
+            b_s, b_ok = pv(ye[:, None], rest1)
+            ge = np.where(b_ok.all(axis=1), x_gain[r, jj] + b_s.sum(axis=1) - c[ye], -np.inf)
+            first = _first_per(r, np.lexsort((-ge, r)))
+            r, jj, ge = r[first], jj[first], ge[first]
+            better = ge > best[r]
+            r, jj, ge = r[better], jj[better], ge[better]
+            best[r], j[r], is_move[r] = ge, jj, False
+        good = np.flatnonzero(best > 1e-9)
+        if good.size == 0:
+            break
+        take = good[select_disjoint(g_count, g1[good], g2[good], best[good])]
+        dirty[:] = False
+        for t in take.tolist():
+            xi, a, b = int(x[t]), int(g1[t]), int(g2[t])
+            sx = int(st.slot[xi])
+            if is_move[t]:
+                free = int(np.flatnonzero(st.table[b] < 0)[0])
+                st.table[a, sx] = -1
+                st.table[b, free] = xi
+                st.gid[xi], st.slot[xi] = b, free
+                st.size[a] -= 1
+                st.size[b] += 1
+                st.pcount[a] -= int(prio[xi])
+                st.pcount[b] += int(prio[xi])
+            else:
+                yi = int(st.table[b, j[t]])
+                st.table[a, sx], st.table[b, j[t]] = yi, xi
+                st.gid[xi], st.slot[xi] = b, int(j[t])
+                st.gid[yi], st.slot[yi] = a, sx
+                delta = int(prio[xi]) - int(prio[yi])
+                st.pcount[a] -= delta
+                st.pcount[b] += delta
+            dirty[a] = dirty[b] = True
+        c = st.contributions(pv, np.flatnonzero(dirty), c)
+        moves += take.size
+    return moves
+
+
+def _free_priority(pv: _Pairs, st: _State, k: int) -> None:
+    """A priority member still in an odd-sized group trades places with a member of a group of exactly `k`
+    without priority members when every pair stays allowed (the cheapest such trade, even at a loss: priority
+    outranks score)."""
+    prio = st.prio
+    for p in np.flatnonzero(prio & (st.gid >= 0)).tolist():
+        a = int(st.gid[p])
+        if st.size[a] == k:
+            continue
+        c = st.contributions(pv)
+        cand = np.flatnonzero((st.gid >= 0) & ~prio)
+        cand = cand[(st.size[st.gid[cand]] == k) & (st.pcount[st.gid[cand]] == 0)]
+        if cand.size == 0:
+            continue
+        g2 = st.gid[cand]
+        rest2 = np.where(st.table[g2] == cand[:, None], -1, st.table[g2])
+        s_p, ok_p = pv(np.full((cand.size, 1), p), rest2)
+        rest1 = np.where(st.table[a] == p, -1, st.table[a])
+        s_y, ok_y = pv(cand[:, None], rest1[None, :])
+        ok = ok_p.all(axis=1) & ok_y.all(axis=1)
+        if not ok.any():
+            continue
+        gain = np.where(ok, s_p.sum(axis=1) + s_y.sum(axis=1) - c[p] - c[cand], -np.inf)
+        r = int(np.argmax(gain))
+        y, b = int(cand[r]), int(g2[r])
+        sp, sy = int(st.slot[p]), int(st.slot[y])
+        st.table[a, sp], st.table[b, sy] = y, p
+        st.gid[p], st.slot[p] = b, sy
+        st.gid[y], st.slot[y] = a, sp
+        st.pcount[a] -= 1
+        st.pcount[b] += 1
+
+
+def _adjacency(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate neighbours of each member as CSR (pointer, neighbour indices)."""
+    src = np.concatenate((u, v))
+    dst = np.concatenate((v, u))
+    order = np.argsort(src, kind="stable")
+    counts = np.bincount(src, minlength=n)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return ptr, dst[order]
+
+
+def group_round(
+    members: Sequence[Member],
+    history: History | None = None,
+    options: MatchOptions | None = None,
+    priority: Collection[int] = (),
+    *,
+    dense: bool | None = None,
+) -> RoundResult:
+    """Groups of `options.group_size` (3 or 4) for the round; a group's score is the sum of its pair scores.
+    `priority` and `dense` work as in `pair_round` (which handles a group size of 2)."""
+    history = history or History()
+    options = options or MatchOptions()
+    k = options.group_size
+    if k <= 2:
+        return pair_round(members, history, options, priority, dense=dense)
+    if len(members) < 2:
+        return RoundResult((), tuple(Unplaced(m.id, "alone") for m in members))
+    t0 = time.perf_counter()
+    enc = encode(members, history, options)
+    rng = np.random.default_rng(options.seed)
+    n = enc.n
+    prio = np.zeros(n, dtype=bool)
+    for p in priority:
+        if (i := enc.index.get(p)) is not None:
+            prio[i] = True
+    u, v, w, matrix = candidate_graph(enc, rng, dense)
+    pv = _Pairs(enc, matrix)
+    t1 = time.perf_counter()
+    ptr, adj = _adjacency(n, u, v)
+    top = np.zeros(n, dtype=np.float64)  # each member's best score with anyone (candidates in large rounds)
+    np.maximum.at(top, u, w)
+    np.maximum.at(top, v, w)
+    options_count = (np.isfinite(matrix).sum(axis=1) if matrix is not None else np.diff(ptr)).astype(np.float64)
+    sizes = group_sizes(n, k)
+    cap = k + 1 if (k + 1 <= 4 or options.allow_extra_trios) else k
+    best: tuple[tuple[int, int, float], _State, list[int], int] | None = None
+    tries = RESTARTS if n <= SMALL else 1
+    for attempt in range(tries):
+        # The first attempt takes those with the fewest options first; small rounds try a few shuffled
+        # variants of that order too (cheap there) and keep the best.
+        noise = rng.random(n) * attempt
+        order = np.lexsort((rng.random(n), options_count + noise, ~prio))
+        groups, locked = _construct(n, pv, sizes, order, ptr, adj, prio, rng, cap)
+        alone = _repair(enc, pv, groups, locked, prio, k, cap)
+        st = _State(n, groups, cap, locked, prio)
+        moves = _improve(pv, st, u, v, top, k, options.improve_passes)
+        _free_priority(pv, st, k)
+        shape = -int(((st.size[: st.count] - k) ** 2).sum())  # nearer the planned sizes is better
+        key = (n - len(alone), shape, float(st.contributions(pv).sum() / 2))
+        if best is None or key > best[0]:
+            best = (key, st, alone, moves)
+    assert best is not None
+    _key, st, alone, moves = best
+    t3 = time.perf_counter()
+    contrib = st.contributions(pv)
+    out = [Group(tuple(int(enc.ids[x]) for x in g), float(contrib[g].sum() / 2)) for g in st.groups()]
+    unplaced = [Unplaced(int(enc.ids[x]), _reason(enc, x, _row(enc, x)[1])) for x in alone]
+    return RoundResult(
+        groups=tuple(out),
+        unplaced=tuple(unplaced),
+        stats={
+            "group_size": k,
+            "candidates": len(u),
+            "moves": moves,
+            "candidates_s": t1 - t0,
+            "tries": tries,
+            "construct_improve_s": t3 - t1,
+        },
+    )
+
+
+__all__ = ["group_round", "group_sizes"]

@@ -37,6 +37,12 @@ def _pick(rng: random.Random, items: list[str], k: int) -> list[str]:
     return chosen
 
 
+def _wants(drawn: list[str], topics: list[str], offers: list[str]) -> list[str]:
+    """Nobody wants to learn what they offer. Fixed without drawing again, so that every later draw (and with
+    it every demo community of a seed) stays as it was."""
+    return [t for t in drawn if t not in offers] or [next(t for t in TOPICS if t not in offers and t not in topics)]
+
+
 def demo_members(n: int, seed: int = 1) -> list[DemoMember]:
     rng = random.Random(seed)
     out = []
@@ -47,8 +53,9 @@ def demo_members(n: int, seed: int = 1) -> list[DemoMember]:
             "role": [rng.choice(ROLES)],
             "team": [rng.choice(TEAMS)],
             "topics": topics,
-            "offers": _pick(rng, TOPICS, rng.randint(1, 2)),
-            "wants": [t for t in _pick(rng, TOPICS, rng.randint(1, 2)) if t not in topics] or [rng.choice(TOPICS)],
+            "offers": (offers := _pick(rng, TOPICS, rng.randint(1, 2))),
+            "wants": _wants([t for t in _pick(rng, TOPICS, rng.randint(1, 2)) if t not in topics]
+                            or [rng.choice(TOPICS)], topics, offers),
             "timezone": [rng.choice(TIMEZONES)],
             "languages": list(rng.choice(LANGS)),
         }

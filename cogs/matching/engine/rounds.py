@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
-from .assignment import assignment_matching
+from .assignment import EXACT_MAX, assignment_matching, exact_small_matching
 from .candidates import all_pairs, candidate_graph, scored_candidates
 from .encode import Encoded, encode
 from .matching import greedy, improve, improve_dense, select_disjoint
@@ -287,8 +287,10 @@ def pair_round(
     t2 = time.perf_counter()
     _priority_first(enc, mate, pscore, locked, prio, u, v, w)
     if matrix is not None:
-        # Small round: the assignment relaxation, then 2-opt over every pair of pairs.
-        for a, b in assignment_matching(matrix, np.nonzero(mate < 0)[0]):
+        # Small round: exact when very small, else the assignment relaxation; then 2-opt over every pair of pairs.
+        free = np.nonzero(mate < 0)[0]
+        solve = exact_small_matching if free.size <= EXACT_MAX else assignment_matching
+        for a, b in solve(matrix, free):
             mate[a], mate[b] = b, a
             pscore[a] = pscore[b] = matrix[a, b]
     else:

@@ -47,6 +47,8 @@ _MS = matching_mentorships.c
 ROUND_LIVE = ("planning", "sending")
 _T = TypeVar("_T")
 
+CLAIM_ATTEMPTS = 20  # round numbers tried when other processes take them at the same moment
+
 
 @dataclass(frozen=True, slots=True)
 class Participant:
@@ -238,19 +240,26 @@ class MatchingRepo:
     # ------------------------------------------------------------------ rounds
     async def claim_round(self, community_id: int, grp: str, period: str, scheduled_for: datetime,
                           now: datetime, token: str) -> RoundRow | None:
-        """Insert the round's unique row; None when another process (or an earlier run) has it already."""
-        try:
-            async with self.store.begin() as conn:
-                last = (await conn.execute(sa.select(sa.func.max(_R.round_index)).where(
-                    _R.community_id == community_id, _R.grp == grp))).scalar()
-                res = await conn.execute(matching_rounds.insert().values(
-                    community_id=community_id, grp=grp, period=period, round_index=(last or 0) + 1,
-                    status="planning", claim=token, scheduled_for=scheduled_for, started_at=now,
-                    heartbeat_at=now))
-                round_id = res.inserted_primary_key[0]
-        except sa.exc.IntegrityError:
-            return None
-        return await self.round(int(round_id))
+        """Insert the round's unique row; None when another process (or an earlier run) has it already.
+
+        The round number is the group's next; when another process took that number for another period at the
+        same moment (both unique keys are enforced by the store), the claim is tried again with the next one."""
+        for _attempt in range(CLAIM_ATTEMPTS):
+            try:
+                async with self.store.begin() as conn:
+                    last = (await conn.execute(sa.select(sa.func.max(_R.round_index)).where(
+                        _R.community_id == community_id, _R.grp == grp))).scalar()
+                    res = await conn.execute(matching_rounds.insert().values(
+                        community_id=community_id, grp=grp, period=period, round_index=(last or 0) + 1,
+                        status="planning", claim=token, scheduled_for=scheduled_for, started_at=now,
+                        heartbeat_at=now))
+                    round_id = res.inserted_primary_key[0]
+            except sa.exc.IntegrityError:
+                if await self.round_by_period(community_id, grp, period) is not None:
+                    return None  # this period's round exists: claimed elsewhere (or earlier)
+                continue  # only the number was taken
+            return await self.round(int(round_id))
+        raise RuntimeError(f"could not number a round of community {community_id} after {CLAIM_ATTEMPTS} tries")
 
     async def round(self, round_id: int) -> RoundRow | None:
         async with self.store.read() as conn:
@@ -518,11 +527,21 @@ class MatchingRepo:
         return _request(row) if row else None
 
     async def create_request(self, community_id: int, requester_id: int, target_id: int, reason: list[Any],
-                             now: datetime) -> int:
-        async with self.store.begin() as conn:
-            r = await conn.execute(matching_requests.insert().values(
-                community_id=community_id, requester_id=requester_id, target_id=target_id, status="open",
-                reason=reason, created_at=now))
+                             now: datetime, since: datetime | None = None) -> int | None:
+        """A new open request; None when one between the two is open already (the store's unique key makes
+        this race-free: two presses at once make one request). Open requests older than `since` have expired
+        and are marked so first."""
+        pair = (_Q.community_id == community_id) & (_Q.requester_id == requester_id) & (_Q.target_id == target_id)
+        try:
+            async with self.store.begin() as conn:
+                if since is not None:
+                    await conn.execute(matching_requests.update().where(
+                        pair, _Q.status == "open", _Q.created_at < since).values(status="expired", decided_at=now))
+                r = await conn.execute(matching_requests.insert().values(
+                    community_id=community_id, requester_id=requester_id, target_id=target_id, status="open",
+                    reason=reason, created_at=now))
+        except sa.exc.IntegrityError:
+            return None
         return int(r.inserted_primary_key[0])
 
     async def request(self, request_id: int) -> RequestRow | None:

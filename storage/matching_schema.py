@@ -54,7 +54,7 @@ matching_rounds = sa.Table(
     sa.Column("groups_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("score", sa.Float, nullable=False, server_default="0"),
     sa.UniqueConstraint("community_id", "grp", "period", name="uq_matching_rounds_period"),
-    sa.Index("ix_matching_rounds_index", "community_id", "grp", "round_index"),
+    sa.Index("uq_matching_rounds_index", "community_id", "grp", "round_index", unique=True),
 )
 
 matching_intros = sa.Table(
@@ -131,6 +131,9 @@ matching_requests = sa.Table(
     sa.Column("intro_id", sa.Integer, sa.ForeignKey("matching_intros.id", ondelete="SET NULL"), nullable=True),
     sa.Index("ix_matching_requests_target", "community_id", "target_id", "status"),
     sa.Index("ix_matching_requests_requester", "community_id", "requester_id", "created_at"),
+    # one open request between two people at a time (matching_0002)
+    sa.Index("uq_matching_requests_open", "community_id", "requester_id", "target_id", unique=True,
+             sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'")),
 )
 
 matching_mentors = sa.Table(

@@ -102,7 +102,10 @@ class Requests:
         if ctx.member.id in people and target_id in people:
             found = find_people(people[target_id], [people[ctx.member.id]], [], options=options_for(cfg, now))
             reason = [list(p) for p in found[0].reasons] if found else []
-        request_id = await self.repo.create_request(ctx.community.id, ctx.member.id, target_id, reason, now)
+        request_id = await self.repo.create_request(ctx.community.id, ctx.member.id, target_id, reason, now, since)
+        if request_id is None:  # a second press at the same moment made it first
+            raise UserError(N_("You have already asked {name}; they have not answered yet."),
+                            name=msgs.clean_name(target.display_name))
         try:
             await ctx.messenger.dm(ctx.community, target.ref, msgs.request_message(
                 ctx.locale, ctx.member.display_name, reason, request_id))

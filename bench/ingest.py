@@ -3,8 +3,11 @@
     uv run python bench/ingest.py [--events 500000] [--members 2000] [--batch 5000] [--seed 1]
 
 Pushes neutral events (70% messages, 20% reactions, 10% commands from `--members` accounts) through the real
-ingest path into a fresh SQLite store: `App.emit` (community and member resolution, module check), the
-Engagement cog's handler, the recorder, the batched writer and the store, until the last event is committed.
+ingest path into a fresh SQLite store. The events are the input: they are built before the clock starts, as the
+raw writer's rows are (an integration builds them from what the platform sends), and they stay in memory, so
+their RSS counts in `peak_rss_mb`. Timed is what a real bot does with each one: `App.emit` (community and
+member resolution, module check), the Engagement cog's handler, the recorder, the batched writer and the
+store, until the last event is committed.
 In the same run the very same rows (read back from the store) are written with the standard library's
 `sqlite3.executemany` into an equivalent table (same DDL and indexes, same pragmas, same batch size, one
 commit per batch), which is the ceiling for any Python writer.
@@ -13,7 +16,7 @@ A second measurement hands the same kind of events straight to the recorder, res
 them over (`recorder_events_per_s`): the engagement path alone, without the dispatcher.
 
 A busy SQLite log is written by the engagement writer process (storage/engagement_writer_process.py), so
-its peak RSS is reported too (`writer_rss_mb`, measured before the raw writer runs); `peak_rss_mb` + it is
+its peak RSS is reported too (`writer_rss_mb`, its VmHWM); `peak_rss_mb` + it is
 the ingest's whole footprint. The raw writer runs in a child process as well, so that the rows it holds do not
 count in the ingest's peak RSS.
 Each path runs `--repeat` times and the best run counts, for ingest and raw alike (the machine may be shared).
@@ -54,10 +57,24 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
+def writer_peak_mb(pid: int | None) -> float:
+    """The writer process's own peak RSS (VmHWM, reset when it exec'd; RUSAGE_CHILDREN would count the pages
+    it shared with this process between fork and exec)."""
+    if pid is None:
+        return 0.0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 async def ingest(db: Path, n: int, members: int, batch: int, seed: int, *, via_app: bool = True
-                 ) -> tuple[float, float]:
+                 ) -> tuple[float, float, float]:
     """Events per second through `App.emit` (via_app) or handed straight to the recorder, as the dispatcher
-    hands them over (community and member ids resolved); and the peak RSS so far."""
+    hands them over (community and member ids resolved); the peak RSS so far, and the writer process's."""
     settings = load_settings(None, storage={"url": f"sqlite+aiosqlite:///{db}"},
                              engagement={"batch_size": batch, "flush_seconds": 1.0, "queue_max": batch * 20})
     key = CommunityKey("discord", "bench-guild", "Bench guild")
@@ -78,9 +95,8 @@ async def ingest(db: Path, n: int, members: int, batch: int, seed: int, *, via_a
         target = None if via_app else community
         if not via_app:
             refs = resolved
-        start = time.perf_counter()
-        for i in range(n):
-            # a fixed pseudo-random mix (no table of picks in memory: the RSS is the ingest path's)
+        events = []
+        for i in range(n):  # the input, built before the clock starts (as the raw writer's rows are)
             x = (i * 2654435761 + seed) & 0xFFFFFFFF
             who, other, ch, p = x % members, (x >> 7) % members, (x >> 3) % 12, (x >> 12) % 100
             if p < 70:
@@ -91,13 +107,18 @@ async def ingest(db: Path, n: int, members: int, batch: int, seed: int, *, via_a
                                    message_author=refs[other])
             else:
                 ev = CommandUsed(key=key, community=target, member=refs[who], command="stats me")
+            events.append(ev)
+        start = time.perf_counter()
+        for ev in events:
             await deliver(ev)
         await recorder.flush()
         took = time.perf_counter() - start
         stored = await recorder.events.count()
         if stored != n or recorder.writer.stats.rejected:
             raise SystemExit(f"expected {n} stored events, found {stored}")
-    return n / took, peak_rss_mb()
+        process = recorder.events.process
+        writer_mb = writer_peak_mb(process.pid if process is not None else None)
+    return n / took, peak_rss_mb(), writer_mb
 
 
 def raw(db: Path, raw_db: Path, batch: int) -> float:
@@ -136,12 +157,11 @@ def main() -> None:
     for run in range(max(args.repeat, 1)):
         with tempfile.TemporaryDirectory(prefix="kindred-bench-") as tmp:
             db, db2, raw_db = Path(tmp) / "ingest.db", Path(tmp) / "recorder.db", Path(tmp) / "raw.db"
-            rate, peak = asyncio.run(ingest(db, args.events, args.members, args.batch, args.seed + run))
-            rec_rate, peak2 = asyncio.run(ingest(db2, args.events, args.members, args.batch, args.seed + run,
-                                                 via_app=False))
+            rate, peak, w1 = asyncio.run(ingest(db, args.events, args.members, args.batch, args.seed + run))
+            rec_rate, peak2, w2 = asyncio.run(ingest(db2, args.events, args.members, args.batch, args.seed + run,
+                                                     via_app=False))
             rss = max(rss, peak, peak2)
-            if run == 0:  # only the writer processes have ended so far
-                writer_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            writer_rss = max(writer_rss, w1, w2)
             # in a child process: holding every row in memory for executemany must not count as ingest RSS
             with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
                 raw_rate = pool.submit(raw, db, raw_db, args.batch).result()

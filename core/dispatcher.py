@@ -9,10 +9,11 @@ person; anything else is logged and answered with an apology, never a traceback 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.commands import Autocomplete, Cog, Command, ComponentSpec, Handler
 from core.context import Context, Messenger, Responder
@@ -60,6 +61,7 @@ class App:
         self._commands: dict[tuple[str, ...], Command] = {}
         self._events: list[tuple[tuple[type[Event], ...], Handler, Cog]] = []
         self._handlers_by_type: dict[type[Event], list[tuple[Handler, Cog]]] = {}
+        self._plans: dict[type[Event], _EmitPlan] = {}
         self._components: list[tuple[ComponentSpec, Handler, Cog]] = []
         self._forms: list[tuple[ComponentSpec, Handler, Cog]] = []
         self._messengers: dict[str, Messenger] = {}
@@ -94,6 +96,7 @@ class App:
         for types, handler in cog.event_handlers():
             self._events.append((types, handler, cog))
         self._handlers_by_type.clear()
+        self._plans.clear()
         self._components += [(s, h, cog) for s, h in cog.components()]
         self._forms += [(s, h, cog) for s, h in cog.forms()]
 
@@ -445,11 +448,20 @@ class App:
                 (h, cog) for types, h, cog in self._events if issubclass(event_type, types)]
         return found
 
+    def _plan_for(self, event_type: type[Event]) -> _EmitPlan:
+        """What `emit` must do for events of this type, worked out once per type."""
+        fields = {f.name for f in dataclasses.fields(event_type)}
+        plan = self._plans[event_type] = _EmitPlan(
+            self._handlers_for(event_type), "member" in fields, "message_author" in fields,
+            issubclass(event_type, MemberJoined), issubclass(event_type, MemberLeft))
+        return plan
+
     async def emit(self, event: Event) -> None:
         """Deliver an event to every cog that subscribed to its type; one failing handler does not stop others.
 
         This runs for every message and reaction of every community, so the cached answers (community, member,
         handlers, switched-off modules) are read inline and the store is only asked on a miss."""
+        plan = self._plans.get(type(event)) or self._plan_for(type(event))
         try:
             community = event.community
             if community is None:
@@ -458,20 +470,20 @@ class App:
                 if community is None or (key.name and key.name[:200] != community.name):
                     community = await self.community(key)
                 event.community = community
-            member = getattr(event, "member", None)
-            if isinstance(member, MemberRef):
-                if isinstance(event, MemberJoined) and event.trigger == "join":
+            member = event.member if plan.member else None  # type: ignore[attr-defined]
+            if member is not None:
+                if plan.joined and event.trigger == "join":  # type: ignore[attr-defined]
                     row = await self.services.members.upsert(community.id, member, joined_at=event.at)
-                    event.member = MemberRef(member.platform, member.user_id, row.display_name, row.id,
+                    event.member = MemberRef(member.platform, member.user_id, row.display_name, row.id,  # type: ignore[attr-defined]
                                              member.username, member.is_bot, member.roles)
                 elif not member.id:  # the member cache read inline: no coroutine for an account seen before
                     hit = self._member_refs.get(((community.id, member.user_id, member.display_name,
                                                   member.username), member.is_bot, member.roles))
-                    event.member = hit if hit is not None else await self.resolve_member(community, member)
-                if isinstance(event, MemberLeft):
-                    await self.services.members.mark_left(event.member.id, event.at)
-            author = getattr(event, "message_author", None)
-            if isinstance(author, MemberRef) and not author.id:
+                    event.member = hit if hit is not None else await self.resolve_member(community, member)  # type: ignore[attr-defined]
+                if plan.left:
+                    await self.services.members.mark_left(event.member.id, event.at)  # type: ignore[attr-defined]
+            author = event.message_author if plan.author else None  # type: ignore[attr-defined]
+            if author is not None and not author.id:
                 hit = self._member_refs.get(((community.id, author.user_id, author.display_name, author.username),
                                              author.is_bot, author.roles))
                 event.message_author = (  # type: ignore[attr-defined]
@@ -479,7 +491,7 @@ class App:
         except Exception:
             log.exception("could not resolve %s", type(event).__name__)
             return
-        handlers = self._handlers_for(type(event))
+        handlers = plan.handlers
         if not handlers:
             return
         config = self.services.config.cached(community.id) or await self.services.config.get(community.id)
@@ -493,3 +505,14 @@ class App:
                     await pending
             except Exception:
                 log.exception("%s handler of %s failed", type(event).__name__, cog.name)
+
+
+class _EmitPlan(NamedTuple):
+    """Per event type: its handlers, whether it names a member and a message author, and whether it is a
+    join or a leave (which change the member's row). Saves `emit` the same checks on every message."""
+
+    handlers: list[tuple[Handler, Cog]]
+    member: bool
+    author: bool
+    joined: bool
+    left: bool

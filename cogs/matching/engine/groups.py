@@ -270,11 +270,13 @@ def _repair(
         groups[gi].append(x)
         return True
 
-    for x in alone:
-        # In order: a planned group with room; taking the place of a member who can move on; a partner among
-        # those still alone; a group one larger than planned (when allowed); a partner out of a bigger group.
+    def place(x: int) -> bool:
+        """One member into a group, trying in order: a planned group with room; taking the place of a
+        member who can move on; a partner among those still alone; a group one larger than planned (when
+        allowed); a partner out of a bigger group."""
+        nonlocal count
         if join(x, normal):
-            continue
+            return True
         grown = _displace(pv, x, table, size, count, normal, groups, locked, prio, left)
         if grown is None:
             partner = _best_addition(pv, [x], np.array(left, dtype=np.int64))
@@ -286,13 +288,27 @@ def _repair(
                 groups.append([partner, x])
                 locked.append(False)
         if grown is None and cap > normal and join(x, cap):
-            continue
+            return True
         if grown is None:
             grown = _split(pv, x, table, size, count, groups, locked, prio)
         if grown is None:
+            return False
+        count = grown
+        return True
+
+    for x in alone:
+        if not place(x):
             left.append(x)
-        else:
-            count = grown
+    # Someone placed later can open a way for one left out earlier (two left out became a pair, a third
+    # joined them, and now that group can give up a partner): try again while that places anybody.
+    while left:
+        retry = list(left)
+        left.clear()
+        for x in retry:
+            if not place(x):
+                left.append(x)
+        if len(left) >= len(retry):
+            break
     return left
 
 

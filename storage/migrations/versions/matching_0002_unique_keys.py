@@ -4,7 +4,9 @@ intro request to the same person.
 Both were checked by reading before writing, which two processes on one PostgreSQL store (or two presses of a
 button at the same moment) could both pass. Existing rows are brought in line first: rounds are numbered again
 in the order they were claimed (the numbering they were meant to have), and of several open requests between the
-same two people all but the first are marked expired.
+same two people all but the newest are marked expired (the newest is the one whose buttons the target saw last,
+and the only one that can still be within the answer window; the cog only allowed a new request once the
+older one had expired).
 
 Revision ID: matching_0002
 Revises: matching_0001
@@ -33,8 +35,8 @@ def upgrade() -> None:
                     unique=True)
     op.execute(
         "UPDATE matching_requests SET status = 'expired' WHERE status = 'open' AND id NOT IN ("
-        "SELECT first_id FROM (SELECT MIN(id) AS first_id FROM matching_requests WHERE status = 'open' "
-        "GROUP BY community_id, requester_id, target_id) AS firsts)")
+        "SELECT newest_id FROM (SELECT MAX(id) AS newest_id FROM matching_requests WHERE status = 'open' "
+        "GROUP BY community_id, requester_id, target_id) AS newest)")
     op.create_index("uq_matching_requests_open", "matching_requests", ["community_id", "requester_id", "target_id"],
                     unique=True, sqlite_where=OPEN, postgresql_where=OPEN)
 

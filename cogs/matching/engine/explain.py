@@ -123,8 +123,8 @@ def _pair_parts(a: Member, b: Member, f: PairFeatures, options: MatchOptions, na
 def _merged(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
     """The pair parts of a group of three or four said once each: who shares a topic or a role is named
     together ("Ana, Ben and Dara all work on Rust"), the teams are listed in one part, and the most active
-    member is the one guide for every quiet member. Pair by pair, a group of four would hear "Rust" three
-    times and "you bring views from" six."""
+    member is the one guide for every quiet member, and a skill someone offers is named once. Pair by pair, a
+    group of four would hear "Rust" three times and "you bring views from" six."""
     order = {m.name: i for i, m in enumerate(group)}
 
     def names(people: set[str]) -> list[str]:
@@ -134,6 +134,7 @@ def _merged(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
     role_people: dict[str, set[str]] = {}
     teams: list[str] = []
     guides: dict[str, list[str]] = {}
+    offered: dict[str, set[str]] = {}  # giver -> skills already named
     out: list[Part] = []
     slots: dict[str, int] = {}  # kind -> where its merged part goes (the place of its first pair part)
     for kind, params in parts:
@@ -148,6 +149,15 @@ def _merged(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
             quiet = guides.setdefault(params["guide"], [])
             if params["newcomer"] not in quiet:
                 quiet.append(params["newcomer"])
+        elif kind == "offers":
+            # A skill one member offers is named once, for the first who wants it: "Kofi offers Python, which
+            # Gus wants to learn" says it; the same sentence again for Dara would only repeat it.
+            said = offered.setdefault(params["giver"], set())
+            skills = [x for x in params["skills"] if norm(x) not in said]
+            if skills:
+                said.update(norm(x) for x in skills)
+                out.append((kind, {**params, "skills": skills}))
+            continue
         else:
             out.append((kind, params))
             continue

@@ -42,6 +42,7 @@ SAMPLE = 2048  # free members tried before a full scan when a growing group has 
 SMALL = 64  # rounds up to this size try RESTARTS construction orders and keep the best result
 RESTARTS = 8
 BALANCE = 1e6  # a move that brings two groups nearer the planned size outranks any score
+CHUNK = 200_000  # rows of the local search scored at once (bounds its memory in rounds of 100,000)
 
 
 def group_sizes(n: int, k: int) -> list[int]:
@@ -172,16 +173,21 @@ def _construct(
 
     Seeds are taken in waves: every group of a wave adds its best free candidate at once, and a candidate two
     groups want goes to the one it adds most to (the other tries again). That is the one-seed-at-a-time greedy
-    with a few hundred groups per numpy pass."""
+    with a few hundred groups per numpy pass.
+
+    A seed that finds nobody at all (the others of its language were taken by groups of the same wave) gives
+    its planned group back to the next seed and stays free: it may still be picked by a later group, else the
+    repair places it. Keeping it as a group of one would use up a planned group, and the members it leaves
+    over would all be squeezed into the other groups (12 people in groups of 4 instead of 3)."""
     gid = np.full(n, -1, dtype=np.int64)
     groups: list[list[int]] = []
     locked: list[bool] = []
     wave = max(8, n // 40)
     cursor = 0
-    planned = 0
-    while planned < len(sizes):
+    todo = list(sizes)  # planned sizes not yet given to a seed, in plan order
+    while todo:
         seeds: list[int] = []
-        while cursor < n and len(seeds) < min(wave, len(sizes) - planned):
+        while cursor < n and len(seeds) < min(wave, len(todo)):
             x = int(order[cursor])
             cursor += 1
             if gid[x] < 0:
@@ -193,8 +199,8 @@ def _construct(
         table = np.full((b, width), -1, dtype=np.int64)
         table[:, 0] = seeds
         size = np.ones(b, dtype=np.int64)
-        target = np.array(sizes[planned : planned + b], dtype=np.int64)
-        planned += b
+        target = np.array(todo[:b], dtype=np.int64)
+        del todo[:b]
         gid[seeds] = base + np.arange(b)
         stuck = np.zeros(b, dtype=bool)
         while True:
@@ -227,9 +233,15 @@ def _construct(
             table[g, size[g]] = c
             size[g] += 1
             gid[c] = base + g
+        lone: list[int] = []
         for i in range(b):
+            if size[i] < 2:
+                gid[seeds[i]] = -1
+                lone.append(int(target[i]))
+                continue
             groups.append([int(x) for x in table[i, : size[i]]])
             locked.append(bool(prio[seeds[i]]))
+        todo[:0] = lone
     return groups, locked
 
 
@@ -390,6 +402,50 @@ def _split(
     return count + 1
 
 
+def _score_rows(
+    pv: _Pairs, st: _State, x: np.ndarray, g2: np.ndarray, c: np.ndarray, top: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The best change of each row "x could join g2" (see `_improve`): its gain (-inf when none is allowed),
+    the slot of the member of g2 that x swaps with, and whether it is a move instead of a swap."""
+    prio = st.prio
+    g1 = st.gid[x]
+    s1, s2 = st.size[g1], st.size[g2]
+    # x next to everybody in g2
+    a_s, a_ok = pv(x[:, None], st.table[g2])
+    a_sum = a_s.sum(axis=1)
+    a_bad = (~a_ok).sum(axis=1)
+    # move x from g1 to g2 when g1 is one larger (the sizes stay the same multiset), or when that brings
+    # the sizes nearer `k` (squared distance: a 5 and a 3 become two 4s, a 4 and a 2 two 3s; worth it
+    # even at a loss)
+    balance = (s1 >= s2 + 2) & ((s1 - 1 - k) ** 2 + (s2 + 1 - k) ** 2 < (s1 - k) ** 2 + (s2 - k) ** 2)
+    move_ok = ((s1 == s2 + 1) | balance) & (a_bad == 0)
+    move_ok &= ~(((s1 - 1) != k) & ((st.pcount[g1] - prio[x]) > 0))
+    move_ok &= ~(((s2 + 1) != k) & ((st.pcount[g2] + prio[x]) > 0))
+    best = np.where(move_ok, a_sum - c[x] + np.where(balance, BALANCE, 0.0), -np.inf)
+    is_move = np.isfinite(best)
+    j = np.zeros(x.size, dtype=np.int64)
+    # swap x with y of g2: y then sits next to everybody in g1 but x
+    y = st.table[g2]
+    yy = np.maximum(y, 0)
+    x_gain = a_sum[:, None] - a_s - c[x][:, None]
+    bound = x_gain + (s1 - 1)[:, None] * top[yy] - c[yy]
+    maybe = (y >= 0) & (a_bad[:, None] - (~a_ok) == 0) & (bound > 1e-9)
+    maybe &= ~(prio[x] & (s2 != k))[:, None] & ~(prio[yy] & (s1 != k)[:, None])
+    r, jj = np.nonzero(maybe)
+    if r.size:
+        ye = y[r, jj]
+        rest1 = st.table[g1[r]]
+        rest1 = np.where(rest1 == x[r][:, None], -1, rest1)
+        b_s, b_ok = pv(ye[:, None], rest1)
+        ge = np.where(b_ok.all(axis=1), x_gain[r, jj] + b_s.sum(axis=1) - c[ye], -np.inf)
+        first = _first_per(r, np.lexsort((-ge, r)))
+        r, jj, ge = r[first], jj[first], ge[first]
+        better = ge > best[r]
+        r, jj, ge = r[better], jj[better], ge[better]
+        best[r], j[r], is_move[r] = ge, jj, False
+    return best, j, is_move
+
+
 def _improve(
     pv: _Pairs, st: _State, u: np.ndarray, v: np.ndarray, top: np.ndarray, k: int, passes: int
 ) -> int:
@@ -417,40 +473,12 @@ def _improve(
         keys = np.unique(xs_all[sel] * g_count + gz[sel])
         x, g2 = keys // g_count, keys % g_count
         g1 = st.gid[x]
-        s1, s2 = st.size[g1], st.size[g2]
-        # x next to everybody in g2
-        a_s, a_ok = pv(x[:, None], st.table[g2])
-        a_sum = a_s.sum(axis=1)
-        a_bad = (~a_ok).sum(axis=1)
-        # move x from g1 to g2 when g1 is one larger (the sizes stay the same multiset), or when that brings
-        # the sizes nearer `k` (squared distance: a 5 and a 3 become two 4s, a 4 and a 2 two 3s; worth it
-        # even at a loss)
-        balance = (s1 >= s2 + 2) & ((s1 - 1 - k) ** 2 + (s2 + 1 - k) ** 2 < (s1 - k) ** 2 + (s2 - k) ** 2)
-        move_ok = ((s1 == s2 + 1) | balance) & (a_bad == 0)
-        move_ok &= ~(((s1 - 1) != k) & ((st.pcount[g1] - prio[x]) > 0))
-        move_ok &= ~(((s2 + 1) != k) & ((st.pcount[g2] + prio[x]) > 0))
-        best = np.where(move_ok, a_sum - c[x] + np.where(balance, BALANCE, 0.0), -np.inf)
-        is_move = np.isfinite(best)
+        best = np.empty(x.size, dtype=np.float64)
         j = np.zeros(x.size, dtype=np.int64)
-        # swap x with y of g2: y then sits next to everybody in g1 but x
-        y = st.table[g2]
-        yy = np.maximum(y, 0)
-        x_gain = a_sum[:, None] - a_s - c[x][:, None]
-        bound = x_gain + (s1 - 1)[:, None] * top[yy] - c[yy]
-        maybe = (y >= 0) & (a_bad[:, None] - (~a_ok) == 0) & (bound > 1e-9)
-        maybe &= ~(prio[x] & (s2 != k))[:, None] & ~(prio[yy] & (s1 != k)[:, None])
-        r, jj = np.nonzero(maybe)
-        if r.size:
-            ye = y[r, jj]
-            rest1 = st.table[g1[r]]
-            rest1 = np.where(rest1 == x[r][:, None], -1, rest1)
-            b_s, b_ok = pv(ye[:, None], rest1)
-            ge = np.where(b_ok.all(axis=1), x_gain[r, jj] + b_s.sum(axis=1) - c[ye], -np.inf)
-            first = _first_per(r, np.lexsort((-ge, r)))
-            r, jj, ge = r[first], jj[first], ge[first]
-            better = ge > best[r]
-            r, jj, ge = r[better], jj[better], ge[better]
-            best[r], j[r], is_move[r] = ge, jj, False
+        is_move = np.zeros(x.size, dtype=bool)
+        for lo in range(0, x.size, CHUNK):  # in slices: a row costs a few hundred bytes of temporaries
+            part = slice(lo, lo + CHUNK)
+            best[part], j[part], is_move[part] = _score_rows(pv, st, x[part], g2[part], c, top, k)
         good = np.flatnonzero(best > 1e-9)
         if good.size == 0:
             break
@@ -515,6 +543,139 @@ def _free_priority(pv: _Pairs, st: _State, k: int) -> None:
         st.pcount[b] += 1
 
 
+def _rebalance(pv: _Pairs, st: _State, k: int, planned: np.ndarray, limit: int = 64) -> int:
+    """Bring the group sizes nearer the plan by moving a member from a group of a size there are too many of
+    to a smaller such group (a 4 and a pair become two groups of 3), checking every member of those groups,
+    not only candidate edges: in large rounds the few groups off the plan rarely share one, and the local
+    search cannot see the move. Only moves that keep every pair allowed, bring the sizes nearer the plan and
+    put no more priority members in an odd-sized group are made; the best-scoring first. Returns the number
+    of moves."""
+    moves = 0
+    width = st.table.shape[1]
+    c = st.contributions(pv)
+    for _ in range(st.count):
+        size = st.size[: st.count]
+        have = np.bincount(size, minlength=len(planned))
+        surplus = np.ones(len(have), dtype=bool)
+        surplus[: len(planned)] = have[: len(planned)] > planned
+        off = np.flatnonzero(surplus[size])[:limit]  # groups of a size there are too many of
+        if off.size < 2:
+            break
+        now = _off_plan(size, planned)
+        best: tuple[int, float, int, int, int] | None = None  # (sizes nearer, score gain, x, from, to)
+        for b in off.tolist():
+            donors = off[(off != b) & (size[off] >= size[b] + 1) & (size[off] >= 3)]
+            if size[b] >= width or donors.size == 0:
+                continue
+            xs = st.table[donors].ravel()
+            xs = xs[xs >= 0]
+            s, ok = pv(xs[:, None], st.table[b][None, :])
+            for x, sx in zip(xs[ok.all(axis=1)].tolist(), s.sum(axis=1)[ok.all(axis=1)].tolist(), strict=True):
+                a = int(st.gid[x])
+                after = size.copy()
+                after[a] -= 1
+                after[b] += 1
+                nearer = now - _off_plan(after, planned)
+                odd_prio = sum(int(st.pcount[g]) for g in (a, b) if size[g] != k)
+                odd_after = (int(st.pcount[a] - st.prio[x]) if after[a] != k else 0) + \
+                    (int(st.pcount[b] + st.prio[x]) if after[b] != k else 0)
+                if nearer <= 0 or odd_after > odd_prio:
+                    continue
+                gain = sx - float(c[x])
+                if best is None or (nearer, gain) > best[:2]:
+                    best = (nearer, gain, x, a, b)
+        if best is not None:
+            _n, _g, x, a, b = best
+            _move(st, x, b)
+            c = st.contributions(pv, np.array([a, b]), c)
+            moves += 1
+            continue
+        chain = _chain(pv, st, off, c, now, planned, k)
+        if chain is None:
+            break
+        x, y, g, b = chain
+        a = int(st.gid[x])
+        _move(st, y, b)  # y leaves g for the small group, x takes y's place in g
+        _move(st, x, g)
+        c = st.contributions(pv, np.array([a, b, g]), c)
+        moves += 2
+    return moves
+
+
+def _move(st: _State, x: int, b: int) -> None:
+    """Member x into a free slot of group b."""
+    a = int(st.gid[x])
+    free = int(np.flatnonzero(st.table[b] < 0)[0])
+    st.table[a, st.slot[x]] = -1
+    st.table[b, free] = x
+    st.gid[x], st.slot[x] = b, free
+    st.size[a] -= 1
+    st.size[b] += 1
+    st.pcount[a] -= int(st.prio[x])
+    st.pcount[b] += int(st.prio[x])
+
+
+def _chain(
+    pv: _Pairs, st: _State, off: np.ndarray, c: np.ndarray, now: int, planned: np.ndarray, k: int,
+    sample: int = SAMPLE,
+) -> tuple[int, int, int, int] | None:
+    """When no member of a too-large group suits a too-small one (a member who speaks only Swedish sits in a
+    pair), a two-step move: some y anywhere who suits the small group b moves there, and a member x of a
+    too-large group takes y's place in y's group g. g keeps its size, so the sizes change as for a direct
+    move. Priority members stay where they are, and no more of them end in an odd-sized group. Returns
+    (x, y, g, b), the best-scoring such chain, or None."""
+    size = st.size[: st.count]
+    width = st.table.shape[1]
+    best: tuple[float, int, int, int, int] | None = None
+    for b in off.tolist():
+        donors = off[(off != b) & (size[off] >= size[b] + 1) & (size[off] >= 3)]
+        if size[b] >= width or donors.size == 0:
+            continue
+        after = size.copy()
+        after[b] += 1
+        xs = st.table[donors].ravel()
+        xs = xs[(xs >= 0) & ~st.prio[np.maximum(xs, 0)]]
+        if xs.size == 0:
+            continue
+        ys = np.flatnonzero((st.gid >= 0) & ~st.prio)
+        ys = ys[(st.gid[ys] != b) & ~np.isin(st.gid[ys], donors)]
+        sy, oky = pv(ys[:, None], st.table[b][None, :])
+        good = oky.all(axis=1)
+        ys, gain_y = ys[good], sy.sum(axis=1)[good] - c[ys[good]]
+        if ys.size > sample:
+            top = np.argpartition(-gain_y, sample)[:sample]
+            ys, gain_y = ys[top], gain_y[top]
+        if ys.size == 0:
+            continue
+        g = st.gid[ys]
+        rest = np.where(st.table[g] == ys[:, None], -1, st.table[g])  # y's group without y
+        for x in xs.tolist():
+            a = int(st.gid[x])
+            after_a = after.copy()
+            after_a[a] -= 1
+            odd_before = sum(int(st.pcount[h]) for h in (a, b) if size[h] != k)
+            odd_after = sum(int(st.pcount[h]) for h in (a, b) if after_a[h] != k)
+            if now - _off_plan(after_a, planned) <= 0 or odd_after > odd_before:
+                continue
+            sx, okx = pv(np.full(rest.shape, x), rest)
+            fits = okx.all(axis=1)
+            if not fits.any():
+                continue
+            total = np.where(fits, gain_y + sx.sum(axis=1) - c[x], -np.inf)
+            r = int(np.argmax(total))
+            if best is None or total[r] > best[0]:
+                best = (float(total[r]), x, int(ys[r]), int(g[r]), b)
+    return None if best is None else best[1:]
+
+
+def _off_plan(size: np.ndarray, planned: np.ndarray) -> int:
+    """How far the group sizes are from the plan: groups of each size more or fewer than planned. Measured
+    against the plan, not against `group_size`: for 8 people in groups of 3 the plan is two groups of 4, and
+    3, 3 and a pair (each nearer 3) is the worse outcome."""
+    have = np.bincount(size, minlength=len(planned))
+    return int(np.abs(have[: len(planned)] - planned).sum() + have[len(planned):].sum())
+
+
 def _adjacency(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Candidate neighbours of each member as CSR (pointer, neighbour indices)."""
     src = np.concatenate((u, v))
@@ -560,6 +721,7 @@ def group_round(
     np.maximum.at(top, v, w)
     options_count = (np.isfinite(matrix).sum(axis=1) if matrix is not None else np.diff(ptr)).astype(np.float64)
     sizes = group_sizes(n, k)
+    planned = np.bincount(np.array(sizes, dtype=np.int64), minlength=8)
     cap = k + 1 if (k + 1 <= 4 or options.allow_extra_trios) else k
     best: tuple[tuple[int, int, float], _State, list[int], int] | None = None
     tries = RESTARTS if n <= SMALL else 1
@@ -572,8 +734,9 @@ def group_round(
         alone = _repair(enc, pv, groups, locked, prio, k, cap)
         st = _State(n, groups, cap, locked, prio)
         moves = _improve(pv, st, u, v, top, k, options.improve_passes)
+        moves += _rebalance(pv, st, k, planned)
         _free_priority(pv, st, k)
-        shape = -int(((st.size[: st.count] - k) ** 2).sum())  # nearer the planned sizes is better
+        shape = -_off_plan(st.size[: st.count], planned)  # nearer the planned sizes is better
         key = (n - len(alone), shape, float(st.contributions(pv).sum() / 2))
         if best is None or key > best[0]:
             best = (key, st, alone, moves)

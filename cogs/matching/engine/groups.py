@@ -15,10 +15,15 @@ joins the group that suits them best while it has room (at most `group_size + 1`
 Pipeline: encode -> candidate edges (the pair engine's: every pair in small rounds, the facet index in large
 ones) -> construction (priority members, then those with the fewest options, seed a group each and the group
 adds, one by one, the free member with the highest summed score to everybody already in it, checked against
-every hard rule with each of them) -> local search (swap two members of different groups, or move a member
-from a group one larger to a group one smaller, whenever the total rises; disjoint moves are applied together,
-later passes only look at groups that changed) -> repair (members still alone). Every pair inside a group
-honours every hard rule (no repeat within K rounds, blocks, a common language when required).
+every hard rule with each of them; a seed that finds nobody gives its planned group back) -> repair (members
+still alone, tried again while that places anybody) -> local search (swap two members of different groups, or
+move a member from a group one larger to a group one smaller, whenever the total rises; disjoint moves are
+applied together, later passes only look at groups that changed) -> rebalance (the few groups off the plan: a
+member of a group too large moves to one too small, directly or by taking the place of someone who suits the
+small group, every member checked and not only candidate edges) -> the priority swap. Small rounds try several
+construction orders and keep the one that places most, then is nearest the plan (groups of each size more or
+fewer than planned), then scores best. Every pair inside a group honours every hard rule (no repeat within K
+rounds, blocks, a common language when required).
 
 Priority (members left out or in an odd-sized group last time): they seed groups first, their groups are not
 changed by the local search, and they end in a group of exactly `group_size` whenever a swap allows it.

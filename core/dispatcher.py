@@ -60,7 +60,6 @@ class App:
         self.tree = CommandTree()
         self._commands: dict[tuple[str, ...], Command] = {}
         self._events: list[tuple[tuple[type[Event], ...], Handler, Cog]] = []
-        self._handlers_by_type: dict[type[Event], list[tuple[Handler, Cog]]] = {}
         self._plans: dict[type[Event], _EmitPlan] = {}
         self._components: list[tuple[ComponentSpec, Handler, Cog]] = []
         self._forms: list[tuple[ComponentSpec, Handler, Cog]] = []
@@ -95,7 +94,6 @@ class App:
                 group.commands[path[1]] = cmd
         for types, handler in cog.event_handlers():
             self._events.append((types, handler, cog))
-        self._handlers_by_type.clear()
         self._plans.clear()
         self._components += [(s, h, cog) for s, h in cog.components()]
         self._forms += [(s, h, cog) for s, h in cog.forms()]
@@ -440,19 +438,12 @@ class App:
             return []
         return [str(v)[:100] for v in found][:25]
 
-    def _handlers_for(self, event_type: type[Event]) -> list[tuple[Handler, Cog]]:
-        """The handlers subscribed to this event type, worked out once per type (emit runs for every message)."""
-        found = self._handlers_by_type.get(event_type)
-        if found is None:
-            found = self._handlers_by_type[event_type] = [
-                (h, cog) for types, h, cog in self._events if issubclass(event_type, types)]
-        return found
-
     def _plan_for(self, event_type: type[Event]) -> _EmitPlan:
         """What `emit` must do for events of this type, worked out once per type."""
         fields = {f.name for f in dataclasses.fields(event_type)}
         plan = self._plans[event_type] = _EmitPlan(
-            self._handlers_for(event_type), "member" in fields, "message_author" in fields,
+            [(h, cog) for types, h, cog in self._events if issubclass(event_type, types)],
+            "member" in fields, "message_author" in fields,
             issubclass(event_type, MemberJoined), issubclass(event_type, MemberLeft))
         return plan
 

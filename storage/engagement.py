@@ -16,7 +16,6 @@ import struct
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +29,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engagement_schema import engagement_batches, engagement_daily, engagement_events
-from storage.engagement_writer_process import COLUMNS, ROWS_PER_STATEMENT, insert_sql
+from storage.engagement_writer_process import COLUMNS, insert_sql, statements
 from storage.engine import Store
 
 log = logging.getLogger(__name__)
 
 EVENT_COLUMNS = COLUMNS  # the writer process holds the one list (it imports nothing of the bot)
-_SQLITE_ROWS_PER_STATEMENT = ROWS_PER_STATEMENT
 PROCESS_MIN_ROWS = 1000  # a batch this large means a busy log: from then on a writer process takes the writes
 PROCESS_GIVE_UP = 3  # writer processes in a row that died before answering once: write in the bot instead
 ACTIVE_MARK = "_active"  # engagement_daily.kind of the "distinct active people that day" row
@@ -414,23 +412,12 @@ async def _mark(conn: AsyncConnection, marker: dict[str, Any]) -> bool:
 
 
 def _sqlite_statements(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, list[Any]]]:
-    """Rows as (row count, flat values) per multi-row INSERT, with time and metadata in their stored text."""
-    step, width = _SQLITE_ROWS_PER_STATEMENT, len(EVENT_COLUMNS)
-    statements = []
-    for i in range(0, len(rows), step):
-        chunk = rows[i:i + step]
-        flat: list[Any] = list(chain.from_iterable(chunk))
-        if len(flat) != width * len(chunk):
-            raise ValueError(f"an event row must have {width} values")
-        ats = flat[4::width]
-        if not all(type(at) is str for at in ats):
-            flat[4::width] = [at if type(at) is str else stored_at(at) for at in ats]
-        metas = flat[9::width]
-        if any(meta is not None and type(meta) is not str for meta in metas):
-            flat[9::width] = [meta if meta is None or type(meta) is str else
-                              (json.dumps(meta) if meta else None) for meta in metas]
-        statements.append((len(chunk), flat))
-    return statements
+    """Rows as (row count, flat values) per multi-row INSERT, the time as its stored text (the writer process
+    builds its statements the same way, from rows the recorder queued in that form)."""
+    width = len(EVENT_COLUMNS)
+    if any(len(r) != width for r in rows):
+        raise ValueError(f"an event row must have {width} values")
+    return statements([r if type(r[4]) is str else stored_row(r) for r in rows])
 
 
 _FRAME = struct.Struct(">I")

@@ -62,7 +62,9 @@ def connect(path: str) -> sqlite3.Connection:
 
 
 def permanent(exc: BaseException) -> bool:
-    """The rows' fault (retrying cannot help), as opposed to the store's state (locked, disk full, I/O)."""
+    """The rows' fault (retrying cannot help), as opposed to the store's state (locked, disk full, I/O): a
+    constraint, or a value SQLite cannot bind. A closed connection is the store's state. storage/errors.py
+    builds on this for every store."""
     if isinstance(exc, sqlite3.IntegrityError | sqlite3.DataError | sqlite3.InterfaceError):
         return True
     if isinstance(exc, sqlite3.ProgrammingError):

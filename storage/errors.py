@@ -6,9 +6,9 @@ refuses; this is the one place that knows how each driver says which is which.
 
 from __future__ import annotations
 
-import sqlite3
-
 import sqlalchemy.exc as sa_exc
+
+from storage.engagement_writer_process import permanent as sqlite_permanent
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -27,8 +27,4 @@ def is_permanent(exc: BaseException) -> bool:
         return True
     if isinstance(exc, sa_exc.StatementError) and not isinstance(exc, sa_exc.DBAPIError):
         return True
-    if isinstance(exc, sqlite3.IntegrityError | sqlite3.DataError | sqlite3.InterfaceError):
-        return True
-    if isinstance(exc, sqlite3.ProgrammingError):
-        return "closed" not in str(exc).lower()  # a closed connection is the store's state, not the row's
-    return isinstance(exc, TypeError | ValueError | KeyError | OverflowError)
+    return sqlite_permanent(exc) or isinstance(exc, KeyError)

@@ -8,6 +8,8 @@ import asyncio
 import os
 import signal
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,20 @@ async def store(tmp_path: Path) -> Any:
         yield s
     finally:
         await s.close()
+
+
+@asynccontextmanager
+async def batch_writer(repo: EventRepo, queue_max: int) -> AsyncIterator[BatchWriter[tuple[Any, ...]]]:
+    """A running batch writer on the repository, with batches large enough for the writer process; both are
+    closed afterwards (the writer process with the repository)."""
+    writer: BatchWriter[tuple[Any, ...]] = BatchWriter(repo.write, batch_size=PROCESS_MIN_ROWS, flush_seconds=0.05,
+                                                       queue_max=queue_max, retry_initial=0.01)
+    writer.start()
+    try:
+        yield writer
+    finally:
+        await writer.close()
+        await repo.close()
 
 
 async def members_of(store: Store, n: int) -> tuple[int, list[int]]:
@@ -75,10 +91,7 @@ async def test_rows_the_store_refuses_are_rejected_alone_through_the_process(
         store: Store, caplog: pytest.LogCaptureFixture) -> None:
     cid, (ana,) = await members_of(store, 1)
     repo = EventRepo(store)
-    writer: BatchWriter[tuple[Any, ...]] = BatchWriter(repo.write, batch_size=PROCESS_MIN_ROWS, flush_seconds=0.05,
-                                                       queue_max=10_000, retry_initial=0.01)
-    writer.start()
-    try:
+    async with batch_writer(repo, 10_000) as writer:
         rows = [row(cid, ana, i) for i in range(PROCESS_MIN_ROWS)]
         rows[17] = (*rows[17][:3], None, *rows[17][4:])  # no kind: NOT NULL refuses it
         rows[18] = (*rows[18][:8], {"not": "text"}, *rows[18][9:])  # a label SQLite cannot bind
@@ -89,18 +102,12 @@ async def test_rows_the_store_refuses_are_rejected_alone_through_the_process(
         assert writer.stats.retries == 0  # the rows' fault, not an outage
         assert await repo.count([cid]) == PROCESS_MIN_ROWS - 2
         assert "rejected an event" in caplog.text
-    finally:
-        await writer.close()
-        await repo.close()
 
 
 async def test_a_writer_process_that_dies_loses_nothing(store: Store) -> None:
     cid, (ana,) = await members_of(store, 1)
     repo = EventRepo(store)
-    writer: BatchWriter[tuple[Any, ...]] = BatchWriter(repo.write, batch_size=PROCESS_MIN_ROWS, flush_seconds=0.05,
-                                                       queue_max=100_000, retry_initial=0.01)
-    writer.start()
-    try:
+    async with batch_writer(repo, 100_000) as writer:
         await writer.put_many([row(cid, ana, i) for i in range(PROCESS_MIN_ROWS)])
         assert await writer.flush(within=30)
         assert repo.process is not None and repo.process.pid is not None
@@ -109,9 +116,6 @@ async def test_a_writer_process_that_dies_loses_nothing(store: Store) -> None:
         assert await writer.flush(within=30)
         assert await repo.count([cid]) == 3 * PROCESS_MIN_ROWS
         assert repo.process.started == 2 and writer.stats.rejected == 0
-    finally:
-        await writer.close()
-        await repo.close()
 
 
 async def test_a_process_that_cannot_start_hands_the_writes_back_to_the_bot(
@@ -121,18 +125,12 @@ async def test_a_process_that_cannot_start_hands_the_writes_back_to_the_bot(
     monkeypatch.setattr(engagement, "_PROCESS_SCRIPT", str(Path(engagement.__file__).with_name("no-such-file.py")))
     cid, (ana,) = await members_of(store, 1)
     repo = EventRepo(store)
-    writer: BatchWriter[tuple[Any, ...]] = BatchWriter(repo.write, batch_size=PROCESS_MIN_ROWS, flush_seconds=0.05,
-                                                       queue_max=100_000, retry_initial=0.01)
-    writer.start()
-    try:
+    async with batch_writer(repo, 100_000) as writer:
         await writer.put_many([row(cid, ana, i) for i in range(PROCESS_MIN_ROWS)])
         assert await writer.flush(within=30)
         assert await repo.count([cid]) == PROCESS_MIN_ROWS
         assert repo.process is None
         assert "writing in the bot from now on" in caplog.text
-    finally:
-        await writer.close()
-        await repo.close()
 
 
 async def test_the_bots_own_writes_wait_for_the_process(store: Store) -> None:

@@ -126,7 +126,7 @@ class EventRepo:
                 self.process = ProcessWriter(self._db_path)
             if self.process is not None:
                 try:
-                    async with self.store.write_lock():  # the bot's own writers wait instead of racing it
+                    async with self.store.write_lock(shared=True):  # the bot's own writers wait, not race it
                         await self.process.write(batch_id or "", sqlite_datetime(now), rows)
                     return
                 except sqlite3.OperationalError:
@@ -439,11 +439,14 @@ _PROCESS_SCRIPT = str(Path(__file__).resolve().with_name("engagement_writer_proc
 class ProcessWriter:
     """The bot's side of the engagement writer process (storage/engagement_writer_process.py).
 
-    One batch at a time: the batch is sent, and the answer awaited, on the event loop's pipes (no thread, and
-    the loop goes on meanwhile). A process that died, or a write that was cancelled half-way (the pipes would no
-    longer be in step), is an outage: the process is discarded and the next write starts a new one, so the
-    writer's retry covers it. The errors raised are sqlite3's, so that `is_permanent` tells apart rows that
-    are wrong (`IntegrityError`) from a store that is unavailable (`OperationalError`)."""
+    Batches are sent, and their answers read, on the event loop's pipes (no thread, and the loop goes on
+    meanwhile). Several writes may be under way at once: each sends its batch as soon as the batch before it is
+    sent, so the process finds the next one waiting when it commits one, and the answers, which come back in
+    the order the batches went, are read in turn. A process that died, or a write that was cancelled half-way
+    (the pipes would no longer be in step), is an outage: the process is discarded, every write still waiting
+    on it fails, and the next write starts a new one, so the writer's retry covers it. The errors raised are
+    sqlite3's, so that `is_permanent` tells apart rows that are wrong (`IntegrityError`) from a store that is
+    unavailable (`OperationalError`)."""
 
     def __init__(self, db_path: str) -> None:
         self.db_path = db_path
@@ -451,7 +454,8 @@ class ProcessWriter:
         self.failed_starts = 0  # processes in a row that stopped before their first answer
         self._answered = False
         self._proc: asyncio.subprocess.Process | None = None
-        self._lock = asyncio.Lock()
+        self._sending = asyncio.Lock()
+        self._last_turn: asyncio.Future[None] | None = None  # resolved once the latest write has its answer
 
     @property
     def pid(self) -> int | None:
@@ -464,28 +468,49 @@ class ProcessWriter:
             body = marshal.dumps(("write", batch_id, at, list(rows)))
         except ValueError:  # marshal takes no datetime: a row not in the stored form
             body = marshal.dumps(("write", batch_id, at, [stored_row(r) for r in rows]))
-        async with self._lock:
-            proc = await self._running()
-            assert proc.stdin is not None and proc.stdout is not None
+        turn = asyncio.get_running_loop().create_future()
+        sent = False
+        try:
+            async with self._sending:
+                proc = await self._running()
+                before, self._last_turn = self._last_turn, turn
+                assert proc.stdin is not None and proc.stdout is not None
+                sent = True
+                try:
+                    proc.stdin.write(_FRAME.pack(len(body)) + body)
+                    await proc.stdin.drain()
+                except ConnectionError as exc:
+                    raise await self._lost(proc, exc) from None
+            if before is not None:
+                await asyncio.shield(before)  # the answers come back in the order the batches went
+            if proc is not self._proc:  # an earlier write lost the process: this batch's answer is gone too
+                raise sqlite3.OperationalError("the engagement writer process stopped")
             try:
-                proc.stdin.write(_FRAME.pack(len(body)) + body)
-                await proc.stdin.drain()
                 (size,) = _FRAME.unpack(await proc.stdout.readexactly(_FRAME.size))
                 answer = marshal.loads(await proc.stdout.readexactly(size))
             except (ConnectionError, asyncio.IncompleteReadError) as exc:
-                if not self._answered:
-                    self.failed_starts += 1
-                await self._discard()
-                raise sqlite3.OperationalError(f"the engagement writer process stopped ({type(exc).__name__})"
-                                               ) from None
-            except BaseException:  # cancelled half-way: the next answer on the pipe would be this one's
-                await self._discard()
-                raise
+                raise await self._lost(proc, exc) from None
+        except sqlite3.OperationalError:
+            raise
+        except BaseException:  # cancelled half-way: the next answer on the pipe would be this one's
+            if sent:
+                await self._discard(proc)
+            raise
+        finally:
+            if not turn.done():
+                turn.set_result(None)
         self._answered, self.failed_starts = True, 0
         if answer[0] == "ok":
             return bool(answer[1])
         _, permanent, name, message = answer
         raise (sqlite3.IntegrityError if permanent else sqlite3.OperationalError)(f"{name}: {message}")
+
+    async def _lost(self, proc: asyncio.subprocess.Process, exc: BaseException) -> sqlite3.OperationalError:
+        """The process went away under a write: discard it, and the error that makes the batch be retried."""
+        if not self._answered:
+            self.failed_starts += 1
+        await self._discard(proc)
+        return sqlite3.OperationalError(f"the engagement writer process stopped ({type(exc).__name__})")
 
     async def _running(self) -> asyncio.subprocess.Process:
         if self._proc is None or self._proc.returncode is not None:
@@ -502,15 +527,21 @@ class ProcessWriter:
             _widen_pipe(self._proc.stdin)
         return self._proc
 
-    async def _discard(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.returncode is None:
+    async def _discard(self, proc: asyncio.subprocess.Process | None) -> None:
+        """Stop `proc` if it is still the current process (a newer one may have replaced it meanwhile)."""
+        if proc is None or proc is not self._proc:
+            return
+        self._proc = None
+        if proc.returncode is None:
             proc.kill()
             await proc.wait()
 
     async def close(self, within: float = 10.0) -> None:
-        """End the process after the batch in progress (closing its input is its signal to stop)."""
-        async with self._lock:
+        """End the process after the batches under way (closing its input is its signal to stop)."""
+        async with self._sending:
+            if self._last_turn is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self._last_turn), within)
             proc, self._proc = self._proc, None
             if proc is None or proc.returncode is not None:
                 return

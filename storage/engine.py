@@ -16,6 +16,8 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from storage.write_lock import WriteLock
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -98,7 +100,7 @@ class Store:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if url.startswith("sqlite"):
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self._write_lock = asyncio.Lock() if url.startswith("sqlite") else None
+        self._write_lock = WriteLock() if url.startswith("sqlite") else None
 
     @property
     def dialect(self) -> str:
@@ -129,17 +131,18 @@ class Store:
             async with self.engine.begin() as conn:
                 yield conn
             return
-        async with self._write_lock, self.engine.begin() as conn:
+        async with self._write_lock.exclusive(), self.engine.begin() as conn:
             yield conn
 
     @asynccontextmanager
-    async def write_lock(self) -> AsyncIterator[None]:
+    async def write_lock(self, *, shared: bool = False) -> AsyncIterator[None]:
         """Hold the in-process writers back while a write happens elsewhere (the engagement writer process), so
-        that they wait here instead of racing it for SQLite's one writer slot. A no-op on PostgreSQL."""
+        that they wait here instead of racing it for SQLite's one writer slot. A no-op on PostgreSQL. `shared`
+        holders hold it together (see storage/write_lock.py)."""
         if self._write_lock is None:
             yield
             return
-        async with self._write_lock:
+        async with self._write_lock.shared() if shared else self._write_lock.exclusive():
             yield
 
     @asynccontextmanager

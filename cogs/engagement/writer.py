@@ -4,6 +4,10 @@ Why: one transaction per chat message would make the store the bottleneck of a b
 is briefly unavailable (a PostgreSQL restart, a locked SQLite file) must not lose events or stall the bot.
 
 - Flush by size (`batch_size` rows) and by time (`flush_seconds`, the longest a queued event waits).
+- Up to `depth` batches are written at once (two by default): the next batch is on its way while the store
+  commits the one before, so that a store in another process (the engagement writer process, PostgreSQL)
+  never waits for the bot between two batches. A flush counts a batch as written only once every batch before
+  it is, too.
 - A failing write keeps its rows and is retried with exponential back-off; a row the store rejects for good
   (a constraint, bad data) is isolated by writing the batch row by row, logged at ERROR and counted — never
   dropped silently.
@@ -19,6 +23,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -61,9 +66,10 @@ class BatchWriter(Generic[T]):
         retry_max: float = 5.0,
         permanent: Callable[[BaseException], bool] = is_permanent,
         name: str = "engagement",
+        depth: int = 2,
     ) -> None:
-        if batch_size < 1 or queue_max < 1 or flush_seconds <= 0:
-            raise ValueError("batch_size, queue_max and flush_seconds must be positive")
+        if batch_size < 1 or queue_max < 1 or flush_seconds <= 0 or depth < 1:
+            raise ValueError("batch_size, queue_max, flush_seconds and depth must be positive")
         self._sink = sink
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
@@ -72,10 +78,12 @@ class BatchWriter(Generic[T]):
         self.retry_max = retry_max
         self._permanent = permanent
         self.name = name
+        self.depth = depth
         self.stats = WriterStats()
         self._buf: list[T] = []
-        self._inflight: list[T] = []
-        self._done = 0
+        self._flights: deque[_Flight[T]] = deque()  # batches handed to the sink, oldest first
+        self._writing: set[asyncio.Task[None]] = set()
+        self._done = 0  # rows written, counting only batches whose predecessors are all written too
         self._wake = asyncio.Event()
         self._space = asyncio.Event()
         self._progress = asyncio.Event()
@@ -89,8 +97,8 @@ class BatchWriter(Generic[T]):
     # ------------------------------------------------------------------ producer side
     @property
     def pending(self) -> int:
-        """Rows accepted but not yet written (queued plus the batch being written)."""
-        return len(self._buf) + len(self._inflight)
+        """Rows accepted but not yet written (queued plus the batches being written)."""
+        return len(self._buf) + sum(len(f.rows) for f in self._flights if not f.done)
 
     @property
     def store_failing(self) -> bool:
@@ -106,7 +114,7 @@ class BatchWriter(Generic[T]):
         coroutine per event; `put` alone behaves the same."""
         buf = self._buf
         n = len(buf)
-        if n >= self.queue_max or ((self._inflight or n >= self.batch_size)
+        if n >= self.queue_max or ((self._flights or n >= self.batch_size)
                                    and not (self.stats.enqueued + 1) % YIELD_EVERY):
             return False
         buf.append(row)
@@ -129,7 +137,7 @@ class BatchWriter(Generic[T]):
             if n > self.stats.max_queued:
                 self.stats.max_queued = n
             self._wake.set()
-        if (self._inflight or n >= self.batch_size) and not self.stats.enqueued % YIELD_EVERY:
+        if (self._flights or n >= self.batch_size) and not self.stats.enqueued % YIELD_EVERY:
             # The store works in its own thread, but each step of a write (begin, insert, commit) resumes here,
             # on the event loop. A producer that never waits (a burst, a replay, a benchmark) would starve
             # those steps until the queue is full; letting the loop turn now and then keeps both going.
@@ -154,7 +162,7 @@ class BatchWriter(Generic[T]):
 
     def rewrite(self, change: Callable[[T], T]) -> None:
         """Change rows that are queued or being retried, in place (erasure must reach them too)."""
-        for rows in (self._buf, self._inflight):
+        for rows in (self._buf, *(f.rows for f in self._flights if not f.done)):
             for i, row in enumerate(rows):
                 rows[i] = change(row)
 
@@ -190,8 +198,9 @@ class BatchWriter(Generic[T]):
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
             self._task = None
-        left = self._inflight + self._buf
-        self._inflight, self._buf = [], []
+        left = [row for f in self._flights if not f.done for row in f.rows] + self._buf
+        self._flights.clear()
+        self._buf = []
         self._space.set()
         return left
 
@@ -218,23 +227,55 @@ class BatchWriter(Generic[T]):
             raise
         except Exception:  # the loop must never die silently: producers would block forever
             log.exception("%s writer crashed; %d events not written", self.name, self.pending)
+        finally:
+            await self._abandon_writes()
 
     async def _drain(self, everything: bool) -> None:
+        """Hand full batches (every queued row when `everything`) to the sink, at most `depth` at once; with
+        `everything`, return once they are all written."""
         while self._buf and (everything or len(self._buf) >= self.batch_size):
+            while len(self._writing) >= self.depth:
+                await self._settle(asyncio.FIRST_COMPLETED)
             batch = self._buf[: self.batch_size]
             del self._buf[: self.batch_size]
-            self._inflight = batch
+            flight = _Flight(batch)
+            self._flights.append(flight)
+            task = asyncio.get_running_loop().create_task(self._fly(flight), name=f"{self.name}-batch")
+            self._writing.add(task)
             if len(self._buf) < self.queue_max:
                 self._space.set()
                 if self._full and len(self._buf) < self.queue_max // 2:
                     self._full = False
                     log.info("%s queue has room again", self.name)
-            await self._write(batch)
-            self._inflight = []
-            self._done += len(batch)
-            self.stats.batches += 1
-            self._progress.set()
+        if everything:
+            while self._writing:
+                await self._settle(asyncio.ALL_COMPLETED)
         self._space.set()
+
+    async def _settle(self, until: str) -> None:
+        """Wait for batch writes to end; a write that gave up (closing, store down) ends the loop."""
+        done, _ = await asyncio.wait(self._writing, return_when=until)
+        self._writing -= done
+        failed = [exc for task in done if (exc := task.exception()) is not None]
+        if failed:
+            raise failed[0]
+
+    async def _fly(self, flight: _Flight[T]) -> None:
+        await self._write(flight.rows)
+        flight.done = True
+        while self._flights and self._flights[0].done:
+            self._done += len(self._flights.popleft().rows)
+        self.stats.batches += 1
+        self._progress.set()
+
+    async def _abandon_writes(self) -> None:
+        """Stop the batch writes still running (their rows stay in `_flights` for `close` to hand back)."""
+        for task in self._writing:
+            task.cancel()
+        for task in self._writing:
+            with contextlib.suppress(BaseException):
+                await task
+        self._writing.clear()
 
     async def _write(self, batch: list[T], *, single: bool = False) -> None:
         delay = self.retry_initial
@@ -274,6 +315,14 @@ class BatchWriter(Generic[T]):
                 self._failing = False
                 log.warning("%s: store is back after %d retries", self.name, attempt)
             return
+
+
+@dataclass(slots=True)
+class _Flight(Generic[T]):
+    """A batch handed to the sink; `done` once the store has it (or rejected its bad rows for good)."""
+
+    rows: list[T]
+    done: bool = False
 
 
 def _describe(row: object) -> str:

@@ -96,16 +96,16 @@ async def test_full_queue_applies_back_pressure_and_says_so(caplog: pytest.LogCa
                                       retry_max=0.02)
     w.start()
     with caplog.at_level(logging.WARNING):
-        for i in range(25):  # 5 in flight + 20 queued fit
+        for i in range(30):  # two batches of 5 in flight + 20 queued fit
             await w.put(i)
-        blocked = asyncio.ensure_future(w.put(25))
+        blocked = asyncio.ensure_future(w.put(30))
         await asyncio.sleep(0.1)
         assert not blocked.done()  # the producer waits instead of the queue growing without bound
         assert "queue is full" in caplog.text
         sink.down = False
         await asyncio.wait_for(blocked, 5)
     assert await w.flush(within=5)
-    assert sorted(sink.rows) == list(range(26))
+    assert sorted(sink.rows) == list(range(31))
     assert w.stats.backpressure_waits >= 1
     await w.close()
 
@@ -167,3 +167,63 @@ def test_bad_settings_are_refused() -> None:
         BatchWriter(sink, batch_size=0)
     with pytest.raises(ValueError):
         BatchWriter(sink, flush_seconds=0)
+    with pytest.raises(ValueError):
+        BatchWriter(sink, depth=0)
+
+
+class SlowSink:
+    """Holds each batch until the test releases it, to see how many are under way at once."""
+
+    def __init__(self) -> None:
+        self.started: list[list[int]] = []
+        self.release: dict[int, asyncio.Event] = {}
+        self.rows: list[int] = []
+        self.at_once = 0
+        self._now = 0
+
+    async def __call__(self, rows: Sequence[int], batch_id: str) -> None:
+        n = len(self.started)
+        self.started.append(list(rows))
+        gate = self.release.setdefault(n, asyncio.Event())
+        self._now += 1
+        self.at_once = max(self.at_once, self._now)
+        try:
+            await gate.wait()
+        finally:
+            self._now -= 1
+        self.rows.extend(rows)
+
+    def let_go(self, n: int) -> None:
+        self.release.setdefault(n, asyncio.Event()).set()
+
+
+async def test_two_batches_are_under_way_at_once_and_flush_waits_for_the_older_one() -> None:
+    sink = SlowSink()
+    w: BatchWriter[int] = BatchWriter(sink, batch_size=5, flush_seconds=30, queue_max=1000)
+    w.start()
+    for i in range(20):
+        await w.put(i)
+    await asyncio.sleep(0.05)
+    assert len(sink.started) == 2 and sink.at_once == 2  # the second went while the first was being written
+    assert w.pending == 20
+    flushed = asyncio.ensure_future(w.flush(within=5))
+    sink.let_go(1)  # the newer batch is written first
+    await asyncio.sleep(0.05)
+    assert not flushed.done() and w.pending == 15  # the older one is not: nothing is flushed yet
+    for n in range(4):
+        sink.let_go(n)
+    assert await flushed
+    assert sorted(sink.rows) == list(range(20)) and sink.at_once == 2
+    assert await w.close() == []
+
+
+async def test_close_hands_back_every_batch_still_under_way() -> None:
+    sink = SlowSink()
+    w: BatchWriter[int] = BatchWriter(sink, batch_size=5, flush_seconds=30, queue_max=1000)
+    w.start()
+    for i in range(12):
+        await w.put(i)
+    await asyncio.sleep(0.05)
+    assert len(sink.started) == 2
+    left = await w.close(within=0.1)  # the sink never finishes
+    assert sorted(left) == list(range(12))

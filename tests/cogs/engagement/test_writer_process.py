@@ -175,3 +175,29 @@ async def test_a_burst_through_the_app_goes_through_the_process_and_it_stops_wit
     db = sqlite3.connect(tmp_path / "k.db")
     assert db.execute("SELECT count(*) FROM engagement_events WHERE kind = 'message'").fetchone() == (6000,)
     db.close()
+
+
+async def test_batches_under_way_together_land_once_even_when_the_process_dies_among_them(store: Store) -> None:
+    cid, (ana,) = await members_of(store, 1)
+    repo = EventRepo(store)
+    size = 4 * PROCESS_MIN_ROWS
+    batches = {f"b{b}": [row(cid, ana, b * size + i) for i in range(size)] for b in range(4)}
+    try:
+        results = await asyncio.gather(*(repo.write(rows, bid) for bid, rows in batches.items()))
+        assert results == [None] * 4 and await repo.count([cid]) == 4 * size  # sent back to back, all landed
+        assert repo.process is not None and repo.process.started == 1
+        more = {f"m{b}": [row(cid, ana, (4 + b) * size + i) for i in range(size)] for b in range(3)}
+        writes = [asyncio.ensure_future(repo.write(rows, bid)) for bid, rows in more.items()]
+        await asyncio.sleep(0.01)  # the first batch is being written, the others wait in the pipe
+        pid = repo.process.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        outcomes = await asyncio.gather(*writes, return_exceptions=True)
+        lost = [bid for bid, out in zip(more, outcomes, strict=True) if isinstance(out, BaseException)]
+        assert lost and all(isinstance(out, sqlite3.OperationalError) for out in outcomes if out is not None)
+        for bid in more:  # the batch writer retries every batch with its own id (some may be in already)
+            await repo.write(more[bid], bid)
+        assert await repo.count([cid]) == 7 * size
+        assert repo.process.started == 2
+    finally:
+        await repo.close()

@@ -348,7 +348,7 @@ class Matching(Cog):
             raise UserError(N_("This round is already running."))
         outcomes = await self.repo.outcomes(rnd.id)
         unplaced = sum(1 for o, _r in outcomes.values() if o == "unplaced")
-        await ctx.reply(ctx._("Round done: {groups} intros for {members} members ({unplaced} could not be placed).",
+        await ctx.reply(ctx._("Round done. Introductions: {groups}. Members placed: {members}. Not placed: {unplaced}.",
                               groups=rnd.groups_count, members=rnd.members_count - unplaced, unplaced=unplaced),
                         ephemeral=True)
 

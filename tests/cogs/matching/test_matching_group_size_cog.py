@@ -25,7 +25,7 @@ async def test_a_moderator_sets_groups_of_three_and_the_next_round_uses_them(ope
         await console.handle("/match preview")
         assert "People per intro: 3" in last_reply(console) and "Intros: 3" in last_reply(console)
         await console.handle("/match run-now")
-        assert "Round done: 3 intros for 10 members" in last_reply(console)
+        assert "Round done. Introductions: 3. Members placed: 10." in last_reply(console)
         groups = intros(console)
         assert sorted(len(g) for g in groups) == [3, 3, 4]  # 10 people: the one left over joins a group
         assert set(Counter(u for g in groups for u in g).values()) == {1}
@@ -135,7 +135,7 @@ async def test_run_now_sends_intros_of_the_planned_sizes_that_read_right(
         await console.handle(f"/config set matching.group_size {size}")
         await join_all(console, names)
         await console.handle("/match run-now")
-        assert f"Round done: {len(planned)} intros for {people} members (0 could not be placed)" in last_reply(console)
+        assert f"Round done. Introductions: {len(planned)}. Members placed: {people}. Not placed: 0." in last_reply(console)
         groups = intros(console)
         assert sorted(len(g) for g in groups) == planned
         assert set(Counter(u for g in groups for u in g).values()) == {1}

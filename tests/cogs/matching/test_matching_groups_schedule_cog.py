@@ -33,11 +33,11 @@ async def test_groups_have_their_own_rounds(open_console: Opener) -> None:
         assert "Group: design" in last_reply(console)
         await console.handle("/as admin")
         await console.handle("/match run-now group:design")
-        assert "Round done: 2 intros for 4 members" in last_reply(console)
+        assert "Round done. Introductions: 2. Members placed: 4." in last_reply(console)
         design = {uid(console, n) for n in DESIGN}
         assert {u for g in intros(console) for u in g} == design
         await console.handle("/match run-now")  # the main round is separate and still due
-        assert "Round done: 2 intros for 5 members" in last_reply(console)
+        assert "Round done. Introductions: 2. Members placed: 5." in last_reply(console)
         groups = intros(console)
         assert set(Counter(u for g in groups for u in g).values()) == {1}
         assert all(set(g) <= design or not set(g) & design for g in groups)  # groups never mix

@@ -30,7 +30,7 @@ async def test_run_now_gives_every_member_exactly_one_intro(open_console: Opener
     async with open_console(demo=20) as (_app, console):
         await join_all(console, NAMES)  # 11 members: one trio
         await console.handle("/match run-now")
-        assert "Round done: 5 intros for 11 members" in last_reply(console)
+        assert "Round done. Introductions: 5. Members placed: 11." in last_reply(console)
         groups = intros(console)
         seen = Counter(u for g in groups for u in g)
         assert set(seen) == {user_id(console, n) for n in NAMES}
@@ -172,7 +172,7 @@ async def test_unplaceable_member_is_told_and_gets_priority(open_console: Opener
         await console.handle("/match block ben")
         await console.handle("/as admin")
         await console.handle("/match run-now")
-        assert "0 intros for 0 members (2 could not be placed)" in last_reply(console)
+        assert "Introductions: 0. Members placed: 0. Not placed: 2." in last_reply(console)
         told = sent(console, "dm", user_id(console, "ana"))
         assert any("recent partner or is blocked" in m.plain_text() for m in told)
 

@@ -120,7 +120,7 @@ async def test_match_join_and_a_round_producing_intros(
         record = await fake.slash("match run-now", user=world.moderator)
         assert (await fake.wait_for_callback(record))["type"] == 5  # long-running: deferred at once
         done = await fake.wait_for_reply(record)
-        assert done["content"].startswith("Round done: 1 intros for 2 members")
+        assert done["content"].startswith("Round done. Introductions: 1. Members placed: 2.")
 
         [thread] = fake.threads()
         assert thread.type == 12 and thread.parent_id == intros.id

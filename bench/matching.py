@@ -7,7 +7,8 @@ topics and skills from a vocabulary with Zipf-like popularity, time zones across
 English dominant, activity levels, six earlier rounds of history, some blocks and a few priority members.
 It then runs the real round pipeline (pairing, explanations, conversation starters) and audits every formed
 pair against the hard rules with the scalar reference code. `--group-size` 3 or 4 forms intro groups of that
-size instead of pairs (every pair inside a group is audited; "sizes" counts the groups by size). `--exact`
+size instead of pairs (every pair inside a group is audited; "sizes" counts the groups by size). "odd_groups"
+counts the groups of another size than planned (with pairs: the trio an odd round needs). `--exact`
 (N <= 1000, pairs only) also solves the same scores with networkx's max_weight_matching and reports its total
 and time.
 """
@@ -197,7 +198,7 @@ def main() -> None:
         "violations": audit(members, history, options, groups),
         "placed": placed,
         "unplaced": len(result.unplaced),
-        "trios": sum(len(g) == 3 for g in groups),
+        "odd_groups": sum(len(g) != args.group_size for g in groups),
         "seed": args.seed,
     }
     if args.group_size != 2:

@@ -5,9 +5,11 @@ migration goes down and up again with rows in place."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -21,6 +23,19 @@ from storage.members import MemberRepo
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+async def stores(store_url: tuple[str, dict[str, Any]]) -> AsyncIterator[tuple[Store, Store]]:
+    """Two bot processes on one store (the second finds it migrated)."""
+    url, connect_args = store_url
+    one = await open_store(url, connect_args=connect_args)
+    two = await open_store(url, connect_args=connect_args, migrate=False)
+    try:
+        yield one, two
+    finally:
+        await two.close()
+        await one.close()
+
+
 async def _setup(store: Store) -> tuple[int, int, int]:
     c = await CommunityRepo(store).ensure(CommunityKey("discord", "G1", "Guild"))
     ana = await MemberRepo(store).upsert(c.id, MemberRef("discord", "U1", "Ana"))
@@ -29,50 +44,38 @@ async def _setup(store: Store) -> tuple[int, int, int]:
 
 
 async def test_concurrent_claims_of_other_periods_get_distinct_round_numbers(
-        store_url: tuple[str, dict[str, Any]]) -> None:
-    url, connect_args = store_url
-    one = await open_store(url, connect_args=connect_args)
-    two = await open_store(url, connect_args=connect_args, migrate=False)  # a second bot process
-    try:
-        cid, _ana, _ben = await _setup(one)
-        repos = [MatchingRepo(one), MatchingRepo(two)]
-        periods = [f"2026-W{w:02d}" for w in range(10, 22)]
-        claims = await asyncio.gather(*(repos[i % 2].claim_round(cid, "", p, T0, T0, f"token-{i}")
-                                        for i, p in enumerate(periods)))
-        assert all(c is not None for c in claims)
-        assert sorted(c.round_index for c in claims if c) == list(range(1, len(periods) + 1))
-        # the same period twice at once: one claim wins, the other learns it exists
-        again = await asyncio.gather(repos[0].claim_round(cid, "", "2026-W30", T0, T0, "a"),
-                                     repos[1].claim_round(cid, "", "2026-W30", T0, T0, "b"))
-        assert sum(c is not None for c in again) == 1
-        assert await repos[0].claim_round(cid, "", "2026-W10", T0, T0, "late") is None
-    finally:
-        await two.close()
-        await one.close()
+        stores: tuple[Store, Store]) -> None:
+    one, two = stores
+    cid, _ana, _ben = await _setup(one)
+    repos = [MatchingRepo(one), MatchingRepo(two)]
+    periods = [f"2026-W{w:02d}" for w in range(10, 22)]
+    claims = await asyncio.gather(*(repos[i % 2].claim_round(cid, "", p, T0, T0, f"token-{i}")
+                                    for i, p in enumerate(periods)))
+    assert all(c is not None for c in claims)
+    assert sorted(c.round_index for c in claims if c) == list(range(1, len(periods) + 1))
+    # the same period twice at once: one claim wins, the other learns it exists
+    again = await asyncio.gather(repos[0].claim_round(cid, "", "2026-W30", T0, T0, "a"),
+                                 repos[1].claim_round(cid, "", "2026-W30", T0, T0, "b"))
+    assert sum(c is not None for c in again) == 1
+    assert await repos[0].claim_round(cid, "", "2026-W10", T0, T0, "late") is None
 
 
-async def test_two_presses_at_once_make_one_open_request(store_url: tuple[str, dict[str, Any]]) -> None:
-    url, connect_args = store_url
-    one = await open_store(url, connect_args=connect_args)
-    two = await open_store(url, connect_args=connect_args, migrate=False)
-    try:
-        cid, ana, ben = await _setup(one)
-        repos = [MatchingRepo(one), MatchingRepo(two)]
-        made = await asyncio.gather(*(repos[i % 2].create_request(cid, ana, ben, [], T0) for i in range(6)))
-        assert sum(r is not None for r in made) == 1
-        assert await repos[0].create_request(cid, ben, ana, [], T0) is not None  # the other way round is another
-        # a request left unanswered past the window has expired: asking again makes a new one
-        later = T0 + timedelta(days=30)
-        again = await repos[0].create_request(cid, ana, ben, [], later, since=later - timedelta(days=7))
-        assert again is not None and again not in made
-        first = await repos[0].request(next(r for r in made if r is not None))
-        assert first is not None and first.status == "expired"
-        # decided requests do not block a new one either
-        assert await repos[0].decide_request(again, "declined", later)
-        assert await repos[0].create_request(cid, ana, ben, [], later) is not None
-    finally:
-        await two.close()
-        await one.close()
+async def test_two_presses_at_once_make_one_open_request(stores: tuple[Store, Store]) -> None:
+    one, two = stores
+    cid, ana, ben = await _setup(one)
+    repos = [MatchingRepo(one), MatchingRepo(two)]
+    made = await asyncio.gather(*(repos[i % 2].create_request(cid, ana, ben, [], T0) for i in range(6)))
+    assert sum(r is not None for r in made) == 1
+    assert await repos[0].create_request(cid, ben, ana, [], T0) is not None  # the other way round is another
+    # a request left unanswered past the window has expired: asking again makes a new one
+    later = T0 + timedelta(days=30)
+    again = await repos[0].create_request(cid, ana, ben, [], later, since=later - timedelta(days=7))
+    assert again is not None and again not in made
+    first = await repos[0].request(next(r for r in made if r is not None))
+    assert first is not None and first.status == "expired"
+    # decided requests do not block a new one either
+    assert await repos[0].decide_request(again, "declined", later)
+    assert await repos[0].create_request(cid, ana, ben, [], later) is not None
 
 
 async def test_the_migration_goes_down_and_up_with_rows_in_place(store_url: tuple[str, dict[str, Any]]) -> None:
@@ -141,69 +144,51 @@ def _interleave(store: Store, marker: str, meanwhile: Any) -> list[bool]:
 
 
 async def test_a_round_number_taken_between_reading_and_writing_is_claimed_again(
-        store_url: tuple[str, dict[str, Any]]) -> None:
-    url, connect_args = store_url
-    one = await open_store(url, connect_args=connect_args)
-    two = await open_store(url, connect_args=connect_args, migrate=False)
-    try:
-        cid, _ana, _ben = await _setup(one)
-        other: list[Any] = []
+        stores: tuple[Store, Store]) -> None:
+    one, two = stores
+    cid, _ana, _ben = await _setup(one)
+    other: list[Any] = []
 
-        async def second_process() -> None:
-            other.append(await MatchingRepo(two).claim_round(cid, "", "2026-W11", T0, T0, "two"))
+    async def second_process() -> None:
+        other.append(await MatchingRepo(two).claim_round(cid, "", "2026-W11", T0, T0, "two"))
 
-        # Process one reads "the last round is 0"; process two claims round 1 for another period and commits;
-        # then process one writes round 1 too: the unique key refuses it and the claim is tried with 2.
-        ran = _interleave(one, "max(matching_rounds.round_index)", second_process)
-        mine = await MatchingRepo(one).claim_round(cid, "", "2026-W10", T0, T0, "one")
-        assert ran == [True]
-        assert other[0] is not None and other[0].round_index == 1 and other[0].period == "2026-W11"
-        assert mine is not None and mine.round_index == 2 and mine.period == "2026-W10" and mine.claim == "one"
-    finally:
-        await two.close()
-        await one.close()
+    # Process one reads "the last round is 0"; process two claims round 1 for another period and commits;
+    # then process one writes round 1 too: the unique key refuses it and the claim is tried with 2.
+    ran = _interleave(one, "max(matching_rounds.round_index)", second_process)
+    mine = await MatchingRepo(one).claim_round(cid, "", "2026-W10", T0, T0, "one")
+    assert ran == [True]
+    assert other[0] is not None and other[0].round_index == 1 and other[0].period == "2026-W11"
+    assert mine is not None and mine.round_index == 2 and mine.period == "2026-W10" and mine.claim == "one"
 
 
 async def test_the_same_period_claimed_between_reading_and_writing_is_lost_not_renumbered(
-        store_url: tuple[str, dict[str, Any]]) -> None:
-    url, connect_args = store_url
-    one = await open_store(url, connect_args=connect_args)
-    two = await open_store(url, connect_args=connect_args, migrate=False)
-    try:
-        cid, _ana, _ben = await _setup(one)
-        other: list[Any] = []
+        stores: tuple[Store, Store]) -> None:
+    one, two = stores
+    cid, _ana, _ben = await _setup(one)
+    other: list[Any] = []
 
-        async def second_process() -> None:
-            other.append(await MatchingRepo(two).claim_round(cid, "", "2026-W10", T0, T0, "two"))
+    async def second_process() -> None:
+        other.append(await MatchingRepo(two).claim_round(cid, "", "2026-W10", T0, T0, "two"))
 
-        ran = _interleave(one, "max(matching_rounds.round_index)", second_process)
-        assert await MatchingRepo(one).claim_round(cid, "", "2026-W10", T0, T0, "one") is None
-        assert ran == [True] and other[0] is not None and other[0].claim == "two"
-        async with one.read() as conn:
-            assert (await conn.execute(sa.select(sa.func.count()).select_from(matching_rounds))).scalar() == 1
-    finally:
-        await two.close()
-        await one.close()
+    ran = _interleave(one, "max(matching_rounds.round_index)", second_process)
+    assert await MatchingRepo(one).claim_round(cid, "", "2026-W10", T0, T0, "one") is None
+    assert ran == [True] and other[0] is not None and other[0].claim == "two"
+    async with one.read() as conn:
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(matching_rounds))).scalar() == 1
 
 
 async def test_a_request_made_between_the_check_and_the_insert_is_already_requested(
-        store_url: tuple[str, dict[str, Any]]) -> None:
-    url, connect_args = store_url
-    one = await open_store(url, connect_args=connect_args)
-    two = await open_store(url, connect_args=connect_args, migrate=False)
-    try:
-        cid, ana, ben = await _setup(one)
-        since = T0 - timedelta(days=7)
-        repos = [MatchingRepo(one), MatchingRepo(two)]
-        # Both presses pass the cog's "already asked?" check before either writes ...
-        assert [await r.open_request_between(cid, ana, ben, since) for r in repos] == [None, None]
-        # ... the second process writes first, and the first one's insert is refused by the store.
-        made = await repos[1].create_request(cid, ana, ben, [], T0, since)
-        assert made is not None
-        assert await repos[0].create_request(cid, ana, ben, [], T0, since) is None
-        async with one.read() as conn:
-            rows = [(r.id, r.status) for r in await conn.execute(sa.select(matching_requests))]
-        assert rows == [(made, "open")]
-    finally:
-        await two.close()
-        await one.close()
+        stores: tuple[Store, Store]) -> None:
+    one, two = stores
+    cid, ana, ben = await _setup(one)
+    since = T0 - timedelta(days=7)
+    repos = [MatchingRepo(one), MatchingRepo(two)]
+    # Both presses pass the cog's "already asked?" check before either writes ...
+    assert [await r.open_request_between(cid, ana, ben, since) for r in repos] == [None, None]
+    # ... the second process writes first, and the first one's insert is refused by the store.
+    made = await repos[1].create_request(cid, ana, ben, [], T0, since)
+    assert made is not None
+    assert await repos[0].create_request(cid, ana, ben, [], T0, since) is None
+    async with one.read() as conn:
+        rows = [(r.id, r.status) for r in await conn.execute(sa.select(matching_requests))]
+    assert rows == [(made, "open")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,24 @@ async def community_with(store: Store, *names: str) -> tuple[int, list[int]]:
     c = await CommunityRepo(store).ensure(CommunityKey("discord", "G1", "Guild"))
     ids = [(await MemberRepo(store).upsert(c.id, MemberRef("discord", f"U{n}", n, username=n))).id for n in names]
     return c.id, ids
+
+
+async def recorder_for_ana(app: Any, *, retry_max: float, close_timeout: float | None = None
+                           ) -> tuple[Any, Callable[[range], Awaitable[None]]]:
+    """The app's recorder, retrying quickly (and, with `close_timeout`, shutting down quickly) for an outage
+    test, and a function that records one message of Ana's in guild G1 for each value given."""
+    community = await app.community(CommunityKey("discord", "G1", "Guild"))
+    member = await app.resolve_member(community, MemberRef("discord", "U1", "Ana"))
+    rec = app.services.extras["engagement"]
+    rec.writer.retry_max = retry_max
+    if close_timeout is not None:
+        rec.close_timeout = close_timeout
+
+    async def messages(values: range) -> None:
+        for i in values:
+            await rec.record(community.id, member.id, "message", value=i)
+
+    return rec, messages
 
 
 async def test_events_write_read_erase_purge(store: Store, tmp_path: Path) -> None:
@@ -162,18 +181,13 @@ async def test_postgres_outage_during_ingest_loses_nothing(store_url: tuple[str,
     try:
         async with running_app(settings, cogs=[Engagement], connect_args=connect_args,
                                start_scheduler=False) as app:
-            community = await app.community(CommunityKey("discord", "G1", "Guild"))
-            member = await app.resolve_member(community, MemberRef("discord", "U1", "Ana"))
-            rec = app.services.extras["engagement"]
-            rec.writer.retry_max = 0.2
-            for i in range(300):
-                await rec.record(community.id, member.id, "message", value=i)
+            rec, messages = await recorder_for_ana(app, retry_max=0.2)
+            await messages(range(300))
             assert await rec.flush(within=20)
             await proxy.down()
-            for i in range(300, 900):
-                await rec.record(community.id, member.id, "message", value=i)
-                if i % 100 == 0:
-                    await asyncio.sleep(0.02)
+            for start in range(300, 900, 100):
+                await messages(range(start, start + 100))
+                await asyncio.sleep(0.02)
             for _ in range(200):
                 if rec.writer.store_failing:
                     break
@@ -203,21 +217,14 @@ async def test_store_down_at_shutdown_events_wait_on_disk(store_url: tuple[str, 
     await proxy.up()
     settings = load_settings(None, storage={"url": url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")},
                              engagement={"batch_size": 20, "flush_seconds": 0.05})
-    key = CommunityKey("discord", "G1", "Guild")
     try:
         async with running_app(settings, cogs=[Engagement], connect_args=connect_args,
                                start_scheduler=False) as app:
-            community = await app.community(key)
-            member = await app.resolve_member(community, MemberRef("discord", "U1", "Ana"))
-            rec = app.services.extras["engagement"]
-            rec.close_timeout = 0.5
-            rec.writer.retry_max = 0.1
-            for i in range(100):
-                await rec.record(community.id, member.id, "message", value=i)
+            rec, messages = await recorder_for_ana(app, retry_max=0.1, close_timeout=0.5)
+            await messages(range(100))
             assert await rec.flush(within=20)
             await proxy.down()
-            for i in range(100, 150):
-                await rec.record(community.id, member.id, "message", value=i)
+            await messages(range(100, 150))
         spill = tmp_path / "kindred-engagement-spill.jsonl"  # tests run in tmp_path
         assert spill.exists()
         assert "saved to" in caplog.text
@@ -272,16 +279,11 @@ async def test_sqlite_locked_during_ingest_loses_nothing(tmp_path: Path, caplog:
         store = app.services.store
         sa.event.listen(store.engine.sync_engine, "connect", _short_busy_timeout)
         await store.engine.dispose()  # pooled connections reconnect with the short timeout
-        community = await app.community(CommunityKey("discord", "G1", "Guild"))
-        member = await app.resolve_member(community, MemberRef("discord", "U1", "Ana"))
-        rec = app.services.extras["engagement"]
-        rec.writer.retry_max = 0.1
-        for i in range(100):
-            await rec.record(community.id, member.id, "message", value=i)
+        rec, messages = await recorder_for_ana(app, retry_max=0.1)
+        await messages(range(100))
         assert await rec.flush(within=10)
         with SqliteLock(db):
-            for i in range(100, 400):
-                await rec.record(community.id, member.id, "message", value=i)
+            await messages(range(100, 400))
             for _ in range(200):
                 if rec.writer.store_failing:
                     break
@@ -299,22 +301,15 @@ async def test_sqlite_locked_at_shutdown_events_wait_on_disk(tmp_path: Path, cap
                                                              ) -> None:
     db = tmp_path / "locked.db"
     settings = await _sqlite_app_settings(db)
-    key = CommunityKey("discord", "G1", "Guild")
     async with running_app(settings, cogs=[Engagement], start_scheduler=False) as app:
         store = app.services.store
         sa.event.listen(store.engine.sync_engine, "connect", _short_busy_timeout)
         await store.engine.dispose()
-        community = await app.community(key)
-        member = await app.resolve_member(community, MemberRef("discord", "U1", "Ana"))
-        rec = app.services.extras["engagement"]
-        rec.close_timeout = 0.5
-        rec.writer.retry_max = 0.1
-        for i in range(60):
-            await rec.record(community.id, member.id, "message", value=i)
+        rec, messages = await recorder_for_ana(app, retry_max=0.1, close_timeout=0.5)
+        await messages(range(60))
         assert await rec.flush(within=10)
         lock = SqliteLock(db).__enter__()
-        for i in range(60, 90):
-            await rec.record(community.id, member.id, "message", value=i)
+        await messages(range(60, 90))
     spill = Path(f"{db}.engagement-spill.jsonl")
     try:
         assert spill.exists() and "saved to" in caplog.text

@@ -135,7 +135,8 @@ async def test_run_now_sends_intros_of_the_planned_sizes_that_read_right(
         await console.handle(f"/config set matching.group_size {size}")
         await join_all(console, names)
         await console.handle("/match run-now")
-        assert f"Round done. Introductions: {len(planned)}. Members placed: {people}. Not placed: 0." in last_reply(console)
+        done = f"Round done. Introductions: {len(planned)}. Members placed: {people}. Not placed: 0."
+        assert done in last_reply(console)
         groups = intros(console)
         assert sorted(len(g) for g in groups) == planned
         assert set(Counter(u for g in groups for u in g).values()) == {1}

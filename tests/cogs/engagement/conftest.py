@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from rich.console import Console
@@ -18,19 +18,14 @@ from core.runtime import running_app
 from core.settings import Settings
 from integrations.console.community import ConsoleResponder
 from integrations.console.repl import ConsoleCommunity
+from tests.clock import FakeClock
 
 
-class Clock:
+class Clock(FakeClock):
     """services.clock for tests: starts at the real time (events from the console carry it) and moves on demand."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
+        super().__init__(datetime.now(UTC))
 
     def catch_up(self) -> None:
         """Move to the real time again: events from the console carry the real time of their arrival."""

@@ -126,7 +126,7 @@ class EventRepo:
                 self.process = ProcessWriter(self._db_path)
             if self.process is not None:
                 try:
-                    async with self.store.write_lock(shared=True):  # the bot's own writers wait, not race it
+                    async with self.store.write_lock():  # the bot's own writers wait instead of racing it
                         await self.process.write(batch_id or "", sqlite_datetime(now), rows)
                     return
                 except sqlite3.OperationalError:

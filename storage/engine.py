@@ -135,14 +135,14 @@ class Store:
             yield conn
 
     @asynccontextmanager
-    async def write_lock(self, *, shared: bool = False) -> AsyncIterator[None]:
+    async def write_lock(self) -> AsyncIterator[None]:
         """Hold the in-process writers back while a write happens elsewhere (the engagement writer process), so
-        that they wait here instead of racing it for SQLite's one writer slot. A no-op on PostgreSQL. `shared`
-        holders hold it together (see storage/write_lock.py)."""
+        that they wait here instead of racing it for SQLite's one writer slot. Such writes hold it together
+        (see storage/write_lock.py). A no-op on PostgreSQL."""
         if self._write_lock is None:
             yield
             return
-        async with self._write_lock.shared() if shared else self._write_lock.exclusive():
+        async with self._write_lock.shared():
             yield
 
     @asynccontextmanager

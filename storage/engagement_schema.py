@@ -118,3 +118,71 @@ engagement_batches = sa.Table(
     sa.Column("id", sa.String(32), primary_key=True),
     sa.Column("at", UTCDateTime, nullable=False),
 )
+
+# Linked groups: communities whose moderators agreed to count people across them (engagement_0002). A community
+# is in at most one group; nothing is suggested, linked or counted across communities that are not in one group.
+engagement_groups = sa.Table(
+    "engagement_groups",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+engagement_group_communities = sa.Table(
+    "engagement_group_communities",
+    metadata,
+    sa.Column("community_id", sa.Integer, sa.ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("engagement_groups.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("joined_at", UTCDateTime, nullable=False),
+    sa.Column("member_id", sa.Integer, nullable=True),  # the moderator who joined it; NULL once forgotten
+    sa.Index("ix_engagement_group_communities_group", "group_id"),
+)
+
+# One pending code per community: made by `/link communities start`, used once by a moderator elsewhere.
+engagement_group_codes = sa.Table(
+    "engagement_group_codes",
+    metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("community_id", sa.Integer, sa.ForeignKey("communities.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("member_id", sa.Integer, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index("ix_engagement_group_codes_community", "community_id"),
+)
+
+# Who joined, left or dissolved a group, and when (kept when a group is gone; the actor is blanked on erasure).
+engagement_group_log = sa.Table(
+    "engagement_group_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("group_id", sa.Integer, nullable=False),
+    sa.Column("community_id", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),  # joined, left
+    sa.Column("member_id", sa.Integer, nullable=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_engagement_group_log_community", "community_id"),
+)
+
+# A moderator's "same person": both account owners must confirm before anything is linked.
+engagement_link_requests = sa.Table(
+    "engagement_link_requests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("member_a", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("member_b", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("community_id", sa.Integer, nullable=False),  # where the moderator asked
+    sa.Column("requested_by", sa.Integer, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),  # open, linked, declined, expired, cancelled
+    sa.Column("a_confirmed_at", UTCDateTime, nullable=True),
+    sa.Column("b_confirmed_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index(
+        "uq_engagement_link_requests_open",
+        "member_a",
+        "member_b",
+        unique=True,
+        sqlite_where=sa.text("status = 'open'"),
+        postgresql_where=sa.text("status = 'open'"),
+    ),
+    sa.Index("ix_engagement_link_requests_member_b", "member_b"),
+)

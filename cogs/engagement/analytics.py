@@ -2,7 +2,9 @@
 
 Used by the cogs (`/stats`, `/segment`) and by the command line (`report`), so it needs only the store and the
 settings resolver, not a running bot. Questions about the community are asked over its *scope*: the community
-plus those joined to it by people who linked their accounts, so that one person on two platforms counts once.
+plus the communities that its moderators joined with it into one linked group, so that one person on two platforms
+counts once. Aggregates use the whole scope; lists of people (`/stats top`, segments) name only accounts of the
+asking community, so that a moderator never sees another community's members, even in a joined group.
 """
 
 from __future__ import annotations
@@ -110,23 +112,24 @@ class Analytics:
 
     async def top(self, community_id: int, now: datetime, *, platform: str | None, by: str,
                   limit: int = 10) -> dict[str, list[metrics.Ranked]]:
-        """Superusers per platform (scores per account: superusers can differ per platform)."""
+        """Superusers of this community (scores per account; only this community's accounts are listed)."""
         sc = await self.scope(community_id)
         scores = await self.scores(sc, now, TOP_WINDOW_DAYS)
         thanks = await self.events.target_counts(sc.community_ids, Kind.THANKS, now - timedelta(days=TOP_WINDOW_DAYS),
                                                  now + timedelta(seconds=1))
         out: dict[str, list[metrics.Ranked]] = {}
-        platforms = sorted({a.platform for a in sc.counted()})
+        here = [a for a in sc.counted() if a.community_id == community_id]
+        platforms = sorted({a.platform for a in here})
         for p in platforms:
             if platform and p != platform:
                 continue
             cands = [(a.member_id, sc.persons[a.member_id], a.display_name or a.username or a.user_id, p)
-                     for a in sc.counted() if a.platform == p]
+                     for a in here if a.platform == p]
             out[p] = metrics.rank_people(cands, scores=scores, thanks=thanks, by=by, limit=limit)
         return out
 
     async def me(self, member_id: int, community_id: int, now: datetime) -> metrics.MemberTotals:
-        accounts = await self.identity.person_accounts(member_id)
+        accounts = await self.identity.counted_accounts(member_id)  # only those in this community's linked group
         ids = [a.member_id for a in accounts] or [member_id]
         totals = metrics.MemberTotals(counts=await self.events.kind_counts_of(ids),
                                       received=await self.events.received_counts_of(ids))

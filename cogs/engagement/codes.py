@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
+from collections import deque
 from datetime import timedelta
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -35,3 +37,27 @@ def code_hash(code: str) -> str:
     if normal is None:
         raise ValueError("not a link code")
     return hashlib.sha256(normal.encode("ascii")).hexdigest()
+
+
+class AttemptLimiter:
+    """At most `limit` wrong codes per account within `window` seconds (kept in memory: a restart forgives)."""
+
+    def __init__(self, limit: int = 5, window: float = 600.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: dict[int, deque[float]] = {}
+
+    def blocked(self, member_id: int) -> bool:
+        q = self._failures.get(member_id)
+        if not q:
+            return False
+        now = time.monotonic()
+        while q and now - q[0] > self.window:
+            q.popleft()
+        return len(q) >= self.limit
+
+    def failed(self, member_id: int) -> None:
+        self._failures.setdefault(member_id, deque(maxlen=self.limit)).append(time.monotonic())
+
+    def clear(self) -> None:
+        self._failures.clear()

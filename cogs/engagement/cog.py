@@ -26,7 +26,9 @@ from core.messages import Message
 from core.refs import MemberRef
 from storage.engagement import EventRepo
 from storage.engagement_crm import CrmRepo
+from storage.engagement_groups import GroupRepo
 from storage.engagement_identity import IdentityRepo
+from storage.engagement_link_requests import LinkRequestRepo
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +114,8 @@ class Engagement(Cog):
             await forget_crm(CrmRepo(self.services.store), account.platform, account.user_id, account.username)
 
     async def purge_all(self, now: datetime | None = None) -> int:
-        """Roll up and delete raw events older than each community's retention; expired link codes go too."""
+        """Roll up and delete raw events older than each community's retention; expired codes go too, and
+        unanswered link requests expire."""
         now = now or self.services.clock()
         total = 0
         await self.recorder.flush(within=10.0)
@@ -130,6 +133,8 @@ class Engagement(Cog):
                          community.id)
             total += n
         await self.identity.purge_codes(now)
+        await GroupRepo(self.services.store).purge_codes(now)
+        await LinkRequestRepo(self.services.store).expire(now)
         await self.events.purge_batch_marks(now - timedelta(days=2))
         return total
 

@@ -16,8 +16,9 @@ from core.dispatcher import App
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef
 from core.runtime import running_app
 from core.settings import Settings
-from integrations.console.community import ConsoleResponder
+from integrations.console.community import KEY, ConsoleMessenger, ConsoleResponder
 from integrations.console.repl import ConsoleCommunity
+from storage.engagement_groups import GroupRepo
 from tests.clock import FakeClock
 
 
@@ -54,6 +55,12 @@ SLACK_KEY = CommunityKey("slack", "T0KINDRED", "Kindred Slack")
 SLACK_CHANNEL = ChannelRef("slack", "C0GENERAL", "general")
 
 
+class OtherMessenger(ConsoleMessenger):
+    """The console's outbox, posing as the Slack integration's messenger (DMs to Slack accounts land there)."""
+
+    platform = "slack"
+
+
 @dataclass
 class OtherPlatform:
     """A Slack-platform community driven through the console's messenger and responders."""
@@ -74,9 +81,15 @@ class OtherPlatform:
         responder = ConsoleResponder(self.console.screen, self.console.outbox, member)
         await self.app.press(SLACK_KEY, member, SLACK_CHANNEL, custom_id, responder, self.console.messenger)
 
+    async def join_console(self) -> None:
+        """Join the console community and this one into one linked group (as their moderators would)."""
+        console = await self.app.community(KEY)
+        await GroupRepo(self.app.services.store).join(console.id, 0, self.community.id, 0, self.app.services.clock())
+
 
 @pytest.fixture
 async def slack(app: App, console: ConsoleCommunity) -> OtherPlatform:
+    app.register_messenger(OtherMessenger(console.screen, console.members, console.outbox))
     return OtherPlatform(app, console, await app.community(SLACK_KEY))
 
 

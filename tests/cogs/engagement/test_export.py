@@ -63,6 +63,7 @@ async def seed(console: ConsoleCommunity, slack: OtherPlatform, app: App, clock:
     await console.handle("/profile set role:Designerin topics:ux,Ölbilder timezone:Europe/Berlin languages:de")
     await console.handle("/thanks admin for: " + "a reason, with commas; and “quotes”")
     ana_slack = await slack.member("U0ANA", "Ana on Slack")
+    await slack.join_console()
     await IdentityRepo(app.services.store).link(ana.id, ana_slack.id, via="code", at=clock.now)
     rec = app.services.extras["engagement"]
     admin = console.by_name("admin")

@@ -53,6 +53,7 @@ async def make_history(console: ConsoleCommunity, slack: OtherPlatform, app: App
                          "languages:en")
     await console.handle("eve's secret plans")
     await console.handle("/thanks admin for: evesbestreason")
+    await slack.join_console()
     await console.handle("/link start")
     code = re.search(r"([A-Z0-9]{4}-[A-Z0-9]{4})", console.outbox.texts()[-1])
     assert code

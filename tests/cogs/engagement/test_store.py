@@ -23,7 +23,8 @@ from core.runtime import running_app
 from core.settings import load_settings
 from storage.communities import CommunityRepo
 from storage.engagement import EventRepo
-from storage.engagement_identity import IdentityRepo
+from storage.engagement_groups import GroupRepo
+from storage.engagement_identity import IdentityRepo, LinkRefused
 from storage.engine import Store, open_store
 from storage.members import MemberRepo
 from tests.cogs.engagement.tcp_proxy import TcpProxy
@@ -111,16 +112,25 @@ async def test_people_links_codes_optouts(store: Store) -> None:
     cid, (a, b, c) = await community_with(store, "ana", "ben", "cy")
     other = await CommunityRepo(store).ensure(CommunityKey("slack", "T1", "Workspace"))
     a2 = (await MemberRepo(store).upsert(other.id, MemberRef("slack", "UA", "Ana", username="ana"))).id
+    b2 = (await MemberRepo(store).upsert(other.id, MemberRef("slack", "UB", "Ben", username="ben"))).id
     ids = IdentityRepo(store)
     assert await ids.scope(cid) == [cid]
+    with pytest.raises(LinkRefused, match="not_joined"):  # nothing across communities no moderator joined
+        await ids.link(a, a2, via="code", at=T0)
+    await GroupRepo(store).join(cid, a, other.id, a2, T0)
+    assert await ids.scope(cid) == sorted([cid, other.id]) == await ids.scope(other.id)
     p = await ids.link(a, a2, via="code", at=T0)
-    assert await ids.scope(cid) == sorted([cid, other.id])
-    q = await ids.link(b, c, via="moderator", at=T0)
-    assert await ids.link(a, b, via="moderator", at=T0) == p  # merging two persons keeps one
-    assert set((await ids.link_map()).values()) == {p} and q != p
-    assert len(await ids.person_accounts(c)) == 4
+    with pytest.raises(LinkRefused, match="same_community"):
+        await ids.link(b, c, via="code", at=T0)
+    with pytest.raises(LinkRefused, match="same_community"):  # ana's person has an account here already
+        await ids.link(b, a2, via="code", at=T0)
+    q = await ids.link(b, b2, via="suggestion", at=T0)
+    assert set((await ids.link_map()).values()) == {p, q} and q != p
+    assert await ids.honoured_links([cid]) == {a: p, b: q}
+    assert len(await ids.person_accounts(a2)) == 2
     assert await ids.look_alikes(cid) == []  # already one person
-    assert await ids.unlink(c) and not await ids.unlink(c)
+    assert await ids.unlink(b2) and not await ids.unlink(b2)
+    assert await ids.person_accounts(b) == [await ids.account(b)]  # a person left with one account is dissolved
 
     await ids.put_code(a, cid, "h1", T0 + timedelta(minutes=15))
     await ids.put_code(a, cid, "h2", T0 + timedelta(minutes=15))  # replaces the first

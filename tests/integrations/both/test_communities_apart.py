@@ -231,3 +231,51 @@ async def test_stats_exports_and_reports_stay_inside_each_community(store_url: t
         assert "has left" in await both.click_discord(f"link:leave:{discord_cid}", both.world.moderator, ask)
         assert {c: (await analytics.overview(c, 30, now)).members for c in (slack_cid, discord_cid)} == alone
         assert discord_same not in await IdentityRepo(both.app.services.store).link_map()
+
+
+async def test_hostile_codes_members_and_a_group_left_mid_request(store_url: tuple[str, dict[str, Any]]) -> None:
+    async with two_platforms(store_url) as both:
+        await discord_history(both)
+        await both.on_slack("/profile", "set topics:slackside", SLACK_SAME)
+        identity = IdentityRepo(both.app.services.store)
+        # Members can't join communities; a moderator can't use their own community's code.
+        assert "Only a moderator" in await both.on_slack("/link", "communities start", SLACK_SAME)
+        answer = await both.on_discord("link communities", both.world.moderator, action="start")
+        code = answer.split("Code to join communities: ")[1][:9]
+        assert "made in this community" in await both.on_discord("link communities", both.world.moderator,
+                                                                 action="confirm", code=code)
+        assert "unknown or has expired" in await both.on_slack("/link", f"communities confirm {code}", SLACK_MOD)
+        for _ in range(5):
+            await both.on_slack("/link", "communities confirm ABCD-EFGH", SLACK_MOD)
+        answer = await both.on_discord("link communities", both.world.moderator, action="start")
+        code = answer.split("Code to join communities: ")[1][:9]
+        assert "Too many wrong codes" in await both.on_slack("/link", f"communities confirm {code}", SLACK_MOD)
+        assert await identity.scope(await both.community_id("slack")) == [await both.community_id("slack")]
+
+        # Joined, a request sent, then the workspace leaves: the owners' buttons no longer link anything.
+        answer = await both.on_slack("/link", "communities start", SLACK_MOD)
+        code = answer.split("Code to join communities: ")[1][:9]
+        assert "now one linked group" in await both.on_discord("link communities", both.world.moderator,
+                                                               action="confirm", code=code)
+        discord_same = await both.member_id("discord", str(both.same_discord.id))
+        slack_same = await both.member_id("slack", SLACK_SAME)
+        record = await both.discord.slash("link suggest", user=both.world.moderator)
+        suggested = await both.discord.wait_for_reply(record)
+        assert "samesame (slack: Kindred Slack)" in discord_text(suggested)
+        assert "asked the owners" in await both.click_discord(f"link:merge:{discord_same}:{slack_same}",
+                                                              both.world.moderator, suggested)
+        # A moderator of the other community pressing this community's suggestion button gets nothing.
+        assert "not for you" in await both.press_slack(f"link:merge:{discord_same}:{slack_same}", SLACK_MOD)
+        [discord_ask] = both.discord_dms(both.same_discord)
+        discord_yes = next(i for i in discord_ids(discord_ask) if "link:yes:" in i)
+        slack_yes = next(b["action_id"] for blk in both.slack_dms(SLACK_SAME)[-1].blocks or []
+                         if blk.get("type") == "actions" for b in blk["elements"]
+                         if b["action_id"].startswith("link:yes:"))
+        assert "other account confirms" in await both.click_discord(discord_yes, both.same_discord, discord_ask)
+        answer = await both.on_slack("/link", "communities leave", SLACK_MOD)
+        assert "Leave the linked group?" in answer
+        slack_cid = await both.community_id("slack")
+        assert "has left" in await both.press_slack(f"link:leave:{slack_cid}", SLACK_MOD)
+        assert "no longer open" in await both.press_slack(slack_yes, SLACK_SAME)
+        assert await identity.link_map() == {}
+        assert "not joined with any other" in await both.on_slack("/link", "communities show", SLACK_MOD)

@@ -24,6 +24,7 @@ from core.options import parse_options
 from core.permissions import Level, level_name
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef
 from core.services import Services
+from core.text import clean_line
 
 log = logging.getLogger(__name__)
 
@@ -225,12 +226,13 @@ class App:
             if len(self._member_ids) > 100_000:
                 self._member_ids.clear()
             self._member_ids[cache_key] = member_id
+        display_name, username = clean_line(ref.display_name), clean_line(ref.username)
         resolved = MemberRef(
             platform=ref.platform,
             user_id=ref.user_id,
-            display_name=ref.display_name or ref.username or ref.user_id,
+            display_name=display_name or username or ref.user_id,
             id=member_id,
-            username=ref.username,
+            username=username,
             is_bot=ref.is_bot,
             roles=ref.roles,
         )

@@ -36,6 +36,7 @@ from integrations.slack.client import make_web_client
 from integrations.slack.dedupe import RecentIds
 from integrations.slack.directory import Directory
 from integrations.slack.errors import SlackStartupError, error_code
+from integrations.slack.http_guard import refuse_malformed_signing
 from integrations.slack.messenger import SlackMessenger
 from integrations.slack.responder import CapturingResponder, Interaction, SlackResponder
 
@@ -413,7 +414,9 @@ class SlackIntegration:
         if not self.settings.signing_secret or not self.settings.signing_secret.get_secret_value():
             raise SlackStartupError("[slack] signing_secret is missing: HTTP mode needs it to verify requests")
         port = self.settings.port if self._http_port is None else self._http_port
-        self._runner = web.AppRunner(self.bolt.web_app(path=HTTP_PATH), handle_signals=False, access_log=None)
+        web_app = self.bolt.web_app(path=HTTP_PATH)
+        web_app.middlewares.append(refuse_malformed_signing)
+        self._runner = web.AppRunner(web_app, handle_signals=False, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.settings.host, port).start()
         bound = self._runner.addresses[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cogs.config.community_checks import check_in_community
 from cogs.config.editor import ConfigEditor, value_of
 from cogs.config.render import (
     close_keys,
@@ -93,7 +94,7 @@ class ConfigCog(Cog):
         spec = self.spec(key)
         require_level(ctx, [spec])
         try:
-            new = check_value(spec, value)
+            new = (await check_in_community(ctx, {spec.key: check_value(spec, value)}, self.schema))[spec.key]
         except ValueRefused as exc:
             raise refused(exc, ctx) from None
         changes = await apply_as(ctx, self.editor, set_values={spec.key: new}, action="set")
@@ -219,6 +220,11 @@ class ConfigCog(Cog):
         if mode not in ("merge", "replace"):
             raise UserError(N_("This form is no longer active."))
         data, problems = parse_import(values.get("toml", "") or "", self.schema)
+        if not problems:
+            try:
+                data = await check_in_community(ctx, data, self.schema)
+            except ValueRefused as exc:
+                problems = [exc]
         if problems:
             lines = [f"• {_prefixed(p.key, explain(p, ctx._))}" for p in problems[:MAX_PROBLEMS]]
             if len(problems) > MAX_PROBLEMS:

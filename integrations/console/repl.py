@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from dataclasses import replace
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -34,7 +35,7 @@ HELP = """Console commands (besides Kindred's own, see /help):
   /mod NAME         make NAME a moderator                    /dmclosed NAME  NAME refuses DMs
   /react EMOJI      react to the last message                /wait SECONDS   let time pass (delays)
   N                 press choice N (buttons, select options) /quit           leave the console
-  /cancel           (in a form) close it without sending
+  /role NAME [WHO]  create role NAME, or give it to WHO       /cancel         (in a form) close it unsent
   any other text    is posted as a message in #general"""
 
 LineSource = Callable[[str], AsyncIterator[str]]
@@ -241,6 +242,25 @@ class ConsoleCommunity:
         member.moderator = True
         self.screen.line(f"{member.ref.display_name} is now a moderator.", "dim")
 
+    async def _role(self, rest: str) -> None:
+        """Create a role; given a member too, grant it (a `role:NAME` welcome trigger, as Discord sends one)."""
+        role, _, who = rest.partition(" ")
+        if not role:
+            self.screen.line("Usage: /role NAME [MEMBER]", "red")
+            return
+        if role not in self.messenger.role_names:
+            self.messenger.role_names.append(role)
+        member = self.by_name(who) if who else None
+        if who and member is None:
+            self.screen.line(f"No member called {who}.", "red")
+            return
+        if member is None:
+            self.screen.line(f"Role {role} exists now.", "dim")
+            return
+        member.ref = replace(member.ref, roles=(*member.ref.roles, role))
+        self.screen.line(f"{member.ref.display_name} has the role {role} now.", "dim")
+        await self.app.emit(MemberJoined(key=KEY, member=member.ref, trigger=f"role:{role}"))
+
     async def _dmclosed(self, name: str) -> None:
         member = self.by_name(name)
         if member is None:
@@ -284,6 +304,7 @@ _META: dict[str, Callable[[ConsoleCommunity, str], Any]] = {
     "/leave": ConsoleCommunity._leave,
     "/mod": ConsoleCommunity._mod,
     "/dmclosed": ConsoleCommunity._dmclosed,
+    "/role": ConsoleCommunity._role,
     "/react": ConsoleCommunity._react,
     "/wait": ConsoleCommunity._wait,
     "/console": ConsoleCommunity._help,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from dataclasses import replace
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any
 
 from rich.console import Console

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import pytest
+
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
 from tests.conftest import screen_text
@@ -88,3 +90,23 @@ async def test_a_setup_button_does_not_apply_an_import_draft(console: ConsoleCom
                             console.messenger)
     assert "This setup is no longer available" in console.outbox.texts()[-1]
     assert await _overrides(console) == {"matching.hour": 10, "welcome.delay_seconds": 5}
+
+
+NESTED = ["profiles.extra_fields = " + "{a = " * 330 + "1" + " }" * 330,
+          "a = " + "[" * 330 + "1" + "]" * 330,
+          "[" + ".".join(["t"] * 330) + "]\nx = 1"]
+
+
+async def test_a_deeply_nested_import_is_not_valid_toml_and_changes_nothing(console: ConsoleCommunity,
+                                                                             caplog: pytest.LogCaptureFixture
+                                                                             ) -> None:
+    await console.handle("/config set key:matching.hour value:10")
+    for text in NESTED:
+        await console.handle("/config import mode:replace")
+        await console.run(_lines(text))
+        assert console.outbox.texts()[-1] == ("This is not valid TOML: tables or lists are nested more than 12 "
+                                              "levels deep.")
+    await console.handle("/config set key:profiles.extra_fields value:" + "{a=" * 900 + "1" + "}" * 900)
+    assert "nests tables or lists more than 12 levels deep" in console.outbox.texts()[-1]
+    assert await _overrides(console) == {"matching.hour": 10}
+    assert "Traceback" not in screen_text(console) and "RecursionError" not in caplog.text

@@ -20,14 +20,46 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
+from core.errors import ExitCode, StartupFailed
 from core.logs import setup_logging
-from core.settings import Settings, SettingsError, load_settings, mask_url, masked_dump
-from storage.engine import StoreUnavailable
+from core.settings import Settings, load_settings, masked_dump
+from storage.errors import describe_failure, is_outage
 
 log = logging.getLogger("kindred")
 
-cli = typer.Typer(add_completion=False, no_args_is_help=False, help="Kindred: makes community members meet.")
+
+class KindredCommands(TyperGroup):
+    """Every command of the command line, those of cogs/*/cli.py and integrations/*/cli.py included, fails the
+    same way: one line per problem on stderr, no traceback, and an exit code a supervisor can act on
+    (README "Command line"): 2 for settings and a store that cannot be opened or stops answering, 3 for
+    credentials a platform refuses, 4 for a platform that does not answer, 130 for Ctrl-C."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StartupFailed as exc:
+            fail(exc.report(), exc.code)
+        except KeyboardInterrupt:
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.debug("the store stopped answering", exc_info=True)
+            fail([f"kindred: the store stopped answering: {describe_failure(exc)} (details with "
+                  "KINDRED_LOGGING__LEVEL=DEBUG)"], ExitCode.CONFIG)
+
+
+def fail(lines: list[str], code: ExitCode) -> None:
+    """Print the lines on stderr and end the command with `code`."""
+    for line in lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(code)
+
+
+cli = typer.Typer(add_completion=False, no_args_is_help=False, help="Kindred: makes community members meet.",
+                  cls=KindredCommands)
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="config.toml to read (default: $KINDRED_CONFIG or ./config.toml)")
 ]
@@ -35,25 +67,14 @@ _state: dict[str, Path | None] = {"config": None}
 
 
 def settings_or_exit(config: Path | None = None) -> Settings:
-    """Load settings; on a problem print one line per key and exit with code 2 (no traceback, no secret)."""
-    try:
-        return load_settings(config or _state["config"])
-    except SettingsError as exc:
-        for line in exc.lines:
-            typer.echo(f"kindred: config error: {line}", err=True)
-        raise typer.Exit(2) from None
+    """Load settings; a problem raises `SettingsError`, which `KindredCommands` prints as one line per key with
+    exit code 2 (no traceback, no secret)."""
+    return load_settings(config or _state["config"])
 
 
-def run_async(settings: Settings, main: Coroutine[Any, Any, None]) -> None:
-    """Run the bot's event loop; a store that cannot be opened is one line and exit code 2, Ctrl-C a quiet exit."""
-    try:
-        asyncio.run(main)
-    except StoreUnavailable as exc:
-        typer.echo(f"kindred: storage.url: cannot open the store at {mask_url(settings.storage.url)}: "
-                   f"{exc.reason} (details with KINDRED_LOGGING__LEVEL=DEBUG)", err=True)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        raise typer.Exit(130) from None
+def run_async(main: Coroutine[Any, Any, None]) -> None:
+    """Run the bot's event loop (failures are reported by `KindredCommands`)."""
+    asyncio.run(main)
 
 
 @cli.callback(invoke_without_command=True)
@@ -76,9 +97,9 @@ def run(config: ConfigOption = None) -> None:
                    "discord.token, or slack.bot_token with slack.app_token (socket mode) or slack.signing_secret "
                    "(http mode), in config.toml or as KINDRED_DISCORD__TOKEN, KINDRED_SLACK__BOT_TOKEN, ...",
                    err=True)
-        run_async(settings, _console(settings, demo=0, seed=1))
+        run_async(_console(settings, demo=0, seed=1))
         return
-    run_async(settings, _serve(settings, platforms))
+    run_async(_serve(settings, platforms))
 
 
 @cli.command()
@@ -90,7 +111,7 @@ def console(
     """Open the local console community (scriptable through stdin)."""
     settings = settings_or_exit(config)
     setup_logging(settings)
-    run_async(settings, _console(settings, demo=demo, seed=seed))
+    run_async(_console(settings, demo=demo, seed=seed))
 
 
 @cli.command()
@@ -105,7 +126,7 @@ def migrate(config: ConfigOption = None) -> None:
         store = await open_store(settings.storage.url)
         await store.close()
 
-    run_async(settings, go())
+    run_async(go())
     typer.echo("Store is up to date.")
 
 
@@ -153,13 +174,32 @@ async def _serve(settings: Settings, platforms: list[str]) -> None:
             module = importlib.import_module(f"integrations.{name}.runner")
             tasks.append(asyncio.create_task(module.serve(app, settings, stop), name=name))
         log.info("Kindred running on %s", ", ".join(platforms))
-        done, _pending = await asyncio.wait([*tasks, asyncio.create_task(stop.wait())],
-                                            return_when=asyncio.FIRST_COMPLETED)
+        stopping = asyncio.create_task(stop.wait())
+        done, _pending = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
         stop.set()
-        for task in tasks:
-            if task in done and task.exception() is not None:
-                log.error("%s stopped: %s", task.get_name(), task.exception())
+        stopping.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+    failure = _first_failure(tasks, ended_first=done)
+    if failure is not None:
+        raise failure
+
+
+def _first_failure(tasks: list[asyncio.Task[None]], ended_first: set[asyncio.Task[Any]]) -> StartupFailed | None:
+    """Why the platforms stopped, as the failure bot.py exits with: a platform's own `StartupFailed` (its exit
+    code says whether restarting helps), anything else as a crash (exit code 1, logged with its traceback, since
+    it is a bug), as is a platform that ended by itself. A stop that was asked for (Ctrl-C, SIGTERM) is none."""
+    finished = [t for t in tasks if not t.cancelled()]
+    errors = [(t, e) for t in finished if (e := t.exception()) is not None]
+    for _task, error in errors:
+        if isinstance(error, StartupFailed):
+            return error
+    for task, error in errors:
+        log.error("%s stopped", task.get_name(), exc_info=error)
+        return StartupFailed(f"{task.get_name()} stopped: {type(error).__name__} (see the log)", ExitCode.CRASH)
+    for task in finished:
+        if task in ended_first:
+            return StartupFailed(f"{task.get_name()} stopped by itself", ExitCode.CRASH)
+    return None
 
 
 def _register_plugins() -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from core.i18n import gettext
 from core.messages import Form, Message
-from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef
+from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef, RoleRef
 
 if TYPE_CHECKING:
     from core.dispatcher import App
@@ -68,6 +68,11 @@ class Messenger(Protocol):
 
     async def groups_of(self, community: CommunityRef, member: MemberRef) -> set[str]:
         """Role names/ids (Discord) or user group handles/ids (Slack) the member belongs to."""
+        ...
+
+    async def roles(self, community: CommunityRef) -> list[RoleRef]:
+        """Every role (Discord, without @everyone) or user group (Slack) of the community, so a setting that
+        names one can be checked; raises `DeliveryFailed` when the platform will not say."""
         ...
 
 

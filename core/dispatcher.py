@@ -3,7 +3,8 @@
 Integrations wrap it (they call `invoke`, `press`, `submit`, `emit`, `autocomplete`); cogs never see a platform
 object. Every request is resolved the same way: community and member from the store, options parsed and checked,
 the caller's level checked, the module switched on, then the handler runs. A `UserError` becomes a message to the
-person; anything else is logged and answered with an apology, never a traceback or a secret.
+person; a store that does not answer is said once in the log (storage/health.py) and to the person as "try again
+in a moment"; anything else is logged and answered with an apology, never a traceback or a secret.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ from core.context import Context, Messenger, Responder
 from core.errors import NotFound, PermissionDenied, UserError
 from core.events import CommandUsed, Event, MemberJoined, MemberLeft, ScheduledTick
 from core.i18n import N_, gettext
+from core.messages import Message
 from core.options import parse_options
 from core.permissions import Level, level_name
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef
 from core.services import Services
+from core.text import clean_line
 
 log = logging.getLogger(__name__)
+
+APOLOGY = N_("Sorry, something went wrong on my side. It has been logged.")
+STORE_DOWN = N_("Kindred's data store is unavailable for a moment. Please try again in a minute.")
 
 
 @dataclass(slots=True)
@@ -225,12 +231,13 @@ class App:
             if len(self._member_ids) > 100_000:
                 self._member_ids.clear()
             self._member_ids[cache_key] = member_id
+        display_name, username = clean_line(ref.display_name), clean_line(ref.username)
         resolved = MemberRef(
             platform=ref.platform,
             user_id=ref.user_id,
-            display_name=ref.display_name or ref.username or ref.user_id,
+            display_name=display_name or username or ref.user_id,
             id=member_id,
-            username=ref.username,
+            username=username,
             is_bot=ref.is_bot,
             roles=ref.roles,
         )
@@ -256,7 +263,9 @@ class App:
             roles = set((await self.services.config.get(community.id)).community.moderator_roles)
             if roles and (roles & (await messenger.groups_of(community, member) | set(member.roles))):
                 return Level.MODERATOR
-        except Exception:
+        except Exception as exc:
+            if self.services.store.health.outage(exc, "a moderator check"):
+                raise  # not "you are no moderator": the store could not say
             log.warning("could not check moderator status on %s", community.platform, exc_info=True)
         return Level.MEMBER
 
@@ -293,17 +302,55 @@ class App:
             return True
         except UserError as exc:
             await self._tell(ctx, gettext(ctx.locale, exc.msgid, **exc.params))
-        except Exception:
-            log.exception("%s failed in community %s", label, ctx.community.id)
-            await self._tell(ctx, ctx._("Sorry, something went wrong on my side. It has been logged."))
+        except Exception as exc:
+            if self.services.store.health.outage(exc, label):
+                await self._tell(ctx, ctx._(STORE_DOWN))
+            else:
+                log.exception("%s failed in community %s", label, ctx.community.id)
+                await self._tell(ctx, ctx._(APOLOGY))
         return False
 
     @staticmethod
     async def _tell(ctx: Context, text: str) -> None:
+        await App._answer(ctx.responder, ctx.platform, text)
+
+    @staticmethod
+    async def _answer(responder: Responder, platform: str, text: str) -> None:
         try:
-            await ctx.reply(text, ephemeral=True)
+            await responder.reply(Message(text=text), ephemeral=True)
         except Exception:
-            log.warning("could not send an error message on %s", ctx.platform, exc_info=True)
+            log.warning("could not send an error message on %s", platform, exc_info=True)
+
+    async def _context_or_answer(
+        self,
+        key: CommunityKey | CommunityRef,
+        member: MemberRef,
+        channel: ChannelRef | None,
+        responder: Responder,
+        messenger: Messenger,
+        label: str,
+    ) -> Context | None:
+        """The handler's context; when the store cannot give it, the person is answered here and None returned
+        (in the community's language if it is known without the store, else the bot's default language)."""
+        try:
+            return await self._context(key, member, channel, responder, messenger)
+        except Exception as exc:
+            await self.answer_failure(key, responder, exc, label)
+            return None
+
+    async def answer_failure(self, key: CommunityKey | CommunityRef, responder: Responder, exc: Exception,
+                             label: str) -> None:
+        """For integrations too: a request failed before its feature ran (the community or the member could not
+        be read). A store outage is answered "try again in a moment" and logged once; anything else is logged
+        with its traceback and answered with the apology. The language is the community's if it is known
+        without the store, else the bot's default."""
+        outage = self.services.store.health.outage(exc, label)
+        if not outage:
+            log.error("%s failed before reaching its feature", label, exc_info=exc)
+        known = key if isinstance(key, CommunityRef) else self._communities.get((key.platform, key.external_id))
+        config = self.services.config.cached(known.id) if known is not None else None
+        locale = (config or self.services.config.defaults).community.language
+        await self._answer(responder, key.platform, gettext(locale, STORE_DOWN if outage else APOLOGY))
 
     # ---------------------------------------------------------------- entry points
     async def invoke(
@@ -317,7 +364,9 @@ class App:
         messenger: Messenger,
     ) -> bool:
         """Run a command. `command` is a Command, a path, or the whole typed text (`/profile set ...`)."""
-        ctx = await self._context(key, member, channel, responder, messenger)
+        ctx = await self._context_or_answer(key, member, channel, responder, messenger, "a command")
+        if ctx is None:
+            return False
         try:
             if isinstance(command, str):
                 cmd, rest = self.split_command_text(command)
@@ -361,7 +410,9 @@ class App:
         responder: Responder,
         messenger: Messenger,
     ) -> bool:
-        ctx = await self._context(key, member, channel, responder, messenger)
+        ctx = await self._context_or_answer(key, member, channel, responder, messenger, custom_id[:100])
+        if ctx is None:
+            return False
         for spec, handler, cog in table:
             m = spec.regex.match(custom_id)
             if m is None:
@@ -429,12 +480,13 @@ class App:
         source = getattr(cmd.cog, opt.autocomplete, None)
         if source is None:
             return []
-        community = await self.community(key)
-        member = await self.resolve_member(community, member)
         try:
+            community = await self.community(key)
+            member = await self.resolve_member(community, member)
             found = await source(Autocomplete(community, member.id, current, dict(options or {}), option))
-        except Exception:
-            log.exception("autocomplete %s failed", opt.autocomplete)
+        except Exception as exc:
+            if not self.services.store.health.outage(exc, "autocomplete"):
+                log.exception("autocomplete %s failed", opt.autocomplete)
             return []
         return [str(v)[:100] for v in found][:25]
 
@@ -479,13 +531,19 @@ class App:
                                              author.is_bot, author.roles))
                 event.message_author = (  # type: ignore[attr-defined]
                     hit if hit is not None else await self.resolve_member(community, author))
-        except Exception:
-            log.exception("could not resolve %s", type(event).__name__)
+        except Exception as exc:
+            if not self.services.store.health.outage(exc, type(event).__name__):
+                log.exception("could not resolve %s", type(event).__name__)
             return
         handlers = plan.handlers
         if not handlers:
             return
-        config = self.services.config.cached(community.id) or await self.services.config.get(community.id)
+        try:
+            config = self.services.config.cached(community.id) or await self.services.config.get(community.id)
+        except Exception as exc:
+            if not self.services.store.health.outage(exc, type(event).__name__):
+                log.exception("could not read the settings for %s", type(event).__name__)
+            return
         disabled = config.community.disabled_modules
         for handler, cog in handlers:
             if cog.module and cog.module in disabled:
@@ -494,8 +552,9 @@ class App:
                 pending = handler(event)
                 if pending is not None:  # a handler may finish at once and return None (see `on_event`)
                     await pending
-            except Exception:
-                log.exception("%s handler of %s failed", type(event).__name__, cog.name)
+            except Exception as exc:
+                if not self.services.store.health.outage(exc, f"{type(event).__name__} of {cog.name}"):
+                    log.exception("%s handler of %s failed", type(event).__name__, cog.name)
 
 
 class _EmitPlan(NamedTuple):

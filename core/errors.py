@@ -7,6 +7,7 @@ apology, so that no internal detail (or secret) reaches chat.
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any
 
 
@@ -49,3 +50,33 @@ class DMClosed(DeliveryFailed):
 
     def __init__(self, reason: str = "dm_closed") -> None:
         super().__init__(reason)
+
+
+class ExitCode(IntEnum):
+    """What the process's exit code tells its supervisor (systemd, Docker); README "Command line" lists them.
+
+    Restarting helps with 4 (the platform was unreachable: try again later), not with 2 or 3 (a person must fix
+    a setting or a credential first)."""
+
+    OK = 0
+    CRASH = 1
+    CONFIG = 2
+    REJECTED = 3
+    UNREACHABLE = 4
+    INTERRUPTED = 130
+
+
+class StartupFailed(KindredError):
+    """The bot cannot start, or a command-line tool cannot run: one line per problem for the person running it
+    (naming the setting to change, never a secret), and the exit code for its supervisor."""
+
+    prefix = ""
+
+    def __init__(self, lines: str | list[str], code: ExitCode = ExitCode.CONFIG) -> None:
+        self.lines = [lines] if isinstance(lines, str) else list(lines)
+        super().__init__("; ".join(self.lines))
+        self.code = code
+
+    def report(self) -> list[str]:
+        """The lines to print, each starting with `kindred: `."""
+        return [f"kindred: {self.prefix}{line}" for line in self.lines]

@@ -85,3 +85,12 @@ class ConversationRef:
     platform: str
     channel_ids: tuple[str, ...]
     kind: str = "thread"
+
+
+@dataclass(frozen=True, slots=True)
+class RoleRef:
+    """A role (Discord) or user group (Slack) of a community: what `role:<id>` triggers and moderator roles
+    name. `name` is what people call it (the role's name, the group's handle)."""
+
+    role_id: str
+    name: str

@@ -16,6 +16,10 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from core.errors import ExitCode, StartupFailed
+from core.settings import mask_url
+from storage.errors import StoreOutage, describe_failure
+from storage.health import StoreHealth
 from storage.write_lock import WriteLock
 
 log = logging.getLogger(__name__)
@@ -55,23 +59,17 @@ def _file_lock(path: Path) -> IO[bytes]:
     return fh
 
 
-class StoreUnavailable(Exception):
+class StoreUnavailable(StartupFailed):
     """The store cannot be opened: a server that does not answer, wrong credentials, a missing directory.
 
-    `reason` is one line for the person starting the bot (never the URL's password)."""
+    `reason` is one line for the person starting the bot (never the URL's password); every command of the
+    command line reports it as one line with exit code 2 (see bot.py)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: str, url: str = "") -> None:
+        where = f" at {mask_url(url)}" if url else ""
+        super().__init__(f"storage.url: cannot open the store{where}: {reason} "
+                         "(details with KINDRED_LOGGING__LEVEL=DEBUG)", ExitCode.CONFIG)
         self.reason = reason
-
-
-def describe_failure(exc: BaseException) -> str:
-    """The first line of what went wrong, without SQLAlchemy's statement and background-link noise."""
-    inner = getattr(exc, "orig", None) or exc
-    text = str(inner).strip().splitlines()[0] if str(inner).strip() else ""
-    text = text.split(" [SQL:")[0].split(" (Background on this error")[0]
-    name = type(inner).__name__
-    return (f"{name}: {text}" if text else name)[:300]
 
 
 def _sqlite_directory_problem(url: str) -> str | None:
@@ -85,6 +83,18 @@ def _sqlite_directory_problem(url: str) -> str | None:
     if not parent.is_dir():
         return f"the directory {parent} does not exist"
     return None
+
+
+@asynccontextmanager
+async def _unreachable_as_outage() -> AsyncIterator[None]:
+    """The driver's connection errors, which SQLAlchemy passes on unwrapped while it connects (a refused
+    connection, a timeout), as `StoreOutage`, so that callers tell an outage from a bug (storage/errors.py)."""
+    try:
+        yield
+    except (OSError, TimeoutError) as exc:
+        if isinstance(exc, StoreOutage):
+            raise
+        raise StoreOutage(describe_failure(exc)) from exc
 
 
 class Store:
@@ -101,6 +111,7 @@ class Store:
         if url.startswith("sqlite"):
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock = WriteLock() if url.startswith("sqlite") else None
+        self.health = StoreHealth(self.ping)
 
     @property
     def dialect(self) -> str:
@@ -128,10 +139,10 @@ class Store:
     async def begin(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction. SQLite allows one writer, so writers queue here instead of failing as busy."""
         if self._write_lock is None:
-            async with self.engine.begin() as conn:
+            async with _unreachable_as_outage(), self.engine.begin() as conn:
                 yield conn
             return
-        async with self._write_lock.exclusive(), self.engine.begin() as conn:
+        async with self._write_lock.exclusive(), _unreachable_as_outage(), self.engine.begin() as conn:
             yield conn
 
     @asynccontextmanager
@@ -148,7 +159,7 @@ class Store:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A read-only connection."""
-        async with self.engine.connect() as conn:
+        async with _unreachable_as_outage(), self.engine.connect() as conn:
             yield conn
 
     async def ping(self) -> bool:
@@ -160,6 +171,7 @@ class Store:
             return False
 
     async def close(self) -> None:
+        await self.health.close()
         await self.engine.dispose()
 
 
@@ -169,16 +181,16 @@ async def open_store(
     """Open (and by default migrate) the store; raises `StoreUnavailable` with a one-line reason when it cannot
     be reached or set up, so that start-up can say so instead of printing a traceback."""
     if url.startswith("sqlite") and (problem := _sqlite_directory_problem(url)):
-        raise StoreUnavailable(problem)
+        raise StoreUnavailable(problem, url)
     try:
         store = Store(url, echo=echo, connect_args=connect_args)
     except (sa.exc.ArgumentError, ValueError) as exc:
-        raise StoreUnavailable(describe_failure(exc)) from exc
+        raise StoreUnavailable(describe_failure(exc), url) from exc
     if migrate:
         try:
             await store.migrate()
         except Exception as exc:
             log.debug("opening the store failed", exc_info=True)
             await store.close()
-            raise StoreUnavailable(describe_failure(exc)) from exc
+            raise StoreUnavailable(describe_failure(exc), url) from exc
     return store

@@ -6,9 +6,56 @@ refuses; this is the one place that knows how each driver says which is which.
 
 from __future__ import annotations
 
+import sqlite3
+
 import sqlalchemy.exc as sa_exc
 
 from storage.engagement_writer_process import permanent as sqlite_permanent
+
+# SQLSTATE classes of a server that is not there for the moment: connection exception, insufficient resources
+# (too many connections), operator intervention (shutting down, starting up), system error (I/O).
+_OUTAGE_SQLSTATE = ("08", "53", "57", "58")
+
+
+class StoreOutage(ConnectionError):
+    """The store could not be reached: the driver's own connection error (a refused or cut connection, a
+    timeout), which SQLAlchemy passes on unwrapped when it happens while connecting (see Store.read/begin)."""
+
+
+def describe_failure(exc: BaseException) -> str:
+    """The first line of what went wrong, without SQLAlchemy's statement and background-link noise."""
+    inner = getattr(exc, "orig", None) or exc
+    if isinstance(inner, StoreOutage) and inner.__cause__ is not None:
+        inner = inner.__cause__
+    text = str(inner).strip().splitlines()[0] if str(inner).strip() else ""
+    text = text.split(" [SQL:")[0].split(" (Background on this error")[0]
+    name = type(inner).__name__
+    return (f"{name}: {text}" if text else name)[:300]
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) says the store is unavailable, as opposed to a bug or a wrong row:
+    the person is told to try again in a moment rather than that something went wrong."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if _outage(seen):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def _outage(exc: BaseException) -> bool:
+    if isinstance(exc, StoreOutage | sqlite3.OperationalError):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.DisconnectionError
+                  | sa_exc.TimeoutError):
+        return True
+    sqlstate = getattr(getattr(exc, "orig", None), "pgcode", None) or getattr(exc, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate[:2] in _OUTAGE_SQLSTATE
 
 
 def is_permanent(exc: BaseException) -> bool:

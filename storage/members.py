@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from core.refs import MemberRef
+from core.text import clean_line
 from storage.engine import Store
 from storage.schema import members
 
@@ -56,14 +57,15 @@ class MemberRepo:
         """Record the account (or refresh its names); returns the stored row with its id."""
         where = (members.c.community_id == community_id) & (members.c.user_id == ref.user_id)
         now = datetime.now(UTC)
+        display_name, username = clean_line(ref.display_name)[:200], clean_line(ref.username)[:200]
         async with self.store.read() as conn:
             row = (await conn.execute(sa.select(members).where(where))).first()
         if row is not None:
             changes: dict[str, object] = {}
-            if ref.display_name and ref.display_name[:200] != row.display_name:
-                changes["display_name"] = ref.display_name[:200]
-            if ref.username and ref.username[:200] != row.username:
-                changes["username"] = ref.username[:200]
+            if display_name and display_name != row.display_name:
+                changes["display_name"] = display_name
+            if username and username != row.username:
+                changes["username"] = username
             if joined_at is not None and (row.left_at is not None or row.joined_at is None):
                 changes.update(joined_at=joined_at, left_at=None)
             if changes:
@@ -79,8 +81,8 @@ class MemberRepo:
                         community_id=community_id,
                         platform=ref.platform,
                         user_id=ref.user_id,
-                        display_name=(ref.display_name or ref.username or ref.user_id)[:200],
-                        username=ref.username[:200],
+                        display_name=(display_name or username or ref.user_id)[:200],
+                        username=username,
                         is_bot=ref.is_bot,
                         joined_at=joined_at,
                         first_seen_at=now,

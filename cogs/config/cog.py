@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cogs.config.community_checks import check_in_community
 from cogs.config.editor import ConfigEditor, value_of
 from cogs.config.render import (
     close_keys,
@@ -18,7 +19,7 @@ from cogs.config.render import (
     overview,
     section_view,
 )
-from cogs.config.replies import apply_as, refused, report, require_level
+from cogs.config.replies import IMPORT_DRAFT, apply_as, refused, replace_question, report, require_level
 from cogs.config.schema import KeySpec, Kind, community_schema, find_key, sections, suggest_keys
 from cogs.config.toml_io import export_toml, parse_import
 from cogs.config.values import ValueRefused, check_value, explain, format_value, shown, timezones
@@ -30,6 +31,7 @@ from core.i18n import N_
 from core.messages import Attachment, Button, ButtonStyle, FieldStyle, Form, FormField, Message
 from core.permissions import Level
 from core.settings.community import MODULES
+from storage.config_drafts import DraftRepo
 
 MAX_PROBLEMS = 10
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -46,6 +48,7 @@ class ConfigCog(Cog):
     def __init__(self, app: Any) -> None:
         super().__init__(app)
         self.editor = ConfigEditor.of(self.services)
+        self.drafts = DraftRepo(self.services.store)
         self.schema = community_schema()
 
     # ------------------------------------------------------------------ helpers
@@ -91,7 +94,7 @@ class ConfigCog(Cog):
         spec = self.spec(key)
         require_level(ctx, [spec])
         try:
-            new = check_value(spec, value)
+            new = (await check_in_community(ctx, {spec.key: check_value(spec, value)}, self.schema))[spec.key]
         except ValueRefused as exc:
             raise refused(exc, ctx) from None
         changes = await apply_as(ctx, self.editor, set_values={spec.key: new}, action="set")
@@ -217,6 +220,11 @@ class ConfigCog(Cog):
         if mode not in ("merge", "replace"):
             raise UserError(N_("This form is no longer active."))
         data, problems = parse_import(values.get("toml", "") or "", self.schema)
+        if not problems:
+            try:
+                data = await check_in_community(ctx, data, self.schema)
+            except ValueRefused as exc:
+                problems = [exc]
         if problems:
             lines = [f"• {_prefixed(p.key, explain(p, ctx._))}" for p in problems[:MAX_PROBLEMS]]
             if len(problems) > MAX_PROBLEMS:
@@ -226,8 +234,35 @@ class ConfigCog(Cog):
         current = await self.editor.overrides(ctx.community.id)
         resets = [k for k in current if k not in data and k in self.schema] if mode == "replace" else []
         require_level(ctx, [self.schema[k] for k in [*data, *resets]])
+        if resets:  # a replace that resets settings is shown first and applied only when confirmed
+            try:
+                changes, _after = await self.editor.preview(ctx.community.id, data, resets)
+            except ValueRefused as exc:
+                raise refused(exc, ctx) from None
+            draft_id = await self.drafts.save(ctx.community.id, ctx.member.id,
+                                              {IMPORT_DRAFT: {"set": data, "reset": resets}}, self.services.clock())
+            await ctx.reply(replace_question(ctx, changes, self.schema, draft_id), ephemeral=True)
+            return
         changes = await apply_as(ctx, self.editor, set_values=data, reset_keys=resets, action="import")
         await report(ctx, changes, self.schema, ctx._("The file matches the current settings. Nothing was changed."))
+
+    @on_component("config:import:apply:{draft_id}", level=Level.MODERATOR)
+    async def import_confirmed(self, ctx: Context, draft_id: str, values: list[str]) -> None:
+        """Apply exactly what the question showed (the keys it named), then forget the draft."""
+        draft = await self.drafts.get(ctx.community.id, int(draft_id)) if _is_id(draft_id) else None
+        pending = draft.values.get(IMPORT_DRAFT) if draft is not None else None
+        if not isinstance(pending, dict):
+            raise UserError(N_("This import is no longer available. Import the file again."))
+        data, resets = dict(pending.get("set") or {}), [k for k in pending.get("reset") or [] if k in self.schema]
+        changes = await apply_as(ctx, self.editor, set_values=data, reset_keys=resets, action="import")
+        await self.drafts.delete(ctx.community.id, int(draft_id))
+        await report(ctx, changes, self.schema, ctx._("The file matches the current settings. Nothing was changed."))
+
+    @on_component("config:import:cancel:{draft_id}", level=Level.MODERATOR)
+    async def import_cancelled(self, ctx: Context, draft_id: str, values: list[str]) -> None:
+        if _is_id(draft_id):
+            await self.drafts.delete(ctx.community.id, int(draft_id))
+        await ctx.reply(ctx._("Import cancelled. Nothing was changed."), ephemeral=True)
 
     # ------------------------------------------------------------------ owner
     @command("config system", N_("Bot-wide facts: storage, platforms, communities (bot owner)"),
@@ -282,6 +317,10 @@ class ConfigCog(Cog):
                 pool = [format_value(spec, spec.default)] if spec.default not in ("", [], {}) else []
         starts = [p for p in pool if p.lower().startswith(cur)]
         return [*starts, *(p for p in pool if cur in p.lower() and p not in starts)][:25]
+
+
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 12
 
 
 def _prefixed(key: str, text: str) -> str:

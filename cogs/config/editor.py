@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cogs.config.schema import KeySpec, community_schema
-from cogs.config.values import validate_config
+from cogs.config.values import sanitised, validate_config
 from core.community_config import apply_overrides
 from core.refs import MemberRef
 from core.settings import CommunityConfig
@@ -54,6 +54,7 @@ def plan(
         before = apply_overrides(defaults, dict(current))
     except ValidationError:
         before = defaults  # like the resolver: overrides that no longer validate fall back to defaults
+    set_values = {key: sanitised(value) for key, value in set_values.items()}
     resets = [k for k in dict.fromkeys(reset_keys) if k in current and k not in set_values]
     writes = {}
     for key, value in set_values.items():

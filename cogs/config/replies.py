@@ -13,7 +13,7 @@ from cogs.config.values import ValueRefused, explain
 from core.context import Context
 from core.errors import PermissionDenied, UserError
 from core.i18n import N_
-from core.messages import Message
+from core.messages import Button, ButtonStyle, Message
 from core.permissions import Level, level_name
 
 
@@ -56,3 +56,21 @@ async def report(ctx: Context, changes: list[Change], schema: Mapping[str, KeySp
         await ctx.reply(nothing, ephemeral=True)
         return
     await ctx.reply(changes_message(ctx, changes, schema, ctx._("Settings changed")), ephemeral=True)
+
+
+IMPORT_DRAFT = "config.import"
+"""The one key of a stored replace-import draft (never a settings key, so /setup's buttons refuse such a draft)."""
+
+
+def replace_question(ctx: Context, changes: list[Change], schema: Mapping[str, KeySpec], draft_id: int) -> Message:
+    """What a replace-import would do, the resets first, with buttons to go ahead or cancel."""
+    resets = [c for c in changes if c.reset]
+    lines = [ctx._("Importing with mode:replace returns {count} settings to the defaults:", count=len(resets))]
+    lines += change_lines(resets, schema, ctx._)
+    if len(resets) < len(changes):
+        lines.append(ctx._("and sets:"))
+        lines += change_lines([c for c in changes if not c.reset], schema, ctx._)
+    return Message(title=ctx._("Replace the settings?"), text="\n".join(lines), buttons=[
+        Button(ctx._("Yes, replace"), f"config:import:apply:{draft_id}", ButtonStyle.DANGER),
+        Button(ctx._("Cancel"), f"config:import:cancel:{draft_id}"),
+    ])

@@ -167,7 +167,7 @@ class SetupCog(Cog):
 
     async def _draft(self, ctx: Context, draft_id: str) -> dict[str, Any]:
         draft = await self.drafts.get(ctx.community.id, int(draft_id)) if _is_id(draft_id) else None
-        if draft is None:
+        if draft is None or any(key not in self.schema for key in draft.values):  # not a setup draft
             raise UserError(N_("This setup is no longer available. Start again with /setup."))
         return draft.values
 

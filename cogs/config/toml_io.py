@@ -13,6 +13,7 @@ from typing import Any
 
 import tomli_w
 
+from cogs.config.nesting import MAX_DEPTH, TooDeep, load_toml
 from cogs.config.schema import KeySpec
 from cogs.config.values import ValueRefused, check_value, shown
 from core.errors import UserError
@@ -56,7 +57,10 @@ def parse_import(text: str, schema: Mapping[str, KeySpec]) -> tuple[dict[str, An
     if len(text) > MAX_IMPORT_CHARS:
         raise UserError(N_("The file is too large (at most {max} characters)."), max=MAX_IMPORT_CHARS)
     try:
-        data = tomllib.loads(text)
+        data = load_toml(text)
+    except TooDeep:
+        raise UserError(N_("This is not valid TOML: tables or lists are nested more than {max} levels deep."),
+                        max=MAX_DEPTH) from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(N_("This is not valid TOML: {error}"), error=str(exc)[:200]) from None
     sections = {s.section for s in schema.values()}

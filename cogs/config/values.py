@@ -19,12 +19,14 @@ from zoneinfo import available_timezones
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from cogs.config.nesting import MAX_DEPTH, TooDeep, load_json, load_toml
 from cogs.config.schema import ROLE_KEYS, KeySpec, Kind
 from core.community_config import apply_overrides
 from core.errors import OptionError
 from core.i18n import N_
 from core.settings import CommunityConfig
 from core.settings.refusals import SETTING_ERROR
+from core.text import clean_line, clean_text, only_invisible
 
 MAX_SHOWN = 80
 _TRUE = frozenset({"true", "yes", "y", "on", "1", "ja", "j", "an", "wahr", "enable", "enabled"})
@@ -131,13 +133,34 @@ def timezones() -> dict[str, str]:
 
 
 def _clean(text: str) -> str:
-    return _CONTROL.sub("", text).strip()
+    """Typed text without control characters, bidi overrides and zero-width characters (core/text.py)."""
+    return clean_text(text).strip()
+
+
+def _visible(spec: KeySpec, text: str) -> None:
+    """Text that is nothing but invisible characters would be stored as empty, which means "none": refuse it."""
+    if only_invisible(text):
+        raise ValueRefused(spec, spec.key, N_("The value for {key} has only invisible characters."))
+
+
+def sanitised(value: Any) -> Any:
+    """A setting's value with every string cleaned of invisible characters (tables and lists included), so
+    that nothing reaches the store by a path that skipped `check_value` (see ConfigEditor.apply)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [sanitised(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_line(str(k)): sanitised(v) for k, v in value.items()}
+    return value
 
 
 def _split_list(spec: KeySpec, text: str) -> list[Any]:
     if text.startswith("["):
         try:
-            data = tomllib.loads(f"v = {text}")["v"]
+            data = load_toml(f"v = {text}")["v"]
+        except TooDeep:
+            raise _too_deep(spec) from None
         except tomllib.TOMLDecodeError:
             raise ValueRefused(spec, spec.key, N_("“{value}” is not a valid list for {key}."),
                                value=shown(text)) from None
@@ -145,6 +168,11 @@ def _split_list(spec: KeySpec, text: str) -> list[Any]:
     sep = "\n" if spec.separator == "|" and "\n" in text else spec.separator
     parts = text.split(sep)
     return [p.strip() for p in parts if p.strip()]
+
+
+def _too_deep(spec: KeySpec) -> ValueRefused:
+    return ValueRefused(spec, spec.key, N_("The value for {key} nests tables or lists more than {max} levels deep."),
+                        max=MAX_DEPTH)
 
 
 def _role_id(item: str) -> str:
@@ -156,6 +184,7 @@ def _role_id(item: str) -> str:
 
 def parse_text(spec: KeySpec, raw: str) -> Any:
     """Read chat text as a value of the key's type (not yet range-checked; see `check_value`)."""
+    _visible(spec, raw)
     text = _clean(raw)
     key = spec.key
     match spec.kind:
@@ -191,11 +220,15 @@ def parse_text(spec: KeySpec, raw: str) -> Any:
             if text.lower() in _EMPTY or not text:
                 return {}
             try:
-                return tomllib.loads(f"v = {text}")["v"]
+                return load_toml(f"v = {text}")["v"]
+            except TooDeep:
+                raise _too_deep(spec) from None
             except tomllib.TOMLDecodeError:
                 pass
             try:
-                return json.loads(text)
+                return load_json(text)
+            except TooDeep:
+                raise _too_deep(spec) from None
             except ValueError:
                 raise ValueRefused(spec, key, N_("“{value}” is not a valid TOML table."), value=shown(text)) from None
         case _:
@@ -255,11 +288,13 @@ def check_value(spec: KeySpec, value: Any) -> Any:
         case Kind.LIST:
             if not isinstance(value, list | tuple) or not all(isinstance(i, str) for i in value):
                 raise wrong
+            for item in value:
+                _visible(spec, item)
             return _check_items(spec, [_clean(i) for i in value if _clean(i)])
         case Kind.TABLE:
             if not isinstance(value, dict):
                 raise wrong
-            return _normalise_table(spec, value)
+            return _normalise_table(spec, sanitised(value))
     raise wrong  # pragma: no cover - every kind is handled above
 
 

@@ -4,7 +4,8 @@
     uv run bot.py export --format csv|jsonl|parquet --out DIR [--since DATE] [--community ID]
     uv run bot.py report --out DIR [--community ID] [--days 90]
 
-They open the store directly (migrating it if needed), so they also work while the bot is not running.
+They open the store directly (migrating it if needed), so they also work while the bot is not running. A setting
+or a store that cannot be opened ends them with one line and exit code 2 (bot.py's `KindredCommands`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from core.settings import Settings, SettingsError, load_settings
+from core.settings import Settings, load_settings
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="config.toml to read")]
 
@@ -27,12 +28,7 @@ def _settings(config: Path | None, ctx: typer.Context | None = None) -> Settings
     """The settings of `--config` given after the command, else of `bot.py --config PATH <command>`."""
     if config is None and ctx is not None and ctx.parent is not None:
         config = ctx.parent.params.get("config")
-    try:
-        return load_settings(config)
-    except SettingsError as exc:
-        for line in exc.lines:
-            typer.echo(f"kindred: config error: {line}", err=True)
-        raise typer.Exit(2) from None
+    return load_settings(config)
 
 
 def _since(text: str | None) -> datetime | None:

@@ -49,7 +49,7 @@ class Engagement(Cog):
     async def setup(self) -> None:
         self.services.extras[EXTRA_KEY] = self.recorder
         await self.recorder.start()
-        self.services.scheduler.add_job(self.purge_all, "cron", hour=3, minute=17, id=PURGE_JOB,
+        self.services.scheduler.add_job(self._nightly_purge, "cron", hour=3, minute=17, id=PURGE_JOB,
                                         replace_existing=True)
 
     async def teardown(self) -> None:
@@ -113,6 +113,14 @@ class Engagement(Cog):
         if account is not None:
             await forget_crm(CrmRepo(self.services.store), account.platform, account.user_id, account.username)
 
+    async def _nightly_purge(self) -> None:
+        """The scheduler's job: a store outage is said once (storage/health.py), not as a traceback."""
+        try:
+            await self.purge_all()
+        except Exception as exc:
+            if not self.services.store.health.outage(exc, "the engagement purge"):
+                log.exception("engagement purge failed")
+
     async def purge_all(self, now: datetime | None = None) -> int:
         """Roll up and delete raw events older than each community's retention; expired codes go too, and
         unanswered link requests expire."""
@@ -125,8 +133,9 @@ class Engagement(Cog):
             cutoff = datetime(cutoff.year, cutoff.month, cutoff.day, tzinfo=UTC)  # whole days only
             try:
                 n = await self.events.purge(community.id, cutoff, ACTIVE_KINDS)
-            except Exception:
-                log.exception("engagement purge failed for community %s", community.id)
+            except Exception as exc:
+                if not self.services.store.health.outage(exc, "the engagement purge"):
+                    log.exception("engagement purge failed for community %s", community.id)
                 continue
             if n:
                 log.info("engagement: purged %d events older than %s in community %s", n, cutoff.date(),

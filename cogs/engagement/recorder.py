@@ -48,6 +48,7 @@ class Recorder:
         s = services.settings.engagement
         self.writer: BatchWriter[Row] = BatchWriter(
             self.events.write, batch_size=s.batch_size, flush_seconds=s.flush_seconds, queue_max=s.queue_max,
+            health=services.store.health,
         )
         self.close_timeout = close_timeout
         self.spill = spill_path(services.settings.storage.url)

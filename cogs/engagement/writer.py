@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from storage.errors import is_permanent
+from storage.health import StoreHealth
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class BatchWriter(Generic[T]):
         permanent: Callable[[BaseException], bool] = is_permanent,
         name: str = "engagement",
         depth: int = 2,
+        health: StoreHealth | None = None,
     ) -> None:
         if batch_size < 1 or queue_max < 1 or flush_seconds <= 0 or depth < 1:
             raise ValueError("batch_size, queue_max, flush_seconds and depth must be positive")
@@ -77,6 +79,7 @@ class BatchWriter(Generic[T]):
         self.retry_initial = retry_initial
         self.retry_max = retry_max
         self._permanent = permanent
+        self._health = health  # told of outages, so the log says "store unavailable" once for the whole bot
         self.name = name
         self.depth = depth
         self.stats = WriterStats()
@@ -299,8 +302,10 @@ class BatchWriter(Generic[T]):
                 attempt += 1
                 self.stats.retries += 1
                 if not self._failing or attempt % 20 == 0:
-                    log.warning("%s: store unavailable (%s); keeping %d events and retrying in %.2fs",
-                                self.name, type(exc).__name__, self.pending, delay)
+                    told = self._health is not None and self._health.outage(exc, f"the {self.name} writer")
+                    log.log(logging.INFO if told else logging.WARNING,
+                            "%s: store unavailable (%s); keeping %d events and retrying in %.2fs",
+                            self.name, type(exc).__name__, self.pending, delay)
                 self._failing = True
                 if self._closing and time.monotonic() + delay > self._deadline:
                     raise _GiveUp from exc
@@ -313,7 +318,10 @@ class BatchWriter(Generic[T]):
                 self.stats.written += 1
             if self._failing:
                 self._failing = False
-                log.warning("%s: store is back after %d retries", self.name, attempt)
+                if self._health is not None:
+                    self._health.answered()
+                log.log(logging.INFO if self._health is not None else logging.WARNING,
+                        "%s: store is back after %d retries", self.name, attempt)
             return
 
 

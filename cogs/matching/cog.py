@@ -108,8 +108,9 @@ class Matching(Cog):
     async def _fire(self, community_id: int) -> None:
         try:
             await self.runner.run_due(community_id)
-        except Exception:
-            log.exception("scheduled round of community %s failed", community_id)
+        except Exception as exc:
+            if not self.services.store.health.outage(exc, "a scheduled round"):
+                log.exception("scheduled round of community %s failed", community_id)
 
     async def catch_up(self) -> None:
         """Run rounds missed while the bot was down (at most `grace_hours` late), then finish crashed ones."""
@@ -123,8 +124,9 @@ class Matching(Cog):
                 joined = [p for p in await self.repo.participants(community_id, now) if p.joined_at <= fired]
                 if joined:
                     await self.runner.run_due(community_id, fired)
-            except Exception:
-                log.exception("catch-up of community %s failed", community_id)
+            except Exception as exc:
+                if not self.services.store.health.outage(exc, "the catch-up of rounds"):
+                    log.exception("catch-up of community %s failed", community_id)
         await self.tick()
 
     async def tick(self) -> None:
@@ -132,8 +134,9 @@ class Matching(Cog):
         try:
             await self.runner.recover()
             await self.runner.send_checkins()
-        except Exception:
-            log.exception("matching maintenance failed")
+        except Exception as exc:
+            if not self.services.store.health.outage(exc, "matching maintenance"):
+                log.exception("matching maintenance failed")
 
     async def forget_member(self, community_id: int, member_id: int) -> None:
         await self.repo.forget(community_id, member_id)

@@ -13,6 +13,7 @@ from core import options as opt
 from core.errors import OptionError
 from core.i18n import N_
 from core.settings.profiles import BUILTIN_FIELDS, ProfileSettings
+from core.text import clean_line, only_invisible
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,9 @@ def clean_values(field: FacetField, values: list[str], max_items: int) -> list[s
     """Validate and normalise the values given for one field (raises OptionError with a clear message)."""
     out: list[str] = []
     for raw in values:
-        value = " ".join(raw.split())
+        if only_invisible(raw):
+            raise OptionError(N_("“{name}” has only invisible characters."), name=field.name)
+        value = clean_line(raw)
         if not value:
             continue
         if len(value) > field.max_length:

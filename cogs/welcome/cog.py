@@ -98,8 +98,9 @@ class Welcome(Cog):
                 wait = await self.flow.seconds_to_next()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("welcome loop failed; retrying in a minute")
+            except Exception as exc:
+                if not self.services.store.health.outage(exc, "the welcome loop"):
+                    log.exception("welcome loop failed; retrying in a minute")
                 wait = 60.0
             self._wake_at = self.flow.now() + timedelta(seconds=wait)
             with contextlib.suppress(TimeoutError):

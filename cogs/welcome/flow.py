@@ -128,8 +128,9 @@ class Onboarding:
                     await self._flush_channel(community, cfg, messenger, now)
                     if drip and self.switched_on(cfg):
                         await self.drip.run(community, cfg, messenger, now)
-                except Exception:
-                    log.exception("welcome work failed in community %s", community_id)
+                except Exception as exc:
+                    if not self.services.store.health.outage(exc, "welcome work"):
+                        log.exception("welcome work failed in community %s", community_id)
 
     async def seconds_to_next(self) -> float:
         """How long the background loop may sleep before something is due."""
@@ -172,8 +173,9 @@ class Onboarding:
             try:
                 status, detail = await self._greet_one(community, cfg, messenger, row, people.get(row.member_id),
                                                        row.member_id in with_profile, base, now, _)
-            except Exception:
-                log.exception("greeting member %s in community %s failed", row.member_id, community.id)
+            except Exception as exc:
+                if not self.services.store.health.outage(exc, "a greeting"):
+                    log.exception("greeting member %s in community %s failed", row.member_id, community.id)
                 status, detail = Status.FAILED, "error"
             outcomes.append((row.id, status, detail))
             if status == Status.DONE:
@@ -378,7 +380,7 @@ class Onboarding:
             if isinstance(exc, DeliveryFailed):
                 log.warning("could not introduce member %s to buddy %s in community %s (%s)", newcomer.id,
                             buddy.id, community.id, exc.reason)
-            else:
+            elif not self.services.store.health.outage(exc, "a buddy intro"):
                 log.exception("introducing member %s to buddy %s failed", newcomer.id, buddy.id)
             await self.repo.unassign_buddy(community.id, newcomer.id)
             return BuddyOutcome("failed")

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 from pydantic_settings import SettingsError as SourceError
 
+from core.errors import ExitCode, StartupFailed
 from core.settings.community import CommunitySettings
 from core.settings.engagement import EngagementSettings
 from core.settings.logging import LoggingSettings
@@ -100,12 +101,13 @@ class Settings(BaseSettings):
         return CommunityConfig(**{s: getattr(self, s) for s in COMMUNITY_SECTIONS})
 
 
-class SettingsError(Exception):
-    """Settings that cannot be used; `lines` are one-line explanations that name the key."""
+class SettingsError(StartupFailed):
+    """Settings that cannot be used; `lines` are one-line explanations that name the key (exit code 2)."""
+
+    prefix = "config error: "
 
     def __init__(self, lines: list[str]) -> None:
-        super().__init__("; ".join(lines))
-        self.lines = lines
+        super().__init__(lines, ExitCode.CONFIG)
 
 
 def _is_secret_key(loc: tuple[Any, ...]) -> bool:

@@ -21,6 +21,9 @@ class DiscordSettings(BaseModel):
     shard_count: int | None = Field(None, ge=1, description="Total shards, for large bots; default: automatic.")
     shard_ids: list[int] | None = Field(None, description="Shards this process runs.")
     store_message_content: bool = Field(False, description="Needs the privileged Message Content intent.")
+    connect_attempts: int = Field(6, ge=1, le=50,
+                                  description="Start-up: tries to reach the API, waiting 1, 2, 4, ... s between "
+                                  "them; then Kindred stops with exit code 4.")
 
     _check_api = field_validator("api_base_url")(lambda v: _http_url(v))
 
@@ -46,6 +49,9 @@ class SlackSettings(BaseModel):
     api_base_url: str = Field("https://slack.com/api/", description="Web API base URL (tests, proxies).")
     command_prefix: str = Field("", max_length=10, pattern=r"^[a-z0-9_-]*$",
                                 description="Prefix for slash commands to avoid clashes, e.g. 'k-'.")
+    connect_attempts: int = Field(6, ge=1, le=50,
+                                  description="Start-up: tries to reach the API, waiting 1, 2, 4, ... s between "
+                                  "them; then Kindred stops with exit code 4.")
 
     _check_api = field_validator("api_base_url")(lambda v: _http_url(v))
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from core.context import Capability
 from core.errors import DMClosed
 from core.messages import Form, Message
-from core.refs import ChannelRef, CommunityKey, CommunityRef, ConversationRef, MemberRef, MessageRef
+from core.refs import ChannelRef, CommunityKey, CommunityRef, ConversationRef, MemberRef, MessageRef, RoleRef
 from integrations.console.render import Screen
 
 KEY = CommunityKey("console", "console", "Console community")
@@ -44,6 +44,7 @@ class ConsoleMessenger:
         self.screen = screen
         self.members = members
         self.outbox = outbox
+        self.role_names: list[str] = []
 
     def _name(self, user_id: str) -> str:
         m = self.members.get(user_id)
@@ -77,6 +78,11 @@ class ConsoleMessenger:
     async def groups_of(self, community: CommunityRef, member: MemberRef) -> set[str]:
         m = self.members.get(member.user_id)
         return set(m.ref.roles) if m else set()
+
+    async def roles(self, community: CommunityRef) -> list[RoleRef]:
+        """The roles created with /role, and any a member holds."""
+        names = dict.fromkeys([*self.role_names, *(r for m in self.members.values() for r in m.ref.roles)])
+        return [RoleRef(name, name) for name in names]
 
 
 class ConsoleResponder:

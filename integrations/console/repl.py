@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any
 
 from rich.console import Console
 
 from core.dispatcher import App
 from core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded
-from core.messages import Form
+from core.messages import Form, FormField
 from core.refs import MemberRef
 from integrations.console.community import (
     GENERAL,
@@ -34,6 +35,7 @@ HELP = """Console commands (besides Kindred's own, see /help):
   /mod NAME         make NAME a moderator                    /dmclosed NAME  NAME refuses DMs
   /react EMOJI      react to the last message                /wait SECONDS   let time pass (delays)
   N                 press choice N (buttons, select options) /quit           leave the console
+  /role NAME [WHO]  create role NAME, or give it to WHO       /cancel         (in a form) close it unsent
   any other text    is posted as a message in #general"""
 
 LineSource = Callable[[str], AsyncIterator[str]]
@@ -150,21 +152,32 @@ class ConsoleCommunity:
             self._answers: dict[str, str] = {}
             self._field_index = 0
             self.screen.line(f"Form: {responder.form.title} — answer each field; empty keeps the current "
-                             "value, '-' clears it.", "bold")
+                             "value, '-' clears it, /cancel closes the form.", "bold")
             self._ask()
 
     def _ask(self) -> None:
         assert self.pending_form is not None
         f = self.pending_form.fields[self._field_index]
         current = f" [{f.default}]" if f.default else ""
-        self.screen.line(f"{f.label}{current}:", "cyan")
+        rules = ", ".join([*(["required"] if f.required else []), f"at most {f.max_length} characters"])
+        self.screen.line(f"{f.label}{current} ({rules}):", "cyan")
 
     async def _form_answer(self, line: str) -> None:
         assert self.pending_form is not None
         form = self.pending_form
         f = form.fields[self._field_index]
         answer = line.strip()
-        self._answers[f.id] = "" if answer == "-" else (answer or f.default)
+        if answer.lower() == "/cancel":  # like closing a modal: nothing is submitted
+            self.pending_form = None
+            self.screen.line("Form closed; nothing was sent.", "dim")
+            return
+        value = "" if answer == "-" else (answer or f.default)
+        problem = field_problem(f, value)
+        if problem:  # as Discord and Slack refuse to submit the form: say why and ask again
+            self.screen.line(problem, "red")
+            self._ask()
+            return
+        self._answers[f.id] = value
         self._field_index += 1
         if self._field_index < len(form.fields):
             self._ask()
@@ -229,6 +242,25 @@ class ConsoleCommunity:
         member.moderator = True
         self.screen.line(f"{member.ref.display_name} is now a moderator.", "dim")
 
+    async def _role(self, rest: str) -> None:
+        """Create a role; given a member too, grant it (a `role:NAME` welcome trigger, as Discord sends one)."""
+        role, _, who = rest.partition(" ")
+        if not role:
+            self.screen.line("Usage: /role NAME [MEMBER]", "red")
+            return
+        if role not in self.messenger.role_names:
+            self.messenger.role_names.append(role)
+        member = self.by_name(who) if who else None
+        if who and member is None:
+            self.screen.line(f"No member called {who}.", "red")
+            return
+        if member is None:
+            self.screen.line(f"Role {role} exists now.", "dim")
+            return
+        member.ref = replace(member.ref, roles=(*member.ref.roles, role))
+        self.screen.line(f"{member.ref.display_name} has the role {role} now.", "dim")
+        await self.app.emit(MemberJoined(key=KEY, member=member.ref, trigger=f"role:{role}"))
+
     async def _dmclosed(self, name: str) -> None:
         member = self.by_name(name)
         if member is None:
@@ -255,6 +287,16 @@ class ConsoleCommunity:
         self.running = False
 
 
+def field_problem(f: FormField, value: str) -> str | None:
+    """What Discord's and Slack's forms refuse before sending: an empty required field, a value over the field's
+    `max_length`. The console refuses the same, so a form submit means the same on every platform."""
+    if f.required and not value.strip():
+        return f"{f.label} is required; type a value (or /cancel to leave the form)."
+    if len(value) > f.max_length:
+        return f"{f.label} takes at most {f.max_length} characters; this has {len(value)}."
+    return None
+
+
 _META: dict[str, Callable[[ConsoleCommunity, str], Any]] = {
     "/as": ConsoleCommunity._as,
     "/members": ConsoleCommunity._members,
@@ -262,6 +304,7 @@ _META: dict[str, Callable[[ConsoleCommunity, str], Any]] = {
     "/leave": ConsoleCommunity._leave,
     "/mod": ConsoleCommunity._mod,
     "/dmclosed": ConsoleCommunity._dmclosed,
+    "/role": ConsoleCommunity._role,
     "/react": ConsoleCommunity._react,
     "/wait": ConsoleCommunity._wait,
     "/console": ConsoleCommunity._help,

@@ -17,16 +17,11 @@ def register(cli: typer.Typer) -> None:
         config: Annotated[Path | None, typer.Option("--config", "-c", help="config.toml to read.")] = None,
     ) -> None:
         """Print the invite URL (scopes bot + applications.commands, only the permissions Kindred uses)."""
-        from core.settings import SettingsError, load_settings
+        from core.settings import load_settings
         from integrations.discord.invite import client_id_from_token, invite_url
 
         if client_id is None:
-            try:
-                settings = load_settings(config)
-            except SettingsError as exc:
-                for line in exc.lines:
-                    typer.echo(f"kindred: config error: {line}", err=True)
-                raise typer.Exit(2) from None
+            settings = load_settings(config)  # a bad setting: one line and exit code 2 (bot.py)
             token = settings.discord.token.get_secret_value() if settings.discord.token else ""
             client_id = client_id_from_token(token) if token else None
         if client_id is None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import discord
 
-from core.errors import DeliveryFailed, DMClosed, UserError
+from core.errors import DeliveryFailed, DMClosed, StartupFailed, UserError
 from core.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -118,5 +118,6 @@ def delivery_error(action: str, error: Exception, *, dm: bool = False) -> Delive
     return DiscordDeliveryFailed(reason, code=error.code, status=error.status)
 
 
-class DiscordStartupError(RuntimeError):
-    """Kindred cannot connect to Discord with the configured settings; the message says what to change."""
+class DiscordStartupError(StartupFailed):
+    """Kindred cannot connect to Discord with the configured settings; the message says what to change and
+    `code` is the process's exit code (2 a setting, 3 refused by Discord, 4 unreachable)."""

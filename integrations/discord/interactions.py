@@ -77,6 +77,9 @@ class InteractionRouter:
             else:
                 submitted = form_values(list(data.get("components", [])))
                 await self.app.submit(community, member, channel, custom_id, submitted, responder, self.messenger)
+        except Exception as exc:  # before the dispatcher: the community or a member option could not be read
+            await self.app.answer_failure(community_key(interaction.guild or guild_id or 0), responder, exc,
+                                          f"Discord interaction {custom_id or kind.name}"[:100])
         finally:
             await responder.finish()
 
@@ -111,8 +114,9 @@ class InteractionRouter:
                 suggestions = await self.app.autocomplete(
                     community, member, invocation.path, invocation.focused, invocation.current, invocation.values
                 )
-            except Exception:
-                log.exception("autocomplete for /%s failed", " ".join(invocation.path))
+            except Exception as exc:
+                if not self.app.services.store.health.outage(exc, "autocomplete"):
+                    log.exception("autocomplete for /%s failed", " ".join(invocation.path))
         await responder.autocomplete(suggestions)
 
     def _shared_guild(self, user: discord.abc.User) -> int | None:

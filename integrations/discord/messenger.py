@@ -16,7 +16,7 @@ import discord
 from core.context import Capability
 from core.errors import DeliveryFailed
 from core.messages import Message
-from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef
+from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef, RoleRef
 from integrations.discord.errors import DiscordDeliveryFailed, DiscordDMClosed, delivery_error
 from integrations.discord.refs import PLATFORM, role_labels, snowflake
 from integrations.discord.render import clip, render_message
@@ -237,6 +237,22 @@ class DiscordMessenger:
     async def groups_of(self, community: CommunityRef, member: MemberRef) -> set[str]:
         found = await self._member(community, member.user_id)
         return set(role_labels(found.roles)) if found is not None else set(member.roles)
+
+    async def roles(self, community: CommunityRef) -> list[RoleRef]:
+        """The guild's roles, from the gateway's cache (GET /guilds/{id}/roles when the guild is not cached)."""
+        guild = self._guild(community)
+        try:
+            found = list(guild.roles) if guild is not None else await self._fetch_roles(community)
+        except discord.HTTPException as error:
+            raise delivery_error("list roles", error) from None
+        return [RoleRef(str(r.id), r.name) for r in found if not r.is_default()]
+
+    async def _fetch_roles(self, community: CommunityRef) -> list[discord.Role]:
+        gid = snowflake(community.external_id)
+        if gid is None:
+            return []
+        guild = await self.client.fetch_guild(gid)
+        return list(await guild.fetch_roles())
 
 
 def _log_reach(community: CommunityRef, reached: int, wanted: int) -> None:

@@ -1,7 +1,9 @@
 """Run Kindred on Discord until asked to stop: `serve(app, settings, stop)`, called by bot.py.
 
 Startup problems are reported as one plain sentence naming the setting to change (bad token, the
-Server Members intent not enabled in the developer portal, bad sharding), never as a traceback with secrets.
+Server Members intent not enabled in the developer portal, bad sharding), never as a traceback with secrets, and
+carry the exit code bot.py ends with: 2 for a setting, 3 when Discord refuses the token or the intents, 4 when
+the API does not answer after `[discord] connect_attempts` tries with growing waits (core/retry.py).
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
+from core.errors import ExitCode
+from core.retry import reach
 from core.settings import Settings
 from integrations.discord.client import build_client
 from integrations.discord.endpoints import configure_endpoints
@@ -49,7 +54,7 @@ async def serve(
         _signal_ready(client, ready)
     connection: asyncio.Task[None] | None = None
     try:
-        await _login(client, config.token.get_secret_value())
+        await _login(client, config.token.get_secret_value(), config.api_base_url, config.connect_attempts)
         connection = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
         stopping = asyncio.create_task(stop.wait(), name="discord-stop")
         done, _ = await asyncio.wait({connection, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -70,15 +75,22 @@ def _signal_ready(client: KindredClient, ready: asyncio.Event) -> None:
     client.bridge.after_ready.append(on_connected)
 
 
-async def _login(client: discord.Client, token: str) -> None:
+def _transient(error: BaseException) -> bool:
+    """A failure that may pass: no connection, a timeout, or Discord's own server error (5xx)."""
+    return isinstance(error, OSError | aiohttp.ClientError | asyncio.TimeoutError | discord.DiscordServerError)
+
+
+async def _login(client: discord.Client, token: str, api_base_url: str, attempts: int) -> None:
     try:
-        await client.login(token)
+        await reach(lambda: client.login(token), what=f"the Discord API at {api_base_url}", attempts=attempts,
+                    transient=_transient)
     except discord.LoginFailure:
         raise DiscordStartupError(
-            "Discord rejected the bot token: check [discord] token (Developer Portal > Bot > Reset Token)"
+            "Discord rejected the bot token: check [discord] token (Developer Portal > Bot > Reset Token)",
+            ExitCode.REJECTED,
         ) from None
     except discord.HTTPException as error:
-        raise DiscordStartupError(f"Discord login failed: HTTP {error.status}") from None
+        raise DiscordStartupError(f"Discord refused the login: HTTP {error.status}", ExitCode.REJECTED) from None
 
 
 def _raise_startup_error(error: BaseException | None) -> None:
@@ -88,8 +100,21 @@ def _raise_startup_error(error: BaseException | None) -> None:
         raise DiscordStartupError(
             "Discord refused the Server Members intent: enable 'Server Members Intent' (and 'Message Content "
             "Intent' if [discord] store_message_content is on) under Developer Portal > Bot > Privileged "
-            "Gateway Intents"
+            "Gateway Intents",
+            ExitCode.REJECTED,
         ) from None
     if isinstance(error, discord.ConnectionClosed):
-        raise DiscordStartupError(f"Discord closed the gateway connection (code {error.code})") from None
+        code = _GATEWAY_CLOSE_CODES.get(error.code, ExitCode.UNREACHABLE)
+        raise DiscordStartupError(f"Discord closed the gateway connection (code {error.code})", code) from None
     raise error
+
+
+# https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-gateway-close-event-codes
+_GATEWAY_CLOSE_CODES = {
+    4004: ExitCode.REJECTED,  # authentication failed
+    4010: ExitCode.CONFIG,  # invalid shard
+    4011: ExitCode.CONFIG,  # sharding required
+    4012: ExitCode.CONFIG,  # invalid API version
+    4013: ExitCode.CONFIG,  # invalid intents
+    4014: ExitCode.REJECTED,  # disallowed (privileged) intents
+}

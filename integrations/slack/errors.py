@@ -8,12 +8,14 @@ tells the person the plain-words message in their language instead of "something
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from core.errors import DeliveryFailed, DMClosed, UserError
+from core.errors import DeliveryFailed, DMClosed, StartupFailed, UserError
 from core.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,13 @@ def retry_after(error: SlackApiError) -> float | None:
         return None
 
 
+def transient(error: BaseException) -> bool:
+    """A failure that may pass: no connection, a timeout, or Slack's own server error (5xx)."""
+    if isinstance(error, SlackApiError):
+        return getattr(error.response, "status_code", 200) >= 500
+    return isinstance(error, OSError | aiohttp.ClientError | asyncio.TimeoutError)
+
+
 def plain_words(code: str) -> tuple[str, dict[str, Any]]:
     """The message id (and parameters) that explains an error code to a person."""
     if code in PLAIN_WORDS:
@@ -98,5 +107,6 @@ def delivery_error(method: str, error: SlackApiError, *, dm: bool = False) -> De
     return SlackDeliveryFailed(code, retry_after=wait)
 
 
-class SlackStartupError(RuntimeError):
-    """Kindred cannot connect to Slack with the configured settings; the message names the setting."""
+class SlackStartupError(StartupFailed):
+    """Kindred cannot connect to Slack with the configured settings; the message names the setting and `code`
+    is the process's exit code (2 a setting, 3 a token Slack refuses, 4 unreachable)."""

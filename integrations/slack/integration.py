@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -24,10 +24,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from core.commands import Command
 from core.dispatcher import App
+from core.errors import ExitCode
 from core.events import Event
-from core.i18n import N_, gettext
-from core.messages import Message
+from core.i18n import gettext
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef, Platform
+from core.retry import reach
 from core.settings.platforms import SlackSettings
 from integrations.slack import events as translate
 from integrations.slack import home, slash
@@ -35,13 +36,14 @@ from integrations.slack.blocks import FormOrigin, chosen_values, submitted_value
 from integrations.slack.client import make_web_client
 from integrations.slack.dedupe import RecentIds
 from integrations.slack.directory import Directory
-from integrations.slack.errors import SlackStartupError, error_code
+from integrations.slack.errors import SlackStartupError, error_code, transient
+from integrations.slack.http_guard import refuse_malformed_signing
 from integrations.slack.messenger import SlackMessenger
 from integrations.slack.responder import CapturingResponder, Interaction, SlackResponder
 
 log = logging.getLogger(__name__)
 
-APOLOGY = N_("Sorry, something went wrong on my side. It has been logged.")
+T = TypeVar("T")
 
 HTTP_PATH = "/slack/events"
 """The one URL slash commands, interactivity and events are sent to in HTTP mode."""
@@ -119,7 +121,8 @@ class SlackIntegration:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             error = task.exception()
-            log.error("Slack request handling failed: %s", type(error).__name__, exc_info=error)
+            if not self.app.services.store.health.outage(error, "a Slack event"):
+                log.error("Slack request handling failed: %s", type(error).__name__, exc_info=error)
 
     async def _seen(self) -> None:
         async with self._arrivals:
@@ -146,21 +149,13 @@ class SlackIntegration:
             await asyncio.wait(list(self._tasks), timeout=remaining)
 
     async def _guarded(self, work: Coroutine[Any, Any, None], interaction: Interaction, team_id: str) -> None:
-        """Run an interaction's work; if the integration itself fails, still tell the person (the dispatcher
-        already answers for failures inside features)."""
+        """Run an interaction's work; if the integration itself fails (the store cannot say who the workspace
+        is, ...), still tell the person (the dispatcher already answers for failures inside features)."""
         try:
             await work
-        except Exception:
-            log.exception("Slack interaction failed before reaching the feature")
-            try:
-                locale = await self.locale(team_id)
-            except Exception:
-                locale = "en"
-            try:
-                apology = Message(text=gettext(locale, APOLOGY))
-                await self._responder(interaction, team_id).reply(apology, ephemeral=True)
-            except Exception:
-                log.warning("could not tell the person about the failure", exc_info=True)
+        except Exception as exc:
+            await self.app.answer_failure(self.key(team_id), self._responder(interaction, team_id), exc,
+                                          "Slack interaction")
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         kind = body.get("type") or ("slash_command" if "command" in body else "request")
@@ -375,12 +370,14 @@ class SlackIntegration:
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        """Check the tokens, register the messenger, then connect (Socket Mode) or listen (HTTP)."""
+        """Check the tokens, register the messenger, then connect (Socket Mode) or listen (HTTP). A refused token
+        raises `SlackStartupError` with exit code 3, a missing setting 2, an API that does not answer after
+        `[slack] connect_attempts` tries with growing waits 4 (see core/retry.py)."""
         try:
-            auth = await self.client.auth_test()
+            auth = await self._reach(self.client.auth_test)
         except SlackApiError as error:
             raise SlackStartupError(
-                f"Slack refused the bot token ([slack] bot_token): {error_code(error)}"
+                f"Slack refused the bot token ([slack] bot_token): {error_code(error)}", ExitCode.REJECTED
             ) from None
         self.team_id = str(auth.get("team_id") or "")
         self.team_name = str(auth.get("team") or "")
@@ -393,18 +390,23 @@ class SlackIntegration:
             await self._connect_socket()
         log.info("connected to Slack workspace %s (%s mode)", self.team_name or self.team_id, self.settings.mode)
 
+    async def _reach(self, call: Callable[[], Awaitable[T]]) -> T:
+        return await reach(call, what=f"the Slack API at {self.settings.api_base_url}",
+                           attempts=self.settings.connect_attempts, transient=transient)
+
     async def _connect_socket(self) -> None:
         app_token = self.settings.app_token.get_secret_value() if self.settings.app_token else ""
         if not app_token:
             raise SlackStartupError("[slack] app_token is missing: Socket Mode needs an app-level token (xapp-...)")
         handler = AsyncSocketModeHandler(self.bolt, app_token, web_client=self.client)
         try:
-            opened = await self.client.apps_connections_open(app_token=app_token)
-        except SlackApiError as error:
+            opened = await self._reach(lambda: self.client.apps_connections_open(app_token=app_token))
+        except BaseException as error:
             await handler.client.close()
-            raise SlackStartupError(
-                f"Slack refused the app-level token ([slack] app_token): {error_code(error)}"
-            ) from None
+            if isinstance(error, SlackApiError):
+                raise SlackStartupError(f"Slack refused the app-level token ([slack] app_token): "
+                                        f"{error_code(error)}", ExitCode.REJECTED) from None
+            raise
         handler.client.wss_uri = str(opened["url"])
         self._socket = handler
         await handler.connect_async()
@@ -413,9 +415,17 @@ class SlackIntegration:
         if not self.settings.signing_secret or not self.settings.signing_secret.get_secret_value():
             raise SlackStartupError("[slack] signing_secret is missing: HTTP mode needs it to verify requests")
         port = self.settings.port if self._http_port is None else self._http_port
-        self._runner = web.AppRunner(self.bolt.web_app(path=HTTP_PATH), handle_signals=False, access_log=None)
+        web_app = self.bolt.web_app(path=HTTP_PATH)
+        web_app.middlewares.append(refuse_malformed_signing)
+        self._runner = web.AppRunner(web_app, handle_signals=False, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self.settings.host, port).start()
+        try:
+            await web.TCPSite(self._runner, self.settings.host, port).start()
+        except OSError as error:
+            await self._runner.cleanup()
+            self._runner = None
+            raise SlackStartupError(f"cannot listen on {self.settings.host}:{port} ([slack] host and port): "
+                                    f"{error.strerror or error}") from None
         bound = self._runner.addresses[0]
         self.http_endpoint = f"http://{self.settings.host}:{bound[1]}{HTTP_PATH}"
 

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from core.context import Capability
 from core.messages import Attachment, Message
-from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef, Platform
+from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef, Platform, RoleRef
 from integrations.slack.blocks import message_payload
 from integrations.slack.directory import Directory
 from integrations.slack.errors import DM_CLOSED_CODES, SlackDeliveryFailed, SlackDMClosed, delivery_error
@@ -142,4 +142,13 @@ class SlackMessenger:
     async def groups_of(self, community: CommunityRef, member: MemberRef) -> set[str]:
         configured = (await self.app.services.config.get(community.id)).community.moderator_roles
         return await self.directory.groups_containing(member.user_id, configured)
+
+    async def roles(self, community: CommunityRef) -> list[RoleRef]:
+        """The workspace's user groups (``usergroups.list``), named by handle."""
+        try:
+            response = await self.client.usergroups_list()
+        except SlackApiError as error:
+            raise delivery_error("usergroups.list", error) from None
+        return [RoleRef(str(g.get("id", "")), str(g.get("handle", "")))
+                for g in response.get("usergroups") or [] if g.get("id")]
 

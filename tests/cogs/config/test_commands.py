@@ -32,6 +32,7 @@ EXAMPLES = [
 async def test_set_every_kind_stores_the_typed_value(community_a: Community, key: str, text: str,
                                                       stored: object) -> None:
     who = OWNER_ID if SCHEMA[key].level > Level.MODERATOR else "admin"
+    community_a.messenger.role_names.append("123")  # a role trigger must name a role of the community
     assert await community_a.run(who, f"/config set {key} {text}")
     assert (await community_a.overrides())[key] == stored
     section, _, name = key.partition(".")

@@ -135,6 +135,9 @@ async def test_import_merge_and_replace(community_a: Community) -> None:
     assert await community_a.submit("admin", "config:import:merge", {"toml": dotted})
     assert await community_a.overrides() == {"welcome.dm": False, "matching.hour": 8, "matching.day": "wed"}
     assert await community_a.submit("admin", "config:import:replace", {"toml": "[matching]\nhour = 8"})
+    question = community_a.replies()[-1]  # a replace that resets settings asks first
+    assert "Replace the settings?" in question.title and await community_a.overrides() != {"matching.hour": 8}
+    assert await community_a.press("admin", question.buttons[0].custom_id)
     assert await community_a.overrides() == {"matching.hour": 8}
     rows = await editor(community_a).audit.history((await community_a.ref()).id, limit=2)
     assert {(r.key, r.action) for r in rows} == {("welcome.dm", "import"), ("matching.day", "import")}

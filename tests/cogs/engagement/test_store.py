@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -284,6 +285,7 @@ class SqliteLock:
 
 
 async def test_sqlite_locked_during_ingest_loses_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
     db = tmp_path / "locked.db"
     async with running_app(await _sqlite_app_settings(db), cogs=[Engagement], start_scheduler=False) as app:
         store = app.services.store
@@ -304,7 +306,9 @@ async def test_sqlite_locked_during_ingest_loses_nothing(tmp_path: Path, caplog:
         assert await rec.flush(within=20)
         assert sorted(await _stored_values(app)) == list(range(400))  # every event, each exactly once
         assert rec.writer.stats.retries > 0 and rec.writer.stats.rejected == 0
-    assert "store unavailable" in caplog.text and "store is back" in caplog.text
+    said = [(r.levelname, r.getMessage()[:22]) for r in caplog.records if r.name == "storage.health"]
+    assert said == [("WARNING", "store unavailable (Ope"), ("INFO", "store available again ")]  # once each
+    assert "store is back" in caplog.text
 
 
 async def test_sqlite_locked_at_shutdown_events_wait_on_disk(tmp_path: Path, caplog: pytest.LogCaptureFixture

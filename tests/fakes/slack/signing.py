@@ -68,8 +68,10 @@ class SignedSender:
         age_seconds: float = 0,
         retry_num: int | None = None,
         retry_reason: str | None = None,
+        forged: dict[str, str] | None = None,
     ) -> dict[str, str]:
-        """Headers Slack would send; ``age_seconds`` back-dates the timestamp (use STALE_AGE_SECONDS)."""
+        """Headers Slack would send; ``age_seconds`` back-dates the timestamp (use STALE_AGE_SECONDS);
+        ``forged`` replaces headers with what an attacker sends instead (e.g. a timestamp that is no number)."""
         timestamp = str(int(self._clock() - age_seconds))
         headers = {"Content-Type": content_type, "User-Agent": "Slackbot 1.0 (+fake)"}
         if signing is Signing.GOOD:
@@ -81,7 +83,7 @@ class SignedSender:
         if retry_num is not None:
             headers["X-Slack-Retry-Num"] = str(retry_num)
             headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"
-        return headers
+        return headers | (forged or {})
 
     async def post(self, body: bytes, content_type: str, *, timeout: float = 10.0, **options: Any) -> Reply:
         """Send raw bytes with Slack's headers."""

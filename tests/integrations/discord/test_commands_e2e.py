@@ -157,3 +157,17 @@ async def test_find_request_and_accept_by_dm_button(settings: Settings, fake: Fa
         assert (await fake.wait_for_reply(accepted))["content"].startswith("Thanks! I have introduced you")
         [thread] = fake.threads()
         assert set(thread.member_ids) == {world.bot.id, ana.id, ben.id}
+
+
+async def test_a_role_trigger_names_a_guild_role(bot: KindredOnDiscord, fake: FakeDiscord,
+                                                 world: DefaultWorld) -> None:
+    community = (await bot.app.services.communities.all("discord"))[0]
+    refused = await fake.wait_for_reply(await fake.slash("config set", user=world.moderator,
+                                                         options={"key": "welcome.trigger", "value": "role:abc"}))
+    assert "There is no role “abc” in this community." in refused["content"]
+    assert (await bot.app.services.config.get(community.id)).welcome.trigger == "join"
+
+    role = next(r for r in world.guild.roles if r.name == "Moderator")
+    await fake.wait_for_reply(await fake.slash("config set", user=world.moderator,
+                                               options={"key": "welcome.trigger", "value": "role:moderator"}))
+    assert (await bot.app.services.config.get(community.id)).welcome.trigger == f"role:{role.id}"

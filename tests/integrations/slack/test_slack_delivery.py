@@ -178,3 +178,17 @@ async def test_revoked_token_mid_run_is_reported_plainly_and_logged_without_secr
                for r in caplog.records)
     for secret in (slack.bot_token, slack.app_token, slack.signing_secret):
         assert secret not in caplog.text
+
+
+async def test_a_role_trigger_names_a_user_group_of_the_workspace(bot: Bot, slack: FakeSlack) -> None:
+    slack.workspace.add_user("U0ADMIN", "admin", is_admin=True)
+    slack.workspace.add_usergroup("S0VERIFIED", ["U0BOB"], handle="verified")
+
+    await bot.command("/config", "set key:welcome.trigger value:role:abc", user_id="U0ADMIN")
+    await bot.command("/config", "set key:welcome.trigger value:role:@verified", user_id="U0ADMIN")
+
+    refused, _saved = (texts(r.body) for r in slack.responses)
+    assert "There is no role “abc” in this community." in refused
+    config = await bot.app.services.config.get((await bot.community()).id)
+    assert config.welcome.trigger == "role:S0VERIFIED"
+    assert slack.calls_to("usergroups.list")

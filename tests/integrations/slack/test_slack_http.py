@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -84,3 +85,24 @@ async def test_http_mode_needs_a_signing_secret(start_bot: BotFactory) -> None:
     with pytest.raises(SlackStartupError, match="signing_secret"):
         async with start_bot(mode="http", slack_options={"signing_secret": ""}):
             pass
+
+
+@pytest.mark.parametrize("forged", [
+    {"X-Slack-Request-Timestamp": "abc"},
+    {"X-Slack-Request-Timestamp": "9" * 5000},
+    {"X-Slack-Request-Timestamp": "1e10"},
+    {"X-Slack-Request-Timestamp": "-1"},
+    {"X-Slack-Signature": "v0=" + "é" * 64},
+    {"X-Slack-Signature": "garbage", "X-Slack-Request-Timestamp": " 12"},
+])
+async def test_malformed_signing_headers_get_401_from_anyone_and_log_no_error(
+        http_bot: Bot, slack: FakeSlack, forged: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    send = sender(http_bot, slack)
+    payload = slack.payloads.slash_command("/profile", "set role:Intruder")
+    reply = await send.slash_command(payload, signing=Signing.MISSING, forged=forged)
+    signed = await send.slash_command(payload, forged=forged)  # a real signature does not make the header valid
+    await http_bot.integration.idle()
+
+    assert (reply.status, signed.status) == (401, 401)
+    assert await http_bot.profile("U0ALICE") is None and slack.responses == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]

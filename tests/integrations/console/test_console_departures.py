@@ -10,13 +10,13 @@ from typing import Any
 from rich.console import Console
 
 from core.dispatcher import App
+from core.runtime import running_app
 from core.settings import load_settings
 from integrations.console.community import GENERAL, KEY, ConsoleResponder
 from integrations.console.repl import ConsoleCommunity
 from tests.clock import FakeClock
+from tests.conftest import screen_text
 from tests.departures import MODERATOR, WELCOME, Reply, run_departure_scenario
-
-from core.runtime import running_app
 
 
 class ConsoleDepartures:
@@ -83,3 +83,16 @@ async def test_a_member_who_left_the_console_community(store_url: tuple[str, dic
         console = ConsoleCommunity(app, Console(file=io.StringIO(), width=160, force_terminal=False))
         await console.setup(demo=0)
         await run_departure_scenario(ConsoleDepartures(app, console, clock))
+
+
+async def test_members_shows_who_left_and_join_brings_them_back(console: ConsoleCommunity) -> None:
+    await console.handle("/join Zoe")
+    await console.handle("/leave zoe")
+    await console.handle("/leave nobody")
+    await console.handle("/members")
+    out = screen_text(console)
+    assert "- Zoe (left)" in out and "- admin (moderator)" in out
+    assert "No member called nobody." in out
+    await console.handle("/join zoe")
+    await console.handle("/members")
+    assert screen_text(console).rstrip().endswith("- Zoe")

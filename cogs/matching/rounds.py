@@ -202,6 +202,10 @@ class RoundRunner:
         if not await self.repo.claim_intro(intro.id, self.token):
             return False
         refs = await self._refs(intro.members)
+        if len(refs) < 2:  # someone left after the plan was made: nobody left to introduce to
+            log.info("intro %s cancelled: its members left", intro.id)
+            await self.repo.finish_intro(intro.id, "cancelled", self.now())
+            return False
         profiles = {m: await self.services.profiles.get(m) for m in intro.members}
         people = [(r.user_id, r.display_name, (profiles[r.id].first("timezone") if profiles[r.id] else None))
                   for r in refs]
@@ -242,11 +246,13 @@ class RoundRunner:
             except DeliveryFailed:
                 log.info("could not tell member %s they were not placed", u.member)
 
-    async def _refs(self, ids: Sequence[int]) -> list[MemberRef]:
+    async def _refs(self, ids: Sequence[int], *, present: bool = True) -> list[MemberRef]:
+        """The members as references; by default only those still in the community (nothing is sent to a
+        member who left)."""
         refs = []
         for m in ids:
             row = await self.services.members.get(m)
-            if row is not None:
+            if row is not None and (row.active or not present):
                 refs.append(row.ref)
         return refs
 
@@ -292,10 +298,10 @@ class RoundRunner:
                 continue
             community = await self._community(intro.community_id)
             cfg = await self.services.config.get(intro.community_id)
-            refs = await self._refs(intro.members)
+            everyone = await self._refs(intro.members, present=False)
             messenger = self.app.messenger(community.platform)
-            for r in refs:
-                partners = [o.display_name for o in refs if o.id != r.id]
+            for r in await self._refs(intro.members):  # a member who left is asked nothing
+                partners = [o.display_name for o in everyone if o.id != r.id]
                 try:
                     await messenger.dm(community, r, msgs.checkin_message(cfg.community.language, intro.id, partners))
                 except DeliveryFailed:

@@ -25,4 +25,5 @@ seen_events = sa.Table(
     sa.Column("event_id", sa.String(EVENT_ID_LENGTH), primary_key=True),
     sa.Column("received_at", UTCDateTime, nullable=False),
     sa.Index("ix_seen_events_received", "received_at"),
+    sqlite_with_rowid=False,  # the key is the table (one b-tree less per insert on SQLite)
 )

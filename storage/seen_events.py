@@ -56,10 +56,12 @@ class Delivery:
 class SeenEventRepo:
     def __init__(self, store: Store) -> None:
         self.store = store
-
-    def _insert(self) -> Any:
-        dialect = postgresql if self.store.dialect == "postgresql" else sqlite
-        return dialect.insert(seen_events)
+        dialect = postgresql if store.dialect == "postgresql" else sqlite
+        # One statement, compiled once, for any number of rows: SQLAlchemy sends the rows as multi-row VALUES
+        # ("insertmanyvalues") and collects what RETURNING gives back, which is only the rows it inserted.
+        self._claim: Any = (dialect.insert(seen_events)
+                            .on_conflict_do_nothing(index_elements=["platform", "community", "event_id"])
+                            .returning(_S.platform, _S.community, _S.event_id))
 
     async def claim(self, deliveries: Iterable[Delivery], at: datetime) -> set[Delivery]:
         """Record the deliveries in one statement; returns those recorded now (first deliveries). A delivery
@@ -70,11 +72,8 @@ class SeenEventRepo:
         if not by_row:
             return set()
         values = [{"platform": p, "community": c, "event_id": e, "received_at": at} for p, c, e in by_row]
-        stmt = (self._insert().values(values)
-                .on_conflict_do_nothing(index_elements=["platform", "community", "event_id"])
-                .returning(_S.platform, _S.community, _S.event_id))
         async with self.store.begin() as conn:
-            won = [(r.platform, r.community, r.event_id) for r in await conn.execute(stmt)]
+            won = [(r.platform, r.community, r.event_id) for r in await conn.execute(self._claim, values)]
         return {by_row[key] for key in won if key in by_row}
 
     async def purge(self, before: datetime) -> int:

@@ -48,7 +48,8 @@ def _stamp(event: E, body: dict[str, Any], inner: dict[str, Any]) -> E:
 
 
 def member_joined_team(key: CommunityKey, body: dict[str, Any], member: MemberRef) -> MemberJoined:
-    """``team_join``: somebody joined the workspace (the welcome flow's trigger "join")."""
+    """``team_join``: somebody joined the workspace (the welcome flow's trigger "join"); for a member Kindred
+    marked as gone, a return (the join clears the mark, as a reactivation does)."""
     return _stamp(MemberJoined(key=key, member=member, trigger="join"), body, body.get("event", {}))
 
 
@@ -67,9 +68,10 @@ def user_changed(
 
     ``gone`` is what the store says of the member: True when marked as gone, False when present, None when
     Kindred never recorded them. A deactivation of a present member is a leave; a reactivation of a member marked
-    as gone is a return, a join like a rejoin on Discord (the welcome flow greets them only if they left before
-    being greeted). Everything else ``user_change`` reports (names, status, avatar, a second word about the same
-    deactivation, members Kindred never saw) changes nothing and gives no event."""
+    as gone is a return, a join like a rejoin on Discord (the welcome flow greets them as anyone who joins, but
+    never twice: a member it greeted before is not greeted again). Everything else ``user_change`` reports
+    (names, status, avatar, a second word about the same deactivation, members Kindred never saw) changes
+    nothing and gives no event."""
     if member.is_bot or gone is None:
         return None
     event = body.get("event", {})

@@ -455,6 +455,7 @@ class SlackIntegration:
             await self._socket.disconnect_async()
         try:
             await asyncio.wait_for(self.deliveries.drain(), drain)
+            await asyncio.sleep(0)  # the listeners whose claims were just answered start their work
             await self.idle(drain)
         except TimeoutError:
             log.warning("stopping with %d Slack requests still in progress; cancelling them", len(self._tasks))

@@ -7,7 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from core.events import MemberJoined, MemberLeft
+from core.refs import CommunityKey, MemberRef
+from integrations.slack.events import user_changed
 from tests.clock import FakeClock
 from tests.departures import MODERATOR, WELCOME, Reply, run_departure_scenario
 from tests.fakes.slack import FakeSlack
@@ -132,7 +136,33 @@ async def test_user_change_is_a_departure_or_a_return_only_when_it_is_news(
         assert isinstance(back, MemberJoined) and back.trigger == "join"
         row = await bot.app.services.members.by_user_id((await bot.community()).id, "U0BOB")
         assert row is not None and row.left_at is None and row.joined_at == back.at
+        # a team_join of a member marked as gone is a return too
+        await bot.event(pay.event_callback(pay.user_change("U0BOB", deleted=True)))
+        await bot.event(pay.event_callback(pay.team_join("U0BOB")))
+        row = await bot.app.services.members.by_user_id((await bot.community()).id, "U0BOB")
+        assert row is not None and row.left_at is None
+        assert [type(e) for e in bot.probe.events] == [MemberLeft, MemberJoined, MemberLeft, MemberJoined]
         # and a deactivated member is no moderator any more, even a workspace admin
         slack.workspace.add_user("U0ADMIN", "admin", is_admin=True)
         await bot.event(pay.event_callback(pay.user_change("U0ADMIN", deleted=True)))
         assert not await bot.integration.directory.is_admin("U0ADMIN")
+
+
+@pytest.mark.parametrize(("deleted", "gone", "bot", "expected"), [
+    (True, False, False, MemberLeft),   # deactivated: a departure
+    (True, True, False, None),          # said again: nothing new
+    (True, None, False, None),          # never seen by Kindred: nothing to leave
+    (False, True, False, MemberJoined),  # reactivated: a return
+    (False, False, False, None),        # a new name, a status: nothing
+    (False, None, False, None),
+    (True, False, True, None),          # apps and bots are no members
+])
+def test_what_a_user_change_means(deleted: bool, gone: bool | None, bot: bool, expected: type | None) -> None:
+    key = CommunityKey("slack", "T0KINDRED")
+    body = {"event_id": "Ev0X", "event": {"event_ts": "1700000100.000001"}}
+    member = MemberRef("slack", "U0X", "x", is_bot=bot)
+    event = user_changed(key, body, member, deleted=deleted, gone=gone)
+    assert (type(event) if event is not None else None) is expected
+    if event is not None:
+        assert event.event_id == "Ev0X" and event.at == datetime.fromtimestamp(1700000100.000001, UTC)
+        assert not isinstance(event, MemberJoined) or event.trigger == "join"

@@ -69,8 +69,8 @@ class Matching(Cog):
         super().__init__(app)
         self.repo = MatchingRepo(self.services.store)
         self.runner = RoundRunner(app, self.repo)
+        self.requests = Requests(app, self.repo, self.runner)
         self.departures = MatchingDepartures(self.services.store)
-        self.requests = Requests(app, self.repo, self.runner, self.departures)
         self._startup: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle and schedule

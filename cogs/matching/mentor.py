@@ -152,6 +152,7 @@ class Mentoring(Cog):
         mentee = await self.services.members.get(ship.mentee_id)
         if mentee is None or not mentee.active:  # left meanwhile (and the leave was not heard yet)
             await self.departures.close_mentoring(ctx.community.id, ship.mentee_id, self.now())
+            await self.assign(ctx.community)  # the freed slot may help someone waiting
             raise UserError(N_("This member is no longer here."))
         if not await self.repo.decide_mentorship(ship.id, "active", self.now()):
             raise UserError(N_("This request was already answered or has expired."))
@@ -250,9 +251,10 @@ class Mentoring(Cog):
     @on_event(MemberLeft)
     async def member_left(self, event: MemberLeft) -> None:
         """A member who left can neither mentor nor be mentored: their mentorships end and their request closes.
-        Mentees whose mentor left wait again, and the assignment runs at once to find them someone new. A mentor
-        offer stays, for when they come back (the assignment offers only present mentors)."""
+        Mentees whose mentor left wait again, and the assignment runs at once to find them someone new (or to
+        give a mentor's freed slot to someone waiting). A mentor offer stays, for when they come back (the
+        assignment offers only present mentors)."""
         assert event.community is not None
         closed = await self.departures.close_mentoring(event.community.id, event.member.id, self.now())
-        if closed.mentees_waiting_again:
+        if closed.mentorships or closed.mentees_waiting_again:
             await self.assign(event.community)

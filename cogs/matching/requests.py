@@ -30,18 +30,17 @@ from core.errors import DeliveryFailed, DMClosed, UserError
 from core.i18n import N_
 from core.messages import Button, ButtonStyle, Field, Message
 from storage.matching import MatchingRepo
-from storage.matching_departures import CANCELLED, MatchingDepartures
+from storage.matching_departures import CANCELLED
 
 
 class Requests:
     window = timedelta(days=7)
 
-    def __init__(self, app: Any, repo: MatchingRepo, runner: RoundRunner, departures: MatchingDepartures) -> None:
+    def __init__(self, app: Any, repo: MatchingRepo, runner: RoundRunner) -> None:
         self.app = app
         self.services = app.services
         self.repo = repo
         self.runner = runner
-        self.departures = departures
 
     async def _capped(self, community_id: int, limit: int) -> set[int]:
         since = self.runner.now() - self.window

@@ -353,7 +353,7 @@ class SlackIntegration:
 
     async def _user_changed(self, body: dict[str, Any], data: dict[str, Any]) -> None:
         """A deactivation becomes a leave and a reactivation a return (see events.user_changed); the stored row
-        says which of them is news, so the many other profile changes cost one read and nothing else."""
+        says which of them is news, so the many other profile changes (names, status) cost one read and no event."""
         team_id = str(body.get("team_id") or data.get("team_id") or self.team_id)
         user = self.directory.remember(data)
         community = await self.community(team_id)

@@ -35,6 +35,10 @@ class MemberJoined(Event):
 
 @dataclass(slots=True, kw_only=True)
 class MemberLeft(Event):
+    """A member left the community (Discord: removed or left the guild; Slack: deactivated). The dispatcher
+    marks them as gone before the handlers run; from then on no feature matches, suggests, greets, nudges or
+    counts them as active. A later `MemberJoined` with trigger "join" brings them back."""
+
     member: MemberRef
 
 

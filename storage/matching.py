@@ -497,7 +497,7 @@ class MatchingRepo:
     async def sent_since(self, community_id: int, requester_id: int, since: datetime) -> int:
         q = sa.select(sa.func.count()).select_from(matching_requests).where(
             _Q.community_id == community_id, _Q.requester_id == requester_id, _Q.created_at >= since,
-            _Q.status != "failed")
+            _Q.status.not_in(("failed", "cancelled")))
         async with self.store.read() as conn:
             return int((await conn.execute(q)).scalar_one())
 

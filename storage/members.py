@@ -11,6 +11,7 @@ from core.refs import MemberRef
 from core.text import clean_line
 from storage.engine import Store
 from storage.schema import members
+from storage.types import UTCDateTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,10 +155,19 @@ class MemberRepo:
             return int((await conn.execute(q)).scalar_one())
 
     async def mark_left(self, member_id: int, at: datetime | None = None) -> None:
+        """The member left (or was deactivated). A second word of the same departure keeps the first time; a
+        join (``upsert`` with ``joined_at``) clears it again."""
         async with self.store.begin() as conn:
             await conn.execute(
-                members.update().where(members.c.id == member_id).values(left_at=at or datetime.now(UTC))
+                members.update().where(members.c.id == member_id)
+                .values(left_at=sa.func.coalesce(members.c.left_at, sa.literal(at or datetime.now(UTC), UTCDateTime)))
             )
+
+    async def departed(self, community_id: int) -> set[int]:
+        """Ids of the community's members who left and have not come back."""
+        q = sa.select(members.c.id).where(members.c.community_id == community_id, members.c.left_at.is_not(None))
+        async with self.store.read() as conn:
+            return {r.id for r in await conn.execute(q)}
 
     async def set_staff(self, member_id: int, staff: bool) -> None:
         async with self.store.begin() as conn:

@@ -39,6 +39,11 @@ class Scope:
     def present(self) -> set[int]:
         return {m for m, a in self.accounts.items() if a.present}
 
+    @property
+    def gone(self) -> set[int]:
+        """Accounts that left: not counted as active members (see metrics.overview)."""
+        return {m for m, a in self.accounts.items() if not a.present}
+
     def counted(self) -> list[Account]:
         """Present accounts that metrics count (staff and bots left out when configured)."""
         return [a for a in self.accounts.values() if a.present and a.member_id not in self.excluded]
@@ -75,7 +80,7 @@ class Analytics:
         rollups = await self.events.rollups(sc.community_ids, metrics.day_str(start), metrics.day_str(end))
         met = await self.events.value_counts(sc.community_ids, Kind.MET, _start_of_day(start), _start_of_day(end))
         return metrics.overview(present=sc.present, daily=daily, rollups=rollups, met_values=met,
-                                persons=sc.persons, excluded=sc.excluded, start=start, end=end)
+                                persons=sc.persons, excluded=sc.excluded, start=start, end=end, gone=sc.gone)
 
     async def series(self, community_id: int, metric: str, days: int, now: datetime) -> list[tuple[str, float]]:
         sc = await self.scope(community_id)
@@ -85,7 +90,8 @@ class Analytics:
         rollups = await self.events.rollups(sc.community_ids, metrics.day_str(start), metrics.day_str(end))
         members_now = len({sc.persons[a.member_id] for a in sc.counted()})
         return metrics.daily_series(metric, daily=daily, rollups=rollups, persons=sc.persons,
-                                    excluded=sc.excluded, start=start, end=end, members_now=members_now)
+                                    excluded=sc.excluded, start=start, end=end, members_now=members_now,
+                                    gone=sc.gone)
 
     # ------------------------------------------------------------------ people
     async def scores(self, sc: Scope, now: datetime, days: int, *, until: datetime | None = None) -> dict[int, float]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -136,9 +136,14 @@ def overview(
     excluded: set[int],
     start: date,
     end: date,
+    gone: Set[int] = frozenset(),
 ) -> Overview:
     """Numbers for /stats overview over the days [start, end). `daily` may reach back further (30 days are
-    needed for monthly active people); only rows inside the period count towards totals."""
+    needed for monthly active people); only rows inside the period count towards totals.
+
+    `gone` holds accounts that left the community: active people (in the period, per day, weekly, monthly) are
+    members, so their activity does not count there, not even for the days before they left; their leaving
+    does (`left`), and so do their messages, reactions and thanks in the totals, which happened."""
     period = set(days_between(start, end))
     ov = Overview(days=len(period))
     ov.members = len({person_of(m, persons) for m in present if m not in excluded})
@@ -156,7 +161,8 @@ def overview(
         if member_id is not None and member_id in excluded:
             continue
         who = person_of(member_id, persons) if member_id is not None else None
-        if kind in ACTIVE_KINDS and who is not None and day < end_s:
+        active_here = kind in ACTIVE_KINDS and who is not None and member_id not in gone
+        if active_here and day < end_s:
             if day >= week_start:
                 wau.add(who)
             if day >= month_start:
@@ -172,8 +178,9 @@ def overview(
         if who is None:
             continue
         if kind in ACTIVE_KINDS:
-            active_by_day[day].add(who)
-            active.add(who)
+            if active_here:
+                active_by_day[day].add(who)
+                active.add(who)
         elif kind == Kind.JOINED:
             new.add(who)
         elif kind == Kind.LEFT:
@@ -223,9 +230,11 @@ def daily_series(
     start: date,
     end: date,
     members_now: int = 0,
+    gone: Set[int] = frozenset(),
 ) -> list[tuple[str, float]]:
     """One value per day in [start, end) for a chart: `active` people, `messages`, `thanks`, `joins`,
-    `leaves`, or `members` (reconstructed backwards from today's count and the joins and leaves since)."""
+    `leaves`, or `members` (reconstructed backwards from today's count and the joins and leaves since).
+    Active people leave out the accounts in `gone`, as `overview` does."""
     days = days_between(start, end)
     per_day: dict[str, float] = defaultdict(float)
     people: dict[str, set[str]] = defaultdict(set)
@@ -237,7 +246,8 @@ def daily_series(
             continue
         who = person_of(member_id, persons) if member_id is not None else f"anon-{day}-{kind}"
         if metric == "active" and kind in ACTIVE_KINDS:
-            people[day].add(who)
+            if member_id not in gone:
+                people[day].add(who)
         elif metric in kind_of and kind == kind_of[metric]:
             per_day[day] += n
         elif kind == Kind.JOINED:

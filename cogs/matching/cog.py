@@ -23,15 +23,17 @@ from cogs.matching.requests import Requests
 from cogs.matching.rounds import RoundRunner, record
 from cogs.matching.schedule import last_fire, next_fire, period_key
 from core import options as opt
-from core.commands import Autocomplete, Cog, command, on_component
+from core.commands import Autocomplete, Cog, command, on_component, on_event
 from core.context import Context
 from core.errors import UserError
+from core.events import MemberLeft
 from core.i18n import N_
 from core.messages import Button, ButtonStyle, Field, Message
 from core.permissions import Level
 from core.refs import MemberRef
 from core.settings import CommunityConfig
 from storage.matching import MatchingRepo
+from storage.matching_departures import MatchingDepartures
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ class Matching(Cog):
         self.repo = MatchingRepo(self.services.store)
         self.runner = RoundRunner(app, self.repo)
         self.requests = Requests(app, self.repo, self.runner)
+        self.departures = MatchingDepartures(self.services.store)
         self._startup: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle and schedule
@@ -121,7 +124,7 @@ class Matching(Cog):
                 fired = last_fire(now, m.day, m.hour, m.timezone)
                 if now - fired > timedelta(hours=m.grace_hours):
                     continue
-                joined = [p for p in await self.repo.participants(community_id, now) if p.joined_at <= fired]
+                joined = [p for p in await self.runner.participants(community_id, now) if p.joined_at <= fired]
                 if joined:
                     await self.runner.run_due(community_id, fired)
             except Exception as exc:
@@ -140,6 +143,13 @@ class Matching(Cog):
 
     async def forget_member(self, community_id: int, member_id: int) -> None:
         await self.repo.forget(community_id, member_id)
+
+    @on_event(MemberLeft)
+    async def member_left(self, event: MemberLeft) -> None:
+        """Intro requests to or from a member who left can no longer be answered: they are cancelled. (Rounds
+        and suggestions read only present members, so the leaver is out of those without a change here.)"""
+        assert event.community is not None
+        await self.departures.cancel_requests(event.community.id, event.member.id, self.runner.now())
 
     # ------------------------------------------------------------------ taking part
     @command("match join", N_("Join the intro rounds"), options=[
@@ -344,7 +354,7 @@ class Matching(Cog):
                             when=msgs.when_text(ctx.locale, existing.started_at, cfg.matching.timezone))
         if existing is not None:
             period = f"{period}+{now:%Y%m%d%H%M%S}"
-        if not await self.repo.participants(ctx.community.id, now, grp):
+        if not await self.runner.participants(ctx.community.id, now, grp):
             raise UserError(N_("Nobody takes part in this round yet. Members join with /match join."))
         rnd = await self.runner.run_round(ctx.community, grp, period, now, cfg)
         if rnd is None:
@@ -394,7 +404,7 @@ class Matching(Cog):
         now = self.runner.now()
         fields = [Field(ctx._("Next round"), await self._next_round_text(ctx)),
                   Field(ctx._("Cadence"), ctx._(_CADENCES[m.cadence])),
-                  Field(ctx._("Taking part"), str(len(await self.repo.participants(ctx.community.id, now))))]
+                  Field(ctx._("Taking part"), str(len(await self.runner.participants(ctx.community.id, now))))]
         rounds = await self.repo.rounds(ctx.community.id, limit=1)
         if rounds:
             fields.append(Field(ctx._("Last round"), ctx._("{when}: {groups} intros", when=msgs.when_text(

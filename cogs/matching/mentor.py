@@ -21,17 +21,18 @@ from cogs.matching.engine import (
     conversation_starters,
     explain_group,
 )
-from cogs.matching.engine import Member as EngineMember
 from cogs.matching.people import load_members, options_for
 from cogs.matching.rounds import RoundRunner, record
 from core import options as opt
-from core.commands import Cog, command, on_component
+from core.commands import Cog, command, on_component, on_event
 from core.context import Context
 from core.errors import DeliveryFailed, UserError
+from core.events import MemberLeft
 from core.i18n import N_, translator
 from core.messages import Field, Message
 from core.refs import CommunityRef
 from storage.matching import MatchingRepo
+from storage.matching_departures import MatchingDepartures
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class Mentoring(Cog):
         super().__init__(app)
         self.repo = MatchingRepo(self.services.store)
         self.runner = RoundRunner(app, self.repo)
+        self.departures = MatchingDepartures(self.services.store)
 
     def now(self) -> Any:
         return self.services.clock()
@@ -147,6 +149,11 @@ class Mentoring(Cog):
     @on_component(msgs.MENTOR_OK_ID)
     async def accepted(self, ctx: Context, mentorship_id: str, values: list[str]) -> None:
         ship = await self._mine(ctx, mentorship_id)
+        mentee = await self.services.members.get(ship.mentee_id)
+        if mentee is None or not mentee.active:  # left meanwhile (and the leave was not heard yet)
+            await self.departures.close_mentoring(ctx.community.id, ship.mentee_id, self.now())
+            await self.assign(ctx.community)  # the freed slot may help someone waiting
+            raise UserError(N_("This member is no longer here."))
         if not await self.repo.decide_mentorship(ship.id, "active", self.now()):
             raise UserError(N_("This request was already answered or has expired."))
         request = await self.repo.mentor_request(ship.request_id)
@@ -209,8 +216,9 @@ class Mentoring(Cog):
         # Full mentors stay in with no free slot, so a mentee hears "busy" rather than "nobody mentors this".
         offers = [MentorOffer(people[m.member_id], tuple(m.topics), max(0, m.capacity - used[m.member_id]))
                   for m in mentors if m.member_id in people and m.capacity > 0]
-        requests = [MenteeRequest(people.get(r.mentee_id) or EngineMember(r.mentee_id, "?"), tuple(r.topics), r.goal)
-                    for r in waiting]
+        # a mentee who left is not assigned while gone (their request waits, and is closed when the leave is heard)
+        requests = [MenteeRequest(people[r.mentee_id], tuple(r.topics), r.goal) for r in waiting
+                    if r.mentee_id in people]
         excluded = set(await self.repo.declined_pairs(cid))
         excluded |= {(a, b) for a, b in await self.repo.blocks(cid)} | {(b, a) for a, b in await self.repo.blocks(cid)}
         result = assign_mentors(requests, offers, options_for(cfg, now), excluded)
@@ -239,3 +247,14 @@ class Mentoring(Cog):
 
     async def forget_member(self, community_id: int, member_id: int) -> None:
         await self.repo.forget(community_id, member_id)
+
+    @on_event(MemberLeft)
+    async def member_left(self, event: MemberLeft) -> None:
+        """A member who left can neither mentor nor be mentored: their mentorships end and their request closes.
+        Mentees whose mentor left wait again, and the assignment runs at once to find them someone new (or to
+        give a mentor's freed slot to someone waiting). A mentor offer stays, for when they come back (the
+        assignment offers only present mentors)."""
+        assert event.community is not None
+        closed = await self.departures.close_mentoring(event.community.id, event.member.id, self.now())
+        if closed.mentorships or closed.mentees_waiting_again:
+            await self.assign(event.community)

@@ -30,6 +30,7 @@ from core.errors import DeliveryFailed, DMClosed, UserError
 from core.i18n import N_
 from core.messages import Button, ButtonStyle, Field, Message
 from storage.matching import MatchingRepo
+from storage.matching_departures import CANCELLED
 
 
 class Requests:
@@ -124,12 +125,14 @@ class Requests:
         if ctx.member.id != req.target_id:
             raise UserError(N_("This button is not for you."))
         now = self.runner.now()
+        requester = await self.services.members.get(req.requester_id)
+        if requester is None or not requester.active:  # left after asking (and the leave was not heard yet)
+            if await self.repo.decide_request(req.id, CANCELLED, now):
+                raise UserError(N_("This member is no longer here."))
+            raise UserError(N_("This request was already answered or has expired."))
         if not await self.repo.decide_request(req.id, "accepted" if accept else "declined", now,
                                               since=now - self.window):
             raise UserError(N_("This request was already answered or has expired."))
-        requester = await self.services.members.get(req.requester_id)
-        if requester is None:
-            return ctx._("Thanks!")
         if not accept:
             try:
                 await ctx.messenger.dm(ctx.community, requester.ref, Message(text=ctx._(

@@ -27,7 +27,7 @@ from core.i18n import gettext
 from core.messages import Message
 from core.refs import ChannelRef, CommunityRef, MemberRef
 from core.settings import CommunityConfig
-from storage.matching import IntroRow, MatchingRepo, PlannedIntro, RoundRow
+from storage.matching import IntroRow, MatchingRepo, Participant, PlannedIntro, RoundRow
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +67,19 @@ class RoundRunner:
         return self.services.clock()
 
     # ------------------------------------------------------------------ planning
+    async def participants(self, community_id: int, now: datetime, grp: str | None = None) -> list[Participant]:
+        """Members taking part now who are still in the community. A member who left keeps their choice to take
+        part, which counts again when they come back, but no round plans, counts or waits for them meanwhile."""
+        parts = await self.repo.participants(community_id, now, grp)
+        if not parts:
+            return parts
+        gone = await self.services.members.departed(community_id)
+        return [p for p in parts if p.member_id not in gone] if gone else parts
+
     async def prepare(self, community_id: int, grp: str, cfg: CommunityConfig, now: datetime,
                       salt: str = "", round_index: int | None = None) -> Prepared:
         """Who takes part now, their history, blocks and priority -> the engine's plan (run in a thread)."""
-        parts = await self.repo.participants(community_id, now, grp)
+        parts = await self.participants(community_id, now, grp)
         last_at = await self.repo.last_round_dates(community_id)
         due = [p for p in parts if member_due(p.cadence, last_at.get(p.member_id), now)]
         skipped = tuple(p.member_id for p in parts if p not in due)
@@ -109,7 +118,7 @@ class RoundRunner:
         m = cfg.matching
         when = scheduled_for or last_fire(self.now(), m.day, m.hour, m.timezone)
         period = period_key(when, m.cadence, m.timezone)
-        groups = sorted({p.grp for p in await self.repo.participants(community_id, self.now())})
+        groups = sorted({p.grp for p in await self.participants(community_id, self.now())})
         done = []
         for grp in groups:
             rnd = await self.run_round(community, grp, period, when, cfg)
@@ -193,6 +202,10 @@ class RoundRunner:
         if not await self.repo.claim_intro(intro.id, self.token):
             return False
         refs = await self._refs(intro.members)
+        if len(refs) < 2:  # someone left after the plan was made: nobody left to introduce to
+            log.info("intro %s cancelled: its members left", intro.id)
+            await self.repo.finish_intro(intro.id, "cancelled", self.now())
+            return False
         profiles = {m: await self.services.profiles.get(m) for m in intro.members}
         people = [(r.user_id, r.display_name, (profiles[r.id].first("timezone") if profiles[r.id] else None))
                   for r in refs]
@@ -233,11 +246,13 @@ class RoundRunner:
             except DeliveryFailed:
                 log.info("could not tell member %s they were not placed", u.member)
 
-    async def _refs(self, ids: Sequence[int]) -> list[MemberRef]:
+    async def _refs(self, ids: Sequence[int], *, present: bool = True) -> list[MemberRef]:
+        """The members as references; by default only those still in the community (nothing is sent to a
+        member who left)."""
         refs = []
         for m in ids:
             row = await self.services.members.get(m)
-            if row is not None:
+            if row is not None and (row.active or not present):
                 refs.append(row.ref)
         return refs
 
@@ -283,10 +298,10 @@ class RoundRunner:
                 continue
             community = await self._community(intro.community_id)
             cfg = await self.services.config.get(intro.community_id)
-            refs = await self._refs(intro.members)
+            everyone = await self._refs(intro.members, present=False)
             messenger = self.app.messenger(community.platform)
-            for r in refs:
-                partners = [o.display_name for o in refs if o.id != r.id]
+            for r in await self._refs(intro.members):  # a member who left is asked nothing
+                partners = [o.display_name for o in everyone if o.id != r.id]
                 try:
                     await messenger.dm(community, r, msgs.checkin_message(cfg.community.language, intro.id, partners))
                 except DeliveryFailed:

@@ -212,9 +212,11 @@ class ConsoleCommunity:
         self.screen.line(f"You are now {member.ref.display_name}.", "dim")
 
     async def _members(self, _rest: str) -> None:
+        community = await self.app.community(KEY)
         for m in self.members.values():
-            tag = " (moderator)" if m.moderator else ""
-            self.screen.line(f"- {m.ref.display_name}{tag}")
+            row = await self.app.services.members.by_user_id(community.id, m.ref.user_id)
+            tags = [t for t, on in (("moderator", m.moderator), ("left", row is not None and not row.active)) if on]
+            self.screen.line(f"- {m.ref.display_name}" + (f" ({', '.join(tags)})" if tags else ""))
 
     async def _join(self, name: str) -> None:
         if not name:

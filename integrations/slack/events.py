@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from core.events import Event, MemberJoined, MessagePosted, ReactionAdded
+from core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded
 from core.refs import ChannelRef, CommunityKey, MemberRef, Platform
 
 COUNTED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
@@ -48,7 +48,8 @@ def _stamp(event: E, body: dict[str, Any], inner: dict[str, Any]) -> E:
 
 
 def member_joined_team(key: CommunityKey, body: dict[str, Any], member: MemberRef) -> MemberJoined:
-    """``team_join``: somebody joined the workspace (the welcome flow's trigger "join")."""
+    """``team_join``: somebody joined the workspace (the welcome flow's trigger "join"); for a member Kindred
+    marked as gone, a return (the join clears the mark, as a reactivation does)."""
     return _stamp(MemberJoined(key=key, member=member, trigger="join"), body, body.get("event", {}))
 
 
@@ -58,6 +59,27 @@ def member_joined_channel(key: CommunityKey, body: dict[str, Any], lookup: Membe
     joined = MemberJoined(key=key, member=lookup(str(event.get("user", ""))),
                           trigger=f"channel:{event.get('channel', '')}")
     return _stamp(joined, body, event)
+
+
+def user_changed(
+    key: CommunityKey, body: dict[str, Any], member: MemberRef, *, deleted: bool, gone: bool | None
+) -> MemberLeft | MemberJoined | None:
+    """``user_change``: Slack's only word that a member was deactivated (``deleted: true``) or reactivated.
+
+    ``gone`` is what the store says of the member: True when marked as gone, False when present, None when
+    Kindred never recorded them. A deactivation of a present member is a leave; a reactivation of a member marked
+    as gone is a return, a join like a rejoin on Discord (the welcome flow greets them as anyone who joins, but
+    never twice: a member it greeted before is not greeted again). Everything else ``user_change`` reports
+    (names, status, avatar, a second word about the same deactivation, members Kindred never saw) changes
+    nothing and gives no event."""
+    if member.is_bot or gone is None:
+        return None
+    event = body.get("event", {})
+    if deleted and not gone:
+        return _stamp(MemberLeft(key=key, member=member), body, event)
+    if not deleted and gone:
+        return _stamp(MemberJoined(key=key, member=member, trigger="join"), body, event)
+    return None
 
 
 def is_counted_message(event: dict[str, Any], bot_user_id: str = "") -> bool:

@@ -6,6 +6,10 @@ dispatcher, neutral answer -> Block Kit (responder.py, messenger.py). Features n
 
 Modes: Socket Mode (``[slack] app_token``; no public URL needed) or HTTP (``host:port``, requests verified with
 ``signing_secret``: a bad signature or a timestamp older than five minutes gets 401 and does nothing).
+
+Slack redelivers an event it thinks was not acknowledged; each event is taken in once, whichever process or
+connection a delivery reaches and across restarts (dedupe.py). A member deactivated in Slack (``user_change``
+with ``deleted``) leaves the community for Kindred, and comes back when reactivated (events.user_changed).
 """
 
 from __future__ import annotations
@@ -34,12 +38,13 @@ from integrations.slack import events as translate
 from integrations.slack import home, slash
 from integrations.slack.blocks import FormOrigin, chosen_values, submitted_values
 from integrations.slack.client import make_web_client
-from integrations.slack.dedupe import RecentIds
+from integrations.slack.dedupe import DeliveryLog
 from integrations.slack.directory import Directory
 from integrations.slack.errors import SlackStartupError, error_code, transient
 from integrations.slack.http_guard import refuse_malformed_signing
 from integrations.slack.messenger import SlackMessenger
 from integrations.slack.responder import CapturingResponder, Interaction, SlackResponder
+from storage.seen_events import SeenEventRepo
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +78,7 @@ class SlackIntegration:
         self.client = client or make_web_client(settings)
         self.directory = Directory(self.client)
         self.messenger = SlackMessenger(app, self.client, self.directory)
-        self.recent_events = RecentIds()
+        self.deliveries = DeliveryLog(SeenEventRepo(app.services.store), app.services.clock)
         self.stats = {"events": 0, "duplicates": 0, "commands": 0, "actions": 0, "submissions": 0}
         self.team_id = ""
         self.team_name = ""
@@ -108,6 +113,7 @@ class SlackIntegration:
         bolt.event("message")(self._on_message)
         bolt.event("reaction_added")(self._on_reaction_added)
         bolt.event("app_home_opened")(self._on_app_home_opened)
+        bolt.event("user_change")(self._on_user_change)
         bolt.error(self._on_error)
         return bolt
 
@@ -281,9 +287,11 @@ class SlackIntegration:
 
     # ------------------------------------------------------------------ events
 
-    def _first_delivery(self, body: dict[str, Any]) -> bool:
-        """False for a retried delivery of an event already handled (same ``event_id``)."""
-        if self.recent_events.first_time(str(body.get("event_id") or "")):
+    async def _first_delivery(self, body: dict[str, Any]) -> bool:
+        """False for a redelivery of an event already taken in, here or by another process sharing the store
+        (same ``event_id``; see dedupe.py)."""
+        team_id = str(body.get("team_id") or self.team_id)
+        if await self.deliveries.first_time(team_id, str(body.get("event_id") or "")):
             self.stats["events"] += 1
             return True
         self.stats["duplicates"] += 1
@@ -296,21 +304,21 @@ class SlackIntegration:
             await self.app.emit(event)
 
     async def _on_team_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if self._first_delivery(body):
+        if await self._first_delivery(body):
             team_id = str(body.get("team_id") or self.team_id)
             member = self.directory.remember(event.get("user") or {}).ref()
             self._spawn(self._emit(translate.member_joined_team(self.key(team_id), body, member), team_id))
         await self._seen()
 
     async def _on_member_joined_channel(self, body: dict[str, Any]) -> None:
-        if self._first_delivery(body):
+        if await self._first_delivery(body):
             team_id = str(body.get("team_id") or self.team_id)
             joined = translate.member_joined_channel(self.key(team_id), body, self.directory.known)
             self._spawn(self._emit(joined, team_id))
         await self._seen()
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if translate.is_counted_message(event, self.messenger.bot_user_id) and self._first_delivery(body):
+        if translate.is_counted_message(event, self.messenger.bot_user_id) and await self._first_delivery(body):
             self._spawn(self._message_posted(body))
         await self._seen()
 
@@ -322,15 +330,32 @@ class SlackIntegration:
                                                   store_text=store_text), team_id)
 
     async def _on_reaction_added(self, body: dict[str, Any]) -> None:
-        if self._first_delivery(body):
+        if await self._first_delivery(body):
             team_id = str(body.get("team_id") or self.team_id)
             self._spawn(self._emit(translate.reaction_added(self.key(team_id), body, self.directory.known), team_id))
         await self._seen()
 
     async def _on_app_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("tab", "home") == "home" and self._first_delivery(body):
+        if event.get("tab", "home") == "home" and await self._first_delivery(body):
             self._spawn(self.publish_home(str(event.get("user", "")), str(body.get("team_id") or self.team_id)))
         await self._seen()
+
+    async def _on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        user = event.get("user")
+        if isinstance(user, dict) and user.get("id") and await self._first_delivery(body):
+            self._spawn(self._user_changed(body, user))
+        await self._seen()
+
+    async def _user_changed(self, body: dict[str, Any], data: dict[str, Any]) -> None:
+        """A deactivation becomes a leave and a reactivation a return (see events.user_changed); the stored row
+        says which of them is news, so the many other profile changes (names, status) cost one read and no event."""
+        team_id = str(body.get("team_id") or data.get("team_id") or self.team_id)
+        user = self.directory.remember(data)
+        community = await self.community(team_id)
+        row = await self.app.services.members.by_user_id(community.id, user.id)
+        gone = None if row is None else row.left_at is not None
+        await self._emit(translate.user_changed(self.key(team_id), body, user.ref(), deleted=user.deleted,
+                                                gone=gone), team_id)
 
     # ------------------------------------------------------------------ App Home
 
@@ -439,6 +464,8 @@ class SlackIntegration:
             self._socket.client.default_auto_reconnect_enabled = False
             await self._socket.disconnect_async()
         try:
+            await asyncio.wait_for(self.deliveries.drain(), drain)
+            await asyncio.sleep(0)  # the listeners whose claims were just answered start their work
             await self.idle(drain)
         except TimeoutError:
             log.warning("stopping with %d Slack requests still in progress; cancelling them", len(self._tasks))

@@ -46,6 +46,7 @@ BOT_EVENTS = (
     "message.groups",
     "reaction_added",
     "team_join",
+    "user_change",
 )
 
 SLACK_BUILTIN_COMMANDS = frozenset({

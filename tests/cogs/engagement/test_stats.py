@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from cogs.engagement.analytics import Analytics
 from cogs.engagement.recorder import Recorder
 from core.dispatcher import App
+from core.events import MemberLeft
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
 from storage.engagement_crm import CrmRecord, CrmRepo
@@ -225,3 +226,41 @@ def test_chart_summaries() -> None:
     assert chart_summary("members", series, en) == "4 now"
     assert chart_summary("members", [], en) == ""
     assert chart_summary("thanks", series, de) != "9 in total"  # translated
+
+
+async def test_a_member_who_left_is_no_superuser_and_in_no_segment_but_counts_in_retention(
+        console: ConsoleCommunity, app: App, recorder: Recorder, clock: Clock) -> None:
+    """A leaver's past helpfulness and activity stay in the log, but /stats top, the segments and the active
+    people of the charts are about members; retention is about newcomers, and for a newcomer, leaving is the
+    outcome it measures: they stay in it, as not retained."""
+    cid = (await app.community(KEY)).id
+    ids = await people(console, "gone", "stays")
+    now = clock.now
+    for name in ids:
+        await app.services.members.upsert(cid, console.by_name(name).ref, joined_at=now - timedelta(days=40))  # type: ignore[union-attr]
+    for name in ids:
+        await recorder.record(cid, ids["stays" if name == "gone" else "gone"], "thanks", target_id=ids[name],
+                              at=now - timedelta(days=2))
+        for i in range(5):
+            await recorder.record(cid, ids[name], "message", value=20, at=now - timedelta(days=1, minutes=i))
+    await recorder.record(cid, ids["gone"], "thanks", target_id=ids["gone"], at=now - timedelta(days=2))
+    await console.handle("/stats top")
+    assert "1. gone" in console.outbox.texts()[-1]
+    await console.handle("/leave gone")
+    for command in ("/stats top", "/stats top by:activity"):
+        await console.handle(command)
+        assert "gone" not in console.outbox.texts()[-1] and "stays" in console.outbox.texts()[-1]
+    await console.handle("/segment show top_helpers")
+    assert "gone" not in console.outbox.texts()[-1] and "stays" in console.outbox.texts()[-1]
+    series = dict(await Analytics(app.services.store, app.services.config).series(cid, "active", 7, clock.now))
+    yesterday = (now - timedelta(days=1, minutes=2)).strftime("%Y-%m-%d")
+    assert series[yesterday] == 1, "stays; not gone, though active that day too"
+    await console.handle("/stats retention")  # gone left on day 40: still there, and active, on day 30
+    assert field(console, "30 days") == "matched or buddy: 0 of 0 (0%) · others: 2 of 2 (100%)"
+    early = console.add_member("early")
+    early.ref = await app.resolve_member(await app.community(KEY), early.ref)
+    await app.services.members.upsert(cid, early.ref, joined_at=now - timedelta(days=40))
+    await recorder.record(cid, early.ref.id, "message", value=5, at=now - timedelta(days=3))
+    await app.emit(MemberLeft(key=KEY, member=early.ref, at=now - timedelta(days=15)))  # left on day 25
+    await console.handle("/stats retention")
+    assert field(console, "30 days") == "matched or buddy: 0 of 0 (0%) · others: 2 of 3 (67%)"

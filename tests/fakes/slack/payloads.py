@@ -207,6 +207,16 @@ class Payloads:
             user = self.workspace.add_user(user_id, name)
         return {"type": "team_join", "user": user.to_api(self.workspace.team_id)}
 
+    def user_change(self, user_id: str, **changes: Any) -> dict[str, Any]:
+        """A member's user object changed, e.g. ``deleted=True`` (deactivated by an admin) or ``deleted=False``
+        (reactivated), or a new name; the workspace's user changes with it, as ``users.info`` would then say."""
+        user = self.workspace.users[user_id]
+        for name, value in changes.items():
+            if not hasattr(user, name):
+                raise TypeError(f"a Slack user has no field {name!r}")
+            setattr(user, name, value)
+        return {"type": "user_change", "user": user.to_api(self.workspace.team_id), "cache_ts": 1700000000 + self._n()}
+
     def member_joined_channel(self, user_id: str, channel_id: str = "C0GENERAL") -> dict[str, Any]:
         return {
             "type": "member_joined_channel",

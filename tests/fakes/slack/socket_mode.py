@@ -49,6 +49,11 @@ class SocketModeHub:
         return f"{ws_base}link/?ticket={ticket}&app_id={self.app_id}"
 
     @property
+    def open_connections(self) -> int:
+        """How many websockets are open now."""
+        return sum(not ws.closed for ws in self._open)
+
+    @property
     def connected(self) -> bool:
         """Whether an app currently holds an open websocket."""
         return any(not ws.closed for ws in self._open)
@@ -124,8 +129,11 @@ class SocketModeHub:
         retry_attempt: int | None = None,
         retry_reason: str | None = None,
         envelope_id: str | None = None,
+        connection: int = -1,
     ) -> str:
-        """Push one envelope to the newest open connection; returns its envelope id."""
+        """Push one envelope to an open connection (the newest unless ``connection`` picks another by its place
+        among the open ones, oldest first: Slack spreads envelopes over an app's connections, and a retry may
+        reach another one than the first delivery); returns its envelope id."""
         live = [ws for ws in self._open if not ws.closed]
         if not live:
             raise RuntimeError("no Socket Mode connection is open; did the app connect?")
@@ -143,7 +151,7 @@ class SocketModeHub:
             envelope["retry_reason"] = retry_reason or ("" if not retry_attempt else "timeout")
         self._waiters[envelope_id] = asyncio.get_running_loop().create_future()
         self.envelopes.append(envelope)
-        await live[-1].send_str(json.dumps(envelope))
+        await live[connection].send_str(json.dumps(envelope))
         return envelope_id
 
     async def wait_for_ack(self, envelope_id: str, *, timeout: float = 5.0) -> Ack:

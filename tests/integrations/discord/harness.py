@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from core.commands import Cog
@@ -58,13 +59,18 @@ async def kindred_on_discord(
     cogs: Iterable[type[Cog]] | None = None,
     auto_defer_after: float | None = 2.2,
     ready_timeout: float = TIMEOUT,
+    clock: Callable[[], datetime] | None = None,
+    connect_args: dict[str, Any] | None = None,
     **discord_changes: Any,
 ) -> AsyncIterator[KindredOnDiscord]:
     """Start the App and the Discord integration on the fake; yield once READY was processed (on every shard:
     discord.py paces each further shard's IDENTIFY by five seconds, as Discord asks, so pass a longer
-    `ready_timeout` for several shards)."""
+    `ready_timeout` for several shards). `clock` and `connect_args` go to the app (a hand-moved clock, the
+    PostgreSQL schema of the `store_url` fixture)."""
     configured = discord_settings(settings, fake, **discord_changes)
-    async with running_app(configured, cogs=cogs, start_scheduler=False) as app:
+    extra: dict[str, Any] = {"clock": clock} if clock is not None else {}
+    async with running_app(configured, cogs=cogs, start_scheduler=False, connect_args=connect_args,
+                           **extra) as app:
         stop = asyncio.Event()
         ready = asyncio.Event()
         task = asyncio.create_task(

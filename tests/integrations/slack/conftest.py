@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,11 @@ class Bot:
     envelopes, or as signed HTTP requests to the bot's endpoint (``http_replies`` keeps what it answered).
     """
 
-    def __init__(self, app: App, integration: SlackIntegration, slack: FakeSlack) -> None:
+    def __init__(self, app: App, integration: SlackIntegration, slack: FakeSlack, connection: int = -1) -> None:
         self.app = app
         self.integration = integration
         self.slack = slack
+        self.connection = connection  # which of the open Socket Mode connections is this bot's
         self.http_replies: list[Reply] = []
 
     @property
@@ -95,7 +97,7 @@ class Bot:
         if self.mode == "http":
             self._http_ok(await self.sender.slash_command(payload))
         else:
-            ack = await self.slack.socket.deliver("slash_commands", payload)
+            ack = await self.slack.socket.deliver("slash_commands", payload, connection=self.connection)
             assert ack.envelope_id
         await self.integration.idle()
         return payload
@@ -104,7 +106,7 @@ class Bot:
         if self.mode == "http":
             self._http_ok(await self.sender.interaction(payload))
         else:
-            await self.slack.socket.deliver("interactive", payload)
+            await self.slack.socket.deliver("interactive", payload, connection=self.connection)
         await self.integration.idle()
 
     async def event(self, callback: dict[str, Any], *, retry: int | None = None, reason: str = "timeout") -> None:
@@ -114,9 +116,10 @@ class Bot:
         if self.mode == "http":
             self._http_ok(await self.sender.event(callback, retry_num=retry, retry_reason=reason))
         elif retry is None:
-            await self.slack.socket.deliver("events_api", callback)
+            await self.slack.socket.deliver("events_api", callback, connection=self.connection)
         else:
-            await self.slack.socket.deliver("events_api", callback, retry_attempt=retry, retry_reason=reason)
+            await self.slack.socket.deliver("events_api", callback, retry_attempt=retry, retry_reason=reason,
+                                            connection=self.connection)
         await self.integration.wait_for_events(seen + 1)
         await self.integration.idle()
 
@@ -126,12 +129,13 @@ BotFactory = Callable[..., AbstractAsyncContextManager[Bot]]
 
 def bot_settings(
     slack: FakeSlack, tmp_path: Path, mode: str = "socket", slack_options: dict[str, Any] | None = None,
-    **sections: Any,
+    store_url: str | None = None, **sections: Any,
 ) -> Settings:
-    """Settings for a bot talking to the fake: its tokens, its API URL, a SQLite store in tmp_path."""
+    """Settings for a bot talking to the fake: its tokens, its API URL, a SQLite store in tmp_path (or the
+    store at ``store_url``)."""
     return load_settings(
         None,
-        storage={"url": f"sqlite+aiosqlite:///{tmp_path / 'kindred.db'}"},
+        storage={"url": store_url or f"sqlite+aiosqlite:///{tmp_path / 'kindred.db'}"},
         slack={
             "bot_token": slack.bot_token,
             "app_token": slack.app_token,
@@ -149,22 +153,32 @@ def bot_settings(
 def start_bot(slack: FakeSlack, tmp_path: Path) -> BotFactory:
     """``async with start_bot(mode="socket"|"http", **settings_sections) as bot:`` runs the real bot.
 
-    Starting it twice in one test (one after the other) is a restart: same store, new process state.
+    Starting it twice in one test (one after the other) is a restart: same store, new process state; starting a
+    second one inside the first is a second process on the same store (behind a load balancer in HTTP mode, a
+    second Socket Mode connection otherwise). ``store=(url, connect_args)`` picks the store (e.g. the
+    ``store_url`` fixture's PostgreSQL schema), ``clock`` the bot's clock.
     """
 
     @asynccontextmanager
     async def start(
-        mode: str = "socket", slack_options: dict[str, Any] | None = None, **sections: Any
+        mode: str = "socket", slack_options: dict[str, Any] | None = None, *,
+        store: tuple[str, dict[str, Any]] | None = None, clock: Callable[[], datetime] | None = None,
+        **sections: Any,
     ) -> AsyncIterator[Bot]:
-        settings = bot_settings(slack, tmp_path, mode, slack_options, **sections)
-        async with running_app(settings, cogs=[*discover(), SlackProbe], start_scheduler=False) as app:
+        url, connect_args = store or (None, None)
+        settings = bot_settings(slack, tmp_path, mode, slack_options, url, **sections)
+        extra = {"clock": clock} if clock is not None else {}
+        async with running_app(settings, cogs=[*discover(), SlackProbe], start_scheduler=False,
+                               connect_args=connect_args, **extra) as app:
             integration = SlackIntegration(app, settings.slack, http_port=0 if mode == "http" else None)
             connections = slack.socket.connections_opened
             await integration.start()
             try:
+                connection = -1
                 if mode == "socket":
                     await slack.wait_for_socket(count=connections + 1)
-                yield Bot(app, integration, slack)
+                    connection = slack.socket.open_connections - 1
+                yield Bot(app, integration, slack, connection)
             finally:
                 await integration.stop()
 

@@ -12,7 +12,7 @@ from typing import Any
 from core import options as opt
 from core.commands import Cog, command, on_component, on_event
 from core.context import Context
-from core.events import Event, MemberJoined, MessagePosted, ReactionAdded
+from core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded
 from core.messages import Attachment, Message, Select, SelectOption
 from core.permissions import Level
 from core.refs import ChannelRef, MemberRef
@@ -28,7 +28,7 @@ class SlackProbe(Cog):
         self.picked: list[list[str]] = []
         self.gate = asyncio.Event()
 
-    @on_event(MemberJoined, MessagePosted, ReactionAdded)
+    @on_event(MemberJoined, MemberLeft, MessagePosted, ReactionAdded)
     async def record(self, event: Event) -> None:
         self.events.append(event)
 

@@ -1,11 +1,20 @@
-"""Members: one row per account in a community, kept in sync as people join, leave or rename."""
+"""Members: one row per account in a community, kept in sync as people join, leave or rename.
+
+Accounts seen for the first time are written together: when hundreds of people join, or run their first
+command, at the same moment, their rows go into the store in one transaction per batch instead of one each
+(a transaction each would keep every one of them, and every other writer, queueing for SQLite's one writer).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.refs import MemberRef
 from storage.engine import Store
@@ -46,16 +55,29 @@ def _row(r: sa.Row) -> MemberRow:
     return MemberRow(**{k: getattr(r, k) for k in MemberRow.__dataclass_fields__})
 
 
+NEW_BATCH = 500  # new accounts written per transaction
+
+
+class _New(NamedTuple):
+    """An account waiting to be written for the first time, and who waits for its row."""
+
+    community_id: int
+    ref: MemberRef
+    joined_at: datetime | None
+    done: asyncio.Future[MemberRow]
+
+
 class MemberRepo:
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._new: list[_New] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def upsert(
         self, community_id: int, ref: MemberRef, *, joined_at: datetime | None = None
     ) -> MemberRow:
         """Record the account (or refresh its names); returns the stored row with its id."""
         where = (members.c.community_id == community_id) & (members.c.user_id == ref.user_id)
-        now = datetime.now(UTC)
         async with self.store.read() as conn:
             row = (await conn.execute(sa.select(members).where(where))).first()
         if row is not None:
@@ -72,24 +94,67 @@ class MemberRepo:
                 async with self.store.read() as conn:
                     row = (await conn.execute(sa.select(members).where(where))).one()
             return _row(row)
-        try:
-            async with self.store.begin() as conn:
-                await conn.execute(
-                    members.insert().values(
-                        community_id=community_id,
-                        platform=ref.platform,
-                        user_id=ref.user_id,
-                        display_name=(ref.display_name or ref.username or ref.user_id)[:200],
-                        username=ref.username[:200],
-                        is_bot=ref.is_bot,
-                        joined_at=joined_at,
-                        first_seen_at=now,
-                    )
-                )
-        except sa.exc.IntegrityError:
-            pass  # created concurrently
-        async with self.store.read() as conn:
-            return _row((await conn.execute(sa.select(members).where(where))).one())
+        return await self._first_sight(community_id, ref, joined_at)
+
+    async def _first_sight(self, community_id: int, ref: MemberRef, joined_at: datetime | None) -> MemberRow:
+        """Queue a new account for the next batch and wait for its row."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[MemberRow] = loop.create_future()
+        self._new.append(_New(community_id, ref, joined_at, done))
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._write_new(), name="members-first-sight")
+        return await asyncio.shield(done)
+
+    async def _write_new(self) -> None:
+        """Write the queued new accounts, a batch per transaction, until none are left. Callers that arrive
+        while a batch is being written make up the next one."""
+        while self._new:
+            batch, self._new = self._new[:NEW_BATCH], self._new[NEW_BATCH:]
+            try:
+                rows = await self._insert_many(batch)
+            except Exception as exc:  # every waiter gets the store's error, as a write of its own would
+                for item in batch:
+                    if not item.done.done():
+                        item.done.set_exception(exc)
+                continue
+            for item in batch:
+                if not item.done.done():
+                    item.done.set_result(rows[(item.community_id, item.ref.user_id)])
+
+    async def _insert_many(self, batch: list[_New]) -> dict[tuple[int, str], MemberRow]:
+        now = datetime.now(UTC)
+        values: dict[tuple[int, str], dict[str, Any]] = {}
+        for item in batch:  # the first sighting of an account wins, as separate inserts would have it
+            values.setdefault((item.community_id, item.ref.user_id), {
+                "community_id": item.community_id,
+                "platform": item.ref.platform,
+                "user_id": item.ref.user_id,
+                "display_name": (item.ref.display_name or item.ref.username or item.ref.user_id)[:200],
+                "username": item.ref.username[:200],
+                "is_bot": item.ref.is_bot,
+                "joined_at": item.joined_at,
+                "first_seen_at": now,
+            })
+        insert = sqlite_insert if self.store.dialect == "sqlite" else pg_insert
+        found: dict[tuple[int, str], MemberRow] = {}
+        async with self.store.begin() as conn:
+            await conn.execute(insert(members).on_conflict_do_nothing(
+                index_elements=["community_id", "user_id"]), list(values.values()))
+            for community_id in {c for c, _u in values}:
+                user_ids = [u for c, u in values if c == community_id]
+                for i in range(0, len(user_ids), 500):
+                    q = sa.select(members).where((members.c.community_id == community_id)
+                                                 & members.c.user_id.in_(user_ids[i:i + 500]))
+                    found.update({(r.community_id, r.user_id): _row(r) for r in await conn.execute(q)})
+            # A join whose account was created a moment earlier (by a command, say) still records the join.
+            for item in batch:
+                key = (item.community_id, item.ref.user_id)
+                row = found[key]
+                if item.joined_at is not None and (row.joined_at is None or row.left_at is not None):
+                    where = (members.c.community_id == item.community_id) & (members.c.user_id == item.ref.user_id)
+                    await conn.execute(members.update().where(where).values(joined_at=item.joined_at, left_at=None))
+                    found[key] = _row((await conn.execute(sa.select(members).where(where))).one())
+        return found
 
     async def get(self, member_id: int) -> MemberRow | None:
         async with self.store.read() as conn:

@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,8 +46,10 @@ class Recorder:
         self.events = EventRepo(services.store)
         self.identity = IdentityRepo(services.store)
         s = services.settings.engagement
+        # Each batch waits for its turn in the `engagement` background lane: after the answers under way.
+        self._lane = services.background.lane("engagement", max_size=1)
         self.writer: BatchWriter[Row] = BatchWriter(
-            self.events.write, batch_size=s.batch_size, flush_seconds=s.flush_seconds, queue_max=s.queue_max,
+            self._write, batch_size=s.batch_size, flush_seconds=s.flush_seconds, queue_max=s.queue_max,
         )
         self.close_timeout = close_timeout
         self.spill = spill_path(services.settings.storage.url)
@@ -60,6 +62,10 @@ class Recorder:
         self._settings: dict[int, EngagementSettings | None] = {}
         self.closed = False
         services.config.subscribe(self._settings_changed)
+
+    async def _write(self, rows: Sequence[Row], batch_id: str) -> None:
+        await self._lane.turn()
+        await self.events.write(rows, batch_id)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:

@@ -38,6 +38,12 @@ class InteractionRecord:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     original_message_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
+    sent_at: float | None = None
+    answered_at: float | None = None
+
+    def note_answer(self, at: float) -> None:
+        if self.answered_at is None:
+            self.answered_at = at
 
     @property
     def acknowledged(self) -> bool:

@@ -1,13 +1,15 @@
 """Members: one row per account in a community, kept in sync as people join, leave or rename.
 
-Accounts seen for the first time are written together: when hundreds of people join, or run their first
-command, at the same moment, their rows go into the store in one transaction per batch instead of one each
-(a transaction each would keep every one of them, and every other writer, queueing for SQLite's one writer).
+Upserts are answered in batches: when hundreds of people join, or run their first command, at the same moment,
+their accounts are looked up with one query and the new or changed ones written in one transaction per batch
+instead of one each (a transaction each would keep every one of them, and every other writer, queueing for
+SQLite's one writer).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -15,6 +17,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.refs import MemberRef
 from storage.engine import Store
@@ -55,11 +58,11 @@ def _row(r: sa.Row) -> MemberRow:
     return MemberRow(**{k: getattr(r, k) for k in MemberRow.__dataclass_fields__})
 
 
-NEW_BATCH = 500  # new accounts written per transaction
+BATCH = 500  # accounts looked up (and written) together
 
 
-class _New(NamedTuple):
-    """An account waiting to be written for the first time, and who waits for its row."""
+class _Pending(NamedTuple):
+    """An upsert waiting for the next batch, and the future its caller waits on."""
 
     community_id: int
     ref: MemberRef
@@ -67,52 +70,46 @@ class _New(NamedTuple):
     done: asyncio.Future[MemberRow]
 
 
+def _changes(row: MemberRow, ref: MemberRef, joined_at: datetime | None) -> dict[str, Any]:
+    """What the stored row lacks: a new display name or username, or a join after leaving (or never seen)."""
+    changes: dict[str, Any] = {}
+    if ref.display_name and ref.display_name[:200] != row.display_name:
+        changes["display_name"] = ref.display_name[:200]
+    if ref.username and ref.username[:200] != row.username:
+        changes["username"] = ref.username[:200]
+    if joined_at is not None and (row.left_at is not None or row.joined_at is None):
+        changes.update(joined_at=joined_at, left_at=None)
+    return changes
+
+
 class MemberRepo:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._new: list[_New] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._pending: list[_Pending] = []
+        self._resolver: asyncio.Task[None] | None = None
 
     async def upsert(
         self, community_id: int, ref: MemberRef, *, joined_at: datetime | None = None
     ) -> MemberRow:
-        """Record the account (or refresh its names); returns the stored row with its id."""
-        where = (members.c.community_id == community_id) & (members.c.user_id == ref.user_id)
-        async with self.store.read() as conn:
-            row = (await conn.execute(sa.select(members).where(where))).first()
-        if row is not None:
-            changes: dict[str, object] = {}
-            if ref.display_name and ref.display_name[:200] != row.display_name:
-                changes["display_name"] = ref.display_name[:200]
-            if ref.username and ref.username[:200] != row.username:
-                changes["username"] = ref.username[:200]
-            if joined_at is not None and (row.left_at is not None or row.joined_at is None):
-                changes.update(joined_at=joined_at, left_at=None)
-            if changes:
-                async with self.store.begin() as conn:
-                    await conn.execute(members.update().where(where).values(**changes))
-                async with self.store.read() as conn:
-                    row = (await conn.execute(sa.select(members).where(where))).one()
-            return _row(row)
-        return await self._first_sight(community_id, ref, joined_at)
+        """Record the account (or refresh its names, or its return after leaving); returns the stored row.
 
-    async def _first_sight(self, community_id: int, ref: MemberRef, joined_at: datetime | None) -> MemberRow:
-        """Queue a new account for the next batch and wait for its row."""
+        Calls that arrive together are answered together: one read for all of them, and one transaction for
+        those whose row is missing or out of date."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[MemberRow] = loop.create_future()
-        self._new.append(_New(community_id, ref, joined_at, done))
-        if self._writer is None or self._writer.done():
-            self._writer = loop.create_task(self._write_new(), name="members-first-sight")
+        self._pending.append(_Pending(community_id, ref, joined_at, done))
+        if self._resolver is None or self._resolver.done():
+            self._resolver = loop.create_task(self._resolve_pending(), name="members-upsert")
         return await asyncio.shield(done)
 
-    async def _write_new(self) -> None:
-        """Write the queued new accounts, a batch per transaction, until none are left. Callers that arrive
-        while a batch is being written make up the next one."""
-        while self._new:
-            batch, self._new = self._new[:NEW_BATCH], self._new[NEW_BATCH:]
+    async def _resolve_pending(self) -> None:
+        """Resolve the waiting calls a batch at a time until none are left; calls that arrive while a batch is
+        in the store make up the next one."""
+        while self._pending:
+            batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
             try:
-                rows = await self._insert_many(batch)
-            except Exception as exc:  # every waiter gets the store's error, as a write of its own would
+                rows = await self._upsert_many(batch)
+            except Exception as exc:  # every caller gets the store's error, as a call of its own would
                 for item in batch:
                     if not item.done.done():
                         item.done.set_exception(exc)
@@ -121,38 +118,52 @@ class MemberRepo:
                 if not item.done.done():
                     item.done.set_result(rows[(item.community_id, item.ref.user_id)])
 
-    async def _insert_many(self, batch: list[_New]) -> dict[tuple[int, str], MemberRow]:
-        now = datetime.now(UTC)
-        values: dict[tuple[int, str], dict[str, Any]] = {}
-        for item in batch:  # the first sighting of an account wins, as separate inserts would have it
-            values.setdefault((item.community_id, item.ref.user_id), {
-                "community_id": item.community_id,
-                "platform": item.ref.platform,
-                "user_id": item.ref.user_id,
-                "display_name": (item.ref.display_name or item.ref.username or item.ref.user_id)[:200],
-                "username": item.ref.username[:200],
-                "is_bot": item.ref.is_bot,
-                "joined_at": item.joined_at,
-                "first_seen_at": now,
-            })
-        insert = sqlite_insert if self.store.dialect == "sqlite" else pg_insert
+    async def _select(self, conn: AsyncConnection, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], MemberRow]:
+        by_community: dict[int, list[str]] = {}
+        for community_id, user_id in keys:
+            by_community.setdefault(community_id, []).append(user_id)
         found: dict[tuple[int, str], MemberRow] = {}
+        for community_id, user_ids in by_community.items():
+            for i in range(0, len(user_ids), BATCH):
+                q = sa.select(members).where((members.c.community_id == community_id)
+                                             & members.c.user_id.in_(user_ids[i:i + BATCH]))
+                found.update({(r.community_id, r.user_id): _row(r) for r in await conn.execute(q)})
+        return found
+
+    async def _upsert_many(self, batch: list[_Pending]) -> dict[tuple[int, str], MemberRow]:
+        keys = list(dict.fromkeys((item.community_id, item.ref.user_id) for item in batch))
+        async with self.store.read() as conn:
+            found = await self._select(conn, keys)
+        if all(k in found and not _changes(found[k], item.ref, item.joined_at)
+               for item in batch for k in [(item.community_id, item.ref.user_id)]):
+            return found  # the common case: every account is known and up to date, nothing to write
+        now = datetime.now(UTC)
+        new: dict[tuple[int, str], dict[str, Any]] = {}
+        for item in batch:  # the first sighting of an account wins, as separate inserts would have it
+            key = (item.community_id, item.ref.user_id)
+            if key not in found and key not in new:
+                new[key] = {
+                    "community_id": item.community_id,
+                    "platform": item.ref.platform,
+                    "user_id": item.ref.user_id,
+                    "display_name": (item.ref.display_name or item.ref.username or item.ref.user_id)[:200],
+                    "username": item.ref.username[:200],
+                    "is_bot": item.ref.is_bot,
+                    "joined_at": item.joined_at,
+                    "first_seen_at": now,
+                }
+        insert = sqlite_insert if self.store.dialect == "sqlite" else pg_insert
         async with self.store.begin() as conn:
-            await conn.execute(insert(members).on_conflict_do_nothing(
-                index_elements=["community_id", "user_id"]), list(values.values()))
-            for community_id in {c for c, _u in values}:
-                user_ids = [u for c, u in values if c == community_id]
-                for i in range(0, len(user_ids), 500):
-                    q = sa.select(members).where((members.c.community_id == community_id)
-                                                 & members.c.user_id.in_(user_ids[i:i + 500]))
-                    found.update({(r.community_id, r.user_id): _row(r) for r in await conn.execute(q)})
-            # A join whose account was created a moment earlier (by a command, say) still records the join.
-            for item in batch:
+            if new:
+                await conn.execute(insert(members).on_conflict_do_nothing(
+                    index_elements=["community_id", "user_id"]), list(new.values()))
+                found.update(await self._select(conn, new))
+            for item in batch:  # in arrival order: a rename or a return seen by a later call wins
                 key = (item.community_id, item.ref.user_id)
-                row = found[key]
-                if item.joined_at is not None and (row.joined_at is None or row.left_at is not None):
+                changes = _changes(found[key], item.ref, item.joined_at)
+                if changes:
                     where = (members.c.community_id == item.community_id) & (members.c.user_id == item.ref.user_id)
-                    await conn.execute(members.update().where(where).values(joined_at=item.joined_at, left_at=None))
+                    await conn.execute(members.update().where(where).values(**changes))
                     found[key] = _row((await conn.execute(sa.select(members).where(where))).one())
         return found
 

@@ -146,7 +146,8 @@ class RateLimit:
 
 
 class Lane:
-    """A bounded queue of jobs with its own workers; see the module docstring."""
+    """A bounded queue of jobs with its own workers; see the module docstring. `max_size` may be changed while
+    the lane runs (it applies from the next `submit`)."""
 
     def __init__(self, name: str, gate: ForegroundGate, *, max_size: int, concurrency: int = 1,
                  rate: float | None = None, burst: int = 1, when_full: Full = Full.WAIT) -> None:

@@ -5,10 +5,11 @@ bound while the gateway keeps delivering. Timing is measured by bench/burst.py, 
 from __future__ import annotations
 
 import asyncio
+import re
 
 from core.refs import CommunityKey
 from core.settings import Settings
-from tests.fakes.discord import FakeDiscord, FakeUser, default_world, new_user
+from tests.fakes.discord import FakeDiscord, FakeMember, FakeUser, default_world, new_user
 from tests.integrations.discord.harness import kindred_on_discord
 
 JOINS = 40
@@ -57,3 +58,17 @@ async def test_a_burst_of_joins_never_costs_an_answer_and_greets_everyone_once(s
             row = await bot.app.services.members.by_user_id(community.id, str(user.id))
             assert row is not None and row.joined_at is not None  # every join was recorded
 
+
+
+async def test_the_level_check_of_a_command_needs_no_member_lookup(settings: Settings) -> None:
+    """A person outside discord.py's member cache (a large guild, a join the gateway has not told yet): the
+    interaction carries their roles and permissions, so the moderator check asks Discord nothing."""
+    world = default_world()
+    async with FakeDiscord(world) as fake, kindred_on_discord(settings, fake):
+        mod_role = world.guild.role_named("Moderator")
+        unseen = new_user("unseen", global_name="Unseen Moderator")
+        world.guild.members.append(FakeMember(unseen, role_ids=[mod_role.id]))  # no GUILD_MEMBER_ADD sent
+        answer = await fake.wait_for_reply(await fake.slash("config show", user=unseen))
+        assert "Only a" not in answer["content"] + str(answer["embeds"])  # a moderator command, allowed
+        lookups = fake.requests("GET", re.compile(r"/guilds/\d+/members/\d+"))
+        assert lookups == []

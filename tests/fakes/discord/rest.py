@@ -419,8 +419,9 @@ class RestApi:
         self.state.apply_edit(
             message, self.body(request) or {}, self.files(request), self.state.interaction_channel(record)
         )
-        if was_loading:
+        if was_loading or (record.callbacks and int(record.callbacks[0].get("type", 0)) == 6):  # after a deferral
             record.note_answer(time.perf_counter())
+        if was_loading:
             await self._echo_message(self.state.interaction_channel(record), message)
         else:
             message["edited_timestamp"] = message["timestamp"]

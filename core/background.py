@@ -89,14 +89,6 @@ class ForegroundGate:
             self._holding = 0
             self._idle.set()
 
-    @contextlib.contextmanager
-    def foreground(self) -> Any:
-        hold = self.hold()
-        try:
-            yield hold
-        finally:
-            hold.release()
-
     async def idle(self) -> None:
         """Return when no interaction is being answered, or after `max_defer` seconds at the latest."""
         if self._holding == 0:

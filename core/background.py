@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[Any]]
 
-MAX_DEFER = 0.5
-"""Seconds background work waits for the answers under way before it takes a step anyway."""
+MAX_DEFER = 2.0
+"""Seconds background work waits for the answers under way before it takes a step anyway: a burst of answers
+is over well before, and a never-ending stream of them still lets each worker take a step this often."""
 
 
 class Full(StrEnum):

@@ -7,6 +7,7 @@ outbound side: channel messages, DMs and intros, used by handlers and by schedul
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -89,6 +90,8 @@ class Context:
     locale: str = "en"
     level: Level | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    on_answer: Callable[[], None] | None = None
+    """Called after the first answer (a reply, a deferral, a form): the dispatcher lets background work go on."""
 
     @property
     def platform(self) -> str:
@@ -105,11 +108,21 @@ class Context:
     def supports(self, capability: Capability) -> bool:
         return capability in self.messenger.capabilities
 
+    def _answered(self) -> None:
+        if self.on_answer is not None:
+            self.on_answer()
+
     async def defer(self, *, ephemeral: bool = False) -> None:
-        await self.responder.defer(ephemeral=ephemeral)
+        try:
+            await self.responder.defer(ephemeral=ephemeral)
+        finally:
+            self._answered()
 
     async def reply(self, message: str | Message, *, ephemeral: bool = False) -> MessageRef:
-        return await self.responder.reply(Message.of(message), ephemeral=ephemeral)
+        try:
+            return await self.responder.reply(Message.of(message), ephemeral=ephemeral)
+        finally:
+            self._answered()
 
     async def send(self, message: str | Message, *, to: ChannelRef | None = None) -> MessageRef:
         target = to or self.channel
@@ -121,7 +134,10 @@ class Context:
         return await self.messenger.dm(self.community, member, Message.of(message))
 
     async def open_form(self, form: Form) -> None:
-        await self.responder.open_form(form)
+        try:
+            await self.responder.open_form(form)
+        finally:
+            self._answered()
 
     async def introduce(
         self, members: list[MemberRef], message: str | Message, *, channel: ChannelRef | None = None

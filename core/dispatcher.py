@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from core.background import Hold
 from core.commands import Autocomplete, Cog, Command, ComponentSpec, Handler
 from core.context import Context, Messenger, Responder
 from core.errors import NotFound, PermissionDenied, UserError
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 
 APOLOGY = N_("Sorry, something went wrong on my side. It has been logged.")
 STORE_DOWN = N_("Kindred's data store is unavailable for a moment. Please try again in a minute.")
+EVENT_QUEUE = 10_000  # platform events waiting in the background before the gateway reader is held back
+EVENT_WORKERS = 4  # platform events handled at once (each mostly waits for the store)
 
 
 @dataclass(slots=True)
@@ -74,6 +77,7 @@ class App:
         self._member_refs: dict[tuple[tuple[int, str, str, str], bool, tuple[str, ...]], MemberRef] = {}
         self._communities: dict[tuple[str, str], CommunityRef] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.events = services.background.lane("events", max_size=EVENT_QUEUE, concurrency=EVENT_WORKERS)
 
     # ---------------------------------------------------------------- assembly
     def add_cog(self, cog: Cog) -> None:
@@ -127,6 +131,7 @@ class App:
     async def stop(self) -> None:
         """Cancel background work and wait for it to unwind before the cogs (and then the store) close: a task
         cancelled but not awaited would still hold a store connection when the engine is disposed."""
+        await self.services.background.stop()
         tasks = [t for t in self._tasks if not t.done()]
         for task in tasks:
             task.cancel()
@@ -175,6 +180,15 @@ class App:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    async def post(self, event: Event) -> bool:
+        """Deliver a platform event in the background (the `events` lane): after the answers under way, in
+        the order they came for each member, with at most `EVENT_WORKERS` at once. For gateway events nobody
+        waits on (joins, leaves, messages, reactions); a full lane makes the caller wait (nothing is lost).
+        Returns False only once the bot is stopping."""
+        member = getattr(event, "member", None)
+        key = (event.key.platform, event.key.external_id, member.user_id) if member is not None else None
+        return await self.events.submit(lambda: self.emit(event), key=key)
 
     # ---------------------------------------------------------------- lookups
     def find(self, path: Sequence[str]) -> Command | None:
@@ -363,10 +377,29 @@ class App:
         responder: Responder,
         messenger: Messenger,
     ) -> bool:
-        """Run a command. `command` is a Command, a path, or the whole typed text (`/profile set ...`)."""
+        """Run a command. `command` is a Command, a path, or the whole typed text (`/profile set ...`).
+        Background work waits until it is answered (see core/background.py)."""
+        hold = self.services.background.foreground()
+        try:
+            return await self._invoke(hold, key, member, channel, command, raw, responder, messenger)
+        finally:
+            hold.release()
+
+    async def _invoke(
+        self,
+        hold: Hold,
+        key: CommunityKey | CommunityRef,
+        member: MemberRef,
+        channel: ChannelRef | None,
+        command: Command | str | Sequence[str],
+        raw: str | Mapping[str, Any] | None,
+        responder: Responder,
+        messenger: Messenger,
+    ) -> bool:
         ctx = await self._context_or_answer(key, member, channel, responder, messenger, "a command")
         if ctx is None:
             return False
+        ctx.on_answer = hold.release
         try:
             if isinstance(command, str):
                 cmd, rest = self.split_command_text(command)
@@ -410,9 +443,18 @@ class App:
         responder: Responder,
         messenger: Messenger,
     ) -> bool:
-        ctx = await self._context_or_answer(key, member, channel, responder, messenger, custom_id[:100])
-        if ctx is None:
-            return False
+        hold = self.services.background.foreground()
+        try:
+            ctx = await self._context_or_answer(key, member, channel, responder, messenger, custom_id[:100])
+            if ctx is None:
+                return False
+            ctx.on_answer = hold.release
+            return await self._route_id(ctx, table, custom_id, values)
+        finally:
+            hold.release()
+
+    async def _route_id(self, ctx: Context, table: list[tuple[ComponentSpec, Handler, Cog]], custom_id: str,
+                        values: Any) -> bool:
         for spec, handler, cog in table:
             m = spec.regex.match(custom_id)
             if m is None:

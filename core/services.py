@@ -9,6 +9,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from core.background import Background
 from core.community_config import CommunityConfigResolver
 from core.settings import Settings
 from storage.communities import CommunityRepo
@@ -34,6 +35,7 @@ class Services:
     scheduler: AsyncIOScheduler
     clock: Callable[[], datetime] = utcnow
     extras: dict[str, Any] = field(default_factory=dict)
+    background: Background = field(default_factory=Background)
 
     @classmethod
     def build(cls, settings: Settings, store: Store, *, clock: Callable[[], datetime] = utcnow) -> Services:

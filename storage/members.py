@@ -1,11 +1,23 @@
-"""Members: one row per account in a community, kept in sync as people join, leave or rename."""
+"""Members: one row per account in a community, kept in sync as people join, leave or rename.
+
+Upserts are answered in batches: when hundreds of people join, or run their first command, at the same moment,
+their accounts are looked up with one query and the new or changed ones written in one transaction per batch
+instead of one each (a transaction each would keep every one of them, and every other writer, queueing for
+SQLite's one writer).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.refs import MemberRef
 from core.text import clean_line
@@ -48,51 +60,116 @@ def _row(r: sa.Row) -> MemberRow:
     return MemberRow(**{k: getattr(r, k) for k in MemberRow.__dataclass_fields__})
 
 
+BATCH = 500  # accounts looked up (and written) together
+
+
+class _Pending(NamedTuple):
+    """An upsert waiting for the next batch, and the future its caller waits on."""
+
+    community_id: int
+    ref: MemberRef
+    joined_at: datetime | None
+    done: asyncio.Future[MemberRow]
+
+
+def _changes(row: MemberRow, ref: MemberRef, joined_at: datetime | None) -> dict[str, Any]:
+    """What the stored row lacks: a new display name or username, or a join after leaving (or never seen)."""
+    changes: dict[str, Any] = {}
+    display_name, username = clean_line(ref.display_name)[:200], clean_line(ref.username)[:200]
+    if display_name and display_name != row.display_name:
+        changes["display_name"] = display_name
+    if username and username != row.username:
+        changes["username"] = username
+    if joined_at is not None and (row.left_at is not None or row.joined_at is None):
+        changes.update(joined_at=joined_at, left_at=None)
+    return changes
+
+
 class MemberRepo:
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._pending: list[_Pending] = []
+        self._resolver: asyncio.Task[None] | None = None
 
     async def upsert(
         self, community_id: int, ref: MemberRef, *, joined_at: datetime | None = None
     ) -> MemberRow:
-        """Record the account (or refresh its names); returns the stored row with its id."""
-        where = (members.c.community_id == community_id) & (members.c.user_id == ref.user_id)
+        """Record the account (or refresh its names, or its return after leaving); returns the stored row.
+
+        Calls that arrive together are answered together: one read for all of them, and one transaction for
+        those whose row is missing or out of date."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[MemberRow] = loop.create_future()
+        self._pending.append(_Pending(community_id, ref, joined_at, done))
+        if self._resolver is None or self._resolver.done():
+            self._resolver = loop.create_task(self._resolve_pending(), name="members-upsert")
+        return await asyncio.shield(done)
+
+    async def _resolve_pending(self) -> None:
+        """Resolve the waiting calls a batch at a time until none are left; calls that arrive while a batch is
+        in the store make up the next one."""
+        while self._pending:
+            batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
+            try:
+                rows = await self._upsert_many(batch)
+            except Exception as exc:  # every caller gets the store's error, as a call of its own would
+                for item in batch:
+                    if not item.done.done():
+                        item.done.set_exception(exc)
+                continue
+            for item in batch:
+                if not item.done.done():
+                    item.done.set_result(rows[(item.community_id, item.ref.user_id)])
+
+    async def _select(self, conn: AsyncConnection, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], MemberRow]:
+        by_community: dict[int, list[str]] = {}
+        for community_id, user_id in keys:
+            by_community.setdefault(community_id, []).append(user_id)
+        found: dict[tuple[int, str], MemberRow] = {}
+        for community_id, user_ids in by_community.items():
+            for i in range(0, len(user_ids), BATCH):
+                q = sa.select(members).where((members.c.community_id == community_id)
+                                             & members.c.user_id.in_(user_ids[i:i + BATCH]))
+                found.update({(r.community_id, r.user_id): _row(r) for r in await conn.execute(q)})
+        return found
+
+    async def _upsert_many(self, batch: list[_Pending]) -> dict[tuple[int, str], MemberRow]:
+        keys = list(dict.fromkeys((item.community_id, item.ref.user_id) for item in batch))
+        async with self.store.read() as conn:
+            found = await self._select(conn, keys)
+        if all(k in found and not _changes(found[k], item.ref, item.joined_at)
+               for item in batch for k in [(item.community_id, item.ref.user_id)]):
+            return found  # the common case: every account is known and up to date, nothing to write
         now = datetime.now(UTC)
-        display_name, username = clean_line(ref.display_name)[:200], clean_line(ref.username)[:200]
-        async with self.store.read() as conn:
-            row = (await conn.execute(sa.select(members).where(where))).first()
-        if row is not None:
-            changes: dict[str, object] = {}
-            if display_name and display_name != row.display_name:
-                changes["display_name"] = display_name
-            if username and username != row.username:
-                changes["username"] = username
-            if joined_at is not None and (row.left_at is not None or row.joined_at is None):
-                changes.update(joined_at=joined_at, left_at=None)
-            if changes:
-                async with self.store.begin() as conn:
+        new: dict[tuple[int, str], dict[str, Any]] = {}
+        for item in batch:  # the first sighting of an account wins, as separate inserts would have it
+            key = (item.community_id, item.ref.user_id)
+            if key not in found and key not in new:
+                new[key] = {
+                    "community_id": item.community_id,
+                    "platform": item.ref.platform,
+                    "user_id": item.ref.user_id,
+                    "display_name": (clean_line(item.ref.display_name) or clean_line(item.ref.username)
+                                     or item.ref.user_id)[:200],
+                    "username": clean_line(item.ref.username)[:200],
+                    "is_bot": item.ref.is_bot,
+                    "joined_at": item.joined_at,
+                    "first_seen_at": now,
+                }
+        insert = sqlite_insert if self.store.dialect == "sqlite" else pg_insert
+        async with self.store.begin() as conn:
+            if new:
+                await conn.execute(insert(members).on_conflict_do_nothing(
+                    index_elements=["community_id", "user_id"]), list(new.values()))
+                found.update(await self._select(conn, new))
+            for item in batch:  # in arrival order: a rename or a return seen by a later call wins
+                key = (item.community_id, item.ref.user_id)
+                changes = _changes(found[key], item.ref, item.joined_at)
+                if changes:
+                    where = (members.c.community_id == item.community_id) & (members.c.user_id == item.ref.user_id)
                     await conn.execute(members.update().where(where).values(**changes))
-                async with self.store.read() as conn:
-                    row = (await conn.execute(sa.select(members).where(where))).one()
-            return _row(row)
-        try:
-            async with self.store.begin() as conn:
-                await conn.execute(
-                    members.insert().values(
-                        community_id=community_id,
-                        platform=ref.platform,
-                        user_id=ref.user_id,
-                        display_name=(display_name or username or ref.user_id)[:200],
-                        username=username,
-                        is_bot=ref.is_bot,
-                        joined_at=joined_at,
-                        first_seen_at=now,
-                    )
-                )
-        except sa.exc.IntegrityError:
-            pass  # created concurrently
-        async with self.store.read() as conn:
-            return _row((await conn.execute(sa.select(members).where(where))).one())
+                    found[key] = _row((await conn.execute(sa.select(members).where(where))).one())
+        return found
 
     async def get(self, member_id: int) -> MemberRow | None:
         async with self.store.read() as conn:

@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,8 +46,11 @@ class Recorder:
         self.events = EventRepo(services.store)
         self.identity = IdentityRepo(services.store)
         s = services.settings.engagement
+        # Each batch waits for its turn in the `engagement` background lane: after the answers under way.
+        self._lane = services.background.lane("engagement", max_size=1)
+        self._urgent = 0  # flushes being waited for
         self.writer: BatchWriter[Row] = BatchWriter(
-            self.events.write, batch_size=s.batch_size, flush_seconds=s.flush_seconds, queue_max=s.queue_max,
+            self._write, batch_size=s.batch_size, flush_seconds=s.flush_seconds, queue_max=s.queue_max,
             health=services.store.health,
         )
         self.close_timeout = close_timeout
@@ -56,11 +59,17 @@ class Recorder:
         # hands whole batches to the driver without touching each row (see EventRepo.write).
         self._stored_form = services.store.dialect == "sqlite"
         self._optouts: dict[int, tuple[float, set[int]]] = {}
+        self._optout_loads: dict[int, asyncio.Future[set[int]]] = {}
         self._forgotten: set[int] = set()
         self._platforms: dict[int, str] = {}
         self._settings: dict[int, EngagementSettings | None] = {}
         self.closed = False
         services.config.subscribe(self._settings_changed)
+
+    async def _write(self, rows: Sequence[Row], batch_id: str) -> None:
+        if not self._urgent:
+            await self._lane.turn()
+        await self.events.write(rows, batch_id)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -74,7 +83,13 @@ class Recorder:
         await asyncio.to_thread(self._settle_spill, left)
 
     async def flush(self, within: float | None = 5.0) -> bool:
-        return await self.writer.flush(within)
+        """Write what is queued now. Someone waits for it (a command about to read the log): these batches go
+        without waiting for their turn behind the answers, which may include that very command."""
+        self._urgent += 1
+        try:
+            return await self.writer.flush(within)
+        finally:
+            self._urgent -= 1
 
     def _settle_spill(self, rows: list[Row]) -> None:
         """Keep what the store did not take for the next start (or clear an old spill when all went in)."""
@@ -134,9 +149,19 @@ class Recorder:
         now = time.monotonic()
         if cached is not None and now - cached[0] < OPTOUT_TTL:
             return cached[1]
-        ids = await self.identity.optouts(community_id)
-        self._optouts[community_id] = (now, ids)
-        return ids
+        # One read per community, however many events ask at once (the first events after a start or a burst).
+        loading = self._optout_loads.get(community_id)
+        if loading is None:
+            loading = self._optout_loads[community_id] = asyncio.ensure_future(self._load_optouts(community_id))
+        return await asyncio.shield(loading)
+
+    async def _load_optouts(self, community_id: int) -> set[int]:
+        try:
+            ids = await self.identity.optouts(community_id)
+            self._optouts[community_id] = (time.monotonic(), ids)
+            return ids
+        finally:
+            self._optout_loads.pop(community_id, None)
 
     def note_optout(self, community_id: int, member_id: int, on: bool) -> None:
         """Apply an opt-out change at once (the store already has it)."""

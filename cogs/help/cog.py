@@ -1,6 +1,13 @@
-"""/help lists what the caller may use, so members never see moderator commands they cannot run."""
+"""/help lists what the caller may use, so members never see moderator commands they cannot run.
+
+The list depends only on the language, the caller's level and the modules switched off, and the command tree does
+not change while the bot runs: each combination is rendered once and kept (a burst of `/help` after a big
+announcement then costs a lookup each, not a translated line per command).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from core.commands import Cog, command
 from core.context import Context
@@ -12,18 +19,30 @@ from core.permissions import Level
 class Help(Cog):
     name = "help"
 
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self._rendered: dict[tuple[str, Level, frozenset[str]], tuple[str, str]] = {}
+
     @command("help", N_("Show the commands you can use here"))
     async def help(self, ctx: Context) -> None:
         config = await self.services.config.get(ctx.community.id)
         level = ctx.level if ctx.level is not None else Level.MEMBER
+        key = (ctx.locale, level, frozenset(config.community.disabled_modules))
+        rendered = self._rendered.get(key)
+        if rendered is None:
+            rendered = self._rendered[key] = self._render(ctx, level, key[2])
+        title, text = rendered
+        await ctx.reply(Message(title=title, text=text), ephemeral=True)
+
+    def _render(self, ctx: Context, level: Level, disabled: frozenset[str]) -> tuple[str, str]:
         lines = []
         for cmd in sorted(self.app.tree.all(), key=lambda c: c.name):
             if cmd.spec.level > level:
                 continue
-            if cmd.cog.module and cmd.cog.module in config.community.disabled_modules:
+            if cmd.cog.module and cmd.cog.module in disabled:
                 continue
             args = " ".join(f"[{o.name}]" if not o.required else f"<{o.name}>" for o in cmd.spec.options[:4])
             if len(cmd.spec.options) > 4:
                 args += " …"
             lines.append(f"/{cmd.name} {args}".rstrip() + f" — {ctx._(cmd.spec.description)}")
-        await ctx.reply(Message(title=ctx._("Kindred commands"), text="\n".join(lines)), ephemeral=True)
+        return ctx._("Kindred commands"), "\n".join(lines)

@@ -22,6 +22,9 @@ from cogs.welcome.funnel import has_recorder, record_engagement
 from cogs.welcome.pacing import (
     CHANNEL_BATCH,
     CHANNEL_GAP,
+    GREET_CHUNK,
+    GREETING_BURST,
+    GREETINGS_PER_SECOND,
     LOAD_WINDOW,
     MAX_LATE,
     STUCK_AFTER,
@@ -39,6 +42,7 @@ from cogs.welcome.templates import (
     render,
     validate_template,
 )
+from core.background import PacedMessenger
 from core.context import Messenger
 from core.errors import DeliveryFailed, DMClosed
 from core.i18n import Translate, translator
@@ -77,6 +81,8 @@ class Onboarding:
         self._lock = asyncio.Lock()
         self._buddy_lock = asyncio.Lock()
         self._last_post: dict[int, datetime] = {}
+        self.pace = app.services.background.lane("greetings", max_size=1, rate=GREETINGS_PER_SECOND,
+                                                 burst=GREETING_BURST)
 
     def now(self) -> datetime:
         return self.services.clock()
@@ -121,7 +127,7 @@ class Onboarding:
                 community = await self.services.communities.get(community_id)
                 if community is None or community.platform not in live:
                     continue
-                messenger = self.app.messenger(community.platform)
+                messenger = PacedMessenger(self.app.messenger(community.platform), self.pace)
                 try:
                     cfg = await self.services.config.get(community_id)
                     await self._greet_due(community, cfg, messenger, now)
@@ -154,15 +160,22 @@ class Onboarding:
     # ------------------------------------------------------------------ greetings
     async def _greet_due(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger,
                          now: datetime) -> None:
-        rows = await self.repo.due_greetings(community.id, now)  # never before the delay is over
-        if not rows:
-            return
-        if not self.switched_on(cfg):
-            await self.repo.finish([r.id for r in rows], Status.SKIPPED, "disabled", now)
-            return
-        claimed = await self.repo.claim([r.id for r in rows], now)
-        if not claimed:
-            return
+        """Greet everyone due by `now`, a chunk at a time (never before the delay is over)."""
+        while True:
+            rows = await self.repo.due_greetings(community.id, now, limit=GREET_CHUNK)
+            if not rows:
+                return
+            if not self.switched_on(cfg):
+                await self.repo.finish([r.id for r in rows], Status.SKIPPED, "disabled", now)
+                return
+            claimed = await self.repo.claim([r.id for r in rows], now)
+            if claimed:
+                await self._greet_claimed(community, cfg, messenger, claimed, now)
+            if len(rows) < GREET_CHUNK:
+                return
+
+    async def _greet_claimed(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger,
+                             claimed: list[StepRow], now: datetime) -> None:
         _ = translator(cfg.community.language)
         people = await self.repo.members_by_id([r.member_id for r in claimed])
         with_profile = await self.repo.with_profile([r.member_id for r in claimed])

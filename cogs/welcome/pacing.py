@@ -4,6 +4,11 @@ A burst of joins (a conference link, a raid) must not become a burst of pings in
 that are due are handled together (never before their delay is over), the channel gets at most one greeting post
 per `CHANNEL_GAP` naming at most `CHANNEL_BATCH` newcomers, and the rest wait for the next post. DMs go to each
 newcomer individually (one DM pings only its reader).
+
+Every outbound welcome step waits for its turn in the `greetings` background lane (core/background.py): after the
+interactions being answered, and at most `GREETINGS_PER_SECOND`. On Discord a greeting takes one or two requests
+(opening the DM channel, the message), so greetings stay well below the bot's global limit of 50 requests per
+second and leave room for everything else the bot sends; a raid delays greetings, never answers.
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+GREETINGS_PER_SECOND = 20.0  # outbound welcome steps (a DM, a post, an intro) per second, all communities together
+GREETING_BURST = 20  # steps at once after a quiet spell
+GREET_CHUNK = 50  # due greetings claimed at a time (claimed and not yet sent = lost in a crash, so keep it small)
 CHANNEL_GAP = timedelta(seconds=30)  # at most one channel greeting post per community in this time
 CHANNEL_BATCH = 20  # newcomers named in one channel post
 MAX_LATE = timedelta(hours=24)  # a greeting this overdue (bot was down) is skipped, not sent a day late

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
     from core.dispatcher import App
 
 log = logging.getLogger(__name__)
+
+HTTP_CONNECTIONS = 64
+"""Connections to Discord's API kept open and reused. discord.py's default has no limit, so a burst of
+interactions opens one new connection per answer (a TCP and TLS handshake each, on both sides); a bounded pool
+answers the burst over connections that are already open."""
 
 
 def kindred_intents(settings: DiscordSettings) -> discord.Intents:
@@ -139,6 +145,10 @@ class KindredClient(discord.AutoShardedClient):
     """
 
     bridge: KindredBridge
+
+    async def login(self, token: str) -> None:
+        self.http.connector = aiohttp.TCPConnector(limit=HTTP_CONNECTIONS)
+        await super().login(token)
 
     async def setup_hook(self) -> None:
         await self.bridge.setup()

@@ -93,7 +93,8 @@ def reaction_added(payload: discord.RawReactionActionEvent, client: discord.Clie
 
 
 class EventBridge:
-    """discord.py listeners that emit neutral events to the App."""
+    """discord.py listeners that hand neutral events to the App's background `events` lane (`App.post`): a
+    burst of joins is recorded and greeted after the interactions under way are answered, never before."""
 
     def __init__(self, app: App, client: discord.Client, *, with_text: bool) -> None:
         self.app = app
@@ -111,28 +112,28 @@ class EventBridge:
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("Discord: joined guild %s", guild.id)
-        await self.app.emit(CommunityJoined(key=community_key(guild), event_id=f"guild:{guild.id}"))
+        await self.app.post(CommunityJoined(key=community_key(guild), event_id=f"guild:{guild.id}"))
 
     async def on_member_join(self, member: discord.Member) -> None:
         event = member_joined(member)
         if event is not None:
-            await self.app.emit(event)
+            await self.app.post(event)
 
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         for event in role_triggers(before, after):
-            await self.app.emit(event)
+            await self.app.post(event)
 
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         event = member_left(payload, self.client.get_guild(payload.guild_id))
         if event is not None:
-            await self.app.emit(event)
+            await self.app.post(event)
 
     async def on_message(self, message: discord.Message) -> None:
         event = message_posted(message, with_text=self.with_text)
         if event is not None:
-            await self.app.emit(event)
+            await self.app.post(event)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         event = reaction_added(payload, self.client)
         if event is not None:
-            await self.app.emit(event)
+            await self.app.post(event)

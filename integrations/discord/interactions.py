@@ -87,6 +87,8 @@ class InteractionRouter:
         """The community and the person (as a guild member, with roles, even when they clicked in a DM)."""
         guild = interaction.guild or self.messenger.client.get_guild(guild_id)
         community = await self.app.community(community_key(guild or guild_id))
+        if isinstance(interaction.user, discord.Member):
+            self.messenger.saw(interaction.user)
         member = member_ref(interaction.user)
         if interaction.guild_id is None and guild is not None:
             in_guild = guild.get_member(interaction.user.id)

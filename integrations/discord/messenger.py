@@ -8,6 +8,8 @@ cannot get a private thread falls back to one DM each, and only fails when nobod
 from __future__ import annotations
 
 import logging
+import time
+from collections import OrderedDict
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RECENT_MEMBERS = 10_000  # people who used an interaction lately, kept for moderator checks
+RECENT_SECONDS = 60.0  # how long such an entry stands in for a lookup (every interaction refreshes it)
 THREAD_NAME_LIMIT = 100
 INTRO_ARCHIVE_MINUTES = 10080  # a week: intros are slow conversations
 
@@ -41,6 +45,16 @@ class DiscordMessenger:
     def __init__(self, app: App, client: discord.Client) -> None:
         self.app = app
         self.client = client
+        self._recent: OrderedDict[tuple[int, int], tuple[float, discord.Member]] = OrderedDict()
+
+    def saw(self, member: discord.Member) -> None:
+        """Keep the member an interaction arrived with (its roles and permissions as of now): a moderator check
+        for a person outside discord.py's member cache then needs no REST call per command."""
+        key = (member.guild.id, member.id)
+        self._recent.pop(key, None)
+        self._recent[key] = (time.monotonic() + RECENT_SECONDS, member)
+        while len(self._recent) > RECENT_MEMBERS:
+            self._recent.popitem(last=False)
 
     # ------------------------------------------------------------------ lookups
     async def _channel(self, channel_id: str, community: CommunityRef | None = None) -> Any:
@@ -84,6 +98,9 @@ class DiscordMessenger:
         member = guild.get_member(uid)
         if member is not None:
             return member
+        recent = self._recent.get((guild.id, uid))
+        if recent is not None and recent[0] > time.monotonic():
+            return recent[1]
         try:
             return await guild.fetch_member(uid)
         except discord.HTTPException:

@@ -44,16 +44,22 @@ class InteractionResponder:
         self._lock = asyncio.Lock()
         self._deferred_ephemeral: bool | None = None
         self._original_used = False
-        self._timer: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._deferring: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def arm(self) -> None:
-        """Start the auto-defer timer (call when the interaction arrives)."""
+        """Start the auto-defer timer (call when the interaction arrives). A timer, not a task: most answers
+        come long before it, and a burst of interactions should not cost a sleeping task each."""
         if self.auto_defer_after is not None and self._timer is None:
-            self._timer = asyncio.get_running_loop().create_task(self._auto_defer(self.auto_defer_after))
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(self.auto_defer_after, self._start_auto_defer, loop)
 
-    async def _auto_defer(self, after: float) -> None:
-        await asyncio.sleep(after)
+    def _start_auto_defer(self, loop: asyncio.AbstractEventLoop) -> None:
+        if not self.interaction.response.is_done():
+            self._deferring = loop.create_task(self._auto_defer())
+
+    async def _auto_defer(self) -> None:
         try:
             await self.defer(ephemeral=True)
         except Exception:
@@ -63,8 +69,9 @@ class InteractionResponder:
         """Stop the timer; acknowledge an interaction the handler left unanswered."""
         if self._timer is not None:
             self._timer.cancel()
+        if self._deferring is not None:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._timer
+                await self._deferring
         async with self._lock:
             try:
                 if not self.interaction.response.is_done():

@@ -84,3 +84,42 @@ async def test_two_processes_migrating_share_one_schema(store_url: tuple[str, di
     finally:
         await one.close()
         await two.close()
+
+
+async def test_upserts_that_arrive_together_are_answered_together(store_url: tuple[str, dict[str, Any]]) -> None:
+    """A raid: many first sightings, a few returning members, renames and joins of one account at the same moment.
+    Every caller gets its own row; one account is one row; a join is recorded even when a command created the
+    account a moment earlier in the same batch."""
+    from datetime import UTC, datetime
+
+    url, connect_args = store_url
+    store = await open_store(url, connect_args=connect_args)
+    try:
+        communities, members = CommunityRepo(store), MemberRepo(store)
+        a = await communities.ensure(CommunityKey("discord", "111", "Guild A"))
+        b = await communities.ensure(CommunityKey("discord", "222", "Guild B"))
+        back = await members.upsert(a.id, MemberRef("discord", "7", "Back", username="back"))
+        await members.mark_left(back.id)
+        joined = datetime(2026, 1, 2, tzinfo=UTC)
+        calls = [members.upsert(a.id, MemberRef("discord", str(1000 + i), f"New {i}")) for i in range(120)]
+        calls += [members.upsert(b.id, MemberRef("discord", str(1000 + i), f"Other {i}")) for i in range(5)]
+        calls += [members.upsert(a.id, MemberRef("discord", "1003", "New 3")),  # a command, then the join
+                  members.upsert(a.id, MemberRef("discord", "1003", "New 3"), joined_at=joined),
+                  members.upsert(a.id, MemberRef("discord", "7", "Back again"), joined_at=joined),
+                  members.upsert(a.id, MemberRef("discord", "1005", "Renamed"))]
+        rows = await asyncio.gather(*calls)
+        assert [r.user_id for r in rows[:120]] == [str(1000 + i) for i in range(120)]
+        assert all(r.community_id == a.id for r in rows[:120]) and all(r.community_id == b.id for r in rows[120:125])
+        assert len({r.id for r in rows[:125]}) == 125  # one row per account and community
+        assert rows[120].id != rows[0].id  # the same user id in another community is another member
+        assert rows[125].id == rows[126].id == rows[3].id
+        stored = await members.by_user_id(a.id, "1003")
+        assert stored is not None and stored.joined_at == joined
+        returned = await members.by_user_id(a.id, "7")
+        assert returned is not None and returned.id == back.id and returned.left_at is None
+        assert returned.display_name == "Back again"
+        renamed = await members.by_user_id(a.id, "1005")
+        assert renamed is not None and renamed.display_name == "Renamed"
+        assert await members.count(a.id) == 121
+    finally:
+        await store.close()

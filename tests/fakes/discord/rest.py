@@ -14,6 +14,7 @@ Interaction responses are not checked.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -341,6 +342,8 @@ class RestApi:
         if problem:
             return error(400, 50035, f"Invalid Form Body: {problem}")
         record.callbacks.append(body)
+        if kind in (4, 7, 8, 9):
+            record.note_answer(time.perf_counter())
         response: dict[str, Any] = {
             "interaction": {"id": str(record.id), "type": record.type},
         }
@@ -416,6 +419,8 @@ class RestApi:
         self.state.apply_edit(
             message, self.body(request) or {}, self.files(request), self.state.interaction_channel(record)
         )
+        if was_loading or (record.callbacks and int(record.callbacks[0].get("type", 0)) == 6):  # after a deferral
+            record.note_answer(time.perf_counter())
         if was_loading:
             await self._echo_message(self.state.interaction_channel(record), message)
         else:
@@ -449,6 +454,7 @@ class RestApi:
             interaction=record,
         )
         record.followup_ids.append(int(message["id"]))
+        record.note_answer(time.perf_counter())
         await self._echo_message(channel, message)
         if request.query.get("wait") in ("1", "true", "True"):
             return ok(message, bucket="webhook")

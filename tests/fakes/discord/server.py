@@ -8,6 +8,7 @@ is bounded (default 5 s) so a broken bot fails a test instead of hanging it.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
@@ -295,6 +296,7 @@ class FakeDiscord:
     # interactions ------------------------------------------------------------------------------
     async def _send_interaction(self, kind: int, payload: dict[str, Any]) -> InteractionRecord:
         record = self.state.new_interaction(kind, payload)
+        record.sent_at = time.perf_counter()
         await self.dispatch(
             "INTERACTION_CREATE", record.payload, int(payload["guild_id"]) if "guild_id" in payload else None
         )

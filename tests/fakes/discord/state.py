@@ -38,6 +38,13 @@ class InteractionRecord:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     original_message_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
+    sent_at: float | None = None  # time.perf_counter() when the fake sent the INTERACTION_CREATE
+    answered_at: float | None = None  # ... when the real answer came: not a deferral, the message or edit after it
+
+    def note_answer(self, at: float) -> None:
+        """The bot answered for real (a message, a modal, choices, an edit after a deferral); the first counts."""
+        if self.answered_at is None:
+            self.answered_at = at
 
     @property
     def acknowledged(self) -> bool:

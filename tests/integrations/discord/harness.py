@@ -74,7 +74,8 @@ async def kindred_on_discord(
         stop = asyncio.Event()
         ready = asyncio.Event()
         task = asyncio.create_task(
-            serve(app, configured, stop, ready=ready, guild_ready_timeout=0.05, auto_defer_after=auto_defer_after)
+            serve(app, configured, stop, ready=ready, guild_ready_timeout=0.05, auto_defer_after=auto_defer_after,
+                  freeze_heap=False)  # many bots start in one test process: keep their garbage collectable
         )
         waiter = asyncio.create_task(ready.wait())
         try:

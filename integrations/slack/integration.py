@@ -392,6 +392,7 @@ class SlackIntegration:
         else:
             await self._connect_socket()
         log.info("connected to Slack workspace %s (%s mode)", self.team_name or self.team_id, self.settings.mode)
+        self.app.platform_ready(Platform.SLACK.value)
 
     async def _connect_socket(self) -> None:
         app_token = self.settings.app_token.get_secret_value() if self.settings.app_token else ""

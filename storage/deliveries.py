@@ -1,0 +1,201 @@
+"""The delivery ledger's repository: claims, outcomes, an intro's conversations, and what a crash left unfinished.
+
+Every claim is one transaction that either inserts the row (`ON CONFLICT DO NOTHING` on the unique key, so two
+processes claiming at once get one row) or moves an existing row with a conditional update (the row must still be
+in the state and hold the claim it was read with), so exactly one claimer wins on SQLite and on PostgreSQL.
+Outcomes are written only by the process holding the claim. All times come from the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.delivery import LEASE, Claim, ClaimResult, Placement, State, new_marker
+from storage.delivery_schema import deliveries
+from storage.engine import Store
+
+_D = deliveries.c
+_UNIQUE = ["community_id", "key", "recipient"]
+CONVERSATION = "conv:"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    id: int
+    community_id: int
+    key: str
+    recipient: str
+    marker: str
+    state: str
+    kind: str
+    claim: str
+    claimed_at: datetime | None
+    audience: tuple[str, ...]
+    channel_id: str
+    message_id: str
+    detail: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def _row(r: sa.Row[Any]) -> DeliveryRow:
+    return DeliveryRow(r.id, r.community_id, r.key, r.recipient, r.marker, r.state, r.kind, r.claim, r.claimed_at,
+                       audience_of(r.audience), r.channel_id, r.message_id, r.detail, r.created_at, r.updated_at)
+
+
+def audience_text(ids: Iterable[str]) -> str:
+    """`,a,b,`: a list a LIKE can search for one id in (`,a,`) on every store."""
+    items = [i for i in ids if i]
+    return f",{','.join(items)}," if items else ""
+
+
+def audience_of(text: str) -> tuple[str, ...]:
+    return tuple(i for i in (text or "").split(",") if i)
+
+
+def _chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class DeliveryRepo:
+    """Implements core.delivery.Ledger on the store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _insert(self) -> Any:
+        dialect = postgresql if self.store.dialect == "postgresql" else sqlite
+        return dialect.insert(deliveries)
+
+    # ------------------------------------------------------------------ claims and outcomes
+    async def claim(self, community_id: int, key: str, recipient: str, token: str, now: datetime, *,
+                    force: bool = False, lease: timedelta = LEASE, audience: Sequence[str] = ()) -> Claim:
+        """Claim one delivery for `token` (see core.delivery.ClaimResult for the answers)."""
+        where = (_D.community_id == community_id) & (_D.key == key) & (_D.recipient == recipient)
+        people = audience_text(audience)
+        async with self.store.begin() as conn:
+            created = (await conn.execute(self._insert().values(
+                community_id=community_id, key=key, recipient=recipient, marker=new_marker(), audience=people,
+                state=State.SENDING, claim=token, claimed_at=now, created_at=now, updated_at=now,
+            ).on_conflict_do_nothing(index_elements=_UNIQUE).returning(_D.id, _D.marker))).first()
+            if created is not None:
+                return Claim(int(created.id), ClaimResult.FRESH, created.marker)
+            row = _row((await conn.execute(sa.select(deliveries).where(where))).one())
+            if row.state == State.SENT:
+                return Claim(row.id, ClaimResult.SENT, row.marker, row.kind, row.channel_id, row.message_id)
+            if row.state == State.UNKNOWN:
+                return Claim(row.id, ClaimResult.UNKNOWN, row.marker, detail=row.detail)
+            if row.state in (State.PENDING, State.FAILED):
+                result = ClaimResult.FRESH
+            elif force or row.claimed_at is None or row.claimed_at <= now - lease:
+                result = ClaimResult.RESUME
+            else:
+                return Claim(row.id, ClaimResult.BUSY, row.marker)
+            same = (_D.id == row.id) & (_D.state == row.state) & (_D.claim == row.claim)
+            same &= _D.claimed_at.is_(None) if row.claimed_at is None else (_D.claimed_at == row.claimed_at)
+            values: dict[str, Any] = {"state": State.SENDING, "claim": token, "claimed_at": now, "updated_at": now}
+            if result is ClaimResult.FRESH and people:
+                values["audience"] = people  # a new attempt may stand for other rows than the failed one
+            moved = await conn.execute(deliveries.update().where(same).values(**values))
+        if moved.rowcount == 0:
+            return Claim(row.id, ClaimResult.BUSY, row.marker)
+        return Claim(row.id, result, row.marker, row.kind, row.channel_id, row.message_id)
+
+    async def settle(self, claim_id: int, token: str, state: State, now: datetime, *, kind: str = "",
+                     channel_id: str = "", message_id: str = "", detail: str = "") -> bool:
+        """Record the outcome of a claim this token holds; False when the claim was taken over meanwhile."""
+        values: dict[str, Any] = {"state": state, "updated_at": now, "detail": detail[:200]}
+        if kind:
+            values["kind"] = kind[:16]
+        if channel_id:
+            values["channel_id"] = channel_id[:300]
+        if message_id:
+            values["message_id"] = message_id[:100]
+        if state == State.PENDING:
+            values.update(claim="", claimed_at=None)
+        async with self.store.begin() as conn:
+            res = await conn.execute(deliveries.update().where(
+                _D.id == claim_id, _D.claim == token, _D.state == State.SENDING).values(**values))
+        return res.rowcount > 0
+
+    async def prepare(self, community_id: int, items: Sequence[tuple[str, str]], now: datetime) -> None:
+        """Pending rows for (key, recipient) pairs that have none yet, in a few statements: what a crash must not
+        lose track of is in the store before the first of them is sent."""
+        rows = [{"community_id": community_id, "key": key, "recipient": recipient, "marker": new_marker(),
+                 "state": State.PENDING, "created_at": now, "updated_at": now} for key, recipient in items]
+        if not rows:
+            return
+        async with self.store.begin() as conn:
+            for chunk in _chunks(rows):
+                await conn.execute(self._insert().on_conflict_do_nothing(index_elements=_UNIQUE), list(chunk))
+
+    # ------------------------------------------------------------------ an intro's conversations
+    async def placements(self, community_id: int, key: str) -> list[Placement]:
+        q = sa.select(deliveries).where(_D.community_id == community_id, _D.key == key,
+                                        _D.recipient.startswith(CONVERSATION)).order_by(_D.id)
+        async with self.store.read() as conn:
+            rows = [_row(r) for r in await conn.execute(q)]
+        return [Placement(r.channel_id, r.audience, r.kind, r.message_id if r.state == State.SENT else "", True)
+                for r in rows]
+
+    async def place(self, community_id: int, key: str, placement: Placement, token: str, now: datetime) -> None:
+        """Record one conversation of an intro: opened (before posting) or posted (with the message id)."""
+        state = State.SENT if placement.posted else State.SENDING
+        values = {"state": state, "kind": placement.kind[:16], "claim": token, "claimed_at": now,
+                  "audience": audience_text(placement.user_ids), "channel_id": placement.channel_id[:300],
+                  "message_id": placement.message_id[:100], "updated_at": now}
+        insert = self._insert().values(community_id=community_id, key=key,
+                                       recipient=f"{CONVERSATION}{placement.channel_id}"[:120], marker="",
+                                       created_at=now, **values)
+        async with self.store.begin() as conn:
+            await conn.execute(insert.on_conflict_do_update(index_elements=_UNIQUE, set_=values))
+
+    # ------------------------------------------------------------------ reading
+    async def get(self, community_id: int, key: str, recipient: str) -> DeliveryRow | None:
+        q = sa.select(deliveries).where(_D.community_id == community_id, _D.key == key, _D.recipient == recipient)
+        async with self.store.read() as conn:
+            row = (await conn.execute(q)).first()
+        return _row(row) if row else None
+
+    async def of_key(self, community_id: int, key: str) -> list[DeliveryRow]:
+        q = sa.select(deliveries).where(_D.community_id == community_id, _D.key == key).order_by(_D.id)
+        async with self.store.read() as conn:
+            return [_row(r) for r in await conn.execute(q)]
+
+    async def unfinished(self, prefix: str, before: datetime, *, community_id: int | None = None,
+                         limit: int = 500) -> list[DeliveryRow]:
+        """Rows under a key prefix that a crash left behind: pending since before `before`, or claimed before
+        it and still sending (an intro's conversations are left to their intro)."""
+        stale = ((_D.state == State.PENDING) & (_D.created_at <= before)) | (
+            (_D.state == State.SENDING) & (_D.claimed_at <= before))
+        q = sa.select(deliveries).where(_D.key.startswith(prefix, autoescape=True), stale,
+                                        ~_D.recipient.startswith(CONVERSATION))
+        if community_id is not None:
+            q = q.where(_D.community_id == community_id)
+        q = q.order_by(_D.id).limit(limit)
+        async with self.store.read() as conn:
+            return [_row(r) for r in await conn.execute(q)]
+
+    async def existing(self, community_id: int, keys: Sequence[str]) -> set[str]:
+        """Which of these keys have a row (a delivery was at least begun)."""
+        found: set[str] = set()
+        async with self.store.read() as conn:
+            for chunk in _chunks(list(keys)):
+                q = sa.select(_D.key).where(_D.community_id == community_id, _D.key.in_(chunk)).distinct()
+                found.update(r.key for r in await conn.execute(q))
+        return found
+
+    # ------------------------------------------------------------------ privacy
+    async def forget(self, community_id: int, user_id: str) -> None:
+        """Erase the rows that name a member's account (their DMs, conversations they were in)."""
+        async with self.store.begin() as conn:
+            await conn.execute(deliveries.delete().where(
+                _D.community_id == community_id,
+                (_D.recipient == f"dm:{user_id}") | _D.audience.contains(f",{user_id},", autoescape=True)))

@@ -230,7 +230,7 @@ class FakeSlack:
             result = handler(self.workspace, args, CallContext(base_url=self.url, token=token))
             return 200, {"ok": True, **result}, {}
         except ApiError as error:
-            return 200, {"ok": False, "error": error.code}, {}
+            return 200, {"ok": False, "error": error.code, **error.extra}, {}
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

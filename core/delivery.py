@@ -101,9 +101,23 @@ class Ledger(Protocol):
     async def settle(self, claim_id: int, token: str, state: State, now: datetime, *, kind: str = "",
                      channel_id: str = "", message_id: str = "", detail: str = "") -> bool: ...
 
+    async def peek(self, community_id: int, key: str, recipient: str) -> bool: ...
+
     async def placements(self, community_id: int, key: str) -> list[Placement]: ...
 
-    async def place(self, community_id: int, key: str, placement: Placement, token: str, now: datetime) -> None: ...
+    async def record(self, community_id: int, key: str, token: str, now: datetime, *, create: str = "",
+                     placements: Sequence[Placement] = (), settle: Settlement | None = None) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """How an intro ended, written with its last conversation records (`Ledger.record`)."""
+
+    state: State
+    kind: str = ""
+    channel_id: str = ""
+    message_id: str = ""
+    detail: str = ""
 
 
 class IntroJournal(Protocol):
@@ -122,16 +136,21 @@ class IntroJournal(Protocol):
                      found: bool = False) -> None: ...
 
 
-Sink = Callable[[Placement], Awaitable[None]]
+Write = Callable[[list[Placement]], Awaitable[None]]
 
 
 class Journal:
-    """An `IntroJournal` kept in memory and, with a sink, written through to the ledger at every step."""
+    """An `IntroJournal` kept in memory and, with `write`, recorded in the ledger.
 
-    def __init__(self, marker: str = "", earlier: Iterable[Placement] = (), sink: Sink | None = None) -> None:
+    A conversation is recorded as soon as it is opened (before anything is posted into it), together with the
+    posts recorded since: a post's own record may wait for the next one, because a post that went out unrecorded
+    is found again by its marker. `unwritten()` hands what is left to the caller's last write."""
+
+    def __init__(self, marker: str = "", earlier: Iterable[Placement] = (), write: Write | None = None) -> None:
         self._marker = marker
         self._places = {p.channel_id: replace(p, earlier=True) for p in earlier}
-        self._sink = sink
+        self._write = write
+        self._unwritten: list[Placement] = []
         self.new_posts = 0
 
     @property
@@ -145,21 +164,26 @@ class Journal:
         return list(self._places.values())
 
     async def opened(self, channel_id: str, user_ids: Sequence[str], kind: str) -> None:
-        await self._record(Placement(channel_id, tuple(user_ids), kind))
+        self._note(Placement(channel_id, tuple(user_ids), kind))
+        if self._write is not None:
+            await self._write(self.unwritten())
 
     async def posted(self, channel_id: str, message_id: str, user_ids: Sequence[str] | None = None, *,
                      found: bool = False) -> None:
         old = self._places.get(channel_id)
         people = tuple(user_ids) if user_ids is not None else (old.user_ids if old else ())
-        await self._record(Placement(channel_id, people, old.kind if old else "", message_id,
-                                     old.earlier if old else False))
+        self._note(Placement(channel_id, people, old.kind if old else "", message_id, old.earlier if old else False))
         if not found:
             self.new_posts += 1
 
-    async def _record(self, placement: Placement) -> None:
+    def unwritten(self) -> list[Placement]:
+        """The records not written yet (they are written by whoever takes them)."""
+        taken, self._unwritten = self._unwritten, []
+        return taken
+
+    def _note(self, placement: Placement) -> None:
         self._places[placement.channel_id] = placement
-        if self._sink is not None:
-            await self._sink(placement)
+        self._unwritten = [p for p in self._unwritten if p.channel_id != placement.channel_id] + [placement]
 
 
 async def post_once(journal: IntroJournal, channel_id: str, user_ids: Sequence[str], kind: str,
@@ -280,29 +304,42 @@ class Deliverer:
 
     async def introduce(self, messenger: Messenger, community: CommunityRef, key: str, members: list[MemberRef],
                         message: Message, *, channel: ChannelRef | None = None, force: bool = False) -> Delivery:
-        """One intro (a thread, a group DM or one DM each, as the platform does it), once."""
-        claim = await self.ledger.claim(community.id, key, INTRO, self.token, self.clock(), force=force,
-                                        lease=self.lease)
+        """One intro (a thread, a group DM or one DM each, as the platform does it), once.
+
+        Writes are few: with `force` and no row yet (the caller's own claim fences the intro), the intro's row is
+        written with its first conversation, before anything is posted there; the last posts' records go with
+        the outcome in one transaction."""
+        cid = community.id
+        if force and not await self.ledger.peek(cid, key, INTRO):
+            claim = Claim(0, ClaimResult.FRESH, new_marker())  # written with the first record
+        else:
+            claim = await self.ledger.claim(cid, key, INTRO, self.token, self.clock(), force=force, lease=self.lease)
         if claim.result is ClaimResult.SENT:
             ids = tuple(c for c in claim.channel_id.split(",") if c)
             return Delivery("earlier", conversation=ConversationRef(community.platform, ids, claim.kind))
         self._refuse_unsettled(claim, key)
         if claim.result is ClaimResult.BUSY:
             return Delivery("busy")
-        earlier = await self.ledger.placements(community.id, key) if claim.result is ClaimResult.RESUME else []
+        earlier = await self.ledger.placements(cid, key) if claim.result is ClaimResult.RESUME else []
+        pending = {"create": "" if claim.id else claim.marker}
 
-        async def sink(placement: Placement) -> None:
-            await self.ledger.place(community.id, key, placement, self.token, self.clock())
+        async def write(placements: list[Placement], settle: Settlement | None = None) -> None:
+            made = await self.ledger.record(cid, key, self.token, self.clock(), create=pending["create"],
+                                            placements=placements, settle=settle)
+            if made is None:
+                raise DeliveryUnverified("claimed_elsewhere")  # another process has it: never sent by both
+            pending["create"] = ""
 
-        journal = Journal(claim.marker, earlier, sink)
+        journal = Journal(claim.marker, earlier, write)
         try:
             conversation = await messenger.introduce(community, members, replace(message, ref=claim.marker),
                                                      channel=channel, journal=journal)
         except DeliveryFailed as exc:
-            await self._failed(claim, exc)
+            await write(journal.unwritten(), self._outcome(exc))
             raise
-        await self._settle(claim, State.SENT, kind=conversation.kind, channel_id=",".join(conversation.channel_ids),
-                           message_id=next((p.message_id for p in journal.all() if p.posted), ""))
+        await write(journal.unwritten(), Settlement(
+            State.SENT, conversation.kind, ",".join(conversation.channel_ids),
+            next((p.message_id for p in journal.all() if p.posted), "")))
         return Delivery("sent" if journal.new_posts else "found", conversation=conversation)
 
     @staticmethod
@@ -310,13 +347,17 @@ class Deliverer:
         if claim.result is ClaimResult.UNKNOWN:
             raise DeliveryUnverified(claim.detail or f"{key} was cut off and could not be verified")
 
-    async def _failed(self, claim: Claim, exc: DeliveryFailed) -> None:
+    @staticmethod
+    def _outcome(exc: DeliveryFailed) -> Settlement:
         if isinstance(exc, DeliveryUnverified):
-            await self._settle(claim, State.UNKNOWN, detail=f"unverified:{exc.reason}")
-        elif exc.retry_after:
-            await self._settle(claim, State.PENDING, detail="rate_limited")  # try again later, as if never claimed
-        else:
-            await self._settle(claim, State.FAILED, detail=exc.reason)
+            return Settlement(State.UNKNOWN, detail=f"unverified:{exc.reason}")
+        if exc.retry_after:
+            return Settlement(State.PENDING, detail="rate_limited")  # try again later, as if never claimed
+        return Settlement(State.FAILED, detail=exc.reason)
+
+    async def _failed(self, claim: Claim, exc: DeliveryFailed) -> None:
+        outcome = self._outcome(exc)
+        await self._settle(claim, outcome.state, detail=outcome.detail)
 
     async def _settle(self, claim: Claim, state: State, **values: str) -> None:
         await self.ledger.settle(claim.id, self.token, state, self.clock(), **values)

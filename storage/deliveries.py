@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core.delivery import LEASE, Claim, ClaimResult, Placement, State, new_marker
+from core.delivery import INTRO, LEASE, Claim, ClaimResult, Placement, Settlement, State, new_marker
 from storage.delivery_schema import deliveries
 from storage.engine import Store
 
@@ -47,6 +47,19 @@ class DeliveryRow:
 def _row(r: sa.Row[Any]) -> DeliveryRow:
     return DeliveryRow(r.id, r.community_id, r.key, r.recipient, r.marker, r.state, r.kind, r.claim, r.claimed_at,
                        audience_of(r.audience), r.channel_id, r.message_id, r.detail, r.created_at, r.updated_at)
+
+
+def _outcome(settle: Settlement, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {"state": settle.state, "updated_at": now, "detail": settle.detail[:200]}
+    if settle.kind:
+        values["kind"] = settle.kind[:16]
+    if settle.channel_id:
+        values["channel_id"] = settle.channel_id[:300]
+    if settle.message_id:
+        values["message_id"] = settle.message_id[:100]
+    if settle.state == State.PENDING:
+        values.update(claim="", claimed_at=None)  # released: as if never claimed
+    return values
 
 
 def audience_text(ids: Iterable[str]) -> str:
@@ -111,19 +124,15 @@ class DeliveryRepo:
     async def settle(self, claim_id: int, token: str, state: State, now: datetime, *, kind: str = "",
                      channel_id: str = "", message_id: str = "", detail: str = "") -> bool:
         """Record the outcome of a claim this token holds; False when the claim was taken over meanwhile."""
-        values: dict[str, Any] = {"state": state, "updated_at": now, "detail": detail[:200]}
-        if kind:
-            values["kind"] = kind[:16]
-        if channel_id:
-            values["channel_id"] = channel_id[:300]
-        if message_id:
-            values["message_id"] = message_id[:100]
-        if state == State.PENDING:
-            values.update(claim="", claimed_at=None)
+        values = _outcome(Settlement(state, kind, channel_id, message_id, detail), now)
         async with self.store.begin() as conn:
             res = await conn.execute(deliveries.update().where(
                 _D.id == claim_id, _D.claim == token, _D.state == State.SENDING).values(**values))
         return res.rowcount > 0
+
+    async def peek(self, community_id: int, key: str, recipient: str) -> bool:
+        """Whether the row exists (a read: no write lock)."""
+        return await self.get(community_id, key, recipient) is not None
 
     async def prepare(self, community_id: int, items: Sequence[tuple[str, str]], now: datetime) -> None:
         """Pending rows for (key, recipient) pairs that have none yet, in a few statements: what a crash must not
@@ -145,17 +154,35 @@ class DeliveryRepo:
         return [Placement(r.channel_id, r.audience, r.kind, r.message_id if r.state == State.SENT else "", True)
                 for r in rows]
 
-    async def place(self, community_id: int, key: str, placement: Placement, token: str, now: datetime) -> None:
-        """Record one conversation of an intro: opened (before posting) or posted (with the message id)."""
-        state = State.SENT if placement.posted else State.SENDING
-        values = {"state": state, "kind": placement.kind[:16], "claim": token, "claimed_at": now,
-                  "audience": audience_text(placement.user_ids), "channel_id": placement.channel_id[:300],
-                  "message_id": placement.message_id[:100], "updated_at": now}
-        insert = self._insert().values(community_id=community_id, key=key,
-                                       recipient=f"{CONVERSATION}{placement.channel_id}"[:120], marker="",
-                                       created_at=now, **values)
+    async def record(self, community_id: int, key: str, token: str, now: datetime, *, create: str = "",
+                     placements: Sequence[Placement] = (), settle: Settlement | None = None) -> int | None:
+        """One transaction for an intro: create its row for `token` (with marker `create`; None when another
+        process made it first), record its conversations (opened: before posting; posted: with the message id),
+        and settle its outcome. Returns the intro row's id when it was created, else 0."""
+        made = 0
         async with self.store.begin() as conn:
-            await conn.execute(insert.on_conflict_do_update(index_elements=_UNIQUE, set_=values))
+            if create:
+                row = (await conn.execute(self._insert().values(
+                    community_id=community_id, key=key, recipient=INTRO, marker=create, state=State.SENDING,
+                    claim=token, claimed_at=now, created_at=now, updated_at=now,
+                ).on_conflict_do_nothing(index_elements=_UNIQUE).returning(_D.id))).first()
+                if row is None:
+                    return None
+                made = int(row.id)
+            for placement in placements:
+                values = {"state": State.SENT if placement.posted else State.SENDING, "kind": placement.kind[:16],
+                          "claim": token, "claimed_at": now, "audience": audience_text(placement.user_ids),
+                          "channel_id": placement.channel_id[:300], "message_id": placement.message_id[:100],
+                          "updated_at": now}
+                await conn.execute(self._insert().values(
+                    community_id=community_id, key=key, recipient=f"{CONVERSATION}{placement.channel_id}"[:120],
+                    marker="", created_at=now, **values,
+                ).on_conflict_do_update(index_elements=_UNIQUE, set_=values))
+            if settle is not None:
+                await conn.execute(deliveries.update().where(
+                    _D.community_id == community_id, _D.key == key, _D.recipient == INTRO, _D.claim == token,
+                    _D.state == State.SENDING).values(**_outcome(settle, now)))
+        return made
 
     # ------------------------------------------------------------------ reading
     async def get(self, community_id: int, key: str, recipient: str) -> DeliveryRow | None:

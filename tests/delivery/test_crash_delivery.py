@@ -240,13 +240,20 @@ async def test_greetings_once_when_killed_mid_way(bots: Bots, discord_world: tup
     fake, world = discord_world
     fake.state.nonce_window = 0
     general = world.guild.channel_named("general")
-    bots.settings.update({"KINDRED_WELCOME__DELAY_SECONDS": "0", "KINDRED_WELCOME__CHANNEL": str(general.id)})
+    # greeted two seconds after joining: every join is stored before the greetings start (a join event the bot
+    # never handled is lost with it, as on Discord, and is not what this test is about)
+    bots.settings.update({"KINDRED_WELCOME__DELAY_SECONDS": "2", "KINDRED_WELCOME__CHANNEL": str(general.id)})
     first = bots.start()
     await ready(bots, first, 1)
     killer = await crash_at(bots, first, nth, phase)
     newcomers = [new_user(f"newcomer{i}") for i in range(NEWCOMERS)]
     for user in newcomers:
         await fake.member_join(user)
+    for _ in range(int(WAIT * 10)):
+        if len(await store_rows(bots.store_url, sa.text("SELECT id FROM welcome_steps WHERE step = 'greeted'"))) \
+                == NEWCOMERS:
+            break
+        await asyncio.sleep(0.1)
     await killer
     second = bots.start(offset=900)  # fifteen minutes later: the cut-off greetings are finished
     await ready(bots, second, 2)

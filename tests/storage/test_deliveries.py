@@ -15,7 +15,7 @@ from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.delivery import LEASE, ClaimResult, Placement, State
+from core.delivery import LEASE, ClaimResult, Placement, Settlement, State
 from core.refs import CommunityKey
 from storage.communities import CommunityRepo
 from storage.deliveries import DeliveryRepo, audience_of, audience_text
@@ -88,12 +88,17 @@ async def test_conversations_of_an_intro_and_what_a_crash_left(stores: tuple[Sto
     one, _two = stores
     cid = await _community(one)
     repo = DeliveryRepo(one)
-    await repo.claim(cid, "intro:3", "intro", "t", T0)
-    await repo.place(cid, "intro:3", Placement("TH1", ("U1", "U2"), "thread"), "t", T0)
-    await repo.place(cid, "intro:3", Placement("DM9", ("U3",), "dm"), "t", T0)
-    await repo.place(cid, "intro:3", Placement("DM9", ("U3",), "dm", "M9"), "t", T0)
+    assert not await repo.peek(cid, "intro:3", "intro")
+    made = await repo.record(cid, "intro:3", "t", T0, create="K-0000000000000003",
+                             placements=[Placement("TH1", ("U1", "U2"), "thread")])
+    assert made and await repo.peek(cid, "intro:3", "intro")
+    assert await repo.record(cid, "intro:3", "u", T0, create="K-0000000000000004") is None  # made already
+    await repo.record(cid, "intro:3", "t", T0, placements=[Placement("DM9", ("U3",), "dm")])
+    await repo.record(cid, "intro:3", "t", T0, placements=[Placement("DM9", ("U3",), "dm", "M9")])
     places = await repo.placements(cid, "intro:3")
     assert places == [Placement("TH1", ("U1", "U2"), "thread", "", True), Placement("DM9", ("U3",), "dm", "M9", True)]
+    await repo.record(cid, "intro:3", "u", T0, settle=Settlement(State.SENT, "thread", "TH1"))  # not the holder
+    assert (await repo.get(cid, "intro:3", "intro")).state == "sending"  # type: ignore[union-attr]
     await repo.prepare(cid, [("checkin:3:1", "dm:U1"), ("checkin:3:2", "dm:U2")], T0)
     await repo.prepare(cid, [("checkin:3:1", "dm:U1")], T0)  # again: nothing new
     assert [r.key for r in await repo.unfinished("checkin:", T0 - timedelta(seconds=1))] == []

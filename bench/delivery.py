@@ -94,7 +94,8 @@ async def main() -> None:
             results.append(await work(args.members, Path(tmp) / "bench.db"))
     best = min(results, key=lambda r: r["seconds"])
     print(json.dumps({"bench": "delivery", "platform": args.platform, "members": args.members,
-                      "round_seconds": round(best["seconds"], 3), "all_seconds": [round(r["seconds"], 3) for r in results],
+                      "round_seconds": round(best["seconds"], 3),
+                      "all_seconds": [round(r["seconds"], 3) for r in results],
                       "intros": best["intros"], "ledger_rows": best["ledger_rows"]}))
 
 

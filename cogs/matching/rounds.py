@@ -24,7 +24,7 @@ from cogs.matching.engine import History, Member, RoundPlan, plan_round
 from cogs.matching.people import load_members, options_for
 from cogs.matching.schedule import checkin_at, last_fire, member_due, period_key
 from cogs.matching.texts import UNPLACED
-from core.delivery import INTRO, LEASE, Deliverer
+from core.delivery import LEASE, Deliverer
 from core.errors import DeliveryFailed
 from core.i18n import gettext
 from core.messages import Message
@@ -32,6 +32,7 @@ from core.refs import ChannelRef, CommunityRef, MemberRef
 from core.settings import CommunityConfig
 from storage.deliveries import DeliveryRepo
 from storage.matching import IntroRow, MatchingRepo, PlannedIntro, RoundRow
+from storage.matching_recovery import requeue_single_intro, stuck_single_intros
 
 log = logging.getLogger(__name__)
 
@@ -307,18 +308,16 @@ class RoundRunner:
             await self.repo.reset_intro(intro.id)
 
     async def _recover_single_intros(self) -> None:
-        """Request and mentor intros (no round) whose delivery was cut off: finished through the ledger."""
-        for row in await self.ledger.unfinished("intro:", self.now() - LEASE):
-            if row.recipient != INTRO or not row.key.removeprefix("intro:").isdigit():
-                continue
-            intro = await self.repo.intro(int(row.key.removeprefix("intro:")))
-            if intro is None or intro.round_id is not None or intro.status != "sending":
+        """Request and mentor intros (no round) whose delivery a crash cut off: finished through the ledger,
+        which looks for what may have gone out first."""
+        for intro_id, claim in await stuck_single_intros(self.services.store, self.now() - LEASE):
+            intro = await self.repo.intro(intro_id)
+            if intro is None:
                 continue
             community = await self._community(intro.community_id)
-            if not self.live(community):
+            if not self.live(community) or not await requeue_single_intro(self.services.store, intro_id, claim):
                 continue
             cfg = await self.services.config.get(intro.community_id)
-            await self.repo.reset_intro(intro.id)
             await self.send_intro(community, intro, cfg)
 
     def live(self, community: CommunityRef) -> bool:

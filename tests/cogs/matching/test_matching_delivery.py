@@ -67,6 +67,29 @@ async def test_a_round_cut_off_in_every_way_gives_everyone_one_intro(open_consol
         assert statuses == ["sent"] * 4 and set(states.values()) == {State.SENT}
 
 
+async def test_a_request_intro_cut_off_is_finished_once_by_one_of_two_processes(
+        open_console: Opener, clock: FakeClock) -> None:
+    async with open_console(demo=4) as (app, console):
+        community = await app.community(KEY)
+        runner = cog(app).runner
+        ana, ben = console.by_name("ana"), console.by_name("ben")
+        assert ana is not None and ben is not None
+        intro_id = await runner.repo.create_intro(community.id, "request", [ana.ref.id, ben.ref.id], [], [], clock(),
+                                                  None)
+        assert await runner.repo.claim_intro(intro_id, "a-process-that-died")
+        transcript = console.outbox
+    clock.advance(minutes=1)
+    async with open_console(outbox=transcript) as (app, console):
+        await cog(app).tick()
+        assert intros(console) == []  # its holder may still be sending it
+    clock.advance(minutes=10)
+    async with open_console(outbox=transcript) as (app, console), open_console(outbox=transcript) as (app2, _c2):
+        await asyncio.gather(cog(app).tick(), cog(app2).tick())
+        assert intros(console) == [(ana.ref.user_id, ben.ref.user_id)]
+        intro = await cog(app).runner.repo.intro(intro_id)
+        assert intro is not None and intro.status == "sent"
+
+
 async def test_an_unplaced_member_is_told_once_even_across_a_take_over(open_console: Opener,
                                                                        clock: FakeClock) -> None:
     async with open_console(demo=4) as (app, console):

@@ -303,14 +303,16 @@ class Deliverer:
         return "found"
 
     async def introduce(self, messenger: Messenger, community: CommunityRef, key: str, members: list[MemberRef],
-                        message: Message, *, channel: ChannelRef | None = None, force: bool = False) -> Delivery:
+                        message: Message, *, channel: ChannelRef | None = None, force: bool = False,
+                        fresh: bool = False) -> Delivery:
         """One intro (a thread, a group DM or one DM each, as the platform does it), once.
 
         Writes are few: with `force` and no row yet (the caller's own claim fences the intro), the intro's row is
         written with its first conversation, before anything is posted there; the last posts' records go with
-        the outcome in one transaction."""
+        the outcome in one transaction. `fresh` (with `force`): the caller knows there was no earlier attempt
+        (it made the intro moment ago), so the ledger is not even asked."""
         cid = community.id
-        if force and not await self.ledger.peek(cid, key, INTRO):
+        if force and (fresh or not await self.ledger.peek(cid, key, INTRO)):
             claim = Claim(0, ClaimResult.FRESH, new_marker())  # written with the first record
         else:
             claim = await self.ledger.claim(cid, key, INTRO, self.token, self.clock(), force=force, lease=self.lease)

@@ -146,7 +146,7 @@ class RoundRunner:
                 await beat
         if stored is None:
             return rnd
-        if await self.send_pending(community, rnd, cfg) is not None:
+        if await self.send_pending(community, rnd, cfg, fresh=True) is not None:
             await self._tell_unplaced(community, rnd, cfg)
         return await self.repo.round(rnd.id) or rnd
 
@@ -183,10 +183,12 @@ class RoundRunner:
             return None
         return result.unplaced
 
-    async def send_pending(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> int | None:
+    async def send_pending(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig, *,
+                           fresh: bool = False) -> int | None:
         """Send every pending intro of the round (each claimed first) and finish the round. None when no
         integration runs for the community's platform: the round is left for when one does (its heartbeat
-        stops, and recovery takes it over once the platform is connected)."""
+        stops, and recovery takes it over once the platform is connected). `fresh`: this process planned the
+        round just now, so no intro of it was ever tried."""
         try:
             self.app.messenger(community.platform)
         except LookupError:
@@ -196,18 +198,19 @@ class RoundRunner:
         for k, intro in enumerate(await self.repo.round_intros(rnd.id, "pending")):
             if k and k % HEARTBEAT_EVERY == 0:
                 await self.repo.update_round(rnd.id, self.token, heartbeat_at=self.now())
-            if await self.send_intro(community, intro, cfg):
+            if await self.send_intro(community, intro, cfg, fresh=fresh):
                 sent += 1
         await self.repo.update_round(rnd.id, self.token, status="done", finished_at=self.now(),
                                      heartbeat_at=self.now())
         return sent
 
     async def send_intro(self, community: CommunityRef, intro: IntroRow, cfg: CommunityConfig,
-                         note: str = "") -> bool:
+                         note: str = "", *, fresh: bool = False) -> bool:
         """Claim one intro and open its conversation. False when someone else has it or delivery failed.
 
         The claim (pending -> sending) fences the intro: only a process that took its round over puts it back
-        to pending, so the ledger row an earlier holder left is taken over at once and read back first."""
+        to pending, so the ledger row an earlier holder left is taken over at once and read back first.
+        `fresh`: the intro was made by this process moments ago and never tried (the ledger is not asked)."""
         try:
             messenger = self.app.messenger(community.platform)
         except LookupError:
@@ -226,7 +229,7 @@ class RoundRunner:
         channel = ChannelRef(community.platform, cfg.community.intro_channel) if cfg.community.intro_channel else None
         try:
             delivery = await self.deliverer.introduce(messenger, community, intro_key(intro.id), refs, message,
-                                                      channel=channel, force=True)
+                                                      channel=channel, force=True, fresh=fresh)
         except DeliveryFailed as exc:
             log.warning("intro %s could not be delivered: %s", intro.id, exc.reason)
             await self.repo.finish_intro(intro.id, "failed", self.now())

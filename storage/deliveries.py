@@ -22,6 +22,7 @@ from storage.engine import Store
 
 _D = deliveries.c
 _UNIQUE = ["community_id", "key", "recipient"]
+_PLACED = ("state", "kind", "claim", "claimed_at", "audience", "channel_id", "message_id", "updated_at")
 CONVERSATION = "conv:"
 
 
@@ -47,6 +48,14 @@ class DeliveryRow:
 def _row(r: sa.Row[Any]) -> DeliveryRow:
     return DeliveryRow(r.id, r.community_id, r.key, r.recipient, r.marker, r.state, r.kind, r.claim, r.claimed_at,
                        audience_of(r.audience), r.channel_id, r.message_id, r.detail, r.created_at, r.updated_at)
+
+
+def _new_row(community_id: int, key: str, recipient: str, marker: str, token: str, now: datetime,
+             **values: Any) -> dict[str, Any]:
+    """Every column of a row claimed now by `token` (the prebuilt statements take them all)."""
+    return {"community_id": community_id, "key": key, "recipient": recipient, "marker": marker,
+            "state": State.SENDING, "kind": "", "claim": token, "claimed_at": now, "audience": "", "channel_id": "",
+            "message_id": "", "detail": "", "created_at": now, "updated_at": now, **values}
 
 
 def _outcome(settle: Settlement, now: datetime) -> dict[str, Any]:
@@ -82,6 +91,20 @@ class DeliveryRepo:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        insert = self._insert()
+        # Built once and executed with parameters: building and compiling a statement per call cost as much as
+        # the transaction itself (a round writes two rows per intro).
+        self._create = insert.on_conflict_do_nothing(index_elements=_UNIQUE).returning(_D.id, _D.marker)
+        self._upsert = insert.on_conflict_do_update(
+            index_elements=_UNIQUE, set_={c: insert.excluded[c] for c in _PLACED})
+        kept = {c: sa.func.coalesce(sa.func.nullif(sa.bindparam(f"v_{c}"), ""), _D[c])
+                for c in ("kind", "channel_id", "message_id")}  # an empty value keeps what is there
+        self._settle = deliveries.update().where(
+            _D.community_id == sa.bindparam("w_community"), _D.key == sa.bindparam("w_key"),
+            _D.recipient == sa.bindparam("w_recipient"), _D.claim == sa.bindparam("w_claim"),
+            _D.state == State.SENDING,
+        ).values(state=sa.bindparam("v_state"), detail=sa.bindparam("v_detail"),
+                 updated_at=sa.bindparam("v_updated_at", type_=_D.updated_at.type), **kept)
 
     def _insert(self) -> Any:
         dialect = postgresql if self.store.dialect == "postgresql" else sqlite
@@ -94,10 +117,8 @@ class DeliveryRepo:
         where = (_D.community_id == community_id) & (_D.key == key) & (_D.recipient == recipient)
         people = audience_text(audience)
         async with self.store.begin() as conn:
-            created = (await conn.execute(self._insert().values(
-                community_id=community_id, key=key, recipient=recipient, marker=new_marker(), audience=people,
-                state=State.SENDING, claim=token, claimed_at=now, created_at=now, updated_at=now,
-            ).on_conflict_do_nothing(index_elements=_UNIQUE).returning(_D.id, _D.marker))).first()
+            created = (await conn.execute(self._create, _new_row(
+                community_id, key, recipient, new_marker(), token, now, audience=people))).first()
             if created is not None:
                 return Claim(int(created.id), ClaimResult.FRESH, created.marker)
             row = _row((await conn.execute(sa.select(deliveries).where(where))).one())
@@ -162,26 +183,26 @@ class DeliveryRepo:
         made = 0
         async with self.store.begin() as conn:
             if create:
-                row = (await conn.execute(self._insert().values(
-                    community_id=community_id, key=key, recipient=INTRO, marker=create, state=State.SENDING,
-                    claim=token, claimed_at=now, created_at=now, updated_at=now,
-                ).on_conflict_do_nothing(index_elements=_UNIQUE).returning(_D.id))).first()
+                row = (await conn.execute(self._create, _new_row(community_id, key, INTRO, create, token, now))).first()
                 if row is None:
                     return None
                 made = int(row.id)
-            for placement in placements:
-                values = {"state": State.SENT if placement.posted else State.SENDING, "kind": placement.kind[:16],
-                          "claim": token, "claimed_at": now, "audience": audience_text(placement.user_ids),
-                          "channel_id": placement.channel_id[:300], "message_id": placement.message_id[:100],
-                          "updated_at": now}
-                await conn.execute(self._insert().values(
-                    community_id=community_id, key=key, recipient=f"{CONVERSATION}{placement.channel_id}"[:120],
-                    marker="", created_at=now, **values,
-                ).on_conflict_do_update(index_elements=_UNIQUE, set_=values))
-            if settle is not None:
+            if placements:
+                await conn.execute(self._upsert, [_new_row(
+                    community_id, key, f"{CONVERSATION}{p.channel_id}"[:120], "", token, now,
+                    state=State.SENT if p.posted else State.SENDING, kind=p.kind[:16],
+                    audience=audience_text(p.user_ids), channel_id=p.channel_id[:300], message_id=p.message_id[:100],
+                ) for p in placements])
+            where = {"w_community": community_id, "w_key": key, "w_recipient": INTRO, "w_claim": token}
+            if settle is not None and settle.state == State.PENDING:  # released (rare): the claim goes too
                 await conn.execute(deliveries.update().where(
                     _D.community_id == community_id, _D.key == key, _D.recipient == INTRO, _D.claim == token,
                     _D.state == State.SENDING).values(**_outcome(settle, now)))
+            elif settle is not None:
+                await conn.execute(self._settle, {
+                    **where, "v_state": settle.state.value, "v_detail": settle.detail[:200], "v_updated_at": now,
+                    "v_kind": settle.kind[:16], "v_channel_id": settle.channel_id[:300],
+                    "v_message_id": settle.message_id[:100]})
         return made
 
     # ------------------------------------------------------------------ reading

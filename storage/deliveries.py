@@ -240,6 +240,14 @@ class DeliveryRepo:
                 found.update(r.key for r in await conn.execute(q))
         return found
 
+    async def purge(self, before: datetime) -> int:
+        """Drop finished rows last touched before `before`: they only matter while a feature might try the same
+        message again (minutes, at most days), and they name members' accounts."""
+        async with self.store.begin() as conn:
+            res = await conn.execute(deliveries.delete().where(
+                _D.state.in_([State.SENT, State.FAILED, State.UNKNOWN]), _D.updated_at < before))
+        return int(res.rowcount or 0)
+
     # ------------------------------------------------------------------ privacy
     async def forget(self, community_id: int, user_id: str) -> None:
         """Erase the rows that name a member's account (their DMs, conversations they were in)."""

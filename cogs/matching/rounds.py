@@ -40,6 +40,7 @@ STALE = timedelta(minutes=2)  # a round whose holder has not beaten for this lon
 HEARTBEAT_EVERY = 20  # intros between heartbeats while sending
 HEARTBEAT_SECONDS = 20.0  # heartbeat period while a round is planned and stored
 RECENT_REQUESTS = timedelta(days=28)
+LEDGER_KEPT = timedelta(days=90)  # finished delivery-ledger rows are dropped after this
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +303,7 @@ class RoundRunner:
                 await self._tell_unplaced(community, mine, cfg)
             count += 1
         await self._recover_single_intros()
+        await self.ledger.purge(self.now() - LEDGER_KEPT)
         return count
 
     async def _reset_unfinished(self, round_id: int) -> None:

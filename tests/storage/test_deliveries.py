@@ -109,7 +109,15 @@ async def test_conversations_of_an_intro_and_what_a_crash_left(stores: tuple[Sto
     # LIKE wildcards in a prefix are taken literally
     await repo.prepare(cid, [("drip:buddy_reminded:5", "dm:U1"), ("drip:buddyXreminded:6", "dm:U1")], T0)
     assert [r.key for r in await repo.unfinished("drip:buddy_", T0)] == ["drip:buddy_reminded:5"]
+    # finished rows are dropped after a while, unfinished ones never
+    done = await repo.claim(cid, "greet:1", "dm:U9", "t", T0)
+    assert await repo.settle(done.id, "t", State.SENT, T0)
+    assert await repo.purge(T0) == 0
+    assert await repo.purge(T0 + timedelta(seconds=1)) == 2  # the greeting and the intro's posted DM
+    assert await repo.get(cid, "greet:1", "dm:U9") is None and await repo.peek(cid, "intro:3", "intro")
+    assert [p.channel_id for p in await repo.placements(cid, "intro:3")] == ["TH1"]
     # forgetting an account erases its DMs and the conversations it was in
+    await repo.record(cid, "intro:3", "t", T0, placements=[Placement("DM9", ("U3",), "dm", "M9")])
     await repo.forget(cid, "U3")
     assert [p.channel_id for p in await repo.placements(cid, "intro:3")] == ["TH1"]
     await repo.forget(cid, "U1")

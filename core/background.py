@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from core.context import Messenger
+    from core.delivery import IntroJournal
     from core.messages import Message
-    from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef
+    from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef, RoleRef
 
 log = logging.getLogger(__name__)
 
@@ -334,9 +335,17 @@ class PacedMessenger:
         return await self.inner.dm(community, member, message)
 
     async def introduce(self, community: CommunityRef, members: list[MemberRef], message: Message, *,
-                        channel: ChannelRef | None = None) -> ConversationRef:
+                        channel: ChannelRef | None = None, journal: IntroJournal | None = None) -> ConversationRef:
         await self.lane.turn()
-        return await self.inner.introduce(community, members, message, channel=channel)
+        return await self.inner.introduce(community, members, message, channel=channel, journal=journal)
+
+    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef,
+                             marker: str) -> MessageRef | None:
+        await self.lane.turn()  # a history read is an API call like a send
+        return await self.inner.find_delivered(community, place, marker)
+
+    async def roles(self, community: CommunityRef) -> list[RoleRef]:
+        return await self.inner.roles(community)
 
     async def is_admin(self, community: CommunityRef, member: MemberRef) -> bool:
         return await self.inner.is_admin(community, member)

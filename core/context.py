@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from core.delivery import IntroJournal
 from core.i18n import gettext
 from core.messages import Form, Message
 from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef, RoleRef
@@ -59,8 +60,20 @@ class Messenger(Protocol):
         message: Message,
         *,
         channel: ChannelRef | None = None,
+        journal: IntroJournal | None = None,
     ) -> ConversationRef:
-        """Create one conversation for the group (thread, group DM, or one DM each as fallback)."""
+        """Create one conversation for the group (thread, group DM, or one DM each as fallback).
+
+        With a `journal` (core/delivery.py), each conversation is recorded as soon as it exists and before the
+        intro is posted into it, and conversations an earlier, interrupted attempt recorded are resumed: read
+        back, and posted into only when the intro's marker is not there yet."""
+        ...
+
+    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef,
+                             marker: str) -> MessageRef | None:
+        """The bot's own message carrying `marker` in the DM with a member or in a channel (thread, group DM),
+        or None when it is not there. Raises `DeliveryUnverified` when the history cannot be read far enough
+        to tell (the caller then does not send again)."""
         ...
 
     async def is_admin(self, community: CommunityRef, member: MemberRef) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -73,6 +73,7 @@ class App:
         self._components: list[tuple[ComponentSpec, Handler, Cog]] = []
         self._forms: list[tuple[ComponentSpec, Handler, Cog]] = []
         self._messengers: dict[str, Messenger] = {}
+        self._ready_hooks: list[Callable[[str], None]] = []
         self._member_ids: dict[tuple[int, str, str, str], int] = {}
         self._member_refs: dict[tuple[tuple[int, str, str, str], bool, tuple[str, ...]], MemberRef] = {}
         self._communities: dict[tuple[str, str], CommunityRef] = {}
@@ -117,6 +118,17 @@ class App:
 
     def register_messenger(self, messenger: Messenger) -> None:
         self._messengers[messenger.platform] = messenger
+
+    def on_platform_ready(self, hook: Callable[[str], None]) -> None:
+        """Call `hook(platform)` each time an integration has connected, so that work left by a crash or waiting
+        for that platform (an interrupted round, a greeting due while it was down) goes on at once. The hook
+        starts its work in the background (`spawn`) and returns."""
+        self._ready_hooks.append(hook)
+
+    def platform_ready(self, platform: str) -> None:
+        """Called by an integration once it is connected and its messenger can send and read back."""
+        for hook in self._ready_hooks:
+            hook(platform)
 
     def messenger(self, platform: str) -> Messenger:
         try:

@@ -45,6 +45,11 @@ class DeliveryFailed(KindredError):
         self.retry_after = retry_after
 
 
+class DeliveryUnverified(DeliveryFailed):
+    """An earlier attempt may or may not have delivered the message, and the platform's history cannot tell
+    (no permission to read it, or too much written since): it is not sent again, so nobody gets it twice."""
+
+
 class DMClosed(DeliveryFailed):
     """The member does not accept direct messages from the bot."""
 

@@ -72,7 +72,11 @@ class Attachment:
 
 @dataclass(slots=True)
 class Message:
-    """Everything a reply can hold. `mentions` lists the only user ids that may be pinged by it."""
+    """Everything a reply can hold. `mentions` lists the only user ids that may be pinged by it.
+
+    `ref` is the delivery marker of a message sent through the delivery ledger (core/delivery.py): each
+    integration attaches it so that it can find the message again after a crash (Slack: message metadata;
+    Discord: the nonce and a small last line; console: the transcript) and never sends it twice."""
 
     text: str = ""
     title: str = ""
@@ -81,6 +85,7 @@ class Message:
     selects: list[Select] = field(default_factory=list)
     files: list[Attachment] = field(default_factory=list)
     mentions: tuple[str, ...] = ()
+    ref: str = ""
 
     @classmethod
     def of(cls, message: str | Message) -> Message:

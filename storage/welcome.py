@@ -273,14 +273,35 @@ class WelcomeRepo:
         async with self.store.read() as conn:
             return sorted({r[0] for r in await conn.execute(q)})
 
-    async def recover_interrupted(self, now: datetime, claimed_before: datetime) -> list[StepRow]:
-        """Steps a crashed process had claimed but not finished: we cannot know whether they went out, so they
-        are marked failed (never sent twice) and returned for the caller to report."""
-        async with self.store.read() as conn:
-            rows = [_step(r) for r in await conn.execute(
-                sa.select(welcome_steps).where((_S.status == Status.SENDING) & (_S.updated_at <= claimed_before)))]
-        await self.finish([r.id for r in rows], Status.FAILED, "interrupted", now)
+    async def requeue_interrupted(self, now: datetime, claimed_before: datetime) -> list[StepRow]:
+        """Greetings a crashed process had claimed but not finished go back to pending (returned for the caller
+        to report): greeting them again goes through the delivery ledger, which first looks on the platform for
+        what the dead process may have sent, so nobody is greeted twice and nobody is left out."""
+        stuck = ((_S.step == Step.GREETED) & (_S.status == Status.SENDING) & (_S.updated_at <= claimed_before))
+        async with self.store.begin() as conn:
+            rows = [_step(r) for r in await conn.execute(sa.select(welcome_steps).where(stuck))]
+            for chunk in _chunks([r.id for r in rows]):
+                await conn.execute(welcome_steps.update().where(_S.id.in_(chunk) & (_S.status == Status.SENDING))
+                                   .values(status=Status.PENDING, claim="", updated_at=now))
         return rows
+
+    async def stuck(self, community_id: int, steps: Sequence[Step], claimed_before: datetime) -> list[StepRow]:
+        """Drip steps of a community claimed before `claimed_before` and still sending (a crash cut them off)."""
+        q = (sa.select(welcome_steps)
+             .where((_S.community_id == community_id) & _S.step.in_(list(steps)) & (_S.status == Status.SENDING)
+                    & (_S.updated_at <= claimed_before))
+             .order_by(_S.id))
+        async with self.store.read() as conn:
+            return [_step(r) for r in await conn.execute(q)]
+
+    async def channel_steps(self, step_ids: Sequence[int]) -> list[StepRow]:
+        """These greeting steps, where they are still waiting for the channel post."""
+        out: list[StepRow] = []
+        async with self.store.read() as conn:
+            for chunk in _chunks(list(step_ids)):
+                q = sa.select(welcome_steps).where(_S.id.in_(chunk) & (_S.status == Status.CHANNEL))
+                out.extend(_step(r) for r in await conn.execute(q))
+        return out
 
     # ------------------------------------------------------------------ other steps
     async def claim_step(self, community_id: int, member_id: int, step: Step, now: datetime, *,

@@ -72,6 +72,7 @@ class Matching(Cog):
         self.requests = Requests(app, self.repo, self.runner)
         self.departures = MatchingDepartures(self.services.store)
         self._startup: asyncio.Task[None] | None = None
+        self._resumes: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ lifecycle and schedule
     async def setup(self) -> None:
@@ -81,11 +82,20 @@ class Matching(Cog):
         self.services.scheduler.add_job(self.tick, IntervalTrigger(seconds=60), id="match:maintenance",
                                         replace_existing=True, coalesce=True, max_instances=1)
         self._startup = self.app.spawn(self.catch_up())
+        self.app.on_platform_ready(self._platform_ready)
+
+    def _platform_ready(self, platform: str) -> None:
+        """A platform (re)connected: finish what a crash left for it (a round, intros, check-ins) at once."""
+        task = self.app.spawn(self.tick())
+        self._resumes.add(task)
+        task.add_done_callback(self._resumes.discard)
 
     async def ready(self) -> None:
-        """Wait for the start-up catch-up (tests and scripts)."""
+        """Wait for the start-up catch-up and the work resumed when a platform connected (tests and scripts)."""
         if self._startup is not None:
             await self._startup
+        while self._resumes:
+            await asyncio.gather(*list(self._resumes), return_exceptions=True)
 
     async def teardown(self) -> None:
         if self._startup is not None and not self._startup.done():
@@ -142,6 +152,9 @@ class Matching(Cog):
                 log.exception("matching maintenance failed")
 
     async def forget_member(self, community_id: int, member_id: int) -> None:
+        row = await self.services.members.get(member_id)
+        if row is not None:  # the delivery ledger names the account (its DMs, the conversations it was in)
+            await self.runner.ledger.forget(community_id, row.user_id)
         await self.repo.forget(community_id, member_id)
 
     @on_event(MemberLeft)

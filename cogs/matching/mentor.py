@@ -175,7 +175,7 @@ class Mentoring(Cog):
                  mentee=msgs.clean_name(mentee_name), topics=", ".join(ship.topics))
         if request and request.goal:
             note += "\n" + _("The goal: {goal}", goal=request.goal)
-        if await self.runner.send_intro(ctx.community, intro, cfg, note=note):
+        if await self.runner.send_intro(ctx.community, intro, cfg, note=note, fresh=True):
             for member_id, other_id, role in ((ship.mentor_id, ship.mentee_id, "mentor"),
                                               (ship.mentee_id, ship.mentor_id, "mentee")):
                 await record(self.services, ctx.community.id, member_id, "mentor_session", target_id=other_id,

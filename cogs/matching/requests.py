@@ -154,7 +154,7 @@ class Requests:
         intro = await self.repo.intro(intro_id)
         assert intro is not None
         note = ctx._("{name} asked for this intro.", name=msgs.clean_name(requester.display_name))
-        if not await self.runner.send_intro(ctx.community, intro, cfg, note=note):
+        if not await self.runner.send_intro(ctx.community, intro, cfg, note=note, fresh=True):
             return ctx._("Accepted, but I could not open a conversation; please contact {name} directly.",
                          name=msgs.clean_name(requester.display_name))
         return ctx._("Thanks! I have introduced you to {name}.", name=msgs.clean_name(requester.display_name))

@@ -1,9 +1,10 @@
 """Running rounds: claim (exactly once), plan (off the event loop), store the plan, send the intros, and
-pick up rounds a crashed process left behind; plus the halfway check-ins.
+pick up rounds a crashed process left behind (the halfway check-ins are in checkins.py).
 
 The unique (community, group, period) row decides who runs a round. The plan is stored in one transaction
 before anything is sent, so a restart never plans a round twice; each intro is claimed before it is sent, so
-two processes never send the same intro.
+two processes never send the same intro; and each goes out through the delivery ledger (core/delivery.py), so
+an intro a dead process may or may not have sent is looked for on the platform before it is sent again.
 """
 
 from __future__ import annotations
@@ -18,16 +19,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cogs.matching import messages as msgs
+from cogs.matching.checkins import CheckIns
 from cogs.matching.engine import History, Member, RoundPlan, plan_round
 from cogs.matching.people import load_members, options_for
 from cogs.matching.schedule import checkin_at, last_fire, member_due, period_key
 from cogs.matching.texts import UNPLACED
+from core.delivery import LEASE, Deliverer
 from core.errors import DeliveryFailed
 from core.i18n import gettext
 from core.messages import Message
 from core.refs import ChannelRef, CommunityRef, MemberRef
 from core.settings import CommunityConfig
+from storage.deliveries import DeliveryRepo
 from storage.matching import IntroRow, MatchingRepo, Participant, PlannedIntro, RoundRow
+from storage.matching_recovery import requeue_single_intro, stuck_single_intros
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +40,7 @@ STALE = timedelta(minutes=2)  # a round whose holder has not beaten for this lon
 HEARTBEAT_EVERY = 20  # intros between heartbeats while sending
 HEARTBEAT_SECONDS = 20.0  # heartbeat period while a round is planned and stored
 RECENT_REQUESTS = timedelta(days=28)
+LEDGER_KEPT = timedelta(days=90)  # finished delivery-ledger rows are dropped after this
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,9 @@ class RoundRunner:
         self.services = app.services
         self.repo = repo
         self.token = uuid.uuid4().hex
+        self.ledger = DeliveryRepo(self.services.store)
+        self.deliverer = Deliverer(self.ledger, self.now, token=self.token)
+        self.checkins = CheckIns(self)
 
     def now(self) -> datetime:
         return self.services.clock()
@@ -147,8 +156,8 @@ class RoundRunner:
                 await beat
         if stored is None:
             return rnd
-        await self.send_pending(community, rnd, cfg)
-        await self._tell_unplaced(community, rnd, stored, cfg)
+        if await self.send_pending(community, rnd, cfg, fresh=True) is not None:
+            await self._tell_unplaced(community, rnd, cfg)
         return await self.repo.round(rnd.id) or rnd
 
     async def _beat(self, round_id: int) -> None:
@@ -160,8 +169,8 @@ class RoundRunner:
                 return
 
     async def _plan(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> Sequence[Any] | None:
-        """Plan the round and store the plan; the members who could not be placed, or None when the round
-        was lost before its plan was stored."""
+        """Plan the round and store the plan (with each member's outcome, the unplaced ones' reasons included);
+        the members who could not be placed, or None when the round was lost before its plan was stored."""
         now = self.now()
         prepared = await self.prepare(community.id, rnd.grp, cfg, now, salt=f"{community.id}:{rnd.grp}:{rnd.period}",
                                       round_index=rnd.round_index)
@@ -184,24 +193,42 @@ class RoundRunner:
             return None
         return result.unplaced
 
-    async def send_pending(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> int:
-        """Send every pending intro of the round (each claimed first) and finish the round."""
+    async def send_pending(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig, *,
+                           fresh: bool = False) -> int | None:
+        """Send every pending intro of the round (each claimed first) and finish the round. None when no
+        integration runs for the community's platform: the round is left for when one does (its heartbeat
+        stops, and recovery takes it over once the platform is connected). `fresh`: this process planned the
+        round just now, so no intro of it was ever tried."""
+        try:
+            self.app.messenger(community.platform)
+        except LookupError:
+            log.warning("round %s waits: no integration runs for %s", rnd.id, community.platform)
+            return None
         sent = 0
         for k, intro in enumerate(await self.repo.round_intros(rnd.id, "pending")):
             if k and k % HEARTBEAT_EVERY == 0:
                 await self.repo.update_round(rnd.id, self.token, heartbeat_at=self.now())
-            if await self.send_intro(community, intro, cfg):
+            if await self.send_intro(community, intro, cfg, fresh=fresh):
                 sent += 1
         await self.repo.update_round(rnd.id, self.token, status="done", finished_at=self.now(),
                                      heartbeat_at=self.now())
         return sent
 
     async def send_intro(self, community: CommunityRef, intro: IntroRow, cfg: CommunityConfig,
-                         note: str = "") -> bool:
-        """Claim one intro and open its conversation. False when someone else has it or delivery failed."""
+                         note: str = "", *, fresh: bool = False) -> bool:
+        """Claim one intro and open its conversation. False when someone else has it or delivery failed.
+
+        The claim (pending -> sending) fences the intro: only a process that took its round over puts it back
+        to pending, so the ledger row an earlier holder left is taken over at once and read back first.
+        `fresh`: the intro was made by this process moments ago and never tried (the ledger is not asked)."""
+        try:
+            messenger = self.app.messenger(community.platform)
+        except LookupError:
+            log.warning("intro %s waits: no integration runs for %s", intro.id, community.platform)
+            return False
         if not await self.repo.claim_intro(intro.id, self.token):
             return False
-        refs = await self._refs(intro.members)
+        refs = await self.refs(intro.members)
         if len(refs) < 2:  # someone left after the plan was made: nobody left to introduce to
             log.info("intro %s cancelled: its members left", intro.id)
             await self.repo.finish_intro(intro.id, "cancelled", self.now())
@@ -215,11 +242,14 @@ class RoundRunner:
                                      cfg.matching.timezone, note=note)
         channel = ChannelRef(community.platform, cfg.community.intro_channel) if cfg.community.intro_channel else None
         try:
-            messenger = self.app.messenger(community.platform)
-            conv = await messenger.introduce(community, refs, message, channel=channel)
-        except (DeliveryFailed, LookupError) as exc:
-            log.warning("intro %s could not be delivered: %s", intro.id, exc)
+            delivery = await self.deliverer.introduce(messenger, community, intro_key(intro.id), refs, message,
+                                                      channel=channel, force=True, fresh=fresh)
+        except DeliveryFailed as exc:
+            log.warning("intro %s could not be delivered: %s", intro.id, exc.reason)
             await self.repo.finish_intro(intro.id, "failed", self.now())
+            return False
+        conv = delivery.conversation
+        if conv is None:  # another process took it over this very moment; it finishes the intro
             return False
         await self.repo.finish_intro(intro.id, "sent", self.now(), ",".join(conv.channel_ids))
         for r in refs:
@@ -230,23 +260,26 @@ class RoundRunner:
                          target_id=partners[0] if partners else None)
         return True
 
-    async def _tell_unplaced(self, community: CommunityRef, rnd: RoundRow, unplaced: Sequence[Any],
-                             cfg: CommunityConfig) -> None:
-        """Someone who could not be placed hears why (and that they have priority next time)."""
+    async def _tell_unplaced(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> None:
+        """Someone who could not be placed hears why (and that they have priority next time), once: the reasons
+        are read from the stored plan, so a round taken over after a crash tells those not told yet."""
+        unplaced = [(m, reason) for m, (outcome, reason) in (await self.repo.outcomes(rnd.id)).items()
+                    if outcome == "unplaced"]
         if not unplaced:
             return
         messenger = self.app.messenger(community.platform)
-        for u in unplaced:
-            row = await self.services.members.get(u.member)
+        for member_id, reason in sorted(unplaced):
+            row = await self.services.members.get(member_id)
             if row is None:
                 continue
-            text = gettext(cfg.community.language, UNPLACED.get(u.reason, UNPLACED["no_free_partner"]))
+            text = gettext(cfg.community.language, UNPLACED.get(reason, UNPLACED["no_free_partner"]))
             try:
-                await messenger.dm(community, row.ref, Message(text=text))
+                await self.deliverer.send(messenger, community, f"unplaced:{rnd.id}:{member_id}", row.ref,
+                                          Message(text=text))
             except DeliveryFailed:
-                log.info("could not tell member %s they were not placed", u.member)
+                log.info("could not tell member %s they were not placed", member_id)
 
-    async def _refs(self, ids: Sequence[int], *, present: bool = True) -> list[MemberRef]:
+    async def refs(self, ids: Sequence[int], *, present: bool = True) -> list[MemberRef]:
         """The members as references; by default only those still in the community (nothing is sent to a
         member who left)."""
         refs = []
@@ -264,47 +297,62 @@ class RoundRunner:
 
     # ------------------------------------------------------------------ recovery and check-ins
     async def recover(self) -> int:
-        """Take over rounds whose process stopped (no heartbeat) and finish them. Returns how many."""
+        """Take over rounds whose process stopped (no heartbeat) and finish them, and finish intros outside
+        rounds (requests, mentoring) that a crash cut off. Returns how many rounds were taken over."""
         count = 0
         for rnd in await self.repo.stale_rounds(self.now() - STALE):
+            community = await self._community(rnd.community_id)
+            if not self.live(community):
+                continue  # taken over once its platform is connected
             if not await self.repo.take_over(rnd, self.token, self.now()):
                 continue
             mine = await self.repo.round(rnd.id)
             if mine is None:
                 continue
-            community = await self._community(rnd.community_id)
             cfg = await self.services.config.get(rnd.community_id)
             log.info("taking over round %s (%s)", rnd.id, rnd.status)
             await self._reset_unfinished(rnd.id)
             if mine.status == "planning":
                 await self._plan_and_send(community, mine, cfg)
-            else:
-                await self.send_pending(community, mine, cfg)
+            elif await self.send_pending(community, mine, cfg) is not None:
+                await self._tell_unplaced(community, mine, cfg)
             count += 1
+        await self._recover_single_intros()
+        await self.ledger.purge(self.now() - LEDGER_KEPT)
         return count
 
     async def _reset_unfinished(self, round_id: int) -> None:
-        """Intros the dead process had claimed but not finished go back to pending (nothing was recorded as
-        sent for them)."""
+        """Intros the dead process had claimed but not finished go back to pending; sending them again goes
+        through the ledger, which first looks on the platform for what the dead process may have sent."""
         for intro in await self.repo.round_intros(round_id, "sending"):
             await self.repo.reset_intro(intro.id)
 
-    async def send_checkins(self) -> int:
-        """Ask each member of intros halfway through their period whether they met (once per intro)."""
-        now = self.now()
-        count = 0
-        for intro in await self.repo.due_checkins(now):
-            if not await self.repo.claim_checkin(intro.id, now):
+    async def _recover_single_intros(self) -> None:
+        """Request and mentor intros (no round) whose delivery a crash cut off: finished through the ledger,
+        which looks for what may have gone out first."""
+        for intro_id, claim in await stuck_single_intros(self.services.store, self.now() - LEASE):
+            intro = await self.repo.intro(intro_id)
+            if intro is None:
                 continue
             community = await self._community(intro.community_id)
+            if not self.live(community) or not await requeue_single_intro(self.services.store, intro_id, claim):
+                continue
             cfg = await self.services.config.get(intro.community_id)
-            everyone = await self._refs(intro.members, present=False)
-            messenger = self.app.messenger(community.platform)
-            for r in await self._refs(intro.members):  # a member who left is asked nothing
-                partners = [o.display_name for o in everyone if o.id != r.id]
-                try:
-                    await messenger.dm(community, r, msgs.checkin_message(cfg.community.language, intro.id, partners))
-                except DeliveryFailed:
-                    log.info("check-in for intro %s could not reach member %s", intro.id, r.id)
-            count += 1
-        return count
+            await self.send_intro(community, intro, cfg)
+
+    def live(self, community: CommunityRef) -> bool:
+        """Whether an integration runs for the community's platform (work for it waits until one does)."""
+        try:
+            self.app.messenger(community.platform)
+        except LookupError:
+            return False
+        return True
+
+    async def send_checkins(self) -> int:
+        """Ask each member of intros halfway through their period whether they met (once per intro)."""
+        return await self.checkins.send_due()
+
+
+def intro_key(intro_id: int) -> str:
+    """The delivery ledger's key of an intro."""
+    return f"intro:{intro_id}"

@@ -62,6 +62,7 @@ class Welcome(Cog):
         await self.flow.recover()
         self._quiet = set(await self.flow.repo.quiet_newcomers(self.flow.now() - WORK_WINDOW))
         self.services.config.subscribe(self._settings_changed)
+        self.app.on_platform_ready(lambda _platform: self.wake())  # greetings waiting for it go out now
         self._loop_task = asyncio.get_running_loop().create_task(self._loop(), name="welcome-loop")
 
     async def _settings_changed(self, community_id: int, keys: set[str]) -> None:
@@ -137,6 +138,9 @@ class Welcome(Cog):
 
     async def forget_member(self, community_id: int, member_id: int) -> None:
         self._quiet.discard((community_id, member_id))
+        row = await self.services.members.get(member_id)
+        if row is not None:  # the delivery ledger names the account (its DMs, the conversations it was in)
+            await self.flow.ledger.forget(community_id, row.user_id)
         await self.flow.repo.forget(community_id, member_id)
 
     # ------------------------------------------------------------------ buttons

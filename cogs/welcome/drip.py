@@ -2,7 +2,9 @@
 
 Each step is claimed by inserting its unique (community, member, step) row before anything is sent, so it goes out
 once even across restarts; a step is only considered inside its window (see `pacing.drip_window`), so switching a
-step on later does not flood members who joined long ago. Each step is switched off with 0 days.
+step on later does not flood members who joined long ago. Each step is switched off with 0 days. Every message goes
+out through the delivery ledger (core/delivery.py): a step a crash cut off (claimed long ago, still sending) is
+finished by the next run, which looks on the platform for what may have gone out before sending anything.
 
 The digest names newcomers, so it never goes to a public channel: it goes to `welcome.digest_channel` (a channel
 only moderators see) or, without one, by DM to the moderators Kindred knows: members tagged as staff and members
@@ -11,14 +13,16 @@ who changed Kindred's settings here, each checked to be a moderator still.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from cogs.welcome import messages as msgs
-from cogs.welcome.pacing import Activity, drip_window
+from cogs.welcome.pacing import STUCK_AFTER, Activity, drip_window
 from core.context import Messenger
-from core.errors import DeliveryFailed
+from core.delivery import Deliverer
+from core.errors import DeliveryFailed, DeliveryUnverified
 from core.i18n import Translate, translator
 from core.messages import Message
 from core.refs import ChannelRef, CommunityRef, MemberRef
@@ -32,6 +36,18 @@ log = logging.getLogger(__name__)
 
 MAX_DIGEST_DMS = 10
 IsModerator = Callable[[CommunityRef, MemberRef, Messenger], Awaitable[bool]]
+BUSY = "busy"  # another process is sending this step right now: it records the outcome
+DRIP_STEPS = (Step.BUDDY_REMINDED, Step.NUDGED, Step.DIGESTED)
+
+
+def drip_key(step: Step, member_id: int) -> str:
+    return f"drip:{step}:{member_id}"
+
+
+def digest_key(member_ids: list[int]) -> str:
+    """One digest stands for the newcomers it names: the same set gives the same key after a crash."""
+    digest = hashlib.sha1(",".join(str(m) for m in sorted(member_ids)).encode()).hexdigest()[:16]
+    return f"drip:digest:{digest}"
 
 
 async def _nobody(_community: CommunityRef, _member: MemberRef, _messenger: Messenger) -> bool:
@@ -41,9 +57,11 @@ async def _nobody(_community: CommunityRef, _member: MemberRef, _messenger: Mess
 class Drip:
     """The day-N steps of onboarding for one process. `is_moderator` checks a member's level on the platform."""
 
-    def __init__(self, services: Services, repo: WelcomeRepo, is_moderator: IsModerator = _nobody) -> None:
+    def __init__(self, services: Services, repo: WelcomeRepo, deliverer: Deliverer,
+                 is_moderator: IsModerator = _nobody) -> None:
         self.services = services
         self.repo = repo
+        self.deliverer = deliverer
         self.is_moderator = is_moderator
         self.audit = ConfigAuditRepo(services.store)
 
@@ -68,8 +86,9 @@ class Drip:
 
     async def run(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger,
                   now: datetime) -> None:
-        """Buddy reminders, the nudge and the digest that are due in one community."""
+        """Buddy reminders, the nudge and the digest that are due in one community (and those a crash cut off)."""
         _ = translator(cfg.community.language)
+        await self.resume(community, cfg, messenger, now, _)
         if cfg.welcome.buddy_reminder_days > 0:
             await self._remind_buddies(community, cfg, messenger, now, _)
         if cfg.welcome.nudge_day > 0:
@@ -89,38 +108,50 @@ class Drip:
         days = cfg.welcome.buddy_reminder_days
         before, after = drip_window(now, days)
         for pair in await self.repo.buddies_awaiting_reminder(community.id, before, after):
-            buddy = await self.services.members.get(pair.buddy_id)
-            newcomer = await self.services.members.get(pair.newcomer_id)
-            if buddy is None or newcomer is None or not await self._claim(community, pair.newcomer_id,
-                                                                           Step.BUDDY_REMINDED, now):
-                continue
-            if buddy.left_at is not None:
-                await self._settle(community, pair.newcomer_id, Step.BUDDY_REMINDED, Status.SKIPPED, "buddy_left",
-                                   now)
-                continue
-            message = msgs.buddy_reminder(_, newcomer.display_name, days, newcomer.id)
-            try:
-                await messenger.dm(community, buddy.ref, message)
-                detail = "dm"
-            except DeliveryFailed:
-                detail = await self._to_channel(community, cfg, messenger, msgs.buddy_reminder(
-                    _, newcomer.display_name, days, newcomer.id, (buddy.user_id, buddy.display_name)))
-            status = Status.DONE if detail in ("dm", "channel") else Status.FAILED
-            if status == Status.FAILED:
-                log.warning("could not remind buddy %s of newcomer %s in community %s: %s", buddy.id, newcomer.id,
-                            community.id, detail)
-            await self._settle(community, pair.newcomer_id, Step.BUDDY_REMINDED, status, detail, now)
+            if await self._claim(community, pair.newcomer_id, Step.BUDDY_REMINDED, now):
+                await self._remind(community, cfg, messenger, pair.newcomer_id, pair.buddy_id, now, _)
 
-    async def _to_channel(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger,
+    async def _remind(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, newcomer_id: int,
+                      buddy_id: int, now: datetime, _: Translate) -> None:
+        """Remind the buddy by DM, or in the welcome channel when their DMs are closed (the claimed step)."""
+        buddy = await self.services.members.get(buddy_id)
+        newcomer = await self.services.members.get(newcomer_id)
+        if buddy is None or newcomer is None or buddy.left_at is not None:
+            await self._settle(community, newcomer_id, Step.BUDDY_REMINDED, Status.SKIPPED, "buddy_left", now)
+            return
+        days = cfg.welcome.buddy_reminder_days
+        key = drip_key(Step.BUDDY_REMINDED, newcomer_id)
+        detail = await self._send(messenger, community, key, buddy.ref,
+                                  msgs.buddy_reminder(_, newcomer.display_name, days, newcomer.id), "dm")
+        if detail.startswith(("dm_failed", "dm_closed")):
+            detail = await self._to_channel(community, cfg, messenger, key, msgs.buddy_reminder(
+                _, newcomer.display_name, days, newcomer.id, (buddy.user_id, buddy.display_name)))
+        if detail == BUSY:
+            return
+        status = Status.DONE if detail in ("dm", "channel") else Status.FAILED
+        if status == Status.FAILED:
+            log.warning("could not remind buddy %s of newcomer %s in community %s: %s", buddy.id, newcomer.id,
+                        community.id, detail)
+        await self._settle(community, newcomer_id, Step.BUDDY_REMINDED, status, detail, now)
+
+    async def _send(self, messenger: Messenger, community: CommunityRef, key: str, to: MemberRef | ChannelRef,
+                    message: Message, done: str) -> str:
+        """One drip message through the ledger; `done` when it went out (now or before a crash), else why not."""
+        where = "dm" if isinstance(to, MemberRef) else "channel"
+        try:
+            delivery = await self.deliverer.send(messenger, community, key, to, message)
+        except DeliveryUnverified as exc:  # it may have gone out: not sent again, nor elsewhere
+            return f"unverified:{exc.reason}"[:60]
+        except DeliveryFailed as exc:
+            return f"{where}_failed:{exc.reason}"[:60]
+        return done if delivery.delivered else BUSY
+
+    async def _to_channel(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, key: str,
                           message: Message) -> str:
         if not cfg.welcome.channel:
             return "no_channel"
-        try:
-            await messenger.send(community, ChannelRef(community.platform, cfg.welcome.channel,
-                                                       cfg.welcome.channel), message)
-            return "channel"
-        except DeliveryFailed as exc:
-            return f"channel_failed:{exc.reason}"[:60]
+        channel = ChannelRef(community.platform, cfg.welcome.channel, cfg.welcome.channel)
+        return await self._send(messenger, community, key, channel, message, "channel")
 
     async def _nudge(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, now: datetime,
                      _: Translate) -> None:
@@ -131,46 +162,85 @@ class Drip:
                 await self.repo.claim_step(community.id, newcomer.member_id, Step.NUDGED, now,
                                            status=Status.SKIPPED, detail="active")
                 continue
-            member = await self.services.members.get(newcomer.member_id)
-            if member is None or not await self._claim(community, newcomer.member_id, Step.NUDGED, now):
-                continue
-            buddy = await self.repo.buddy_of(community.id, newcomer.member_id)
-            try:
-                await messenger.dm(community, member.ref,
-                                   msgs.nudge(_, community.name, cfg.welcome.buddy and buddy is None))
-                status, detail = Status.DONE, "dm"
-            except DeliveryFailed as exc:
-                # a nudge is personal: it is not posted in public; the moderators' digest lists the newcomer
-                log.info("nudge to member %s in community %s not delivered (%s)", member.id, community.id,
-                         exc.reason)
-                status, detail = Status.FAILED, f"dm_failed:{exc.reason}"[:60]
-            await self._settle(community, newcomer.member_id, Step.NUDGED, status, detail, now)
+            if await self.services.members.get(newcomer.member_id) is not None and await self._claim(
+                    community, newcomer.member_id, Step.NUDGED, now):
+                await self._nudge_one(community, cfg, messenger, newcomer.member_id, now, _)
+
+    async def _nudge_one(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, member_id: int,
+                         now: datetime, _: Translate) -> None:
+        """The nudge by DM (a nudge is personal: never posted in public; the moderators' digest lists them)."""
+        member = await self.services.members.get(member_id)
+        if member is None:
+            await self._settle(community, member_id, Step.NUDGED, Status.SKIPPED, "left", now)
+            return
+        buddy = await self.repo.buddy_of(community.id, member_id)
+        detail = await self._send(messenger, community, drip_key(Step.NUDGED, member_id), member.ref,
+                                  msgs.nudge(_, community.name, cfg.welcome.buddy and buddy is None), "dm")
+        if detail == BUSY:
+            return
+        if detail != "dm":
+            log.info("nudge to member %s in community %s not delivered (%s)", member.id, community.id, detail)
+        await self._settle(community, member_id, Step.NUDGED, Status.DONE if detail == "dm" else Status.FAILED,
+                           detail, now)
 
     async def _digest(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, now: datetime,
                       _: Translate) -> None:
         before, after = drip_window(now, cfg.welcome.digest_day)
-        stalled: list[tuple[int, str, int, list[str]]] = []
+        stalled: list[int] = []
         for newcomer in await self.repo.newcomers_without(community.id, Step.DIGESTED, before, after):
             activity = await self.activity(community.id, newcomer.member_id, newcomer.first_message_at is not None)
             if not activity.inactive:
                 await self.repo.claim_step(community.id, newcomer.member_id, Step.DIGESTED, now,
                                            status=Status.SKIPPED, detail="active")
                 continue
-            member = await self.services.members.get(newcomer.member_id)
-            if member is None or not await self._claim(community, newcomer.member_id, Step.DIGESTED, now):
+            if await self.services.members.get(newcomer.member_id) is not None and await self._claim(
+                    community, newcomer.member_id, Step.DIGESTED, now):
+                stalled.append(newcomer.member_id)
+        if stalled:
+            await self._send_digest(community, cfg, messenger, stalled, now, _)
+
+    async def _send_digest(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger,
+                           member_ids: list[int], now: datetime, _: Translate) -> None:
+        """One digest naming these newcomers (their steps are claimed), to the moderators."""
+        lines: list[tuple[str, int, list[str]]] = []
+        for member_id in member_ids:
+            member = await self.services.members.get(member_id)
+            newcomer = await self.repo.newcomer(community.id, member_id)
+            if member is None or newcomer is None:
                 continue
-            days = max(0, (now - newcomer.started_at).days)
-            stalled.append((member.id, member.display_name, days, activity.missing()))
-        if not stalled:
+            activity = await self.activity(community.id, member_id, newcomer.first_message_at is not None)
+            lines.append((member.display_name, max(0, (now - newcomer.started_at).days), activity.missing()))
+        message = msgs.digest(_, lines)
+        detail = await self._to_moderators(community, cfg, messenger, digest_key(member_ids), message)
+        if detail == BUSY:
             return
-        message = msgs.digest(_, [(name, days, missing) for _id, name, days, missing in stalled])
-        detail = await self._to_moderators(community, cfg, messenger, message)
         status = Status.DONE if detail in ("channel", "dm") else Status.FAILED
         if status == Status.FAILED:
             log.warning("moderators' digest of %d stalled newcomers in community %s not delivered: %s",
-                        len(stalled), community.id, detail)
-        for member_id, _name, _days, _missing in stalled:
+                        len(member_ids), community.id, detail)
+        for member_id in member_ids:
             await self._settle(community, member_id, Step.DIGESTED, status, detail, now)
+
+    async def resume(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, now: datetime,
+                     _: Translate) -> None:
+        """Finish drip steps a crash cut off (claimed long ago, still sending), through the ledger."""
+        stuck = await self.repo.stuck(community.id, DRIP_STEPS, now - STUCK_AFTER)
+        digested: list[int] = []
+        for row in stuck:
+            log.warning("drip step %s of member %s in community %s was interrupted by a restart; finishing it "
+                        "(what already went out is not sent again)", row.step, row.member_id, community.id)
+            if row.step == Step.BUDDY_REMINDED:
+                pair = await self.repo.buddy_of(community.id, row.member_id)
+                if pair is None:
+                    await self._settle(community, row.member_id, Step.BUDDY_REMINDED, Status.SKIPPED, "no_buddy", now)
+                else:
+                    await self._remind(community, cfg, messenger, row.member_id, pair.buddy_id, now, _)
+            elif row.step == Step.NUDGED:
+                await self._nudge_one(community, cfg, messenger, row.member_id, now, _)
+            else:
+                digested.append(row.member_id)
+        if digested:
+            await self._send_digest(community, cfg, messenger, digested, now, _)
 
     async def moderators(self, community: CommunityRef, messenger: Messenger) -> list[MemberRow]:
         """The moderators Kindred knows here: staff and those who changed its settings, if still moderators."""
@@ -188,22 +258,14 @@ class Drip:
                 break
         return found
 
-    async def _to_moderators(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger,
+    async def _to_moderators(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, key: str,
                              message: Message) -> str:
         """The digest to the moderators' channel, else by DM to each known moderator; returns how it went."""
         if cfg.welcome.digest_channel:
-            try:
-                await messenger.send(community, ChannelRef(community.platform, cfg.welcome.digest_channel,
-                                                           cfg.welcome.digest_channel), message)
-                return "channel"
-            except DeliveryFailed as exc:
-                return f"channel_failed:{exc.reason}"[:60]
-        reached = 0
-        for moderator in await self.moderators(community, messenger):
-            try:
-                await messenger.dm(community, moderator.ref, message)
-                reached += 1
-            except DeliveryFailed as exc:
-                log.info("digest DM to moderator %s in community %s not delivered (%s)", moderator.id,
-                         community.id, exc.reason)
-        return "dm" if reached else "no_moderator_reached"
+            channel = ChannelRef(community.platform, cfg.welcome.digest_channel, cfg.welcome.digest_channel)
+            return await self._send(messenger, community, key, channel, message, "channel")
+        outcomes = [await self._send(messenger, community, key, moderator.ref, message, "dm")
+                    for moderator in await self.moderators(community, messenger)]
+        if "dm" in outcomes:
+            return "dm"
+        return BUSY if BUSY in outcomes else "no_moderator_reached"

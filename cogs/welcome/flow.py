@@ -3,7 +3,9 @@
 No commands here (see cog.py) and no platform code: it reads the store, decides with the pure rules in
 templates/buddy/pacing, and sends through the platform's `Messenger`. Everything due is found in the store by
 `tick()`, which the cog's background loop calls when the next step is due, and tests call after moving a fake
-clock, so that a restart loses nothing and nothing goes out twice.
+clock, so that a restart loses nothing and nothing goes out twice: every greeting, channel post and buddy intro
+goes out through the delivery ledger (core/delivery.py), and one a crash cut off is looked for on the platform
+before it is sent again.
 """
 
 from __future__ import annotations
@@ -44,12 +46,14 @@ from cogs.welcome.templates import (
 )
 from core.background import PacedMessenger
 from core.context import Messenger
-from core.errors import DeliveryFailed, DMClosed
+from core.delivery import LEASE, Deliverer
+from core.errors import DeliveryFailed, DeliveryUnverified, DMClosed
 from core.i18n import Translate, translator
 from core.messages import Message
 from core.permissions import Level
 from core.refs import ChannelRef, CommunityRef, MemberRef, Platform
 from core.settings import CommunityConfig
+from storage.deliveries import DeliveryRepo
 from storage.members import MemberRow
 from storage.welcome import Status, Step, StepRow, WelcomeRepo
 
@@ -58,6 +62,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MODULE = "welcome"
+POSTS = "greet-post:"  # ledger keys of batched channel greetings (their audience: the greeting steps)
+
+
+def greet_key(step_id: int) -> str:
+    return f"greet:{step_id}"
+
+
+def buddy_key(newcomer_id: int) -> str:
+    return f"buddy:{newcomer_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +89,9 @@ class Onboarding:
         self.app = app
         self.services = app.services
         self.repo = WelcomeRepo(self.services.store)
-        self.drip = Drip(self.services, self.repo, self.is_moderator)
+        self.ledger = DeliveryRepo(self.services.store)
+        self.deliverer = Deliverer(self.ledger, self.now)
+        self.drip = Drip(self.services, self.repo, self.deliverer, self.is_moderator)
         self.rng = random.Random()
         self._lock = asyncio.Lock()
         self._buddy_lock = asyncio.Lock()
@@ -150,12 +165,13 @@ class Onboarding:
         return seconds_until(due, now)
 
     async def recover(self) -> None:
-        """Steps a crashed process left half-done (claimed long ago, never finished) are reported and marked
-        failed, never sent twice. Runs at start-up and with the drip."""
+        """Greetings a crashed process left half-done (claimed long ago, never finished) are greeted again through
+        the ledger, which sends only what did not go out. Runs at start-up and with the drip (drip steps a crash
+        cut off are finished by the drip itself)."""
         now = self.now()
-        for row in await self.repo.recover_interrupted(now, now - STUCK_AFTER):
-            log.warning("welcome step %s of member %s in community %s was interrupted by a restart; it may not "
-                        "have been delivered", row.step, row.member_id, row.community_id)
+        for row in await self.repo.requeue_interrupted(now, now - STUCK_AFTER):
+            log.warning("welcome step %s of member %s in community %s was interrupted by a restart; finishing it "
+                        "(what already went out is not sent again)", row.step, row.member_id, row.community_id)
 
     # ------------------------------------------------------------------ greetings
     async def _greet_due(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger,
@@ -179,21 +195,26 @@ class Onboarding:
         _ = translator(cfg.community.language)
         people = await self.repo.members_by_id([r.member_id for r in claimed])
         with_profile = await self.repo.with_profile([r.member_id for r in claimed])
+        begun = await self.ledger.existing(community.id, [greet_key(r.id) for r in claimed])
         base = await self.template_values(community, cfg, [], _)
         outcomes: list[tuple[int, Status, str]] = []
         greeted: list[int] = []
         for row in claimed:
             try:
-                status, detail = await self._greet_one(community, cfg, messenger, row, people.get(row.member_id),
-                                                       row.member_id in with_profile, base, now, _)
+                outcome = await self._greet_one(community, cfg, messenger, row, people.get(row.member_id),
+                                                row.member_id in with_profile, base, now, _,
+                                                resumed=greet_key(row.id) in begun)
             except Exception as exc:
                 if not self.services.store.health.outage(exc, "a greeting"):
                     log.exception("greeting member %s in community %s failed", row.member_id, community.id)
-                status, detail = Status.FAILED, "error"
+                outcome = Status.FAILED, "error"
+            if outcome is None:
+                continue  # another process is greeting them right now and records it
+            status, detail = outcome
             outcomes.append((row.id, status, detail))
             if status == Status.DONE:
                 greeted.append(row.member_id)
-            if len(outcomes) >= 50:  # write progress in batches: a crash re-sends nothing already sent
+            if len(outcomes) >= 50:  # write progress in batches (the ledger holds each greeting's own record)
                 await self.repo.finish_each(outcomes, now)
                 outcomes = []
         await self.repo.finish_each(outcomes, now)
@@ -202,11 +223,13 @@ class Onboarding:
 
     async def _greet_one(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, row: StepRow,
                          member: MemberRow | None, has_profile: bool, base: TemplateValues, now: datetime,
-                         _: Translate) -> tuple[Status, str]:
-        """Greet one newcomer personally; returns the step's new status (CHANNEL: the channel post follows)."""
+                         _: Translate, *, resumed: bool = False) -> tuple[Status, str] | None:
+        """Greet one newcomer personally; returns the step's new status (CHANNEL: the channel post follows), or
+        None when another process is sending the greeting right now. A greeting begun before a crash
+        (`resumed`) is finished even when late: it may have gone out already."""
         if member is None or member.left_at is not None:
             return Status.SKIPPED, "left"
-        if row.due_at is not None and row.due_at < now - MAX_LATE:
+        if not resumed and row.due_at is not None and row.due_at < now - MAX_LATE:
             log.warning("greeting of member %s in community %s is more than a day overdue; skipped",
                         row.member_id, community.id)
             return Status.SKIPPED, "stale"
@@ -222,7 +245,9 @@ class Onboarding:
             message = self.personal_greeting_for(cfg, ref, has_profile, base, _, buddy_name=buddy_name,
                                                  no_greeter_free=no_free)
             try:
-                await messenger.dm(community, ref, message)
+                delivery = await self.deliverer.send(messenger, community, greet_key(row.id), ref, message)
+                if not delivery.delivered:
+                    return None
                 detail = "dm"
             except DMClosed:
                 detail = "dm_closed"
@@ -241,6 +266,7 @@ class Onboarding:
         """Post one batched channel greeting, if the channel's pace allows it now."""
         if not channel_ready(self._last_post.get(community.id), now):
             return
+        await self._settle_interrupted_posts(community, messenger, now)
         rows = await self.repo.channel_queue(community.id, CHANNEL_BATCH)
         if not rows:
             return
@@ -265,7 +291,13 @@ class Onboarding:
         message = msgs.channel_greeting(_, rendered, newcomers, cfg.welcome.buddy)
         channel = ChannelRef(community.platform, cfg.welcome.channel, cfg.welcome.channel)
         try:
-            await messenger.send(community, channel, message)
+            delivery = await self.deliverer.send(messenger, community, f"{POSTS}{present[0][0].id}", channel, message,
+                                                 audience=[str(r.id) for r, _m in present])
+        except DeliveryUnverified as exc:  # it may have gone out: never posted twice, reported
+            log.warning("welcome channel post of community %s could not be verified (%s)", community.id, exc.reason)
+            await self.repo.finish_each([(r.id, Status.DONE, f"{r.detail}+channel_unverified".lstrip("+"))
+                                         for r, _m in present], now)
+            return
         except DeliveryFailed as exc:
             if exc.retry_after:
                 self._last_post[community.id] = now  # try again after the gap
@@ -275,11 +307,31 @@ class Onboarding:
             await self._settle_without_channel(community, [r for r, _m in present], "channel_failed", now)
             return
         self._last_post[community.id] = now
-        await self.repo.finish_each([(r.id, Status.DONE, f"{r.detail}+channel".lstrip("+")) for r, _m in present],
-                                    now)
-        for row, _m in present:
+        if not delivery.delivered:
+            return  # another process posts this batch and records it
+        await self._posted(community, [r for r, _m in present], now)
+
+    async def _posted(self, community: CommunityRef, rows: list[StepRow], now: datetime) -> None:
+        await self.repo.finish_each([(r.id, Status.DONE, f"{r.detail}+channel".lstrip("+")) for r in rows], now)
+        for row in rows:
             if row.detail != "dm":
                 await self._greeted(community, row.member_id, "channel", now)
+
+    async def _settle_interrupted_posts(self, community: CommunityRef, messenger: Messenger, now: datetime) -> None:
+        """Channel greetings a crash cut off: the greetings of a post that went out are done; those of a post
+        that did not stay queued and go into the next post."""
+        for row in await self.ledger.unfinished(POSTS, now - LEASE, community_id=community.id):
+            channel = ChannelRef(community.platform, row.recipient.removeprefix("ch:"))
+            outcome = await self.deliverer.reconcile(messenger, community, row.key, channel)
+            if outcome not in ("found", "earlier", "unknown"):
+                continue
+            waiting = await self.repo.channel_steps([int(i) for i in row.audience if i.isdigit()])
+            if outcome == "unknown":
+                log.warning("welcome channel post %s of community %s could not be verified", row.key, community.id)
+                await self.repo.finish_each([(r.id, Status.DONE, f"{r.detail}+channel_unverified".lstrip("+"))
+                                             for r in waiting], now)
+            else:
+                await self._posted(community, waiting, now)
 
     async def _settle_without_channel(self, community: CommunityRef, rows: list[StepRow], why: str,
                                       now: datetime) -> None:
@@ -368,27 +420,39 @@ class Onboarding:
     async def find_buddy(self, community: CommunityRef, newcomer: MemberRef, messenger: Messenger,
                          cfg: CommunityConfig, *, with_greeting: bool = False) -> BuddyOutcome:
         """Give the newcomer a buddy from the greeter pool and introduce them (once per newcomer). With the
-        greeting, the engagement log hears of the buddy through the `greeted` event; later, through its own."""
+        greeting, the engagement log hears of the buddy through the `greeted` event; later, through its own.
+        An assignment whose intro a crash cut off (no conversation recorded) is finished, not made again."""
         async with self._buddy_lock:
             existing = await self.repo.buddy_of(community.id, newcomer.id)
             if existing is not None:
-                return BuddyOutcome("existing", await self.services.members.get(existing.buddy_id))
-            picked = await self.pick_buddy(community, newcomer)
-            if picked is None:
-                log.info("no greeter with room for member %s in community %s", newcomer.id, community.id)
-                return BuddyOutcome("none_free")
-            greeter, shared = picked
-            buddy = await self.services.members.get(greeter.member_id)
-            now = self.now()
-            if buddy is None or not await self.repo.assign_buddy(community.id, newcomer.id, greeter.member_id, now):
-                return BuddyOutcome("failed")
+                buddy = await self.services.members.get(existing.buddy_id)
+                if existing.conversation or buddy is None:
+                    return BuddyOutcome("existing", buddy)
+                shared: tuple[str, ...] = ()
+            else:
+                picked = await self.pick_buddy(community, newcomer)
+                if picked is None:
+                    log.info("no greeter with room for member %s in community %s", newcomer.id, community.id)
+                    return BuddyOutcome("none_free")
+                greeter, shared = picked
+                buddy = await self.services.members.get(greeter.member_id)
+                if buddy is None or not await self.repo.assign_buddy(community.id, newcomer.id, greeter.member_id,
+                                                                     self.now()):
+                    return BuddyOutcome("failed")
+        now = self.now()
         _ = translator(cfg.community.language)
         intro = msgs.buddy_intro(_, (newcomer.user_id, newcomer.display_name), (buddy.user_id, buddy.display_name),
                                  community.name, shared, newcomer.id)
         where = (ChannelRef(community.platform, cfg.community.intro_channel, cfg.community.intro_channel)
                  if cfg.community.intro_channel else None)
         try:
-            conversation = await messenger.introduce(community, [newcomer, buddy.ref], intro, channel=where)
+            delivery = await self.deliverer.introduce(messenger, community, f"{buddy_key(newcomer.id)}:{buddy.id}",
+                                                      [newcomer, buddy.ref], intro, channel=where)
+        except DeliveryUnverified as exc:  # it may have gone out: the assignment stands, reported
+            log.warning("the intro of member %s to buddy %s in community %s could not be verified (%s)",
+                        newcomer.id, buddy.id, community.id, exc.reason)
+            await self.repo.set_conversation(community.id, newcomer.id, "unverified")
+            return BuddyOutcome("existing", buddy)
         except Exception as exc:  # no intro, no assignment: the newcomer can be offered a buddy again
             if isinstance(exc, DeliveryFailed):
                 log.warning("could not introduce member %s to buddy %s in community %s (%s)", newcomer.id,
@@ -397,6 +461,9 @@ class Onboarding:
                 log.exception("introducing member %s to buddy %s failed", newcomer.id, buddy.id)
             await self.repo.unassign_buddy(community.id, newcomer.id)
             return BuddyOutcome("failed")
+        conversation = delivery.conversation
+        if conversation is None:  # another process is introducing them right now
+            return BuddyOutcome("existing", buddy)
         conv_ids = ",".join(conversation.channel_ids)
         await self.repo.set_conversation(community.id, newcomer.id, conv_ids)
         await self.record(community, newcomer.id, Step.BUDDY_ASSIGNED, detail=str(buddy.id))

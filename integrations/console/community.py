@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from core.context import Capability
+from core.delivery import IntroJournal, Journal, post_once
 from core.errors import DMClosed
 from core.messages import Form, Message
 from core.refs import ChannelRef, CommunityKey, CommunityRef, ConversationRef, MemberRef, MessageRef, RoleRef
@@ -25,12 +26,26 @@ class ConsoleMember:
 
 @dataclass(slots=True)
 class Outbox:
-    """Everything the bot sent, for scripts and tests to read back."""
+    """Everything the bot sent, for scripts and tests to read back (the console's transcript)."""
 
     sent: list[tuple[str, str, Message]] = field(default_factory=list)  # (kind, target, message)
+    places: dict[int, str] = field(default_factory=dict)  # index in `sent` -> the channel or conversation id
 
     def texts(self, kind: str | None = None) -> list[str]:
         return [m.plain_text() for k, _t, m in self.sent if kind is None or k == kind]
+
+    def add(self, kind: str, target: str, message: Message, place: str) -> str:
+        """Record a message; returns its id (its position in the transcript, from 1)."""
+        self.sent.append((kind, target, message))
+        self.places[len(self.sent) - 1] = place
+        return str(len(self.sent))
+
+    def find(self, place: str, marker: str) -> str | None:
+        """The id of the message carrying `marker` that went to `place` (a read-back after a crash)."""
+        for index, (_kind, _target, message) in enumerate(self.sent):
+            if marker and message.ref == marker and self.places.get(index) == place:
+                return str(index + 1)
+        return None
 
 
 class ConsoleMessenger:
@@ -51,24 +66,44 @@ class ConsoleMessenger:
         return m.ref.display_name if m else user_id
 
     async def send(self, community: CommunityRef, channel: ChannelRef, message: Message) -> MessageRef:
-        self.outbox.sent.append(("channel", channel.channel_id, message))
+        message_id = self.outbox.add("channel", channel.channel_id, message, channel.channel_id)
         self.screen.message(f"#{channel.name or channel.channel_id}", message)
-        return MessageRef("console", channel.channel_id, str(next(_ids)))
+        return MessageRef("console", channel.channel_id, message_id)
 
     async def dm(self, community: CommunityRef, member: MemberRef, message: Message) -> MessageRef:
         m = self.members.get(member.user_id)
         if m is not None and m.dm_closed:
             raise DMClosed()
-        self.outbox.sent.append(("dm", member.user_id, message))
+        place = f"dm-{member.user_id}"
+        message_id = self.outbox.add("dm", member.user_id, message, place)
         self.screen.message(f"DM to {member.display_name or self._name(member.user_id)}", message)
-        return MessageRef("console", f"dm-{member.user_id}", str(next(_ids)))
+        return MessageRef("console", place, message_id)
+
+    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef,
+                             marker: str) -> MessageRef | None:
+        where = f"dm-{place.user_id}" if isinstance(place, MemberRef) else place.channel_id
+        found = self.outbox.find(where, marker)
+        return MessageRef("console", where, found) if found else None
 
     async def introduce(self, community: CommunityRef, members: list[MemberRef], message: Message, *,
-                        channel: ChannelRef | None = None) -> ConversationRef:
+                        channel: ChannelRef | None = None, journal: IntroJournal | None = None) -> ConversationRef:
+        """One group conversation (resumed from the journal after an interruption, never opened twice)."""
+        book = journal if journal is not None else Journal(message.ref)
+        earlier = next((p for p in book.all() if p.kind == "group"), None)
+        conv_id = earlier.channel_id if earlier else f"intro-{next(_ids)}"
+        user_ids = [m.user_id for m in members]
         names = ", ".join(m.display_name or self._name(m.user_id) for m in members)
-        conv_id = f"intro-{next(_ids)}"
-        self.outbox.sent.append(("intro", ",".join(m.user_id for m in members), message))
-        self.screen.message(f"Intro: {names}", message)
+
+        async def post() -> MessageRef:
+            message_id = self.outbox.add("intro", ",".join(user_ids), message, conv_id)
+            self.screen.message(f"Intro: {names}", message)
+            return MessageRef("console", conv_id, message_id)
+
+        async def find() -> MessageRef | None:
+            found = self.outbox.find(conv_id, message.ref)
+            return MessageRef("console", conv_id, found) if found else None
+
+        await post_once(book, conv_id, user_ids, "group", post, find)
         return ConversationRef("console", (conv_id,), "group_dm")
 
     async def is_admin(self, community: CommunityRef, member: MemberRef) -> bool:
@@ -99,10 +134,10 @@ class ConsoleResponder:
 
     async def reply(self, message: Message, *, ephemeral: bool = False) -> MessageRef:
         kind = "ephemeral" if ephemeral else "reply"
-        self.outbox.sent.append((kind, self.member.user_id, message))
+        message_id = self.outbox.add(kind, self.member.user_id, message, "general")
         header = f"to {self.member.display_name} (only you)" if ephemeral else "Kindred"
         self.screen.message(header, message)
-        return MessageRef("console", "general", str(next(_ids)))
+        return MessageRef("console", "general", message_id)
 
     async def open_form(self, form: Form) -> None:
         self.form = form

@@ -61,10 +61,12 @@ async def stdin_lines(prompt: str | Callable[[], str]) -> AsyncIterator[str]:
 class ConsoleCommunity:
     """One local community; `handle` takes one typed line."""
 
-    def __init__(self, app: App, console: Console | None = None) -> None:
+    def __init__(self, app: App, console: Console | None = None, *, outbox: Outbox | None = None) -> None:
+        """`outbox`: the transcript to continue (a console opened again on the same store after a crash reads
+        back what was sent before, as a chat platform would)."""
         self.app = app
         self.screen = Screen(console or Console(highlight=False))
-        self.outbox = Outbox()
+        self.outbox = outbox if outbox is not None else Outbox()
         self.members: dict[str, ConsoleMember] = {}
         self.messenger = ConsoleMessenger(self.screen, self.members, self.outbox)
         self.screen.name_of = self._display_name
@@ -107,6 +109,7 @@ class ConsoleCommunity:
                 m.ref = await self.app.resolve_member(community, m.ref)
                 await self.app.services.profiles.set_fields(community.id, m.ref.id, dm.facets)
             self.screen.line(f"Seeded {demo} demo members (seed {seed}). Type /members to see them.", "dim")
+        self.app.platform_ready("console")
 
     # ------------------------------------------------------------------ input
     async def run(self, lines: AsyncIterator[str]) -> None:

@@ -19,10 +19,13 @@ def kindred_permissions() -> discord.Permissions:
     View Channels (see the channels it posts in and receive their messages and reactions), Send Messages (the
     welcome channel and other channel posts), Embed Links (profile and intro cards show as embeds), Attach Files
     (charts and exports), Create Private Threads and Send Messages in Threads (intro threads and adding the
-    introduced people). Reading old messages is never needed: activity is counted as it happens.
+    introduced people), Read Message History (after a crash, read back the intro thread or welcome channel to
+    find whether a message already went out, so that it is never sent twice; without it Discord shows the bot
+    no messages at all). Activity is still counted as it happens, never read from history.
     """
     return discord.Permissions(
         view_channel=True,
+        read_message_history=True,
         send_messages=True,
         send_messages_in_threads=True,
         create_private_threads=True,

@@ -7,6 +7,8 @@ cannot get a private thread falls back to one DM each, and only fails when nobod
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections import OrderedDict
@@ -16,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from core.context import Capability
-from core.errors import DeliveryFailed
+from core.delivery import IntroJournal, Journal, Placement, post_once
+from core.errors import DeliveryFailed, DeliveryUnverified
 from core.messages import Message
 from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef, RoleRef
 from integrations.discord.errors import DiscordDeliveryFailed, DiscordDMClosed, delivery_error
 from integrations.discord.refs import PLATFORM, role_labels, snowflake
-from integrations.discord.render import clip, render_message
+from integrations.discord.render import clip, marker_line, render_message
 
 if TYPE_CHECKING:
     from core.dispatcher import App
@@ -32,6 +35,8 @@ RECENT_MEMBERS = 10_000  # people who used an interaction lately, kept for moder
 RECENT_SECONDS = 60.0  # how long such an entry stands in for a lookup (every interaction refreshes it)
 THREAD_NAME_LIMIT = 100
 INTRO_ARCHIVE_MINUTES = 10080  # a week: intros are slow conversations
+HISTORY_LIMIT = 1000  # messages read back when looking for an interrupted delivery (ten requests)
+READY_WAIT = 60.0  # seconds a read-back waits for the gateway's guild cache (permissions)
 
 
 class DiscordMessenger:
@@ -111,23 +116,66 @@ class DiscordMessenger:
         target = await self._channel(channel.channel_id, community)
         if not isinstance(target, discord.abc.Messageable):
             raise DiscordDeliveryFailed("unknown_channel")
-        scope = snowflake(community.external_id) if isinstance(target, discord.DMChannel) else None
-        try:
-            sent = await target.send(**render_message(message, guild_id=scope).send_kwargs())
-        except (discord.HTTPException, discord.RateLimited) as error:
-            raise delivery_error("send message", error, dm=isinstance(target, discord.DMChannel)) from None
-        return MessageRef(PLATFORM, str(sent.channel.id), str(sent.id))
+        return await self._post(target, message, community)
 
     async def dm(self, community: CommunityRef, member: MemberRef, message: Message) -> MessageRef:
+        return await self._post(await self._dm_channel(member), message, community)
+
+    async def _dm_channel(self, member: MemberRef) -> discord.DMChannel:
+        """The bot's DM channel with a member (opened once; Discord gives the same channel every time)."""
         user = await self._user(member.user_id)
         if user.bot:
             raise DiscordDMClosed()
-        rendered = render_message(message, guild_id=snowflake(community.external_id))
+        if user.dm_channel is not None:
+            return user.dm_channel
         try:
-            sent = await user.send(**rendered.send_kwargs())
+            return await user.create_dm()
         except (discord.HTTPException, discord.RateLimited) as error:
-            raise delivery_error("send DM", error, dm=True) from None
+            raise delivery_error("open DM", error, dm=True) from None
+
+    async def _post(self, target: Any, message: Message, community: CommunityRef) -> MessageRef:
+        """Send into a channel, thread or DM (components in a DM carry the guild, see render.scoped_id)."""
+        is_dm = isinstance(target, discord.DMChannel)
+        scope = snowflake(community.external_id) if is_dm else None
+        try:
+            sent = await target.send(**render_message(message, guild_id=scope).send_kwargs())
+        except (discord.HTTPException, discord.RateLimited) as error:
+            raise delivery_error("send DM" if is_dm else "send message", error, dm=is_dm) from None
         return MessageRef(PLATFORM, str(sent.channel.id), str(sent.id))
+
+    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef,
+                             marker: str) -> MessageRef | None:
+        try:
+            target = (await self._dm_channel(place) if isinstance(place, MemberRef)
+                      else await self._channel(place.channel_id, community))
+        except DeliveryFailed as error:
+            raise DeliveryUnverified(error.reason) from None
+        return await self._find_in(target, marker)
+
+    async def _find_in(self, channel: Any, marker: str) -> MessageRef | None:
+        """The bot's message carrying `marker` among the channel's newest `HISTORY_LIMIT` messages."""
+        with contextlib.suppress(TimeoutError):  # permissions are only known once the guilds are cached
+            await asyncio.wait_for(self.client.wait_until_ready(), READY_WAIT)
+        me = self.client.user
+        if me is None or not isinstance(channel, discord.abc.Messageable):
+            raise DeliveryUnverified("not_connected")
+        guild = getattr(channel, "guild", None)
+        # Without Read Message History Discord answers with no messages at all, not with an error.
+        if isinstance(guild, discord.Guild) and guild.me is not None and not channel.permissions_for(
+                guild.me).read_message_history:  # type: ignore[union-attr]
+            raise DeliveryUnverified("missing_read_message_history")
+        line = marker_line(marker)
+        seen = 0
+        try:
+            async for found in channel.history(limit=HISTORY_LIMIT):
+                seen += 1
+                if found.author.id == me.id and line in (found.content or "").splitlines():
+                    return MessageRef(PLATFORM, str(found.channel.id), str(found.id))
+        except (discord.HTTPException, discord.RateLimited) as error:
+            raise DeliveryUnverified(delivery_error("read history", error).reason) from None
+        if seen >= HISTORY_LIMIT:
+            raise DeliveryUnverified("history_too_long")
+        return None
 
     async def introduce(
         self,
@@ -136,31 +184,28 @@ class DiscordMessenger:
         message: Message,
         *,
         channel: ChannelRef | None = None,
+        journal: IntroJournal | None = None,
     ) -> ConversationRef:
         """A private thread in the intro channel with the members added; else one DM each.
 
-        Only the introduced people may be pinged, whatever the message text says.
+        Only the introduced people may be pinged, whatever the message text says. With a journal, the thread is
+        recorded as soon as it exists (before anyone is added or anything posted), and an interrupted intro goes
+        on in the thread (or the DMs) it had already opened.
         """
         bot_id = str(self.client.user.id) if self.client.user else ""
         people = list(dict.fromkeys(m.user_id for m in members if m.user_id != bot_id and snowflake(m.user_id)))
         if not people:
             raise DiscordDeliveryFailed("intro_failed")
-        intro = Message(
-            text=message.text,
-            title=message.title,
-            fields=message.fields,
-            buttons=message.buttons,
-            selects=message.selects,
-            files=message.files,
-            mentions=tuple(people),
-        )
+        book = journal if journal is not None else Journal(message.ref)
+        intro = replace(message, mentions=tuple(people))
         target = channel or await self._intro_channel(community)
-        if target is not None:
+        earlier = _kind_of(book, "thread")
+        if earlier is not None or (target is not None and not _resuming(book)):
             try:
-                return await self._thread_intro(community, target, people, members, intro)
+                return await self._thread_intro(community, target, people, members, intro, book, earlier)
             except DiscordDeliveryFailed as error:
                 log.warning("intro thread in community %s failed (%s); sending one DM each", community.id, error.reason)
-        return await self._dm_intro(community, members, people, intro, had_channel=target is not None)
+        return await self._dm_intro(community, members, people, intro, book, had_channel=target is not None)
 
     async def _intro_channel(self, community: CommunityRef) -> ChannelRef | None:
         configured = (await self.app.services.config.get(community.id)).community.intro_channel.strip()
@@ -169,18 +214,58 @@ class DiscordMessenger:
     async def _thread_intro(
         self,
         community: CommunityRef,
-        where: ChannelRef,
+        where: ChannelRef | None,
         people: list[str],
         members: list[MemberRef],
         message: Message,
+        journal: IntroJournal,
+        earlier: Placement | None,
     ) -> ConversationRef:
+        if earlier is not None:
+            thread = await self._channel(earlier.channel_id, community)
+            if not isinstance(thread, discord.Thread):
+                raise DiscordDeliveryFailed("unknown_channel")
+        else:
+            thread = await self._new_thread(community, where, people, members, message)
+            await journal.opened(str(thread.id), people, "thread")
+        if earlier is not None and earlier.posted:
+            added = [u for u in people if u in earlier.user_ids]
+        else:
+            added = await self._add_to_thread(thread, people)
+            if not added:
+                # Nobody can read the thread: post nothing there, introduce everyone by DM instead.
+                raise DiscordDeliveryFailed("missing_access")
+            shown = with_mentions(message, people)
+
+            async def post() -> MessageRef:
+                return await self._post(thread, shown, community)
+
+            await post_once(journal, str(thread.id), added, "thread", post, lambda: self._find_in(thread, message.ref))
+        reached = [str(thread.id)]
+        # Whoever could not be added (no access to the intro channel, say) gets the intro by DM instead.
+        left_out = [m for m in members if m.user_id in people and m.user_id not in added]
+        for member in {m.user_id: m for m in left_out}.values():
+            try:
+                reached.append(await self._dm_once(community, member, message, journal))
+                added.append(member.user_id)
+            except DeliveryUnverified:
+                raise
+            except DeliveryFailed as error:
+                log.info("intro DM to a member of community %s failed: %s", community.id, error.reason)
+        _log_reach(community, len(added), len(people))
+        return ConversationRef(PLATFORM, tuple(reached), "thread")
+
+    async def _new_thread(self, community: CommunityRef, where: ChannelRef | None, people: list[str],
+                          members: list[MemberRef], message: Message) -> discord.Thread:
+        if where is None:
+            raise DiscordDeliveryFailed("unknown_channel")
         parent = await self._channel(where.channel_id, community)
         if not isinstance(parent, discord.TextChannel):
             raise DiscordDeliveryFailed("unknown_channel")
         names = [m.display_name or m.username or m.user_id for m in members if m.user_id in people]
         name = clip(" & ".join(names) or message.title or "Intro", THREAD_NAME_LIMIT)
         try:
-            thread = await parent.create_thread(
+            return await parent.create_thread(
                 name=name,
                 type=discord.ChannelType.private_thread,
                 invitable=False,
@@ -188,6 +273,9 @@ class DiscordMessenger:
             )
         except (discord.HTTPException, discord.RateLimited) as error:
             raise delivery_error("create intro thread", error) from None
+
+    async def _add_to_thread(self, thread: discord.Thread, people: list[str]) -> list[str]:
+        """Add each person (Discord ignores adding someone twice); returns those who could be added."""
         added: list[str] = []
         for user_id in people:
             try:
@@ -196,24 +284,18 @@ class DiscordMessenger:
                 delivery_error("add thread member", error)
             else:
                 added.append(user_id)
-        if not added:
-            # Nobody can read the thread: post nothing there, introduce everyone by DM instead.
-            raise DiscordDeliveryFailed("missing_access")
-        try:
-            await thread.send(**render_message(with_mentions(message, people)).send_kwargs())
-        except (discord.HTTPException, discord.RateLimited) as error:
-            raise delivery_error("send intro", error) from None
-        reached = [str(thread.id)]
-        # Whoever could not be added (no access to the intro channel, say) gets the intro by DM instead.
-        left_out = [m for m in members if m.user_id in people and m.user_id not in added]
-        for member in {m.user_id: m for m in left_out}.values():
-            try:
-                reached.append((await self.dm(community, member, message)).channel_id)
-                added.append(member.user_id)
-            except DeliveryFailed as error:
-                log.info("intro DM to a member of community %s failed: %s", community.id, error.reason)
-        _log_reach(community, len(added), len(people))
-        return ConversationRef(PLATFORM, tuple(reached), "thread")
+        return added
+
+    async def _dm_once(self, community: CommunityRef, member: MemberRef, message: Message,
+                       journal: IntroJournal) -> str:
+        """The intro by DM to one person, recorded in the journal; returns the DM channel's id."""
+        dm = await self._dm_channel(member)
+
+        async def post() -> MessageRef:
+            return await self._post(dm, message, community)
+
+        await post_once(journal, str(dm.id), [member.user_id], "dm", post, lambda: self._find_in(dm, message.ref))
+        return str(dm.id)
 
     async def _dm_intro(
         self,
@@ -221,6 +303,7 @@ class DiscordMessenger:
         members: list[MemberRef],
         people: list[str],
         message: Message,
+        journal: IntroJournal,
         *,
         had_channel: bool,
     ) -> ConversationRef:
@@ -231,14 +314,13 @@ class DiscordMessenger:
                 continue
             tried.add(member.user_id)
             try:
-                ref = await self.dm(community, member, message)
+                reached.append(await self._dm_once(community, member, message, journal))
             except DiscordDMClosed:
                 log.info("intro DM to a member of community %s: DMs closed", community.id)
                 continue
             except DiscordDeliveryFailed as error:
                 log.info("intro DM to a member of community %s failed: %s", community.id, error.reason)
                 continue
-            reached.append(ref.channel_id)
         if not reached:
             raise DiscordDeliveryFailed("intro_failed" if had_channel else "no_intro_channel")
         _log_reach(community, len(reached), len(tried))
@@ -270,6 +352,15 @@ class DiscordMessenger:
             return []
         guild = await self.client.fetch_guild(gid)
         return list(await guild.fetch_roles())
+
+
+def _kind_of(journal: IntroJournal, kind: str) -> Placement | None:
+    return next((p for p in journal.all() if p.kind == kind), None)
+
+
+def _resuming(journal: IntroJournal) -> bool:
+    """An earlier attempt recorded a conversation: go on there, never open a second one."""
+    return any(p.earlier for p in journal.all())
 
 
 def _log_reach(community: CommunityRef, reached: int, wanted: int) -> None:

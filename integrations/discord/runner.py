@@ -23,6 +23,7 @@ from core.settings import Settings
 from integrations.discord.client import build_client
 from integrations.discord.endpoints import configure_endpoints
 from integrations.discord.errors import DiscordStartupError
+from integrations.discord.refs import PLATFORM
 
 if TYPE_CHECKING:
     from core.dispatcher import App
@@ -55,6 +56,11 @@ async def serve(
     app.register_messenger(client.bridge.messenger)
     if freeze_heap:
         client.bridge.after_ready.append(_settle_heap)
+
+    async def platform_ready() -> None:
+        app.platform_ready(PLATFORM)
+
+    client.bridge.after_ready.append(platform_ready)
     if ready is not None:
         _signal_ready(client, ready)
     connection: asyncio.Task[None] | None = None

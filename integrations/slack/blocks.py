@@ -124,6 +124,25 @@ def fallback_text(message: Message) -> str:
     return plain(text, MAX_FALLBACK) if text else " "
 
 
+DELIVERY_EVENT = "kindred_delivery"
+"""The message metadata event type that carries a delivery marker (invisible to people, read back with
+``conversations.history`` and ``include_all_metadata``)."""
+
+
+def delivery_metadata(ref: str) -> dict[str, Any]:
+    """``chat.postMessage``'s ``metadata`` for a message sent through the delivery ledger."""
+    return {"event_type": DELIVERY_EVENT, "event_payload": {"ref": ref}}
+
+
+def carries_marker(message: dict[str, Any], ref: str) -> bool:
+    """Whether a message from ``conversations.history`` carries this delivery marker in its metadata."""
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != DELIVERY_EVENT:
+        return False
+    payload = metadata.get("event_payload")
+    return isinstance(payload, dict) and payload.get("ref") == ref
+
+
 def message_payload(message: Message) -> dict[str, Any]:
     """Keyword arguments for chat.postMessage / chat.postEphemeral / a response_url body."""
     blocks = render_blocks(message)

@@ -414,6 +414,7 @@ class SlackIntegration:
         else:
             await self._connect_socket()
         log.info("connected to Slack workspace %s (%s mode)", self.team_name or self.team_id, self.settings.mode)
+        self.app.platform_ready(Platform.SLACK.value)
 
     async def _reach(self, call: Callable[[], Awaitable[T]]) -> T:
         return await reach(call, what=f"the Slack API at {self.settings.api_base_url}",

@@ -27,16 +27,20 @@ BOT_SCOPES = (
     "files:write",
     "groups:history",
     "groups:read",
+    "im:history",
     "im:read",
     "im:write",
+    "mpim:history",
     "mpim:read",
     "mpim:write",
     "reactions:read",
     "usergroups:read",
     "users:read",
 )
-"""Why each: history/read to log activity as it happens (Slack throttles reading history later), chat:write and
-files:write to answer, im/mpim:write for DMs and group-DM intros, usergroups/users:read for moderator checks,
+"""Why each: channels/groups history and read to log activity as it happens (Slack throttles reading history
+later), chat:write and files:write to answer, im/mpim:write for DMs and group-DM intros, im/mpim:history (with
+channels/groups:history) to read back a DM, group DM or channel after a crash and find whether an intro,
+greeting or check-in already went out (it is then not sent twice), usergroups/users:read for moderator checks,
 names and the welcome flow, reactions:read for thanks, commands for the slash commands."""
 
 BOT_EVENTS = (

@@ -13,9 +13,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from core.context import Capability
+from core.delivery import IntroJournal, Journal, post_once
+from core.errors import DeliveryFailed, DeliveryUnverified
 from core.messages import Attachment, Message
 from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef, Platform, RoleRef
-from integrations.slack.blocks import message_payload
+from integrations.slack.blocks import carries_marker, delivery_metadata, message_payload
 from integrations.slack.directory import Directory
 from integrations.slack.errors import DM_CLOSED_CODES, SlackDeliveryFailed, SlackDMClosed, delivery_error
 
@@ -26,6 +28,10 @@ log = logging.getLogger(__name__)
 
 MAX_GROUP_DM = 8
 """Slack's ``conversations.open`` takes at most 8 users besides the bot."""
+
+HISTORY_PAGE = 200
+HISTORY_PAGES = 5
+"""A read-back looks at the newest 1,000 messages of a conversation (Slack recommends pages of at most 200)."""
 
 
 class SlackMessenger:
@@ -46,9 +52,10 @@ class SlackMessenger:
 
     async def post(self, channel_id: str, message: Message, *, thread_ts: str | None = None) -> MessageRef:
         """chat.postMessage with the rendered blocks, then the message's files into the same place."""
+        extra = {"metadata": delivery_metadata(message.ref)} if message.ref else {}
         try:
             response = await self.client.chat_postMessage(
-                channel=channel_id, thread_ts=thread_ts, unfurl_links=False, **message_payload(message)
+                channel=channel_id, thread_ts=thread_ts, unfurl_links=False, **message_payload(message), **extra
             )
         except SlackApiError as error:
             raise delivery_error("chat.postMessage", error) from None
@@ -102,6 +109,36 @@ class SlackMessenger:
                 raise SlackDMClosed(error.reason) from None
             raise
 
+    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef,
+                             marker: str) -> MessageRef | None:
+        try:
+            channel_id = await self.open_dm(place.user_id) if isinstance(place, MemberRef) else place.channel_id
+        except SlackDeliveryFailed as error:
+            raise DeliveryUnverified(error.reason) from None
+        return await self.find_in(channel_id, marker)
+
+    async def find_in(self, channel_id: str, marker: str) -> MessageRef | None:
+        """The bot's message carrying `marker` (in its metadata) among the conversation's newest messages.
+
+        Needs the history scope of the conversation's kind (``im:history``, ``mpim:history``,
+        ``channels:history``, ``groups:history``); without it Slack answers ``missing_scope``."""
+        cursor: str | None = None
+        for _page in range(HISTORY_PAGES):
+            try:
+                response = await self.client.conversations_history(
+                    channel=channel_id, limit=HISTORY_PAGE, include_all_metadata=True, cursor=cursor
+                )
+            except SlackApiError as error:
+                raise DeliveryUnverified(delivery_error("conversations.history", error).reason) from None
+            for message in response.get("messages") or []:
+                mine = not self.bot_user_id or message.get("user") == self.bot_user_id
+                if mine and carries_marker(message, marker):
+                    return MessageRef(self.platform, channel_id, str(message.get("ts") or ""))
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not response.get("has_more") or not cursor:
+                return None
+        raise DeliveryUnverified("history_too_long")
+
     async def introduce(
         self,
         community: CommunityRef,
@@ -109,32 +146,55 @@ class SlackMessenger:
         message: Message,
         *,
         channel: ChannelRef | None = None,
+        journal: IntroJournal | None = None,
     ) -> ConversationRef:
-        """One group DM for the group; when Slack cannot open it (too many, someone unknown), one DM each."""
+        """One group DM for the group; when Slack cannot open it (too many, someone unknown), one DM each.
+
+        Opening a group DM for the same people gives the same conversation, so an interrupted intro is found
+        again by its journal entry (or opened again) and read back before anything is posted twice."""
         people = list(dict.fromkeys(m.user_id for m in members if m.user_id != self.bot_user_id))
         if not people:
             raise SlackDeliveryFailed("user_not_found")
-        if len(people) <= MAX_GROUP_DM:
+        book = journal if journal is not None else Journal(message.ref)
+        earlier = next((p for p in book.all() if p.kind == "group"), None)
+        resuming = any(p.earlier for p in book.all())
+        if earlier is not None or (not resuming and len(people) <= MAX_GROUP_DM):
             try:
-                response = await self.client.conversations_open(users=people)
-                channel_id = str(response["channel"]["id"])
-                await self.post(channel_id, message)
+                channel_id = earlier.channel_id if earlier else await self._open_group(people)
+                await self._post_once(book, channel_id, people, "group", message)
                 return ConversationRef(self.platform, (channel_id,), "group_dm" if len(people) > 1 else "dm")
-            except SlackApiError as error:
-                log.warning("group DM for %d members failed (%s); sending one DM each", len(people),
-                            delivery_error("conversations.open", error).reason)
             except SlackDeliveryFailed as error:
-                log.warning("intro message failed (%s); sending one DM each", error.reason)
+                log.warning("group DM for %d members failed (%s); sending one DM each", len(people), error.reason)
         reached: list[str] = []
         for user_id in people:
             try:
-                ref = await self.post(await self.open_dm(user_id), message)
-                reached.append(ref.channel_id)
-            except SlackDeliveryFailed as error:
+                dm_id = await self.open_dm(user_id)
+                await self._post_once(book, dm_id, [user_id], "dm", message)
+                reached.append(dm_id)
+            except DeliveryUnverified:
+                raise
+            except DeliveryFailed as error:
                 log.info("intro DM to %s failed: %s", user_id, error.reason)
         if not reached:
             raise SlackDeliveryFailed("user_not_found")
         return ConversationRef(self.platform, tuple(reached), "dms")
+
+    async def _open_group(self, people: list[str]) -> str:
+        try:
+            response = await self.client.conversations_open(users=people)
+        except SlackApiError as error:
+            raise delivery_error("conversations.open", error) from None
+        return str(response["channel"]["id"])
+
+    async def _post_once(self, journal: IntroJournal, channel_id: str, people: list[str], kind: str,
+                         message: Message) -> str:
+        async def post() -> MessageRef:
+            return await self.post(channel_id, message)
+
+        async def find() -> MessageRef | None:
+            return await self.find_in(channel_id, message.ref)
+
+        return await post_once(journal, channel_id, people, kind, post, find)
 
     async def is_admin(self, community: CommunityRef, member: MemberRef) -> bool:
         return await self.directory.is_admin(member.user_id)

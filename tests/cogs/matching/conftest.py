@@ -18,6 +18,7 @@ from core.dispatcher import App
 from core.messages import Message
 from core.runtime import running_app
 from core.settings import load_settings
+from integrations.console.community import Outbox
 from integrations.console.repl import ConsoleCommunity
 from tests.clock import FakeClock
 
@@ -38,15 +39,16 @@ Opener = Callable[..., AbstractAsyncContextManager[tuple[App, ConsoleCommunity]]
 @pytest.fixture
 def open_console(db_url: str, clock: FakeClock) -> Opener:
     """`async with open_console(demo=20, grace_hours=0) as (app, console)`: a running app with a console
-    community; opening it again on the same store simulates a restart. Keyword arguments are matching
-    settings."""
+    community; opening it again on the same store simulates a restart (pass the earlier console's `outbox` to
+    keep its transcript, the console's "platform"). Keyword arguments are matching settings."""
 
     @asynccontextmanager
     async def opener(*, demo: int = 0, url: str | None = None, connect_args: dict[str, Any] | None = None,
-                     **matching: Any) -> AsyncIterator[tuple[App, ConsoleCommunity]]:
+                     outbox: Outbox | None = None, **matching: Any) -> AsyncIterator[tuple[App, ConsoleCommunity]]:
         settings = load_settings(None, storage={"url": url or db_url}, matching=matching)
         async with running_app(settings, clock=clock, connect_args=connect_args, start_scheduler=False) as app:
-            console = ConsoleCommunity(app, Console(file=io.StringIO(), width=160, force_terminal=False))
+            console = ConsoleCommunity(app, Console(file=io.StringIO(), width=160, force_terminal=False),
+                                       outbox=outbox)
             await console.setup(demo=demo)
             await cog(app).ready()
             yield app, console

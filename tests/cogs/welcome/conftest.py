@@ -16,6 +16,7 @@ from cogs.welcome.cog import Welcome
 from core.dispatcher import App
 from core.runtime import running_app
 from core.settings import Settings, load_settings
+from integrations.console.community import Outbox
 from integrations.console.repl import ConsoleCommunity
 from tests.clock import FakeClock
 
@@ -43,9 +44,11 @@ def open_console(db_url: str, clock: FakeClock) -> Opener:
     opening it again on the same store simulates a restart."""
 
     @asynccontextmanager
-    async def opener(*, clock_: FakeClock | None = None, **welcome: Any) -> AsyncIterator[tuple[App, ConsoleCommunity]]:
+    async def opener(*, clock_: FakeClock | None = None, outbox: Outbox | None = None,
+                     **welcome: Any) -> AsyncIterator[tuple[App, ConsoleCommunity]]:
         async with running_app(welcome_settings(db_url, **welcome), clock=clock_ or clock) as app:
-            console = ConsoleCommunity(app, Console(file=io.StringIO(), width=140, force_terminal=False))
+            console = ConsoleCommunity(app, Console(file=io.StringIO(), width=140, force_terminal=False),
+                                       outbox=outbox)
             await console.setup(demo=0)
             yield app, console
 

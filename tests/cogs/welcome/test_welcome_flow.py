@@ -461,21 +461,34 @@ def test_random_moderator_input_is_stored_valid_or_not_at_all(db_url: str) -> No
             runner.run(cm.__aexit__(None, None, None))
 
 
-async def test_a_greeting_cut_off_by_a_crash_is_reported_not_resent(
+async def test_a_greeting_cut_off_by_a_crash_is_finished_once(
         open_console: Opener, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
     async with open_console() as (app, console):
         await console.handle("/join Kai")
+        await console.handle("/join Lu")
         community = await app.community(KEY)
         cog = welcome_cog(app)
         clock.advance(seconds=61)  # due now; the background loop sleeps on (it was not told the clock moved)
         due = await cog.flow.repo.due_greetings(community.id, clock())
-        assert len(await cog.flow.repo.claim([r.id for r in due], clock())) == 1  # ... and the process dies
+        claimed = await cog.flow.repo.claim([r.id for r in due], clock())
+        assert len(claimed) == 2  # ... the greeting of Lu went out, its record did not, and the process dies:
+        lu = console.by_name("lu")
+        assert lu is not None
+        flow = cog.flow
+        lu_step = next(r for r in claimed if r.member_id == lu.ref.id)
+        claim = await flow.ledger.claim(community.id, f"greet:{lu_step.id}", f"dm:{lu.ref.user_id}",
+                                        flow.deliverer.token, clock())
+        await console.messenger.dm(community, lu.ref, Message(text="Welcome, Lu!", ref=claim.marker))
+        transcript = console.outbox
     clock.advance(minutes=15)
     with caplog.at_level(logging.WARNING):
-        async with open_console() as (app, console):
+        async with open_console(outbox=transcript) as (app, console):
             await welcome_cog(app).tick()
-            assert console.outbox.sent == []
-            assert (await steps(console, "kai"))["greeted"] == ("failed", "interrupted")
+            await welcome_cog(app).tick()
+            assert len(sent(console, "dm", "kai")) == 1  # never sent before: sent now
+            assert len(sent(console, "dm", "lu")) == 1  # found on the "platform": not sent again
+            assert (await steps(console, "kai"))["greeted"] == ("done", "dm")
+            assert (await steps(console, "lu"))["greeted"] == ("done", "dm")
     assert any("interrupted by a restart" in r.getMessage() for r in caplog.records)
 
 

@@ -80,11 +80,12 @@ async def test_welcome_repository(store_url: tuple[str, dict[str, Any]]) -> None
         assert await repo.member_left(community.id, cy.id, T0) == 1
         assert not await repo.start(community.id, ana.id, "join", T0, T0)  # greeted before: not again
         assert await repo.start(community.id, cy.id, "join", T0, T0)  # back again: starts afresh
-        # an interrupted claim is reported, never resent
+        # an interrupted claim goes back to pending (the delivery ledger decides what is sent again)
         claimed = await repo.claim([r.id for r in await repo.due_greetings(community.id, T0)], T0)
         assert [r.member_id for r in claimed] == [cy.id]
-        assert [r.id for r in await repo.recover_interrupted(T0, T0)] == [claimed[0].id]
-        assert (await repo.steps_of(community.id, cy.id))["greeted"].status == Status.FAILED
+        assert await repo.requeue_interrupted(T0, T0 - timedelta(seconds=1)) == []  # not stuck yet
+        assert [r.id for r in await repo.requeue_interrupted(T0, T0)] == [claimed[0].id]
+        assert (await repo.steps_of(community.id, cy.id))["greeted"].status == Status.PENDING
 
         await repo.forget(community.id, ben.id)
         assert await repo.steps_of(community.id, ben.id) == {}

@@ -6,6 +6,7 @@ requests fail (429 with retry_after, 403 missing permissions, 404 unknown channe
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,31 @@ class FailureRule:
         if self.method is not None and self.method != method:
             return False
         return self.path.fullmatch(path) is not None
+
+
+@dataclass
+class HoldRule:
+    """Hold the `nth` request matching method+path: before its route runs (`phase="before"`: it is then never
+    carried out) or after it ran and before the answer leaves (`phase="after"`). `held` is set once it is held;
+    it stays held until `release` is set. Tests kill the bot at that moment: a crash just before, or just
+    after, a platform call whose answer the bot never saw. Not part of Discord: a test's control."""
+
+    method: str | None
+    path: re.Pattern[str]
+    nth: int = 1
+    phase: str = "before"
+    seen: int = 0
+    held: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def take(self, method: str, path: str) -> bool:
+        """Count a request; True for the one to hold."""
+        if self.method is not None and self.method != method:
+            return False
+        if self.path.fullmatch(path) is None:
+            return False
+        self.seen += 1
+        return self.seen == self.nth
 
 
 def compile_path(path: str | re.Pattern[str]) -> re.Pattern[str]:

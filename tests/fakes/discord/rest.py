@@ -20,85 +20,17 @@ from typing import Any
 
 from aiohttp import web
 
+from .channels import ChannelRoutes
+from .http import API_PREFIX, RECORD, Emit, Routes, error, json_response, ok, parse_body
 from .records import (
-    CANNOT_DM_USER,
     INTERACTION_ALREADY_ACKNOWLEDGED,
     MISSING_ACCESS,
-    MISSING_PERMISSIONS,
-    UNKNOWN_CHANNEL,
     UNKNOWN_INTERACTION,
     UNKNOWN_MESSAGE,
-    RecordedFile,
     RecordedRequest,
 )
 from .state import EPHEMERAL, LOADING, FakeState, InteractionRecord
 from .validate import commands_problem, message_problem, modal_problem
-from .world import ChannelType, FakeChannel, Permissions
-
-API_PREFIX = "/api/v10"
-
-Emit = Callable[[str, dict[str, Any], int | None], Awaitable[None]]
-
-# Header names Discord uses; discord.py treats a 429 without `Via` as a Cloudflare ban.
-_COMMON_HEADERS = {"Via": "1.1 google"}
-
-
-RECORD: web.RequestKey[RecordedRequest] = web.RequestKey("record", RecordedRequest)
-
-
-def json_response(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    """JSON with exactly `application/json` (no charset): discord.py compares the header literally."""
-    return web.Response(
-        body=json.dumps(data).encode(),
-        status=status,
-        headers={**_COMMON_HEADERS, **(headers or {}), "Content-Type": "application/json"},
-    )
-
-
-def error(status: int, code: int, message: str) -> web.Response:
-    """A Discord-style JSON error."""
-    return json_response({"message": message, "code": code}, status=status)
-
-
-def ok(data: Any, status: int = 200, bucket: str = "fake") -> web.Response:
-    headers = {
-        **_COMMON_HEADERS,
-        "X-RateLimit-Limit": "50",
-        "X-RateLimit-Remaining": "49",
-        "X-RateLimit-Reset-After": "1.000",
-        "X-RateLimit-Bucket": bucket,
-    }
-    if status == 204:
-        return web.Response(status=204, headers=headers)
-    return json_response(data, status=status, headers=headers)
-
-
-async def _parse_body(request: web.Request) -> tuple[Any, list[RecordedFile]]:
-    if request.content_type == "multipart/form-data":
-        reader = await request.multipart()
-        payload: Any = None
-        files: list[RecordedFile] = []
-        while (part := await reader.next()) is not None:
-            if part.name == "payload_json":
-                payload = json.loads(await part.text())  # type: ignore[union-attr]
-            else:
-                content = await part.read()  # type: ignore[union-attr]
-                files.append(
-                    RecordedFile(
-                        field_name=part.name or "",
-                        filename=part.filename or "",  # type: ignore[union-attr]
-                        content=bytes(content),
-                        content_type=part.headers.get("Content-Type"),
-                    )
-                )
-        return payload, files
-    raw = await request.read()
-    if not raw:
-        return None, []
-    try:
-        return json.loads(raw), []
-    except ValueError:
-        return raw.decode("utf-8", "replace"), []
 
 
 def make_middleware(state: FakeState) -> Callable[..., Awaitable[web.StreamResponse]]:
@@ -111,7 +43,7 @@ def make_middleware(state: FakeState) -> Callable[..., Awaitable[web.StreamRespo
         if not request.path.startswith(API_PREFIX):
             return await handler(request)
         path = request.path[len(API_PREFIX) :]
-        body, files = await _parse_body(request)
+        body, files = await parse_body(request)
         record = RecordedRequest(
             method=request.method,
             path=path,
@@ -122,8 +54,17 @@ def make_middleware(state: FakeState) -> Callable[..., Awaitable[web.StreamRespo
         )
         request[RECORD] = record
         state.requests.append(record)
+        hold = next((h for h in state.holds if h.take(request.method, path)), None)
         try:
-            response = await _answer(state, request, path, handler)
+            if hold is not None and hold.phase == "before":
+                hold.held.set()
+                await hold.release.wait()
+                response: web.StreamResponse = error(503, 0, "held by the test and never carried out")
+            else:
+                response = await _answer(state, request, path, handler)
+            if hold is not None and hold.phase == "after":
+                hold.held.set()
+                await hold.release.wait()
             record.status = response.status
             if isinstance(response, web.Response) and response.body is not None and response.status != 204:
                 record.response = json.loads(response.body)  # type: ignore[arg-type]
@@ -150,17 +91,19 @@ async def _answer(
     return await handler(request)
 
 
-class RestApi:
-    """Route handlers; `emit` sends a gateway dispatch (used to echo MESSAGE_CREATE / THREAD_CREATE)."""
+class RestApi(Routes):
+    """Route handlers; `emit` sends a gateway dispatch (used to echo MESSAGE_CREATE / THREAD_CREATE). The
+    channel and message routes are in channels.py."""
 
     def __init__(self, state: FakeState, emit: Emit, gateway_url: Callable[[], str], shard_count: int) -> None:
-        self.state = state
-        self.emit = emit
+        super().__init__(state, emit)
         self.gateway_url = gateway_url
         self.shard_count = shard_count
+        self.channels = ChannelRoutes(state, emit)
 
     def add_routes(self, app: web.Application) -> None:
         p = API_PREFIX
+        self.channels.add_routes(app)
         app.router.add_routes(
             [
                 web.get(p + "/users/@me", self.get_me),
@@ -180,18 +123,6 @@ class RestApi:
                 web.patch(p + "/webhooks/{app_id}/{token}/messages/{message_id}", self.edit_webhook_message),
                 web.delete(p + "/webhooks/{app_id}/{token}/messages/{message_id}", self.delete_webhook_message),
                 web.post(p + "/webhooks/{app_id}/{token}", self.execute_webhook),
-                web.post(p + "/users/@me/channels", self.open_dm),
-                web.get(p + "/channels/{channel_id}", self.get_channel),
-                web.post(p + "/channels/{channel_id}/messages", self.create_message),
-                web.get(p + "/channels/{channel_id}/messages/{message_id}", self.get_message),
-                web.patch(p + "/channels/{channel_id}/messages/{message_id}", self.edit_message),
-                web.delete(p + "/channels/{channel_id}/messages/{message_id}", self.delete_message),
-                web.put(
-                    p + "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
-                    self.add_reaction,
-                ),
-                web.post(p + "/channels/{channel_id}/threads", self.create_thread),
-                web.put(p + "/channels/{channel_id}/thread-members/{user_id}", self.add_thread_member),
                 web.get(p + "/guilds/{guild_id}", self.get_guild),
                 web.get(p + "/guilds/{guild_id}/members", self.list_members),
                 web.get(p + "/guilds/{guild_id}/members/{user_id}", self.get_member),
@@ -200,53 +131,6 @@ class RestApi:
                 web.route("*", p + "/{tail:.*}", self.not_found),
             ]
         )
-
-    # helpers -------------------------------------------------------------------------------------
-    @staticmethod
-    def body(request: web.Request) -> Any:
-        return request[RECORD].json
-
-    @staticmethod
-    def files(request: web.Request) -> list[RecordedFile]:
-        return request[RECORD].files
-
-    def _channel(self, request: web.Request) -> FakeChannel | None:
-        return self.state.channel(int(request.match_info["channel_id"]))
-
-    def _bot_permissions(self, channel: FakeChannel) -> int | None:
-        """What the bot may do in a guild channel (None outside guilds: DMs need no permission)."""
-        guild = self.state.guild_of(channel)
-        return None if guild is None else guild.permissions_of(self.state.bot.id)
-
-    def _refused(self, channel: FakeChannel, *needed: int) -> web.Response | None:
-        """Discord's answer when the bot lacks one of `needed` in `channel` (None when it has them all)."""
-        permissions = self._bot_permissions(channel)
-        if permissions is None:
-            return None
-        if not permissions & Permissions.VIEW_CHANNEL:
-            return error(403, MISSING_ACCESS, "Missing Access")
-        if any(not permissions & p for p in needed):
-            return error(403, MISSING_PERMISSIONS, "Missing Permissions")
-        return None
-
-    def _shown(self, channel: FakeChannel, body: dict[str, Any]) -> dict[str, Any]:
-        """The body as Discord keeps it: embeds from a bot without Embed Links are dropped, not refused."""
-        permissions = self._bot_permissions(channel)
-        if permissions is None or permissions & Permissions.EMBED_LINKS or not body.get("embeds"):
-            return body
-        return {**body, "embeds": []}
-
-    def _interaction(self, request: web.Request) -> InteractionRecord | None:
-        record = self.state.interactions.get(request.match_info["token"])
-        if record is None or request.match_info["app_id"] != str(self.state.application_id):
-            return None
-        return record
-
-    async def _echo_message(self, channel: FakeChannel, message: dict[str, Any]) -> None:
-        """Discord tells the bot about every message, its own included (content stripped per intents)."""
-        if message.get("flags", 0) & EPHEMERAL:
-            return
-        await self.emit("MESSAGE_CREATE", message, channel.guild_id)
 
     # identity and gateway ----------------------------------------------------------------------
     async def get_me(self, request: web.Request) -> web.Response:
@@ -458,123 +342,6 @@ class RestApi:
         await self._echo_message(channel, message)
         if request.query.get("wait") in ("1", "true", "True"):
             return ok(message, bucket="webhook")
-        return ok(None, status=204)
-
-    # channels and messages ---------------------------------------------------------------------
-    async def open_dm(self, request: web.Request) -> web.Response:
-        body = self.body(request) or {}
-        user = self.state.user(int(body.get("recipient_id", 0)))
-        if user is None:
-            return error(400, 50035, "Invalid Form Body: recipient_id")
-        return ok(self.state.open_dm(user).payload())
-
-    async def get_channel(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        return ok(channel.payload()) if channel else error(404, UNKNOWN_CHANNEL, "Unknown Channel")
-
-    async def create_message(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        if channel is None:
-            return error(404, UNKNOWN_CHANNEL, "Unknown Channel")
-        if channel.type == ChannelType.DM and channel.recipient is not None and not channel.recipient.dms_open:
-            return error(403, CANNOT_DM_USER, "Cannot send messages to this user")
-        if (
-            channel.is_thread
-            and channel.type == ChannelType.PRIVATE_THREAD
-            and self.state.bot.id not in (channel.member_ids)
-            and channel.owner_id != self.state.bot.id
-        ):
-            return error(403, MISSING_ACCESS, "Missing Access")
-        body = self.body(request) or {}
-        problem = message_problem(body, len(self.files(request)))
-        if problem:
-            return error(400, 50006 if "empty" in problem else 50035, f"Invalid Form Body: {problem}")
-        send = Permissions.SEND_MESSAGES_IN_THREADS if channel.is_thread else Permissions.SEND_MESSAGES
-        refused = self._refused(channel, send, *([Permissions.ATTACH_FILES] if self.files(request) else []))
-        if refused is not None:
-            return refused
-        message = self.state.create_message(channel, self.state.bot, self._shown(channel, body), self.files(request))
-        await self._echo_message(channel, message)
-        return ok(message, bucket=f"messages:{channel.id}")
-
-    async def get_message(self, request: web.Request) -> web.Response:
-        message = self.state.messages.get(int(request.match_info["message_id"]))
-        if message is None or message["channel_id"] != request.match_info["channel_id"]:
-            return error(404, UNKNOWN_MESSAGE, "Unknown Message")
-        return ok(message)
-
-    async def edit_message(self, request: web.Request) -> web.Response:
-        message = self.state.messages.get(int(request.match_info["message_id"]))
-        if message is None or message["channel_id"] != request.match_info["channel_id"]:
-            return error(404, UNKNOWN_MESSAGE, "Unknown Message")
-        problem = message_problem(self.body(request) or {}, len(self.files(request)), allow_empty=True)
-        if problem:
-            return error(400, 50035, f"Invalid Form Body: {problem}")
-        self.state.apply_edit(message, self.body(request) or {}, self.files(request), self._channel(request))
-        message["edited_timestamp"] = message["timestamp"]
-        return ok(message)
-
-    async def delete_message(self, request: web.Request) -> web.Response:
-        message = self.state.messages.pop(int(request.match_info["message_id"]), None)
-        return ok(None, status=204) if message else error(404, UNKNOWN_MESSAGE, "Unknown Message")
-
-    async def add_reaction(self, request: web.Request) -> web.Response:
-        if int(request.match_info["message_id"]) not in self.state.messages:
-            return error(404, UNKNOWN_MESSAGE, "Unknown Message")
-        self.state.reactions.append(
-            {
-                "channel_id": request.match_info["channel_id"],
-                "message_id": request.match_info["message_id"],
-                "emoji": request.match_info["emoji"],
-                "user_id": str(self.state.bot.id),
-            }
-        )
-        return ok(None, status=204)
-
-    async def create_thread(self, request: web.Request) -> web.Response:
-        parent = self._channel(request)
-        if parent is None:
-            return error(404, UNKNOWN_CHANNEL, "Unknown Channel")
-        guild = self.state.guild_of(parent)
-        if guild is None or parent.type != ChannelType.GUILD_TEXT:
-            return error(400, 50024, "Cannot execute action on this channel type")
-        body = self.body(request) or {}
-        thread_type = int(body.get("type", ChannelType.PRIVATE_THREAD))
-        create = (
-            Permissions.CREATE_PRIVATE_THREADS
-            if thread_type == ChannelType.PRIVATE_THREAD
-            else Permissions.CREATE_PUBLIC_THREADS
-        )
-        refused = self._refused(parent, create)
-        if refused is not None:
-            return refused
-        thread = FakeChannel(
-            str(body.get("name", "thread"))[:100],
-            type=thread_type,
-            guild_id=guild.id,
-            parent_id=parent.id,
-            owner_id=self.state.bot.id,
-            invitable=bool(body.get("invitable", True)),
-            member_ids=[self.state.bot.id],
-        )
-        guild.channels.append(thread)
-        payload = thread.payload() | {"newly_created": True}
-        await self.emit("THREAD_CREATE", payload, guild.id)
-        return ok(thread.payload(), status=201, bucket=f"threads:{parent.id}")
-
-    async def add_thread_member(self, request: web.Request) -> web.Response:
-        thread = self._channel(request)
-        if thread is None or not thread.is_thread:
-            return error(404, UNKNOWN_CHANNEL, "Unknown Channel")
-        guild = self.state.guild_of(thread)
-        user_id = int(request.match_info["user_id"])
-        refused = self._refused(thread, Permissions.SEND_MESSAGES_IN_THREADS)
-        if refused is not None:
-            return refused
-        if guild is None or guild.member(user_id) is None:
-            return error(404, 10007, "Unknown Member")
-        if user_id not in thread.member_ids:
-            thread.member_ids.append(user_id)
         return ok(None, status=204)
 
     # guilds ------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from . import interactions as build
 from .gateway import OP_RECONNECT, GatewayHub, Intents
-from .records import FailureRule, RecordedRequest, compile_path
+from .records import FailureRule, HoldRule, RecordedRequest, compile_path
 from .rest import RestApi, make_middleware
 from .state import FakeState, InteractionRecord
 from .world import DefaultWorld, FakeChannel, FakeGuild, FakeMember, FakeUser, now_iso, snowflake
@@ -208,6 +208,13 @@ class FakeDiscord:
     ) -> FailureRule:
         rule = FailureRule(method.upper() if method else None, compile_path(path), status, body, headers, count)
         self.state.failures.append(rule)
+        return rule
+
+    def hold(self, method: str | None, path: PathSpec, *, nth: int = 1, phase: str = "before") -> HoldRule:
+        """Hold the `nth` matching request before it is carried out or after (see `HoldRule`); a test kills the
+        bot while it waits, then sets `rule.release`."""
+        rule = HoldRule(method.upper() if method else None, compile_path(path), nth, phase)
+        self.state.holds.append(rule)
         return rule
 
     # gateway -----------------------------------------------------------------------------------

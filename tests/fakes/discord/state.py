@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .records import FailureRule, RecordedFile, RecordedRequest
+from .records import FailureRule, HoldRule, RecordedFile, RecordedRequest
 from .world import ChannelType, FakeChannel, FakeGuild, FakeUser, now_iso, snowflake
 
 T = TypeVar("T")
@@ -25,6 +25,7 @@ _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 EPHEMERAL = 1 << 6
 RECHECK_SECONDS = 0.02
 LOADING = 1 << 7
+NONCE_WINDOW = 300.0  # seconds Discord enforces a nonce ("the past few minutes"); tests may change it
 
 
 @dataclass
@@ -80,6 +81,9 @@ class FakeState:
         self.requests: list[RecordedRequest] = []
         self.failures: list[FailureRule] = []
         self.reactions: list[dict[str, Any]] = []
+        self.nonces: dict[tuple[int, str], tuple[int, float]] = {}  # (author, nonce) -> (message id, monotonic)
+        self.nonce_window = NONCE_WINDOW
+        self.holds: list[HoldRule] = []
         self.changed = asyncio.Condition()
 
     # waiting -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ user_not_found, invalid_auth) without the fake's handlers knowing about them.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 
@@ -53,3 +54,23 @@ class FaultPlan:
                     queue.pop(0)
             return fault
         return None
+
+
+@dataclass
+class Hold:
+    """Hold the ``nth`` call of ``method``: before it is carried out (``phase="before"``: it never is) or after
+    and before the answer leaves (``"after"``). ``held`` is set while it waits for ``release``. A test's control
+    (not part of Slack): it stops the bot at that exact moment of a delivery."""
+
+    method: str
+    nth: int = 1
+    phase: str = "before"
+    seen: int = 0
+    held: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def take(self, method: str) -> bool:
+        if method != self.method:
+            return False
+        self.seen += 1
+        return self.seen == self.nth

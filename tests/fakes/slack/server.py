@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .faults import Fault, FaultPlan
+from .faults import Fault, FaultPlan, Hold
 from .payloads import Payloads
 from .socket_mode import SocketModeHub
 from .state import Workspace
@@ -76,6 +76,7 @@ class FakeSlack:
     responses: list[ResponseUrlPost] = field(default_factory=list)
     uploads: list[Upload] = field(default_factory=list)
     faults: FaultPlan = field(default_factory=FaultPlan)
+    holds: list[Hold] = field(default_factory=list)
     port: int = 0
     response_url_status: int = 200
     """Set to 404 to make every response URL answer like an expired one (Slack: ``expired_url``)."""
@@ -143,6 +144,12 @@ class FakeSlack:
         self.faults.add(
             method, Fault(error="ratelimited", remaining=times, status=429, retry_after=retry_after)
         )
+
+    def hold(self, method: str, *, nth: int = 1, phase: str = "before") -> Hold:
+        """Hold the ``nth`` call of ``method`` (see ``Hold``); release it with ``hold.release.set()``."""
+        rule = Hold(method, nth, phase)
+        self.holds.append(rule)
+        return rule
 
     # ---- inspecting what the app did ----
 
@@ -230,12 +237,20 @@ class FakeSlack:
             result = handler(self.workspace, args, CallContext(base_url=self.url, token=token))
             return 200, {"ok": True, **result}, {}
         except ApiError as error:
-            return 200, {"ok": False, "error": error.code}, {}
+            return 200, {"ok": False, "error": error.code, **error.extra}, {}
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args, token = await self._arguments(request)
+        hold = next((h for h in self.holds if h.take(method)), None)
+        if hold is not None and hold.phase == "before":
+            hold.held.set()
+            await hold.release.wait()
+            return web.json_response({"ok": False, "error": "fatal_error"}, status=503)
         status, body, headers = self._answer(method, args, token)
+        if hold is not None:
+            hold.held.set()
+            await hold.release.wait()
         self.calls.append(ApiCall(method, args, request.method, token, status, body))
         if not body.get("ok"):
             log.debug("fake slack: %s -> %s (%s)", method, body.get("error"), status)

@@ -97,6 +97,7 @@ class FakeMessage:
     user: str | None = None
     ephemeral_to: str | None = None
     edits: int = 0
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass
@@ -124,6 +125,14 @@ class FakeFile:
     thread_ts: str | None = None
 
 
+BOT_SCOPES = frozenset({
+    "channels:history", "channels:read", "chat:write", "commands", "files:write", "groups:history", "groups:read",
+    "im:history", "im:read", "im:write", "mpim:history", "mpim:read", "mpim:write", "reactions:read",
+    "usergroups:read", "users:read",
+})
+"""What the fake's bot token is granted unless a test takes some away (``workspace.scopes``)."""
+
+
 @dataclass
 class Workspace:
     """Everything one fake Slack workspace holds; Web API handlers read and change it."""
@@ -142,6 +151,7 @@ class Workspace:
     views: dict[str, FakeView] = field(default_factory=dict)
     home_tabs: dict[str, FakeView] = field(default_factory=dict)
     files: dict[str, FakeFile] = field(default_factory=dict)
+    scopes: set[str] = field(default_factory=lambda: set(BOT_SCOPES))
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1), repr=False)
 
     def __post_init__(self) -> None:

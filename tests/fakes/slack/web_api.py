@@ -15,11 +15,13 @@ from .state import FakeFile, FakeMessage, FakeView, Workspace
 
 
 class ApiError(Exception):
-    """A Web API failure answered as ``{"ok": false, "error": code}`` (HTTP 200, as Slack does)."""
+    """A Web API failure answered as ``{"ok": false, "error": code}`` (HTTP 200, as Slack does), with any extra
+    fields Slack adds (``needed``/``provided`` for ``missing_scope``)."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, **extra: Any) -> None:
         super().__init__(code)
         self.code = code
+        self.extra = extra
 
 
 @dataclass(frozen=True)
@@ -88,15 +90,37 @@ def auth_test(ws: Workspace, args: dict[str, Any], ctx: CallContext) -> dict[str
     }
 
 
-def _message_body(message: FakeMessage, ws: Workspace) -> dict[str, Any]:
-    body: dict[str, Any] = {"type": "message", "user": ws.bot_user_id, "bot_id": ws.bot_id, "ts": message.ts}
+def _message_body(message: FakeMessage, ws: Workspace, *, with_metadata: bool = True) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": "message", "user": ws.bot_user_id, "bot_id": ws.bot_id, "app_id": ws.app_id, "team": ws.team_id,
+        "ts": message.ts,
+    }
     if message.text is not None:
         body["text"] = message.text
     if message.blocks is not None:
         body["blocks"] = message.blocks
     if message.thread_ts is not None:
         body["thread_ts"] = message.thread_ts
+    if message.metadata is not None and with_metadata:
+        body["metadata"] = message.metadata
     return body
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in {"1", "true"}
+
+
+def _metadata(args: dict[str, Any]) -> dict[str, Any] | None:
+    """``metadata``: an ``event_type`` and an ``event_payload`` object, as Slack requires."""
+    if args.get("metadata") in (None, ""):
+        return None
+    metadata = _json_arg(args, "metadata")
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("event_type"), str) or not isinstance(
+            metadata.get("event_payload"), dict):
+        raise ApiError("invalid_metadata_format")
+    if len(json.dumps(metadata)) > 8000:
+        raise ApiError("metadata_too_large")
+    return {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
 
 
 def chat_post_message(ws: Workspace, args: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
@@ -112,9 +136,45 @@ def chat_post_message(ws: Workspace, args: dict[str, Any], ctx: CallContext) -> 
         blocks=blocks,
         thread_ts=args.get("thread_ts"),
         user=ws.bot_user_id,
+        metadata=_metadata(args),
     )
     ws.messages.append(message)
     return {"channel": channel_id, "ts": message.ts, "message": _message_body(message, ws)}
+
+
+HISTORY_SCOPES = {"im": "im:history", "mpim": "mpim:history", "private": "groups:history", "public": "channels:history"}
+
+
+def conversations_history(ws: Workspace, args: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+    """Newest first, top-level messages only, cursor-paginated; metadata only with ``include_all_metadata``."""
+    channel = ws.channels.get(str(_required(args, "channel")))
+    if channel is None:
+        raise ApiError("channel_not_found")
+    kind = "im" if channel.is_im else "mpim" if channel.is_mpim else "private" if channel.is_private else "public"
+    if HISTORY_SCOPES[kind] not in ws.scopes:
+        raise ApiError("missing_scope", needed=HISTORY_SCOPES[kind], provided=",".join(sorted(ws.scopes)))
+    if ws.bot_user_id not in channel.members:
+        raise ApiError("not_in_channel")
+    limit = int(args.get("limit") or 100)
+    if not 1 <= limit <= 999:
+        raise ApiError("invalid_limit")
+    oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or 9e12)
+    inclusive = _truthy(args.get("inclusive", ""))
+    shown = [
+        m for m in reversed(ws.messages_in(channel.id))
+        if (m.thread_ts is None or m.thread_ts == m.ts)
+        and (oldest <= float(m.ts) <= latest if inclusive else oldest < float(m.ts) < latest)
+    ]
+    page, next_cursor = _paginate(shown, {"limit": limit, "cursor": args.get("cursor")})
+    metadata = _truthy(args.get("include_all_metadata", ""))
+    return {
+        "messages": [_message_body(m, ws, with_metadata=metadata) for m in page],
+        "has_more": bool(next_cursor),
+        "pin_count": 0,
+        "channel_actions_ts": None,
+        "channel_actions_count": 0,
+        "response_metadata": {"next_cursor": next_cursor},
+    }
 
 
 def chat_post_ephemeral(ws: Workspace, args: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
@@ -341,6 +401,7 @@ HANDLERS: dict[str, Handler] = {
     "chat.postEphemeral": chat_post_ephemeral,
     "chat.update": chat_update,
     "conversations.open": conversations_open,
+    "conversations.history": conversations_history,
     "conversations.info": conversations_info,
     "conversations.members": conversations_members,
     "users.info": users_info,

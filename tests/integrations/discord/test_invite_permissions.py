@@ -56,15 +56,25 @@ async def channel_work(bot: KindredOnDiscord, fake: FakeDiscord, world: DefaultW
             problems.append("intro card not shown in the thread")
     general = world.guild.channel_named("general")
     community = (await bot.app.services.communities.all("discord"))[0]
-    card = Message(title="Numbers", text="this week", files=[Attachment("numbers.csv", b"week,active\n1,3\n")])
+    card = Message(title="Numbers", text="this week", files=[Attachment("numbers.csv", b"week,active\n1,3\n")],
+                   ref="K-0123456789abcdef")
+    messenger = bot.app.messenger("discord")
+    where = ChannelRef("discord", str(general.id))
     try:
-        await bot.app.messenger("discord").send(community, ChannelRef("discord", str(general.id)), card)
+        await messenger.send(community, where, card)
     except DeliveryFailed as error:
         problems.append(f"channel post: {error.reason}")
+        return problems
+    [posted] = [m for m in fake.messages_in(general) if m["attachments"]]
+    if not posted["embeds"]:
+        problems.append("card not shown in the channel")
+    try:  # what a restart after a crash does before sending anything again
+        found = await messenger.find_delivered(community, where, card.ref)
+    except DeliveryFailed as error:
+        problems.append(f"read back: {error.reason}")
     else:
-        [posted] = [m for m in fake.messages_in(general) if m["attachments"]]
-        if not posted["embeds"]:
-            problems.append("card not shown in the channel")
+        if found is None or found.message_id != posted["id"]:
+            problems.append("the posted card was not found again")
     return problems
 
 

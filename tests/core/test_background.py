@@ -217,7 +217,7 @@ class _Recording:
         return MessageRef("console", "dm", "2")
 
     async def introduce(self, community: CommunityRef, members: list[MemberRef], message: Message, *,
-                        channel: ChannelRef | None = None) -> ConversationRef:
+                        channel: ChannelRef | None = None, journal: object = None) -> ConversationRef:
         self.calls.append("introduce")
         return ConversationRef("console", ("t",), "thread")
 

@@ -52,6 +52,8 @@ T = TypeVar("T")
 
 HTTP_PATH = "/slack/events"
 """The one URL slash commands, interactivity and events are sent to in HTTP mode."""
+SHUTDOWN_STEP = 5.0
+"""Seconds one step of shutting down (disconnecting, closing the client) may take before we go on."""
 
 
 def channel_ref(channel_id: str | None, name: str = "") -> ChannelRef | None:
@@ -463,7 +465,7 @@ class SlackIntegration:
         if self._socket is not None:
             self._socket.client.auto_reconnect_enabled = False
             self._socket.client.default_auto_reconnect_enabled = False
-            await self._socket.disconnect_async()
+            await self._bounded(self._socket.disconnect_async(), "disconnect from Socket Mode")
         try:
             await asyncio.wait_for(self.deliveries.drain(), drain)
             await asyncio.sleep(0)  # the listeners whose claims were just answered start their work
@@ -473,5 +475,17 @@ class SlackIntegration:
             for task in list(self._tasks):
                 task.cancel()
         if self._socket is not None:
-            await self._socket.close_async()
+            await self._bounded(self._socket.close_async(), "close the Socket Mode client")
             self._socket = None
+
+    @staticmethod
+    async def _bounded(step: Coroutine[Any, Any, Any], what: str, within: float = SHUTDOWN_STEP) -> None:
+        """One step of shutting down, given at most ``within`` seconds.
+
+        slack_sdk's aiohttp Socket Mode client can wait forever while closing when a reconnect races the close
+        (its session monitor and receiver tasks); a bot that cannot stop cannot be restarted by its supervisor.
+        """
+        try:
+            await asyncio.wait_for(step, within)
+        except TimeoutError:
+            log.warning("could not %s within %.0f s; going on with the shutdown", what, within)

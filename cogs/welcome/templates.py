@@ -28,7 +28,8 @@ MAX_NAME = 80
 VARIANT_SEPARATOR = "||"
 
 _CHANNEL_NAME = re.compile(r"^[\w-]{1,80}$")
-_USER_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_USER_ID = re.compile(r"^(?!(?i:everyone|here|channel))[A-Za-z0-9_.-]{1,64}$")
+"""A platform user id (Discord snowflake, Slack `U…`, a console name); never one that reads as a ping word."""
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 
 

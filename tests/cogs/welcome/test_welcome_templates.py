@@ -129,3 +129,11 @@ def test_neutralise_leaves_no_ping(text: str) -> None:
     for ping in PINGS:
         assert ping not in out
     assert out.replace(ZWSP, "") == text.replace(ZWSP, "")
+
+
+@pytest.mark.parametrize("user_id", ["channel0", "here", "Everyone1", "CHANNEL"])
+def test_an_id_that_reads_as_a_ping_word_is_named_not_mentioned(user_id: str) -> None:
+    """Found by the property test above: `<@channel0>` would carry `@channel`; such an id gets its name instead."""
+    out = render("Hi {member}", values(Newcomer(user_id, "Zoe")))
+    assert out.mentions == () and "@" not in out.text.replace("@" + ZWSP, "")
+    assert_safe(out.text, out.mentions, (Newcomer(user_id, "Zoe"),))

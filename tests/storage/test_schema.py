@@ -9,8 +9,10 @@ exactly-once keys), so the test compares them itself.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -24,6 +26,23 @@ def test_every_table_module_is_found() -> None:
     tables = set(all_tables().tables)
     assert {"communities", "members", "matching_intros", "engagement_events", "welcome_steps", "deliveries",
             "seen_events", "config_audit", "engagement_link_requests"} <= tables
+
+
+def test_a_new_features_tables_are_found_without_a_list_to_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A feature package with a `tables.py` is found by looking at files: its package is not imported for it."""
+    root = tmp_path / "somefeatures"
+    (root / "quiz").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "quiz" / "__init__.py").write_text("raise RuntimeError('the package was imported')\n")
+    (root / "quiz" / "tables.py").write_text("")
+    (root / "quiz" / "cog.py").write_text("")
+    (root / "notes_schema.py").write_text("")
+    (root / "notes.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert table_modules(("somefeatures", "nothing_by_that_name")) == [
+        "somefeatures.notes_schema", "somefeatures.quiz.tables"]
 
 
 def _predicate(clause: Any) -> str:

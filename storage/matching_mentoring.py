@@ -59,6 +59,8 @@ def _mentorship(r: sa.Row) -> MentorshipRow:
 
 
 class MentoringRepo:
+    """Mentors, mentee requests and mentorships (usable alone; `storage.matching.MatchingRepo` includes it)."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
 

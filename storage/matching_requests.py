@@ -38,6 +38,8 @@ def _request(r: sa.Row) -> RequestRow:
 
 
 class RequestRepo:
+    """Blocks and intro requests (usable alone; `storage.matching.MatchingRepo` includes it)."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
 

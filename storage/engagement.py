@@ -28,13 +28,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.engagement_schema import engagement_batches, engagement_daily, engagement_events
-from storage.engagement_writer_process import COLUMNS, insert_sql, statements
+from storage.engagement_schema import EVENT_COLUMNS, engagement_batches, engagement_daily, engagement_events
+from storage.engagement_writer_process import EventInsert
 from storage.engine import Store
 
 log = logging.getLogger(__name__)
 
-EVENT_COLUMNS = COLUMNS  # the writer process holds the one list (it imports nothing of the bot)
+_INSERT = EventInsert(EVENT_COLUMNS)
+if (EVENT_COLUMNS.index("at"), EVENT_COLUMNS.index("meta")) != (4, 9):  # the hot path below indexes rows by position
+    raise ImportError("storage.engagement: `at` and `meta` moved in EVENT_COLUMNS; update stored_row and _native")
 PROCESS_MIN_ROWS = 1000  # a batch this large means a busy log: from then on a writer process takes the writes
 PROCESS_GIVE_UP = 3  # writer processes in a row that died before answering once: write in the bot instead
 ACTIVE_MARK = "_active"  # engagement_daily.kind of the "distinct active people that day" row
@@ -141,7 +143,7 @@ class EventRepo:
                     return
                 driver = (await conn.get_raw_connection()).driver_connection
                 for n, flat in statements:
-                    await driver.execute(insert_sql(n), flat)
+                    await driver.execute(_INSERT.sql(n), flat)
             return
         records = [dict(zip(EVENT_COLUMNS, _native(r) if type(r[4]) is str or type(r[9]) is str else r,
                             strict=True)) for r in rows]
@@ -417,7 +419,7 @@ def _sqlite_statements(rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, list[
     width = len(EVENT_COLUMNS)
     if any(len(r) != width for r in rows):
         raise ValueError(f"an event row must have {width} values")
-    return statements([r if type(r[4]) is str else stored_row(r) for r in rows])
+    return _INSERT.statements([r if type(r[4]) is str else stored_row(r) for r in rows])
 
 
 _FRAME = struct.Struct(">I")
@@ -516,7 +518,7 @@ class ProcessWriter:
         if self._proc is None or self._proc.returncode is not None:
             try:
                 self._proc = await asyncio.create_subprocess_exec(
-                    sys.executable, "-I", _PROCESS_SCRIPT, self.db_path,  # -I: not storage/ on sys.path
+                    sys.executable, "-I", _PROCESS_SCRIPT, self.db_path, ",".join(EVENT_COLUMNS),  # -I: no storage/
                     stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
             except OSError as exc:
                 self.failed_starts += 1

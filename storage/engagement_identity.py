@@ -29,6 +29,7 @@ from storage.engagement_schema import (
     engagement_persons,
 )
 from storage.engine import Store
+from storage.members import MemberRow
 from storage.schema import communities, members
 
 pa = engagement_person_accounts
@@ -45,29 +46,25 @@ class LinkRefused(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Account:
-    member_id: int
-    community_id: int
-    platform: str
-    user_id: str
-    display_name: str
-    username: str
-    is_bot: bool
-    is_staff: bool
-    joined_at: datetime | None
-    left_at: datetime | None
-    first_seen_at: datetime | None
+class Account(MemberRow):
+    """A member row seen as one account of a person: the `members` row (fields of `MemberRow`, defined there
+    only), the person it is linked to (None: its own person) and its community's name."""
+
     person_id: int | None = None
     community_name: str = ""
 
     @property
+    def member_id(self) -> int:
+        return self.id
+
+    @property
     def person_key(self) -> str:
         """The person this account belongs to: `p<id>` when linked, else `m<member id>`."""
-        return person_key(self.member_id, self.person_id)
+        return person_key(self.id, self.person_id)
 
     @property
     def present(self) -> bool:
-        return self.left_at is None
+        return self.active
 
 
 def person_key(member_id: int, person_id: int | None) -> str:
@@ -76,20 +73,11 @@ def person_key(member_id: int, person_id: int | None) -> str:
 
 def _accounts_query() -> sa.Select:
     return (
-        sa.select(
-            members.c.id.label("member_id"), members.c.community_id, members.c.platform, members.c.user_id,
-            members.c.display_name, members.c.username, members.c.is_bot, members.c.is_staff,
-            members.c.joined_at, members.c.left_at, members.c.first_seen_at, pa.c.person_id,
-            communities.c.name.label("community_name"),
-        )
+        sa.select(members, pa.c.person_id, communities.c.name.label("community_name"))
         .select_from(members.outerjoin(pa, pa.c.member_id == members.c.id)
                      .join(communities, communities.c.id == members.c.community_id))
         .order_by(members.c.id)
     )
-
-
-def _account(r: sa.Row) -> Account:
-    return Account(**r._mapping)
 
 
 class IdentityRepo:
@@ -106,7 +94,7 @@ class IdentityRepo:
         if member_ids is not None:
             q = q.where(members.c.id.in_(sorted(set(member_ids))))
         async with self.store.read() as conn:
-            return [_account(r) for r in await conn.execute(q)]
+            return [Account.of(r) for r in await conn.execute(q)]
 
     async def account(self, member_id: int) -> Account | None:
         found = await self.accounts(member_ids=[member_id])
@@ -120,7 +108,7 @@ class IdentityRepo:
                 rows = await conn.execute(_accounts_query().where(members.c.id == member_id))
             else:
                 rows = await conn.execute(_accounts_query().where(pa.c.person_id == person))
-            return [_account(r) for r in rows]
+            return [Account.of(r) for r in rows]
 
     async def link_map(self) -> dict[int, int]:
         """member id -> person id for every linked account."""
@@ -160,7 +148,7 @@ class IdentityRepo:
             scope = await group_scope(conn, own.community_id)
             rows = await conn.execute(_accounts_query().where(pa.c.person_id == own.person_id,
                                                               members.c.community_id.in_(scope)))
-            return [_account(r) for r in rows]
+            return [Account.of(r) for r in rows]
 
     async def link(self, a: int, b: int, *, via: str, at: datetime) -> int:
         """Join two accounts (and everything already linked to either) into one person; returns its id.

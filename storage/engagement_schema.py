@@ -43,6 +43,10 @@ engagement_events = sa.Table(
     ),
 )
 
+EVENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in engagement_events.columns if c.name != "id")
+"""The row every event becomes, in this order (the recorder builds it, the writers insert it): the table's columns
+but its key. This is the one list; the writer process gets it on its command line."""
+
 engagement_persons = sa.Table(
     "engagement_persons",
     metadata,

@@ -6,11 +6,13 @@ so a writer thread waits for it at each step and the queue outgrows it (measured
 half the rate that plain `sqlite3` reaches on its own). In its own process the writer has its own interpreter
 and its own core; the bot only serialises each batch once (`marshal`, well under a microsecond per row).
 
-This file is run as a script (`python engagement_writer_process.py DB_PATH`) and imports nothing but the
-standard library, so that it starts quickly and never loads the bot. The protocol on stdin/stdout is a stream
-of frames, each a 4-byte big-endian length and a `marshal`led tuple:
+This file is run as a script (`python engagement_writer_process.py DB_PATH COLUMNS`, COLUMNS being the event
+columns comma-separated, storage.engagement_schema.EVENT_COLUMNS) and imports nothing but the standard library,
+so that it starts quickly and never loads the bot; that is also why it is told the columns instead of importing
+them. The protocol on stdin/stdout is a stream of frames, each a 4-byte big-endian length and a `marshal`led
+tuple:
 
-- request `("write", batch_id, at, rows)`: the rows (tuples in `COLUMNS` order, time as its stored text) in
+- request `("write", batch_id, at, rows)`: the rows (tuples in COLUMNS order, time as its stored text) in
   one transaction. `batch_id` ("" for none) is
   recorded in `engagement_batches` in the same transaction; a batch whose id is there already was committed
   before (its acknowledgement was lost) and is skipped. `at` is the marker's time in the stored text form.
@@ -33,22 +35,44 @@ import sys
 from itertools import chain
 from typing import Any, BinaryIO
 
-COLUMNS = ("community_id", "platform", "member_id", "kind", "at", "channel", "target_id", "value", "label",
-           "meta", "text", "dedupe")
-_ROW = f"({', '.join('?' * len(COLUMNS))})"
 _HEADER = struct.Struct(">I")
-_statements: dict[int, str] = {}
+ROWS_PER_STATEMENT = 2500  # 30,000 parameters, under SQLite's limit of 32,766
 
 
-def insert_sql(n: int) -> str:
-    """One INSERT of n event rows (the bot's in-process path uses the same text)."""
-    sql = _statements.get(n)
-    if sql is None:
-        if len(_statements) > 64:
-            _statements.clear()
-        sql = _statements[n] = (f"INSERT INTO engagement_events ({', '.join(COLUMNS)}) VALUES "
-                                f"{', '.join([_ROW] * n)} ON CONFLICT DO NOTHING")
-    return sql
+class EventInsert:
+    """The multi-row INSERTs of event rows in `columns` order; the bot's in-process path uses the same ones."""
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        self._meta = columns.index("meta")
+        self._row = f"({', '.join('?' * len(columns))})"
+        self._sql: dict[int, str] = {}
+
+    def sql(self, n: int) -> str:
+        """One INSERT of n event rows."""
+        sql = self._sql.get(n)
+        if sql is None:
+            if len(self._sql) > 64:
+                self._sql.clear()
+            sql = self._sql[n] = (f"INSERT INTO engagement_events ({', '.join(self.columns)}) VALUES "
+                                  f"{', '.join([self._row] * n)} ON CONFLICT DO NOTHING")
+        return sql
+
+    def statements(self, rows: list[Any]) -> list[tuple[int, list[Any]]]:
+        """(row count, flat values) per multi-row INSERT; metadata that is not text yet becomes JSON text."""
+        width, meta = len(self.columns), self._meta
+        out = []
+        for i in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[i:i + ROWS_PER_STATEMENT]
+            flat: list[Any] = list(chain.from_iterable(chunk))
+            if len(flat) != width * len(chunk):
+                raise ValueError(f"an event row must have {width} values")
+            metas = flat[meta::width]
+            if any(m is not None and type(m) is not str for m in metas):
+                flat[meta::width] = [m if m is None or type(m) is str else (json.dumps(m) if m else None)
+                                     for m in metas]
+            out.append((len(chunk), flat))
+        return out
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -72,29 +96,9 @@ def permanent(exc: BaseException) -> bool:
     return isinstance(exc, TypeError | ValueError | OverflowError)
 
 
-ROWS_PER_STATEMENT = 2500  # 30,000 parameters, under SQLite's limit of 32,766
-
-
-def statements(rows: list[Any]) -> list[tuple[int, list[Any]]]:
-    """(row count, flat values) per multi-row INSERT; metadata that is not text yet becomes JSON text."""
-    width = len(COLUMNS)
-    out = []
-    for i in range(0, len(rows), ROWS_PER_STATEMENT):
-        chunk = rows[i:i + ROWS_PER_STATEMENT]
-        flat: list[Any] = list(chain.from_iterable(chunk))
-        if len(flat) != width * len(chunk):
-            raise ValueError(f"an event row must have {width} values")
-        metas = flat[9::width]
-        if any(meta is not None and type(meta) is not str for meta in metas):
-            flat[9::width] = [meta if meta is None or type(meta) is str else (json.dumps(meta) if meta else None)
-                              for meta in metas]
-        out.append((len(chunk), flat))
-    return out
-
-
-def write(db: sqlite3.Connection, batch_id: str, at: str, rows: list[Any]) -> bool:
+def write(db: sqlite3.Connection, insert: EventInsert, batch_id: str, at: str, rows: list[Any]) -> bool:
     """One batch in one transaction; False when the batch id was recorded before (written already)."""
-    planned = statements(rows)
+    planned = insert.statements(rows)
     db.execute("BEGIN IMMEDIATE")
     try:
         if batch_id:
@@ -104,7 +108,7 @@ def write(db: sqlite3.Connection, batch_id: str, at: str, rows: list[Any]) -> bo
                 db.execute("ROLLBACK")
                 return False
         for n, flat in planned:
-            db.execute(insert_sql(n), flat)
+            db.execute(insert.sql(n), flat)
         db.execute("COMMIT")
         return True
     except BaseException:
@@ -130,7 +134,8 @@ def write_frame(stream: BinaryIO, message: Any) -> None:
     stream.flush()
 
 
-def serve(path: str, requests: BinaryIO, answers: BinaryIO) -> None:
+def serve(path: str, columns: tuple[str, ...], requests: BinaryIO, answers: BinaryIO) -> None:
+    insert = EventInsert(columns)
     db = connect(path)
     try:
         while True:
@@ -139,7 +144,7 @@ def serve(path: str, requests: BinaryIO, answers: BinaryIO) -> None:
                 return
             _, batch_id, at, rows = message
             try:
-                written = write(db, batch_id, at, rows)
+                written = write(db, insert, batch_id, at, rows)
             except Exception as exc:
                 write_frame(answers, ("error", permanent(exc), type(exc).__name__, str(exc)[:300]))
             else:
@@ -149,4 +154,4 @@ def serve(path: str, requests: BinaryIO, answers: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)
+    serve(sys.argv[1], tuple(sys.argv[2].split(",")), sys.stdin.buffer, sys.stdout.buffer)

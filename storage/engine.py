@@ -37,13 +37,39 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _same_empty_default(_context: Any, _inspected_column: Any, _metadata_column: Any, inspected_default: str | None,
+                        _metadata_default: Any, rendered_metadata_default: str | None) -> bool | None:
+    """`server_default=""` reads back from SQLite as `''`, which Alembic (1.x) reports as a change; both are the
+    empty string. Anything else is left to Alembic's own comparison (None)."""
+    if rendered_metadata_default in ("", "''") and inspected_default in ("''", "('')"):
+        return False
+    return None
+
+
+COMPARE_OPTIONS: dict[str, Any] = {"compare_type": True, "compare_server_default": _same_empty_default}
+"""How autogenerate compares the store with the tables (storage/migrations/env.py and `schema_drift` alike)."""
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for our migrations; its `target_metadata` is every table (see env.py)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("path_separator", "os")
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
+
+
+def schema_drift(connection: Connection) -> list[Any]:
+    """What `alembic revision --autogenerate` would write for this store: [] when the migrations at head and
+    the table definitions agree (checked by tests/storage/test_schema.py on SQLite and PostgreSQL)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.schema import all_tables
+
+    context = MigrationContext.configure(connection, opts=dict(COMPARE_OPTIONS))
+    return list(compare_metadata(context, all_tables()))
 
 
 def _upgrade(connection: Connection) -> None:

@@ -1,4 +1,5 @@
-"""Matching repository: participants, rounds and their intros, feedback, blocks, intro requests, mentoring.
+"""Matching repository: participants, rounds and their intros, feedback; `MatchingRepo` also answers for blocks and
+intro requests (storage/matching_requests.py) and mentoring (storage/matching_mentoring.py), each in its own module.
 
 Exactly-once rests on the store, not on memory. A round is claimed by inserting its unique
 (community, group, period) row; its plan (intros with their members) is written in one transaction; each intro
@@ -17,7 +18,8 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from storage.engine import Store
+from storage.matching_mentoring import MentoringRepo
+from storage.matching_requests import RequestRepo
 from storage.matching_schema import (
     matching_blocks,
     matching_feedback,
@@ -113,52 +115,6 @@ class PlannedIntro:
     starters: list[Any]
 
 
-@dataclass(frozen=True, slots=True)
-class RequestRow:
-    id: int
-    community_id: int
-    requester_id: int
-    target_id: int
-    status: str
-    reason: list[Any]
-    created_at: datetime
-    decided_at: datetime | None
-    intro_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class MentorRow:
-    community_id: int
-    member_id: int
-    topics: list[str]
-    capacity: int
-
-
-@dataclass(frozen=True, slots=True)
-class MentorRequestRow:
-    id: int
-    community_id: int
-    mentee_id: int
-    topics: list[str]
-    goal: str
-    status: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class MentorshipRow:
-    id: int
-    community_id: int
-    request_id: int
-    mentor_id: int
-    mentee_id: int
-    topics: list[str]
-    status: str
-    created_at: datetime
-    decided_at: datetime | None
-    intro_id: int | None
-
-
 def _participant(r: sa.Row) -> Participant:
     return Participant(r.community_id, r.member_id, r.grp, r.cadence, r.status, r.paused_until, r.joined_at)
 
@@ -173,25 +129,14 @@ def _intro(r: sa.Row, members: tuple[int, ...] = (), feedback: dict[int, str] | 
                     r.checkin_sent_at, members, feedback or {})
 
 
-def _request(r: sa.Row) -> RequestRow:
-    return RequestRow(r.id, r.community_id, r.requester_id, r.target_id, r.status, list(r.reason or []),
-                      r.created_at, r.decided_at, r.intro_id)
-
-
-def _mentorship(r: sa.Row) -> MentorshipRow:
-    return MentorshipRow(r.id, r.community_id, r.request_id, r.mentor_id, r.mentee_id, list(r.topics or []),
-                         r.status, r.created_at, r.decided_at, r.intro_id)
-
-
 def _chunks(items: Sequence[_T], size: int = 500) -> Iterable[Sequence[_T]]:
     """Slices small enough for one statement's parameter limit (SQLite allows 32,766 per statement)."""
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
 
-class MatchingRepo:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+class MatchingRepo(RequestRepo, MentoringRepo):
+    """Everything matching keeps, for the cogs: rounds and intros here, requests and mentoring from their modules."""
 
     # ------------------------------------------------------------------ participants
     async def join(self, community_id: int, member_id: int, grp: str, cadence: str, now: datetime) -> bool:
@@ -472,210 +417,6 @@ class MatchingRepo:
              .where(_I.community_id == community_id, _F.answer == "yes").group_by(_F.member_id))
         async with self.store.read() as conn:
             return {r.member_id: int(r.n) for r in await conn.execute(q)}
-
-    # ------------------------------------------------------------------ blocks
-    async def block(self, community_id: int, member_id: int, blocked_id: int, now: datetime) -> bool:
-        try:
-            async with self.store.begin() as conn:
-                await conn.execute(matching_blocks.insert().values(
-                    community_id=community_id, member_id=member_id, blocked_id=blocked_id, created_at=now))
-                await conn.execute(matching_requests.update().where(
-                    _Q.community_id == community_id, _Q.status == "open",
-                    ((_Q.requester_id == member_id) & (_Q.target_id == blocked_id))
-                    | ((_Q.requester_id == blocked_id) & (_Q.target_id == member_id)),
-                ).values(status="cancelled", decided_at=now))
-        except sa.exc.IntegrityError:
-            return False
-        return True
-
-    async def blocks(self, community_id: int) -> list[tuple[int, int]]:
-        q = sa.select(_B.member_id, _B.blocked_id).where(_B.community_id == community_id)
-        async with self.store.read() as conn:
-            return [(r.member_id, r.blocked_id) for r in await conn.execute(q)]
-
-    # ------------------------------------------------------------------ intro requests
-    async def sent_since(self, community_id: int, requester_id: int, since: datetime) -> int:
-        q = sa.select(sa.func.count()).select_from(matching_requests).where(
-            _Q.community_id == community_id, _Q.requester_id == requester_id, _Q.created_at >= since,
-            _Q.status.not_in(("failed", "cancelled")))
-        async with self.store.read() as conn:
-            return int((await conn.execute(q)).scalar_one())
-
-    async def open_counts(self, community_id: int, since: datetime) -> dict[int, int]:
-        """Open (undecided, not expired) requests each member has received."""
-        q = (sa.select(_Q.target_id, sa.func.count().label("n")).where(
-            _Q.community_id == community_id, _Q.status == "open", _Q.created_at >= since).group_by(_Q.target_id))
-        async with self.store.read() as conn:
-            return {r.target_id: int(r.n) for r in await conn.execute(q)}
-
-    async def open_requests_for(self, community_id: int, target_id: int, since: datetime,
-                                limit: int = 3) -> list[RequestRow]:
-        """The oldest open requests a member has received and not answered yet (not expired)."""
-        q = (sa.select(matching_requests).where(
-            _Q.community_id == community_id, _Q.target_id == target_id, _Q.status == "open",
-            _Q.created_at >= since).order_by(_Q.created_at, _Q.id).limit(limit))
-        async with self.store.read() as conn:
-            return [_request(r) for r in await conn.execute(q)]
-
-    async def open_request_between(self, community_id: int, requester_id: int, target_id: int,
-                                   since: datetime) -> RequestRow | None:
-        q = sa.select(matching_requests).where(
-            _Q.community_id == community_id, _Q.requester_id == requester_id, _Q.target_id == target_id,
-            _Q.status == "open", _Q.created_at >= since)
-        async with self.store.read() as conn:
-            row = (await conn.execute(q)).first()
-        return _request(row) if row else None
-
-    async def create_request(self, community_id: int, requester_id: int, target_id: int, reason: list[Any],
-                             now: datetime, since: datetime | None = None) -> int | None:
-        """A new open request; None when one between the two is open already (the store's unique key makes
-        this race-free: two presses at once make one request). Open requests older than `since` have expired
-        and are marked so first."""
-        pair = (_Q.community_id == community_id) & (_Q.requester_id == requester_id) & (_Q.target_id == target_id)
-        try:
-            async with self.store.begin() as conn:
-                if since is not None:
-                    await conn.execute(matching_requests.update().where(
-                        pair, _Q.status == "open", _Q.created_at < since).values(status="expired", decided_at=now))
-                r = await conn.execute(matching_requests.insert().values(
-                    community_id=community_id, requester_id=requester_id, target_id=target_id, status="open",
-                    reason=reason, created_at=now))
-        except sa.exc.IntegrityError:
-            return None
-        return int(r.inserted_primary_key[0])
-
-    async def request(self, request_id: int) -> RequestRow | None:
-        async with self.store.read() as conn:
-            row = (await conn.execute(sa.select(matching_requests).where(_Q.id == request_id))).first()
-        return _request(row) if row else None
-
-    async def decide_request(self, request_id: int, status: str, now: datetime, *, since: datetime | None = None,
-                             intro_id: int | None = None) -> bool:
-        """Move an open request to `status` (once: a second press finds it decided). Requests older than
-        `since` have expired and cannot be decided any more."""
-        q = matching_requests.update().where(_Q.id == request_id, _Q.status == "open")
-        if since is not None:
-            q = q.where(_Q.created_at >= since)
-        async with self.store.begin() as conn:
-            res = await conn.execute(q.values(status=status, decided_at=now, intro_id=intro_id))
-        return res.rowcount > 0
-
-    async def attach_intro(self, request_id: int, intro_id: int) -> None:
-        async with self.store.begin() as conn:
-            await conn.execute(matching_requests.update().where(_Q.id == request_id).values(intro_id=intro_id))
-
-    # ------------------------------------------------------------------ mentoring
-    async def set_mentor(self, community_id: int, member_id: int, topics: list[str], capacity: int,
-                         now: datetime) -> None:
-        where = (_M.community_id == community_id) & (_M.member_id == member_id)
-        async with self.store.begin() as conn:
-            if (await conn.execute(sa.select(_M.member_id).where(where))).first() is None:
-                await conn.execute(matching_mentors.insert().values(
-                    community_id=community_id, member_id=member_id, topics=topics, capacity=capacity,
-                    updated_at=now))
-            else:
-                await conn.execute(matching_mentors.update().where(where).values(
-                    topics=topics, capacity=capacity, updated_at=now))
-
-    async def mentors(self, community_id: int) -> list[MentorRow]:
-        q = sa.select(matching_mentors).where(_M.community_id == community_id).order_by(_M.member_id)
-        async with self.store.read() as conn:
-            return [MentorRow(r.community_id, r.member_id, list(r.topics or []), r.capacity)
-                    for r in await conn.execute(q)]
-
-    async def create_mentor_request(self, community_id: int, mentee_id: int, topics: list[str], goal: str,
-                                    now: datetime) -> int:
-        async with self.store.begin() as conn:
-            r = await conn.execute(matching_mentor_requests.insert().values(
-                community_id=community_id, mentee_id=mentee_id, topics=topics, goal=goal, status="waiting",
-                created_at=now, updated_at=now))
-        return int(r.inserted_primary_key[0])
-
-    async def mentor_requests(self, community_id: int, *, mentee_id: int | None = None,
-                              statuses: Sequence[str] = ("waiting",)) -> list[MentorRequestRow]:
-        q = sa.select(matching_mentor_requests).where(_MR.community_id == community_id, _MR.status.in_(statuses))
-        if mentee_id is not None:
-            q = q.where(_MR.mentee_id == mentee_id)
-        async with self.store.read() as conn:
-            return [MentorRequestRow(r.id, r.community_id, r.mentee_id, list(r.topics or []), r.goal, r.status,
-                                     r.created_at) for r in await conn.execute(q.order_by(_MR.id))]
-
-    async def mentor_request(self, request_id: int) -> MentorRequestRow | None:
-        async with self.store.read() as conn:
-            r = (await conn.execute(sa.select(matching_mentor_requests).where(_MR.id == request_id))).first()
-        return (MentorRequestRow(r.id, r.community_id, r.mentee_id, list(r.topics or []), r.goal, r.status,
-                                 r.created_at) if r else None)
-
-    async def mentorships(self, community_id: int, *, member_id: int | None = None,
-                          statuses: Sequence[str] = ("proposed", "active")) -> list[MentorshipRow]:
-        q = sa.select(matching_mentorships).where(_MS.community_id == community_id, _MS.status.in_(statuses))
-        if member_id is not None:
-            q = q.where((_MS.mentor_id == member_id) | (_MS.mentee_id == member_id))
-        async with self.store.read() as conn:
-            return [_mentorship(r) for r in await conn.execute(q.order_by(_MS.id))]
-
-    async def mentorship(self, mentorship_id: int) -> MentorshipRow | None:
-        async with self.store.read() as conn:
-            r = (await conn.execute(sa.select(matching_mentorships).where(_MS.id == mentorship_id))).first()
-        return _mentorship(r) if r else None
-
-    async def declined_pairs(self, community_id: int) -> list[tuple[int, int]]:
-        """(mentee, mentor) pairs that must not be proposed again (declined or ended)."""
-        q = sa.select(_MS.mentee_id, _MS.mentor_id).where(
-            _MS.community_id == community_id, _MS.status.in_(("declined", "ended")))
-        async with self.store.read() as conn:
-            return [(r.mentee_id, r.mentor_id) for r in await conn.execute(q)]
-
-    async def propose(self, community_id: int, request_id: int, mentor_id: int, mentee_id: int,
-                      topics: list[str], capacity: int, now: datetime) -> int | None:
-        """Propose a mentor for a waiting request, atomically re-checking the mentor's capacity and that the
-        request is still waiting (two processes assigning at once cannot overfill a mentor)."""
-        async with self.store.begin() as conn:
-            used = (await conn.execute(sa.select(sa.func.count()).select_from(matching_mentorships).where(
-                _MS.community_id == community_id, _MS.mentor_id == mentor_id,
-                _MS.status.in_(("proposed", "active"))))).scalar_one()
-            if used >= capacity:
-                return None
-            res = await conn.execute(matching_mentor_requests.update().where(
-                _MR.id == request_id, _MR.status == "waiting").values(status="proposed", updated_at=now))
-            if res.rowcount == 0:
-                return None
-            r = await conn.execute(matching_mentorships.insert().values(
-                community_id=community_id, request_id=request_id, mentor_id=mentor_id, mentee_id=mentee_id,
-                topics=topics, status="proposed", created_at=now))
-        return int(r.inserted_primary_key[0])
-
-    async def decide_mentorship(self, mentorship_id: int, status: str, now: datetime) -> bool:
-        """proposed -> active (request matched) or declined (request waits again); once."""
-        async with self.store.begin() as conn:
-            row = (await conn.execute(sa.select(matching_mentorships).where(_MS.id == mentorship_id))).first()
-            if row is None:
-                return False
-            res = await conn.execute(matching_mentorships.update().where(
-                _MS.id == mentorship_id, _MS.status == "proposed").values(status=status, decided_at=now))
-            if res.rowcount == 0:
-                return False
-            await conn.execute(matching_mentor_requests.update().where(_MR.id == row.request_id).values(
-                status="matched" if status == "active" else "waiting", updated_at=now))
-        return True
-
-    async def attach_mentorship_intro(self, mentorship_id: int, intro_id: int) -> None:
-        async with self.store.begin() as conn:
-            await conn.execute(matching_mentorships.update().where(_MS.id == mentorship_id)
-                               .values(intro_id=intro_id))
-
-    async def end_mentoring(self, community_id: int, member_id: int, now: datetime) -> tuple[int, int]:
-        """End the member's mentorships (either side) and withdraw their waiting requests:
-        (mentorships ended, requests withdrawn)."""
-        async with self.store.begin() as conn:
-            ended = await conn.execute(matching_mentorships.update().where(
-                _MS.community_id == community_id, _MS.status.in_(("proposed", "active")),
-                (_MS.mentor_id == member_id) | (_MS.mentee_id == member_id),
-            ).values(status="ended", decided_at=now))
-            withdrawn = await conn.execute(matching_mentor_requests.update().where(
-                _MR.community_id == community_id, _MR.mentee_id == member_id,
-                _MR.status.in_(("waiting", "proposed", "matched"))).values(status="closed", updated_at=now))
-        return ended.rowcount, withdrawn.rowcount
 
     # ------------------------------------------------------------------ privacy
     async def forget(self, community_id: int, member_id: int) -> None:

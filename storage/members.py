@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -28,6 +28,9 @@ from storage.types import UTCDateTime
 
 @dataclass(frozen=True, slots=True)
 class MemberRow:
+    """One row of `members`: the one row type of that table (engagement's `Account` is this row with its person).
+    Build it with `of`, from any result row that has the members columns."""
+
     id: int
     community_id: int
     platform: str
@@ -55,9 +58,11 @@ class MemberRow:
     def active(self) -> bool:
         return self.left_at is None
 
+    @classmethod
+    def of(cls, r: sa.Row) -> Self:
+        """The row (or a subclass's) from a result row that has a column for every field."""
+        return cls(**{k: getattr(r, k) for k in cls.__dataclass_fields__})
 
-def _row(r: sa.Row) -> MemberRow:
-    return MemberRow(**{k: getattr(r, k) for k in MemberRow.__dataclass_fields__})
 
 
 BATCH = 500  # accounts looked up (and written) together
@@ -130,7 +135,7 @@ class MemberRepo:
             for i in range(0, len(user_ids), BATCH):
                 q = sa.select(members).where((members.c.community_id == community_id)
                                              & members.c.user_id.in_(user_ids[i:i + BATCH]))
-                found.update({(r.community_id, r.user_id): _row(r) for r in await conn.execute(q)})
+                found.update({(r.community_id, r.user_id): MemberRow.of(r) for r in await conn.execute(q)})
         return found
 
     async def _upsert_many(self, batch: list[_Pending]) -> dict[tuple[int, str], MemberRow]:
@@ -168,19 +173,19 @@ class MemberRepo:
                 if changes:
                     where = (members.c.community_id == item.community_id) & (members.c.user_id == item.ref.user_id)
                     await conn.execute(members.update().where(where).values(**changes))
-                    found[key] = _row((await conn.execute(sa.select(members).where(where))).one())
+                    found[key] = MemberRow.of((await conn.execute(sa.select(members).where(where))).one())
         return found
 
     async def get(self, member_id: int) -> MemberRow | None:
         async with self.store.read() as conn:
             row = (await conn.execute(sa.select(members).where(members.c.id == member_id))).first()
-        return _row(row) if row else None
+        return MemberRow.of(row) if row else None
 
     async def by_user_id(self, community_id: int, user_id: str) -> MemberRow | None:
         where = (members.c.community_id == community_id) & (members.c.user_id == user_id)
         async with self.store.read() as conn:
             row = (await conn.execute(sa.select(members).where(where))).first()
-        return _row(row) if row else None
+        return MemberRow.of(row) if row else None
 
     async def find(self, community_id: int, text: str) -> MemberRow | None:
         """A member by platform id, username or display name (case-insensitive), present members first."""
@@ -202,7 +207,7 @@ class MemberRepo:
         )
         async with self.store.read() as conn:
             row = (await conn.execute(q)).first()
-        return _row(row) if row else None
+        return MemberRow.of(row) if row else None
 
     async def list(self, community_id: int, *, present_only: bool = True, humans_only: bool = True) -> list[MemberRow]:
         q = sa.select(members).where(members.c.community_id == community_id).order_by(members.c.id)
@@ -211,7 +216,7 @@ class MemberRepo:
         if humans_only:
             q = q.where(members.c.is_bot.is_(False))
         async with self.store.read() as conn:
-            return [_row(r) for r in await conn.execute(q)]
+            return [MemberRow.of(r) for r in await conn.execute(q)]
 
     async def staff(self, community_id: int) -> list[MemberRow]:
         """Present members tagged as staff (`/stats staff`)."""
@@ -220,7 +225,7 @@ class MemberRepo:
                     & members.c.left_at.is_(None))
              .order_by(members.c.id))
         async with self.store.read() as conn:
-            return [_row(r) for r in await conn.execute(q)]
+            return [MemberRow.of(r) for r in await conn.execute(q)]
 
     async def count(self, community_id: int) -> int:
         q = (

@@ -1,11 +1,18 @@
 """Core tables: communities, members, profiles with their facets, settings overrides.
 
 Every row carries its community so one process (or several sharing PostgreSQL) can serve many communities.
-Feature tables are declared on the same `metadata` in their own modules (storage/<feature>_schema.py) and get
-their own Alembic branch, so features can add tables without touching each other's migrations.
+Feature tables are declared on the same `metadata` in their own modules (storage/<feature>_schema.py, or a
+feature package's `tables.py`) and get their own Alembic branch, so features can add tables without touching each
+other's migrations. `all_tables()` gathers them all (for Alembic and the schema test), found by module name so
+that a new feature's tables are picked up without a central list to edit.
 """
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
+from importlib.util import find_spec
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -80,3 +87,35 @@ settings_overrides = sa.Table(
     sa.Column("updated_by", sa.String(100), nullable=False, server_default=""),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+
+TABLE_PACKAGES = ("storage", "cogs")
+"""Where table modules are looked for: `storage/*_schema.py`, and `tables.py` of each feature package in cogs/.
+They are imported by name (never by an import statement here), so storage/ keeps no dependency on cogs/; a
+feature's `tables.py` must import nothing but SQLAlchemy and storage/ itself."""
+
+
+def table_modules(packages: tuple[str, ...] = TABLE_PACKAGES) -> list[str]:
+    """The dotted names of every module that declares tables, in a stable order."""
+    names: list[str] = []
+    for package in packages:
+        spec = find_spec(package)
+        if spec is None or spec.submodule_search_locations is None:
+            continue
+        for info in sorted(pkgutil.iter_modules(spec.submodule_search_locations), key=lambda i: i.name):
+            if info.ispkg:  # looked for as a file: finding it must not import the feature's package
+                if (Path(getattr(info.module_finder, "path", "")) / info.name / "tables.py").is_file():
+                    names.append(f"{package}.{info.name}.tables")
+            elif info.name.endswith("_schema"):
+                names.append(f"{package}.{info.name}")
+    return names
+
+
+def all_tables(packages: tuple[str, ...] = TABLE_PACKAGES) -> sa.MetaData:
+    """The metadata with every table of every feature on it, whatever has been imported so far.
+
+    Alembic's `target_metadata` must be this, not the bare `metadata`: tables register themselves when their
+    module is imported, and before that autogenerate would take them for tables to drop."""
+    for name in table_modules(packages):
+        importlib.import_module(name)
+    return metadata

@@ -224,7 +224,7 @@ class WelcomeRepo:
         async with self.store.read() as conn:
             for chunk in _chunks(list(member_ids)):
                 for r in await conn.execute(sa.select(members).where(members.c.id.in_(chunk))):
-                    out[r.id] = MemberRow(**{k: getattr(r, k) for k in MemberRow.__dataclass_fields__})
+                    out[r.id] = MemberRow.of(r)
         return out
 
     async def with_profile(self, member_ids: Sequence[int]) -> set[int]:

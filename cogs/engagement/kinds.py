@@ -76,10 +76,8 @@ ACTIVE_KINDS: frozenset[str] = frozenset(
      Kind.MENTOR_SESSION, Kind.PROFILE_STARTED}
 )
 
-# The row every event becomes, in this column order (see storage/engagement_schema.py). On SQLite the recorder
+# The row every event becomes, in the order of storage.engagement_schema.EVENT_COLUMNS. On SQLite the recorder
 # queues `at` and `meta` as the text the store keeps (storage/engagement.py `stored_row`).
-COLUMNS = ("community_id", "platform", "member_id", "kind", "at", "channel", "target_id", "value", "label",
-           "meta", "text", "dedupe")
 Row = tuple[int, str, int | None, str, datetime | str, str | None, int | None, int, str | None,
             dict[str, Any] | str | None, str | None, str | None]
 

@@ -191,14 +191,3 @@ async def test_the_migration_undoes_moderator_links_and_goes_down_and_up(store: 
     async with store.engine.begin() as conn:
         await conn.run_sync(step, "heads", False)
     assert await ids.scope(cids[0]) == [cids[0]]  # the group went with its tables
-
-
-async def test_migrations_match_the_schema(store: Store) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from storage.schema import metadata
-
-    async with store.engine.connect() as conn:
-        diff = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), metadata))
-    assert [d for d in diff if "engagement_" in str(d)] == []

@@ -98,19 +98,3 @@ async def test_the_migration_goes_down_and_up(store_url: tuple[str, dict[str, An
         assert await repo.claim([Delivery("slack", "T1", "Ev1")], T0) == {Delivery("slack", "T1", "Ev1")}
     finally:
         await store.close()
-
-
-async def test_the_migration_matches_the_table_definition(store_url: tuple[str, dict[str, Any]]) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from storage.schema import metadata
-
-    url, connect_args = store_url
-    store = await open_store(url, connect_args=connect_args)
-    try:
-        async with store.engine.connect() as conn:
-            diff = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), metadata))
-    finally:
-        await store.close()
-    assert [d for d in diff if "seen_events" in str(d)] == []

@@ -332,16 +332,3 @@ async def test_exactly_once_on_both_stores_with_two_processes(open_console: Open
             both = intros(console) + intros(console2)
             assert sorted(len(g) for g in both) == [2, 2, 2, 3]
             assert set(Counter(u for g in both for u in g).values()) == {1}
-
-
-async def test_migrations_match_the_schema(open_console: Opener) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from storage.schema import metadata
-
-    async with open_console() as (app, _console), app.services.store.engine.connect() as conn:
-        diff = await conn.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata))
-    ours = [d for d in diff if "matching_" in str(d)]
-    assert ours == []

@@ -159,7 +159,8 @@ class DeliveryRepo:
         """Pending rows for (key, recipient) pairs that have none yet, in a few statements: what a crash must not
         lose track of is in the store before the first of them is sent."""
         rows = [{"community_id": community_id, "key": key, "recipient": recipient, "marker": new_marker(),
-                 "state": State.PENDING, "created_at": now, "updated_at": now} for key, recipient in items]
+                 "state": State.PENDING, "created_at": now, "updated_at": now}
+                for key, recipient in sorted(set(items))]  # in key order: no lock cycle between two processes
         if not rows:
             return
         async with self.store.begin() as conn:

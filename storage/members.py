@@ -164,8 +164,9 @@ class MemberRepo:
         insert = sqlite_insert if self.store.dialect == "sqlite" else pg_insert
         async with self.store.begin() as conn:
             if new:
+                # in key order, so two processes inserting overlapping newcomers never wait on each other in a cycle
                 await conn.execute(insert(members).on_conflict_do_nothing(
-                    index_elements=["community_id", "user_id"]), list(new.values()))
+                    index_elements=["community_id", "user_id"]), [new[k] for k in sorted(new)])
                 found.update(await self._select(conn, new))
             for item in batch:  # in arrival order: a rename or a return seen by a later call wins
                 key = (item.community_id, item.ref.user_id)

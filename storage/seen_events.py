@@ -71,7 +71,9 @@ class SeenEventRepo:
             by_row.setdefault(d.row(), d)
         if not by_row:
             return set()
-        values = [{"platform": p, "community": c, "event_id": e, "received_at": at} for p, c, e in by_row]
+        # In key order: two processes inserting overlapping batches then wait on each other's keys in the same
+        # order, never in a cycle (PostgreSQL would otherwise abort one of them with "deadlock detected").
+        values = [{"platform": p, "community": c, "event_id": e, "received_at": at} for p, c, e in sorted(by_row)]
         async with self.store.begin() as conn:
             won = [(r.platform, r.community, r.event_id) for r in await conn.execute(self._claim, values)]
         return {by_row[key] for key in won if key in by_row}

@@ -374,8 +374,8 @@ def format_value(spec: KeySpec, value: Any) -> str:
         case Kind.LIST:
             items = [str(v) for v in value or []]
             sep = spec.separator
-            if any(sep in i or "\n" in i for i in items):
-                return inline_toml(items)
+            if any(sep in i or "\n" in i for i in items) or (len(items) == 1 and items[0].lower() in _EMPTY):
+                return inline_toml(items)  # quoted: a lone "-" written bare would read back as "clear"
             return f" {sep} ".join(items) if sep == "|" else ", ".join(items)
         case Kind.TABLE:
             return inline_toml(value) if value else ""

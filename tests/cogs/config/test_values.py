@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cogs.config.schema import KeySpec, Kind, build_schema, community_schema, find_key, suggest_keys
@@ -172,12 +172,13 @@ _texts = st.one_of(
     st.text(max_size=120),
     st.from_regex(r"[-+]?[0-9]{0,6}([.,][0-9]{0,3})?([eE][-+]?[0-9])?", fullmatch=True),
     st.sampled_from(["yes", "no", "-", "[]", "{}", "none", "mon", "Europe/Berlin", "<#123>", "role:1", "[1, 2]",
-                     '{ a = { multiple = true } }', '["x", 1]', "a, b, , c", "a|b\nc"]),
+                     '{ a = { multiple = true } }', '["x", 1]', "a, b, , c", "a|b\nc", "-,", "none |"]),
 )
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(key=st.sampled_from(sorted(SCHEMA)), text=_texts)
+@example(key="community.moderator_roles", text="-,")  # a list of one "-" was written back bare, read as "clear"
 def test_any_text_is_either_refused_or_a_valid_round_tripping_value(key: str, text: str) -> None:
     s = spec(key)
     try:

@@ -21,6 +21,7 @@ from core.errors import DeliveryUnverified
 from core.messages import Message
 from core.refs import ChannelRef, CommunityRef, MemberRef
 from core.settings import Settings
+from integrations.discord.trace import delivery_nonce
 from storage.deliveries import DeliveryRepo
 from tests.fakes.discord import DefaultWorld, FakeDiscord, FakeUser, Permissions, default_world
 from tests.integrations.discord.harness import KindredOnDiscord, kindred_on_discord
@@ -101,14 +102,17 @@ async def test_without_read_message_history_nothing_is_shown_and_nothing_is_rese
     community = await community_of(bot)
     general = ChannelRef("discord", str(world.guild.channel_named("general").id))
     messenger = bot.app.messenger("discord")
-    await messenger.send(community, general, Message(text="hello", ref="K-00000000000000aa"))
-    assert await messenger.find_delivered(community, general, "K-00000000000000aa") is not None
-    assert await messenger.find_delivered(community, general, "K-00000000000000bb") is None
+    hello = Message(text="hello", ref="K-00000000000000aa")
+    await messenger.send(community, general, hello)
+    printed = [messenger.fingerprint(hello)]
+    assert await messenger.find_delivered(community, general, hello.ref, fingerprints=printed) is not None
+    other = [messenger.fingerprint(Message(text="hello again"))]
+    assert await messenger.find_delivered(community, general, "K-00000000000000bb", fingerprints=other) is None
     await revoke_history(fake, world, bot)
     channel = bot.app.messenger("discord").client.get_channel(int(general.channel_id))  # type: ignore[attr-defined]
     assert [m async for m in channel.history(limit=10)] == []  # Discord's answer: no messages, no error
     with pytest.raises(DeliveryUnverified):
-        await messenger.find_delivered(community, general, "K-00000000000000aa")
+        await messenger.find_delivered(community, general, hello.ref, fingerprints=printed)
 
 
 async def test_discord_enforces_a_nonce_for_a_few_minutes(
@@ -122,8 +126,10 @@ async def test_discord_enforces_a_nonce_for_a_few_minutes(
     again = await messenger.dm(community, ref(ana), Message(text="hi", ref="K-00000000000000cc"))
     assert first == again and len(fake.dms_to(ana)) == 1
     [post] = [r for r in fake.requests("POST", MESSAGES)][-1:]
-    assert post.json["nonce"] == "K-00000000000000cc" and post.json["enforce_nonce"] is True
+    assert post.json["nonce"] == delivery_nonce("K-00000000000000cc", first.channel_id)
+    assert post.json["enforce_nonce"] is True and len(post.json["nonce"]) <= 25
     assert "nonce" not in fake.dms_to(ana)[0]  # kept only in the answer, as on Discord
+    assert fake.dms_to(ana)[0]["content"] == "hi"  # and nothing of the marker is shown
     fake.state.nonce_window = 0
     await messenger.dm(community, ref(ana), Message(text="hi", ref="K-00000000000000cc"))
     assert len(fake.dms_to(ana)) == 2

@@ -50,7 +50,7 @@ INTRO = "intro"
 
 
 def new_marker() -> str:
-    """A fresh marker: short enough for Discord's 25-character nonce, random so it never matches another's."""
+    """A fresh marker: short, random so it never matches another's (Discord derives its nonces from it)."""
     return MARKER_PREFIX + secrets.token_hex(8)
 
 
@@ -164,7 +164,7 @@ class Journal:
 
     A conversation is recorded as soon as it is opened (before anything is posted into it), together with the
     posts recorded since: a post's own record may wait for the next one, because a post that went out unrecorded
-    is found again by its marker. `unwritten()` hands what is left to the caller's last write."""
+    is found again (by its marker or fingerprint). `unwritten()` hands what is left to the caller's last write."""
 
     def __init__(self, marker: str = "", earlier: Iterable[Placement] = (), write: Write | None = None, *,
                  fingerprints: Sequence[str] = (), since: datetime | None = None) -> None:
@@ -223,7 +223,7 @@ async def post_once(journal: IntroJournal, channel_id: str, user_ids: Sequence[s
     """Post an intro into one of its conversations at most once; returns the message id.
 
     Already posted (by this or an earlier attempt): nothing is sent. Opened by an earlier attempt and cut off:
-    the conversation is read back (`find`) and the intro posted only when its marker is not there."""
+    the conversation is read back (`find`) and the intro posted only when it is not there."""
     known = journal.get(channel_id)
     if known is not None and known.posted:
         return known.message_id

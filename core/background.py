@@ -32,6 +32,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
     from core.context import Messenger
     from core.delivery import IntroJournal
     from core.messages import Message
@@ -339,10 +342,13 @@ class PacedMessenger:
         await self.lane.turn()
         return await self.inner.introduce(community, members, message, channel=channel, journal=journal)
 
-    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef,
-                             marker: str) -> MessageRef | None:
+    def fingerprint(self, message: Message) -> str:
+        return self.inner.fingerprint(message)
+
+    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef, marker: str, *,
+                             fingerprints: Sequence[str] = (), since: datetime | None = None) -> MessageRef | None:
         await self.lane.turn()  # a history read is an API call like a send
-        return await self.inner.find_delivered(community, place, marker)
+        return await self.inner.find_delivered(community, place, marker, fingerprints=fingerprints, since=since)
 
     async def roles(self, community: CommunityRef) -> list[RoleRef]:
         return await self.inner.roles(community)

@@ -7,8 +7,9 @@ outbound side: channel messages, DMs and intros, used by handlers and by schedul
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -66,14 +67,21 @@ class Messenger(Protocol):
 
         With a `journal` (core/delivery.py), each conversation is recorded as soon as it exists and before the
         intro is posted into it, and conversations an earlier, interrupted attempt recorded are resumed: read
-        back, and posted into only when the intro's marker is not there yet."""
+        back, and posted into only when the intro is not there yet."""
         ...
 
-    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef,
-                             marker: str) -> MessageRef | None:
-        """The bot's own message carrying `marker` in the DM with a member or in a channel (thread, group DM),
-        or None when it is not there. Raises `DeliveryUnverified` when the history cannot be read far enough
-        to tell (the caller then does not send again)."""
+    def fingerprint(self, message: Message) -> str:
+        """A digest of what `message` shows on this platform, kept in the delivery ledger before it is sent, by
+        which `find_delivered` recognises it where the platform has no invisible place for the marker; "" where
+        the marker travels with the message (it is then all a read-back needs)."""
+        ...
+
+    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef, marker: str, *,
+                             fingerprints: Sequence[str] = (), since: datetime | None = None) -> MessageRef | None:
+        """The bot's own delivered message in the DM with a member or in a channel (thread, group DM), or None
+        when it is not there: the one carrying `marker`, or (where the platform cannot carry it) one posted
+        since `since` whose `fingerprint` is among `fingerprints`. Raises `DeliveryUnverified` when the history
+        cannot be read far enough to tell (the caller then does not send again)."""
         ...
 
     async def is_admin(self, community: CommunityRef, member: MemberRef) -> bool:

@@ -4,11 +4,15 @@ A platform call and the store's record of it cannot be one transaction, so a pro
 leaves it unknown whether the message went out. The delivery ledger closes that gap: one row per (community,
 message key, recipient), written before the platform call (`sending`, with the claiming process's token and time
 and a fresh marker) and after it (`sent` with the platform's channel and message ids, or `failed`). The marker
-travels with the message, invisibly or nearly so. Whoever finds a row left in `sending` by a process that died
-asks the platform (`Messenger.find_delivered`) whether the bot's message with that marker is there, and sends only
-when it is not. When the platform cannot tell (no permission to read the history), the message is not sent again
-and the row is left `unknown` with a warning: a person missing a message is told about by the log, a person
-getting it twice cannot be undone.
+travels with the message where the platform has an invisible place for it (Slack: message metadata). Where it has
+none (Discord keeps a message's nonce for a few minutes only), the row also keeps a fingerprint of what the message
+shows (`Messenger.fingerprint`) and the time from which it may have gone out (`since`): the bot's own message with
+that fingerprint, posted there since then, is the one. Whoever finds a row left in `sending` by a process that died
+asks the platform (`Messenger.find_delivered`) whether the bot's message is there, and sends only when it is not.
+A resumed attempt may render the message differently (a date, a buddy picked anew), so the row keeps the
+fingerprints of every attempt not yet proven absent, and `since` stays at the first of them. When the platform
+cannot tell (no permission to read the history), the message is not sent again and the row is left `unknown`
+with a warning: a person missing a message is told about by the log, a person getting it twice cannot be undone.
 
 An intro is several platform calls (open a thread or group DM, add people, post; or one DM each): the messenger
 records each conversation in an `IntroJournal` as soon as it exists and before posting into it, so an interrupted
@@ -39,12 +43,14 @@ LEASE = timedelta(minutes=5)
 """A claim older than this whose row is still `sending` was cut off (a platform call never takes this long)."""
 
 MARKER_PREFIX = "K-"
+MAX_FINGERPRINTS = 8
+"""Fingerprints a row keeps (one per attempt whose message differed; a message is rarely rendered anew)."""
 INTRO = "intro"
 """The recipient of an intro's own row; its conversations are rows of their own (`conv:<channel id>`)."""
 
 
 def new_marker() -> str:
-    """A fresh marker: short enough for Discord's 25-character nonce, random so it never matches another's."""
+    """A fresh marker: short, random so it never matches another's (Discord derives its nonces from it)."""
     return MARKER_PREFIX + secrets.token_hex(8)
 
 
@@ -75,6 +81,8 @@ class Claim:
     channel_id: str = ""
     message_id: str = ""
     detail: str = ""
+    fingerprints: tuple[str, ...] = ()  # what the attempts may have sent (see the module docstring)
+    since: datetime | None = None  # when the first attempt not proven absent began
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +104,8 @@ class Ledger(Protocol):
     """What the delivery protocol needs from the store (storage.deliveries.DeliveryRepo implements it)."""
 
     async def claim(self, community_id: int, key: str, recipient: str, token: str, now: datetime, *,
-                    force: bool = False, lease: timedelta = LEASE, audience: Sequence[str] = ()) -> Claim: ...
+                    force: bool = False, lease: timedelta = LEASE, audience: Sequence[str] = (),
+                    fingerprint: str = "") -> Claim: ...
 
     async def settle(self, claim_id: int, token: str, state: State, now: datetime, *, kind: str = "",
                      channel_id: str = "", message_id: str = "", detail: str = "") -> bool: ...
@@ -106,7 +115,8 @@ class Ledger(Protocol):
     async def placements(self, community_id: int, key: str) -> list[Placement]: ...
 
     async def record(self, community_id: int, key: str, token: str, now: datetime, *, create: str = "",
-                     placements: Sequence[Placement] = (), settle: Settlement | None = None) -> int | None: ...
+                     fingerprint: str = "", placements: Sequence[Placement] = (),
+                     settle: Settlement | None = None) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +136,16 @@ class IntroJournal(Protocol):
     @property
     def marker(self) -> str: ...
 
+    @property
+    def fingerprints(self) -> tuple[str, ...]:
+        """What an earlier attempt may have posted (for platforms that cannot carry the marker invisibly)."""
+        ...
+
+    @property
+    def since(self) -> datetime | None:
+        """When the earliest attempt that may have posted began (a read-back looks no further back)."""
+        ...
+
     def get(self, channel_id: str) -> Placement | None: ...
 
     def all(self) -> list[Placement]: ...
@@ -144,10 +164,13 @@ class Journal:
 
     A conversation is recorded as soon as it is opened (before anything is posted into it), together with the
     posts recorded since: a post's own record may wait for the next one, because a post that went out unrecorded
-    is found again by its marker. `unwritten()` hands what is left to the caller's last write."""
+    is found again (by its marker or fingerprint). `unwritten()` hands what is left to the caller's last write."""
 
-    def __init__(self, marker: str = "", earlier: Iterable[Placement] = (), write: Write | None = None) -> None:
+    def __init__(self, marker: str = "", earlier: Iterable[Placement] = (), write: Write | None = None, *,
+                 fingerprints: Sequence[str] = (), since: datetime | None = None) -> None:
         self._marker = marker
+        self._fingerprints = tuple(fingerprints)
+        self._since = since
         self._places = {p.channel_id: replace(p, earlier=True) for p in earlier}
         self._write = write
         self._unwritten: list[Placement] = []
@@ -156,6 +179,14 @@ class Journal:
     @property
     def marker(self) -> str:
         return self._marker
+
+    @property
+    def fingerprints(self) -> tuple[str, ...]:
+        return self._fingerprints
+
+    @property
+    def since(self) -> datetime | None:
+        return self._since
 
     def get(self, channel_id: str) -> Placement | None:
         return self._places.get(channel_id)
@@ -192,7 +223,7 @@ async def post_once(journal: IntroJournal, channel_id: str, user_ids: Sequence[s
     """Post an intro into one of its conversations at most once; returns the message id.
 
     Already posted (by this or an earlier attempt): nothing is sent. Opened by an earlier attempt and cut off:
-    the conversation is read back (`find`) and the intro posted only when its marker is not there."""
+    the conversation is read back (`find`) and the intro posted only when it is not there."""
     known = journal.get(channel_id)
     if known is not None and known.posted:
         return known.message_id
@@ -252,7 +283,8 @@ class Deliverer:
         """One message to a member's DM or into a channel, once. `audience` is kept with the row (e.g. the
         greetings a channel post stands for), for whoever has to finish it after a crash."""
         claim = await self.ledger.claim(community.id, key, recipient_of(to), self.token, self.clock(),
-                                        force=force, lease=self.lease, audience=audience)
+                                        force=force, lease=self.lease, audience=audience,
+                                        fingerprint=messenger.fingerprint(message))
         if claim.result is ClaimResult.SENT:
             return Delivery("earlier", MessageRef(community.platform, claim.channel_id, claim.message_id))
         self._refuse_unsettled(claim, key)
@@ -260,7 +292,7 @@ class Deliverer:
             return Delivery("busy")
         if claim.result is ClaimResult.RESUME:
             try:
-                found = await messenger.find_delivered(community, to, claim.marker)
+                found = await self._find(messenger, community, to, claim)
             except DeliveryFailed as exc:
                 await self._settle(claim, State.UNKNOWN, detail=f"unverified:{exc.reason}")
                 raise DeliveryUnverified(exc.reason) from None
@@ -292,7 +324,7 @@ class Deliverer:
         found: MessageRef | None = None
         if claim.result is ClaimResult.RESUME:
             try:
-                found = await messenger.find_delivered(community, to, claim.marker)
+                found = await self._find(messenger, community, to, claim)
             except DeliveryFailed as exc:
                 await self._settle(claim, State.UNKNOWN, detail=f"unverified:{exc.reason}")
                 return "unknown"
@@ -312,10 +344,13 @@ class Deliverer:
         the outcome in one transaction. `fresh` (with `force`): the caller knows there was no earlier attempt
         (it made the intro moment ago), so the ledger is not even asked."""
         cid = community.id
+        fingerprint = messenger.fingerprint(message)
         if force and (fresh or not await self.ledger.peek(cid, key, INTRO)):
-            claim = Claim(0, ClaimResult.FRESH, new_marker())  # written with the first record
+            # written with the first record
+            claim = Claim(0, ClaimResult.FRESH, new_marker(), fingerprints=(fingerprint,), since=self.clock())
         else:
-            claim = await self.ledger.claim(cid, key, INTRO, self.token, self.clock(), force=force, lease=self.lease)
+            claim = await self.ledger.claim(cid, key, INTRO, self.token, self.clock(), force=force, lease=self.lease,
+                                            fingerprint=fingerprint)
         if claim.result is ClaimResult.SENT:
             ids = tuple(c for c in claim.channel_id.split(",") if c)
             return Delivery("earlier", conversation=ConversationRef(community.platform, ids, claim.kind))
@@ -327,12 +362,12 @@ class Deliverer:
 
         async def write(placements: list[Placement], settle: Settlement | None = None) -> None:
             made = await self.ledger.record(cid, key, self.token, self.clock(), create=pending["create"],
-                                            placements=placements, settle=settle)
+                                            fingerprint=fingerprint, placements=placements, settle=settle)
             if made is None:
                 raise DeliveryUnverified("claimed_elsewhere")  # another process has it: never sent by both
             pending["create"] = ""
 
-        journal = Journal(claim.marker, earlier, write)
+        journal = Journal(claim.marker, earlier, write, fingerprints=claim.fingerprints, since=claim.since)
         try:
             conversation = await messenger.introduce(community, members, replace(message, ref=claim.marker),
                                                      channel=channel, journal=journal)
@@ -343,6 +378,11 @@ class Deliverer:
             State.SENT, conversation.kind, ",".join(conversation.channel_ids),
             next((p.message_id for p in journal.all() if p.posted), "")))
         return Delivery("sent" if journal.new_posts else "found", conversation=conversation)
+
+    @staticmethod
+    async def _find(messenger: Messenger, community: CommunityRef, to: Target, claim: Claim) -> MessageRef | None:
+        return await messenger.find_delivered(community, to, claim.marker, fingerprints=claim.fingerprints,
+                                              since=claim.since)
 
     @staticmethod
     def _refuse_unsettled(claim: Claim, key: str) -> None:

@@ -76,7 +76,8 @@ class Message:
 
     `ref` is the delivery marker of a message sent through the delivery ledger (core/delivery.py): each
     integration attaches it so that it can find the message again after a crash (Slack: message metadata;
-    Discord: the nonce and a small last line; console: the transcript) and never sends it twice."""
+    Discord: the nonce, which Discord keeps for a few minutes, then the message's fingerprint; console: the
+    transcript) and never sends it twice. Members never see it."""
 
     text: str = ""
     title: str = ""

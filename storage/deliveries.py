@@ -16,7 +16,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core.delivery import INTRO, LEASE, Claim, ClaimResult, Placement, Settlement, State, new_marker
+from core.delivery import (
+    INTRO,
+    LEASE,
+    MAX_FINGERPRINTS,
+    Claim,
+    ClaimResult,
+    Placement,
+    Settlement,
+    State,
+    new_marker,
+)
 from storage.delivery_schema import deliveries
 from storage.engine import Store
 
@@ -33,6 +43,8 @@ class DeliveryRow:
     key: str
     recipient: str
     marker: str
+    fingerprints: tuple[str, ...]
+    since: datetime | None
     state: str
     kind: str
     claim: str
@@ -46,16 +58,18 @@ class DeliveryRow:
 
 
 def _row(r: sa.Row[Any]) -> DeliveryRow:
-    return DeliveryRow(r.id, r.community_id, r.key, r.recipient, r.marker, r.state, r.kind, r.claim, r.claimed_at,
-                       audience_of(r.audience), r.channel_id, r.message_id, r.detail, r.created_at, r.updated_at)
+    return DeliveryRow(r.id, r.community_id, r.key, r.recipient, r.marker, fingerprints_of(r.fingerprints), r.since,
+                       r.state, r.kind, r.claim, r.claimed_at, audience_of(r.audience), r.channel_id, r.message_id,
+                       r.detail, r.created_at, r.updated_at)
 
 
 def _new_row(community_id: int, key: str, recipient: str, marker: str, token: str, now: datetime,
              **values: Any) -> dict[str, Any]:
     """Every column of a row claimed now by `token` (the prebuilt statements take them all)."""
     return {"community_id": community_id, "key": key, "recipient": recipient, "marker": marker,
-            "state": State.SENDING, "kind": "", "claim": token, "claimed_at": now, "audience": "", "channel_id": "",
-            "message_id": "", "detail": "", "created_at": now, "updated_at": now, **values}
+            "fingerprints": "", "since": None, "state": State.SENDING, "kind": "", "claim": token, "claimed_at": now,
+            "audience": "", "channel_id": "", "message_id": "", "detail": "", "created_at": now, "updated_at": now,
+            **values}
 
 
 def _outcome(settle: Settlement, now: datetime) -> dict[str, Any]:
@@ -79,6 +93,16 @@ def audience_text(ids: Iterable[str]) -> str:
 
 def audience_of(text: str) -> tuple[str, ...]:
     return tuple(i for i in (text or "").split(",") if i)
+
+
+def fingerprints_of(text: str) -> tuple[str, ...]:
+    return tuple(f for f in (text or "").split(",") if f)
+
+
+def with_fingerprint(known: Sequence[str], fingerprint: str) -> tuple[str, ...]:
+    """`known` and `fingerprint` (the newest last), at most MAX_FINGERPRINTS of them."""
+    kept = tuple(f for f in known if f and f != fingerprint) + ((fingerprint,) if fingerprint else ())
+    return kept[-MAX_FINGERPRINTS:]
 
 
 def _chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
@@ -112,15 +136,22 @@ class DeliveryRepo:
 
     # ------------------------------------------------------------------ claims and outcomes
     async def claim(self, community_id: int, key: str, recipient: str, token: str, now: datetime, *,
-                    force: bool = False, lease: timedelta = LEASE, audience: Sequence[str] = ()) -> Claim:
-        """Claim one delivery for `token` (see core.delivery.ClaimResult for the answers)."""
+                    force: bool = False, lease: timedelta = LEASE, audience: Sequence[str] = (),
+                    fingerprint: str = "") -> Claim:
+        """Claim one delivery for `token` (see core.delivery.ClaimResult for the answers).
+
+        `fingerprint` is what this attempt will send: a fresh claim keeps it alone and starts `since` now; a
+        resumed one adds it to those of the attempts before and keeps their `since` (they are not proven absent
+        until read back). The claim returned carries both, for the read-back."""
         where = (_D.community_id == community_id) & (_D.key == key) & (_D.recipient == recipient)
         people = audience_text(audience)
+        fresh_prints = with_fingerprint((), fingerprint)
         async with self.store.begin() as conn:
             created = (await conn.execute(self._create, _new_row(
-                community_id, key, recipient, new_marker(), token, now, audience=people))).first()
+                community_id, key, recipient, new_marker(), token, now, audience=people,
+                fingerprints=",".join(fresh_prints), since=now))).first()
             if created is not None:
-                return Claim(int(created.id), ClaimResult.FRESH, created.marker)
+                return Claim(int(created.id), ClaimResult.FRESH, created.marker, fingerprints=fresh_prints, since=now)
             row = _row((await conn.execute(sa.select(deliveries).where(where))).one())
             if row.state == State.SENT:
                 return Claim(row.id, ClaimResult.SENT, row.marker, row.kind, row.channel_id, row.message_id)
@@ -135,12 +166,18 @@ class DeliveryRepo:
             same = (_D.id == row.id) & (_D.state == row.state) & (_D.claim == row.claim)
             same &= _D.claimed_at.is_(None) if row.claimed_at is None else (_D.claimed_at == row.claimed_at)
             values: dict[str, Any] = {"state": State.SENDING, "claim": token, "claimed_at": now, "updated_at": now}
-            if result is ClaimResult.FRESH and people:
-                values["audience"] = people  # a new attempt may stand for other rows than the failed one
+            if result is ClaimResult.FRESH:
+                prints, since = fresh_prints, now  # nothing went out before
+                if people:
+                    values["audience"] = people  # a new attempt may stand for other rows than the failed one
+            else:
+                prints, since = with_fingerprint(row.fingerprints, fingerprint), row.since or row.claimed_at
+            values.update(fingerprints=",".join(prints), since=since)
             moved = await conn.execute(deliveries.update().where(same).values(**values))
         if moved.rowcount == 0:
             return Claim(row.id, ClaimResult.BUSY, row.marker)
-        return Claim(row.id, result, row.marker, row.kind, row.channel_id, row.message_id)
+        return Claim(row.id, result, row.marker, row.kind, row.channel_id, row.message_id, fingerprints=prints,
+                     since=since)
 
     async def settle(self, claim_id: int, token: str, state: State, now: datetime, *, kind: str = "",
                      channel_id: str = "", message_id: str = "", detail: str = "") -> bool:
@@ -177,14 +214,16 @@ class DeliveryRepo:
                 for r in rows]
 
     async def record(self, community_id: int, key: str, token: str, now: datetime, *, create: str = "",
-                     placements: Sequence[Placement] = (), settle: Settlement | None = None) -> int | None:
-        """One transaction for an intro: create its row for `token` (with marker `create`; None when another
-        process made it first), record its conversations (opened: before posting; posted: with the message id),
-        and settle its outcome. Returns the intro row's id when it was created, else 0."""
+                     fingerprint: str = "", placements: Sequence[Placement] = (),
+                     settle: Settlement | None = None) -> int | None:
+        """One transaction for an intro: create its row for `token` (with marker `create` and `fingerprint`; None
+        when another process made it first), record its conversations (opened: before posting; posted: with the
+        message id), and settle its outcome. Returns the intro row's id when it was created, else 0."""
         made = 0
         async with self.store.begin() as conn:
             if create:
-                row = (await conn.execute(self._create, _new_row(community_id, key, INTRO, create, token, now))).first()
+                row = (await conn.execute(self._create, _new_row(
+                    community_id, key, INTRO, create, token, now, fingerprints=fingerprint, since=now))).first()
                 if row is None:
                     return None
                 made = int(row.id)

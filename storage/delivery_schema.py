@@ -3,7 +3,8 @@
 See core/delivery.py for the protocol. `key` names the logical message (`intro:42`, `greet:17`,
 `checkin:42:7`, ...), `recipient` where it goes (`dm:<user id>`, `ch:<channel id>`, `intro` for an intro as a
 whole and `conv:<channel id>` for each of its conversations). The unique key makes a claim race-free across
-processes sharing PostgreSQL; `marker` is what the message carries so it can be found on the platform again.
+processes sharing PostgreSQL; `marker` is what the message carries so it can be found on the platform again, and
+`fingerprints` with `since` how it is recognised where the platform cannot carry the marker (Discord).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ deliveries = sa.Table(
     sa.Column("key", sa.String(120), nullable=False),
     sa.Column("recipient", sa.String(120), nullable=False),
     sa.Column("marker", sa.String(32), nullable=False),
+    sa.Column("fingerprints", sa.String(200), nullable=False, server_default=""),  # "fp,fp" (see core.delivery)
+    sa.Column("since", UTCDateTime, nullable=True),  # when the first attempt not proven absent began
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False, server_default=""),
     sa.Column("claim", sa.String(40), nullable=False, server_default=""),

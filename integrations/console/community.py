@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from core.context import Capability
 from core.delivery import IntroJournal, Journal, post_once
@@ -79,8 +81,12 @@ class ConsoleMessenger:
         self.screen.message(f"DM to {member.display_name or self._name(member.user_id)}", message)
         return MessageRef("console", place, message_id)
 
-    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef,
-                             marker: str) -> MessageRef | None:
+    def fingerprint(self, message: Message) -> str:
+        """Nothing: the transcript keeps each message's marker."""
+        return ""
+
+    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef, marker: str, *,
+                             fingerprints: Sequence[str] = (), since: datetime | None = None) -> MessageRef | None:
         where = f"dm-{place.user_id}" if isinstance(place, MemberRef) else place.channel_id
         found = self.outbox.find(where, marker)
         return MessageRef("console", where, found) if found else None

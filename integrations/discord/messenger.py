@@ -12,7 +12,9 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -24,7 +26,8 @@ from core.messages import Message
 from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef, RoleRef
 from integrations.discord.errors import DiscordDeliveryFailed, DiscordDMClosed, delivery_error
 from integrations.discord.refs import PLATFORM, role_labels, snowflake
-from integrations.discord.render import clip, marker_line, render_message
+from integrations.discord.render import clip, render_message
+from integrations.discord.trace import delivery_nonce, message_fingerprint, rendered_fingerprint
 
 if TYPE_CHECKING:
     from core.dispatcher import App
@@ -37,6 +40,9 @@ THREAD_NAME_LIMIT = 100
 INTRO_ARCHIVE_MINUTES = 10080  # a week: intros are slow conversations
 HISTORY_LIMIT = 1000  # messages read back when looking for an interrupted delivery (ten requests)
 READY_WAIT = 60.0  # seconds a read-back waits for the gateway's guild cache (permissions)
+CLOCK_SKEW = timedelta(minutes=2)
+"""How far the bot's clock may run ahead of Discord's: a read-back looks at the bot's messages from this long
+before the delivery's `since` (an identical message posted earlier than that is not taken for it)."""
 
 
 class DiscordMessenger:
@@ -137,23 +143,35 @@ class DiscordMessenger:
         """Send into a channel, thread or DM (components in a DM carry the guild, see render.scoped_id)."""
         is_dm = isinstance(target, discord.DMChannel)
         scope = snowflake(community.external_id) if is_dm else None
+        rendered = render_message(message, guild_id=scope)
+        if message.ref:
+            rendered.nonce = delivery_nonce(message.ref, target.id)  # a resend within minutes is not posted
         try:
-            sent = await target.send(**render_message(message, guild_id=scope).send_kwargs())
+            sent = await target.send(**rendered.send_kwargs())
         except (discord.HTTPException, discord.RateLimited) as error:
             raise delivery_error("send DM" if is_dm else "send message", error, dm=is_dm) from None
         return MessageRef(PLATFORM, str(sent.channel.id), str(sent.id))
 
-    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef,
-                             marker: str) -> MessageRef | None:
+    def fingerprint(self, message: Message) -> str:
+        """What `message` shows, digested (trace.py): how it is recognised, Discord keeping no marker."""
+        return rendered_fingerprint(render_message(message))
+
+    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef, marker: str, *,
+                             fingerprints: Sequence[str] = (), since: datetime | None = None) -> MessageRef | None:
+        if not fingerprints:
+            return None  # no attempt sent anything by which it could be recognised: nothing went out
         try:
             target = (await self._dm_channel(place) if isinstance(place, MemberRef)
                       else await self._channel(place.channel_id, community))
         except DeliveryFailed as error:
             raise DeliveryUnverified(error.reason) from None
-        return await self._find_in(target, marker)
+        return await self._find_in(target, fingerprints, since)
 
-    async def _find_in(self, channel: Any, marker: str) -> MessageRef | None:
-        """The bot's message carrying `marker` among the channel's newest `HISTORY_LIMIT` messages."""
+    async def _find_in(self, channel: Any, fingerprints: Sequence[str], since: datetime | None) -> MessageRef | None:
+        """The bot's message with one of these fingerprints posted since `since` (less the clock skew), among the
+        first `HISTORY_LIMIT` messages from then on (the newest, without `since`)."""
+        if not fingerprints:
+            return None
         with contextlib.suppress(TimeoutError):  # permissions are only known once the guilds are cached
             await asyncio.wait_for(self.client.wait_until_ready(), READY_WAIT)
         me = self.client.user
@@ -164,12 +182,13 @@ class DiscordMessenger:
         if isinstance(guild, discord.Guild) and guild.me is not None and not channel.permissions_for(
                 guild.me).read_message_history:  # type: ignore[union-attr]
             raise DeliveryUnverified("missing_read_message_history")
-        line = marker_line(marker)
+        wanted = set(fingerprints)
+        after = since - CLOCK_SKEW if since is not None else None
         seen = 0
         try:
-            async for found in channel.history(limit=HISTORY_LIMIT):
+            async for found in channel.history(limit=HISTORY_LIMIT, after=after):
                 seen += 1
-                if found.author.id == me.id and line in (found.content or "").splitlines():
+                if found.author.id == me.id and message_fingerprint(found) in wanted:
                     return MessageRef(PLATFORM, str(found.channel.id), str(found.id))
         except (discord.HTTPException, discord.RateLimited) as error:
             raise DeliveryUnverified(delivery_error("read history", error).reason) from None
@@ -240,7 +259,8 @@ class DiscordMessenger:
             async def post() -> MessageRef:
                 return await self._post(thread, shown, community)
 
-            await post_once(journal, str(thread.id), added, "thread", post, lambda: self._find_in(thread, message.ref))
+            await post_once(journal, str(thread.id), added, "thread", post,
+                            lambda: self._find_in(thread, journal.fingerprints, journal.since))
         reached = [str(thread.id)]
         # Whoever could not be added (no access to the intro channel, say) gets the intro by DM instead.
         left_out = [m for m in members if m.user_id in people and m.user_id not in added]
@@ -294,7 +314,8 @@ class DiscordMessenger:
         async def post() -> MessageRef:
             return await self._post(dm, message, community)
 
-        await post_once(journal, str(dm.id), [member.user_id], "dm", post, lambda: self._find_in(dm, message.ref))
+        await post_once(journal, str(dm.id), [member.user_id], "dm", post,
+                        lambda: self._find_in(dm, journal.fingerprints, journal.since))
         return str(dm.id)
 
     async def _dm_intro(

@@ -84,7 +84,7 @@ class Rendered:
     view: discord.ui.View | None = None
     files: list[discord.File] = field(default_factory=list)
     allowed_mentions: discord.AllowedMentions = field(default_factory=lambda: allowed_mentions(()))
-    nonce: str | None = None
+    nonce: str | None = None  # a delivery's (integrations/discord/trace.py); never shown
 
     def send_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"allowed_mentions": self.allowed_mentions}
@@ -109,14 +109,6 @@ class Rendered:
             "attachments": self.files,
             "allowed_mentions": self.allowed_mentions,
         }
-
-
-def marker_line(ref: str) -> str:
-    """How a delivery marker shows: Discord's small grey subtext, the message's last line.
-
-    Discord keeps no invisible field a bot can read back (the nonce is not stored), so the marker is text; it is
-    also sent as the nonce, which Discord enforces for a few minutes (a resend in that time is not posted)."""
-    return f"-# {ref}"
 
 
 def render_message(message: Message, *, guild_id: int | None = None, extra_mentions: tuple[str, ...] = ()) -> Rendered:
@@ -151,11 +143,6 @@ def render_message(message: Message, *, guild_id: int | None = None, extra_menti
     rendered.files = [
         discord.File(io.BytesIO(f.data), filename=f.filename, description=f.description or None) for f in message.files
     ]
-    if message.ref:
-        line = marker_line(message.ref)
-        body = clip(rendered.content, MAX_CONTENT - len(line) - 1) if rendered.content else ""
-        rendered.content = f"{body}\n{line}" if body else line
-        rendered.nonce = message.ref[:25]
     if not (rendered.content or rendered.embeds or rendered.files or rendered.view):
         rendered.content = EMPTY  # Discord refuses an empty message (50006)
     return rendered

@@ -7,6 +7,8 @@ failure becomes a ``DeliveryFailed`` with Slack's code and a plain-words message
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
@@ -109,8 +111,12 @@ class SlackMessenger:
                 raise SlackDMClosed(error.reason) from None
             raise
 
-    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef,
-                             marker: str) -> MessageRef | None:
+    def fingerprint(self, message: Message) -> str:
+        """Nothing: the marker travels in the message's metadata (see blocks.delivery_metadata)."""
+        return ""
+
+    async def find_delivered(self, community: CommunityRef, place: MemberRef | ChannelRef, marker: str, *,
+                             fingerprints: Sequence[str] = (), since: datetime | None = None) -> MessageRef | None:
         try:
             channel_id = await self.open_dm(place.user_id) if isinstance(place, MemberRef) else place.channel_id
         except SlackDeliveryFailed as error:

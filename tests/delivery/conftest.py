@@ -100,7 +100,9 @@ class Bots:
         }
 
     def start(self, offset: float = 0.0) -> int:
-        """A bot process whose clock runs `offset` seconds ahead."""
+        """A bot process whose clock runs `offset` seconds ahead: the time that passed since the test began,
+        for Discord too (its clock gives message ids their time, which a read-back compares with the ledger's)."""
+        self.fake.state.clock_offset = max(self.fake.state.clock_offset, offset)
         pid = self.zygote.fork({"env": self.env(), "offset": offset, "log": str(self.logs)})
         self.pids.append(pid)
         return pid

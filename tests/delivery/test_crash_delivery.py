@@ -26,15 +26,16 @@ from storage.matching_schema import matching_intros, matching_rounds
 from tests.delivery.conftest import WAIT, Bots, Zygote, pg_store
 from tests.fakes.discord import DefaultWorld, FakeDiscord, FakeUser, default_world, new_user
 
-MARKER = re.compile(r"^-# (K-[0-9a-f]{16})$", re.M)
+SHOWN_MARKER = re.compile(r"K-[0-9a-f]{16}")
 MESSAGES = re.compile(r"/channels/\d+/messages")
 MEMBERS = 6  # three intros
 DAY = 86400.0
 
 
-def marker_of(message: dict[str, Any]) -> str | None:
-    found = MARKER.search(message.get("content") or "")
-    return found.group(1) if found else None
+def marker_of(fake: FakeDiscord, message: dict[str, Any]) -> str | None:
+    """The nonce a delivery was sent with (one per delivery and conversation; the fake's record, members and
+    the history never see it)."""
+    return fake.state.message_nonces.get(int(message["id"]))
 
 
 def from_bot(fake: FakeDiscord, message: dict[str, Any]) -> bool:
@@ -46,15 +47,21 @@ def is_checkin(message: dict[str, Any]) -> bool:
 
 
 def all_marked(fake: FakeDiscord) -> list[str]:
-    """Every marker on a message of the bot (a message sent twice shows its marker twice)."""
-    return [m for m in (marker_of(x) for x in fake.state.messages.values() if from_bot(fake, x)) if m]
+    """Every delivery nonce of a message of the bot (a message sent twice has its nonce twice)."""
+    return [m for m in (marker_of(fake, x) for x in fake.state.messages.values() if from_bot(fake, x)) if m]
+
+
+def shown_markers(fake: FakeDiscord) -> list[str]:
+    """Marker text anywhere members can see it in the bot's messages (there must be none)."""
+    return [found for m in fake.state.messages.values() if from_bot(fake, m)
+            for found in SHOWN_MARKER.findall(str([m.get("content"), m.get("embeds"), m.get("components")]))]
 
 
 def intros_of(fake: FakeDiscord, world: DefaultWorld) -> Counter[int]:
     """How many intro messages each member can see (in the intro threads they were added to)."""
     seen: Counter[int] = Counter()
     for thread in fake.threads():
-        posts = [m for m in fake.messages_in(thread) if from_bot(fake, m) and marker_of(m)]
+        posts = [m for m in fake.messages_in(thread) if from_bot(fake, m) and marker_of(fake, m)]
         for user_id in thread.member_ids:
             if user_id != fake.bot.id:
                 seen[user_id] += len(posts)
@@ -64,7 +71,7 @@ def intros_of(fake: FakeDiscord, world: DefaultWorld) -> Counter[int]:
 def dms_of(fake: FakeDiscord, users: list[FakeUser], *, checkins: bool) -> Counter[int]:
     """How many marked DMs (check-ins, or else greetings) each user got."""
     return Counter({u.id: sum(1 for m in fake.dms_to(u)
-                               if from_bot(fake, m) and marker_of(m) and is_checkin(m) == checkins)
+                               if from_bot(fake, m) and marker_of(fake, m) and is_checkin(m) == checkins)
                     for u in users})
 
 
@@ -155,6 +162,7 @@ def assert_once(fake: FakeDiscord, counts: Counter[int], people: list[FakeUser],
     assert {p.username: counts[p.id] for p in people} == {p.username: 1 for p in people}, what
     repeated = [m for m, n in Counter(all_marked(fake)).items() if n > 1]
     assert repeated == [], f"sent twice: {repeated}"
+    assert shown_markers(fake) == [], "a delivery marker is shown to members"
 
 
 INTRO_KILLS = [pytest.param(n, phase, id=f"intro{n}-{phase}") for n in (1, 2, 3) for phase in ("before", "after")]

@@ -15,10 +15,10 @@ from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.delivery import LEASE, ClaimResult, Placement, Settlement, State
+from core.delivery import LEASE, MAX_FINGERPRINTS, ClaimResult, Placement, Settlement, State
 from core.refs import CommunityKey
 from storage.communities import CommunityRepo
-from storage.deliveries import DeliveryRepo, audience_of, audience_text
+from storage.deliveries import DeliveryRepo, audience_of, audience_text, with_fingerprint
 from storage.engine import Store, alembic_config, open_store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -82,6 +82,39 @@ async def test_a_cut_off_claim_is_taken_over_after_the_lease_or_when_forced(stor
     row = await a.claim(cid, "greet:8", "dm:U2", "t", T0)
     assert await a.settle(row.id, "t", State.PENDING, T0, detail="rate_limited")
     assert (await b.claim(cid, "greet:8", "dm:U2", "u", T0)).result is ClaimResult.FRESH
+
+
+async def test_what_each_attempt_sent_is_kept_until_proven_absent(stores: tuple[Store, Store]) -> None:
+    """A fresh claim keeps its own fingerprint and starts `since`; a resumed one adds its fingerprint (it may have
+    rendered the message anew) and keeps `since` at the first attempt, whose message may be out there."""
+    one, two = stores
+    cid = await _community(one)
+    a, b = DeliveryRepo(one), DeliveryRepo(two)
+    first = await a.claim(cid, "greet:9", "dm:U1", "dead", T0, fingerprint="f1")
+    assert (first.fingerprints, first.since) == (("f1",), T0)
+    later = T0 + LEASE
+    second = await b.claim(cid, "greet:9", "dm:U1", "dead-too", later, fingerprint="f2")
+    assert (second.result, second.fingerprints, second.since) == (ClaimResult.RESUME, ("f1", "f2"), T0)
+    third = await a.claim(cid, "greet:9", "dm:U1", "alive", later + LEASE, fingerprint="f1")  # f1 again
+    assert (third.fingerprints, third.since) == (("f2", "f1"), T0)
+    reconciled = await b.claim(cid, "greet:9", "dm:U1", "reconcile", later + 2 * LEASE)  # no fingerprint
+    assert (reconciled.fingerprints, reconciled.since) == (("f2", "f1"), T0)
+    row = await a.get(cid, "greet:9", "dm:U1")
+    assert row is not None and (row.fingerprints, row.since) == (("f2", "f1"), T0)
+    # proven absent (failed, or released): the next attempt starts afresh
+    assert await b.settle(reconciled.id, "reconcile", State.FAILED, later, detail="absent")
+    retry = await a.claim(cid, "greet:9", "dm:U1", "next", later + 3 * LEASE, fingerprint="f3")
+    assert (retry.result, retry.fingerprints, retry.since) == (ClaimResult.FRESH, ("f3",), later + 3 * LEASE)
+    # a row keeps at most MAX_FINGERPRINTS, the newest
+    for n in range(MAX_FINGERPRINTS + 2):
+        kept = await a.claim(cid, "greet:9", "dm:U1", f"t{n}", later + (4 + n) * LEASE, fingerprint=f"g{n:023d}")
+    assert len(kept.fingerprints) == MAX_FINGERPRINTS and kept.fingerprints[-1] == f"g{MAX_FINGERPRINTS + 1:023d}"
+    assert kept.since == later + 3 * LEASE
+    # an intro's row gets its fingerprint and since when its first record creates it
+    await a.record(cid, "intro:8", "t", T0, create="K-0000000000000008", fingerprint="fi")
+    made = await b.claim(cid, "intro:8", "intro", "u", T0, force=True, fingerprint="fj")
+    assert (made.result, made.fingerprints, made.since) == (ClaimResult.RESUME, ("fi", "fj"), T0)
+    assert with_fingerprint(("a", "b"), "") == ("a", "b")
 
 
 async def test_conversations_of_an_intro_and_what_a_crash_left(stores: tuple[Store, Store]) -> None:

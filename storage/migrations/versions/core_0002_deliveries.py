@@ -25,6 +25,8 @@ def upgrade() -> None:
         sa.Column("key", sa.String(120), nullable=False),
         sa.Column("recipient", sa.String(120), nullable=False),
         sa.Column("marker", sa.String(32), nullable=False),
+        sa.Column("fingerprints", sa.String(200), nullable=False, server_default=""),
+        sa.Column("since", UTCDateTime, nullable=True),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False, server_default=""),
         sa.Column("claim", sa.String(40), nullable=False, server_default=""),

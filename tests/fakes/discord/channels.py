@@ -4,12 +4,12 @@ reactions, threads and their members, as Discord v10 answers them.
 `GET /channels/{id}/messages` reads history back like Discord: newest first, `limit` 1-100 (default 50),
 `before`/`after`/`around` a message id; in a guild channel it needs View Channel (else 50001) and answers an
 empty list without Read Message History. A message created with `enforce_nonce` and a `nonce` the same author
-used within `FakeState.nonce_window` seconds is not created again: the earlier message is returned, as Discord does.
+used within `FakeState.nonce_window` seconds (of Discord's clock, `FakeState.now`) is not created again: the earlier
+message is returned, as Discord does. The nonce is in that answer and in MESSAGE_CREATE only, never in history.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from aiohttp import web
@@ -86,7 +86,8 @@ class ChannelRoutes(Routes):
         message = self.state.create_message(channel, self.state.bot, self._shown(channel, body), self.files(request))
         if nonce is not None:
             # Discord echoes the nonce in this answer and in MESSAGE_CREATE, but does not store it.
-            self.state.nonces[(self.state.bot.id, str(nonce))] = (int(message["id"]), time.monotonic())
+            self.state.nonces[(self.state.bot.id, str(nonce))] = (int(message["id"]), self.state.now())
+            self.state.message_nonces[int(message["id"])] = str(nonce)
             message = {**message, "nonce": nonce}
         await self._echo_message(channel, message)
         return ok(message, bucket=f"messages:{channel.id}")
@@ -96,7 +97,7 @@ class ChannelRoutes(Routes):
         if nonce is None:
             return None
         seen = self.state.nonces.get((self.state.bot.id, str(nonce)))
-        if seen is None or time.monotonic() - seen[1] > self.state.nonce_window:
+        if seen is None or self.state.now() - seen[1] > self.state.nonce_window:
             return None
         return self.state.messages.get(seen[0])
 

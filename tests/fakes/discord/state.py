@@ -10,12 +10,14 @@ import asyncio
 import contextlib
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from .records import FailureRule, HoldRule, RecordedFile, RecordedRequest
-from .world import ChannelType, FakeChannel, FakeGuild, FakeUser, now_iso, snowflake
+from .world import ChannelType, FakeChannel, FakeGuild, FakeUser, snowflake
 
 T = TypeVar("T")
 
@@ -81,8 +83,13 @@ class FakeState:
         self.requests: list[RecordedRequest] = []
         self.failures: list[FailureRule] = []
         self.reactions: list[dict[str, Any]] = []
-        self.nonces: dict[tuple[int, str], tuple[int, float]] = {}  # (author, nonce) -> (message id, monotonic)
+        self.nonces: dict[tuple[int, str], tuple[int, float]] = {}  # (author, nonce) -> (message id, self.now())
         self.nonce_window = NONCE_WINDOW
+        # The fake's own record of the nonce each message was created with: Discord shows it nowhere (only in
+        # the answer to the create and in MESSAGE_CREATE), tests use it to tell deliveries apart.
+        self.message_nonces: dict[int, str] = {}
+        self.clock_offset = 0.0  # seconds Discord's clock runs ahead of this machine's (a test moving time on)
+        self._last_ms = 0
         self.holds: list[HoldRule] = []
         self.changed = asyncio.Condition()
 
@@ -146,6 +153,15 @@ class FakeState:
         return next((c for c in self.dm_channels.values() if c.recipient and c.recipient.id == user_id), None)
 
     # messages ----------------------------------------------------------------------------------
+    def now(self) -> float:
+        """Discord's time (seconds since 1970): this machine's, moved on by `clock_offset`."""
+        return time.time() + self.clock_offset
+
+    def _message_ms(self) -> int:
+        """When a message is made, in ms; never before the last one (ids keep their order)."""
+        self._last_ms = max(self._last_ms, int(self.now() * 1000))
+        return self._last_ms
+
     def create_message(
         self,
         channel: FakeChannel,
@@ -157,13 +173,15 @@ class FakeState:
         interaction: InteractionRecord | None = None,
         extra_flags: int = 0,
     ) -> dict[str, Any]:
-        """Store a message the way Discord would render it back, mentions resolved per allowed_mentions."""
-        message_id = snowflake()
+        """Store a message the way Discord would render it back, mentions resolved per allowed_mentions. Its id
+        carries the time it was made (Discord's clock, `now()`), as on Discord."""
+        made = self._message_ms()
+        message_id = snowflake(made)
         payload: dict[str, Any] = {
             "id": str(message_id),
             "channel_id": str(channel.id),
             "author": author.payload(),
-            "timestamp": now_iso(),
+            "timestamp": datetime.fromtimestamp(made / 1000, UTC).isoformat(),
             "edited_timestamp": None,
             "tts": bool(body.get("tts", False)),
             "pinned": False,

@@ -18,9 +18,10 @@ _FIXED_MS = 1_735_689_600_000  # 2025-01-01: fixed so ids are the same in every 
 _counter = itertools.count(1)
 
 
-def snowflake() -> int:
-    """A fresh, realistic-looking, deterministic snowflake id."""
-    return ((_FIXED_MS - DISCORD_EPOCH_MS) << 22) | (next(_counter) & 0x3FFFFF)
+def snowflake(at_ms: int | None = None) -> int:
+    """A fresh, realistic-looking snowflake id made at `at_ms` (ms since 1970; messages, whose time a read-back
+    compares), else at a fixed moment so that the ids of users, guilds and channels are the same in every run."""
+    return (((_FIXED_MS if at_ms is None else at_ms) - DISCORD_EPOCH_MS) << 22) | (next(_counter) & 0x3FFFFF)
 
 
 def now_iso() -> str:

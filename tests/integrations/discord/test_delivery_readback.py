@@ -11,16 +11,20 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import discord
 import pytest
 
 from cogs import discover
+from cogs.matching.messages import checkin_message
 from core.delivery import Deliverer, State
 from core.errors import DeliveryUnverified
 from core.messages import Message
 from core.refs import ChannelRef, CommunityRef, MemberRef
 from core.settings import Settings
+from integrations.discord.trace import delivery_nonce
 from storage.deliveries import DeliveryRepo
 from tests.fakes.discord import DefaultWorld, FakeDiscord, FakeUser, Permissions, default_world
 from tests.integrations.discord.harness import KindredOnDiscord, kindred_on_discord
@@ -101,14 +105,17 @@ async def test_without_read_message_history_nothing_is_shown_and_nothing_is_rese
     community = await community_of(bot)
     general = ChannelRef("discord", str(world.guild.channel_named("general").id))
     messenger = bot.app.messenger("discord")
-    await messenger.send(community, general, Message(text="hello", ref="K-00000000000000aa"))
-    assert await messenger.find_delivered(community, general, "K-00000000000000aa") is not None
-    assert await messenger.find_delivered(community, general, "K-00000000000000bb") is None
+    hello = Message(text="hello", ref="K-00000000000000aa")
+    await messenger.send(community, general, hello)
+    printed = [messenger.fingerprint(hello)]
+    assert await messenger.find_delivered(community, general, hello.ref, fingerprints=printed) is not None
+    other = [messenger.fingerprint(Message(text="hello again"))]
+    assert await messenger.find_delivered(community, general, "K-00000000000000bb", fingerprints=other) is None
     await revoke_history(fake, world, bot)
     channel = bot.app.messenger("discord").client.get_channel(int(general.channel_id))  # type: ignore[attr-defined]
     assert [m async for m in channel.history(limit=10)] == []  # Discord's answer: no messages, no error
     with pytest.raises(DeliveryUnverified):
-        await messenger.find_delivered(community, general, "K-00000000000000aa")
+        await messenger.find_delivered(community, general, hello.ref, fingerprints=printed)
 
 
 async def test_discord_enforces_a_nonce_for_a_few_minutes(
@@ -122,11 +129,15 @@ async def test_discord_enforces_a_nonce_for_a_few_minutes(
     again = await messenger.dm(community, ref(ana), Message(text="hi", ref="K-00000000000000cc"))
     assert first == again and len(fake.dms_to(ana)) == 1
     [post] = [r for r in fake.requests("POST", MESSAGES)][-1:]
-    assert post.json["nonce"] == "K-00000000000000cc" and post.json["enforce_nonce"] is True
+    assert post.json["nonce"] == delivery_nonce("K-00000000000000cc", first.channel_id)
+    assert post.json["enforce_nonce"] is True and len(post.json["nonce"]) <= 25
     assert "nonce" not in fake.dms_to(ana)[0]  # kept only in the answer, as on Discord
-    fake.state.nonce_window = 0
-    await messenger.dm(community, ref(ana), Message(text="hi", ref="K-00000000000000cc"))
+    assert fake.dms_to(ana)[0]["content"] == "hi"  # and nothing of the marker is shown
+    fake.state.clock_offset = 301  # a few minutes on, Discord has forgotten the nonce
+    later = await messenger.dm(community, ref(ana), Message(text="hi", ref="K-00000000000000cc"))
     assert len(fake.dms_to(ana)) == 2
+    made = [discord.utils.snowflake_time(int(r.message_id)) for r in (first, later)]
+    assert timedelta(seconds=300) < made[1] - made[0] < timedelta(seconds=330)  # ids carry Discord's time
 
 
 @pytest.mark.parametrize("phase", ["before", "after"])
@@ -193,3 +204,89 @@ async def test_an_intro_that_cannot_be_read_back_is_not_resent(settings: Setting
         with pytest.raises(DeliveryUnverified):  # and it stays so: never sent again
             await deliverer(bot).introduce(messenger, community, "intro:5", people, intro, force=True)
         assert len(posts_by_bot(fake, thread.id)) == 1
+
+
+def later_by(seconds: float) -> Any:
+    """A process's clock `seconds` on from now (the fake's clock must be moved on with it)."""
+    return lambda: datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("phase", ["before", "after"])
+async def test_an_earlier_identical_message_is_not_taken_for_the_cut_off_one(
+        running: tuple[KindredOnDiscord, FakeDiscord, DefaultWorld], phase: str) -> None:
+    bot, fake, world = running
+    community = await community_of(bot)
+    ana = world.members[0]
+    messenger = bot.app.messenger("discord")
+    message = Message(text="You could not be placed this round; you come first next time.")
+    await messenger.dm(community, ref(ana), message)  # last time's, word for word
+    fake.state.clock_offset = 600  # ten minutes later, for Discord and for the bot
+    repo = DeliveryRepo(bot.app.services.store)
+    work = Deliverer(repo, later_by(600)).send(messenger, community, "unplaced:2:1", ref(ana), message)
+    await cut_off(fake, work, phase=phase)
+    assert len(fake.dms_to(ana)) == 1 + (phase == "after")
+    done = await Deliverer(repo, later_by(600)).send(messenger, community, "unplaced:2:1", ref(ana), message,
+                                                     force=True)
+    assert done.status == ("found" if phase == "after" else "sent")
+    assert len(fake.dms_to(ana)) == 2  # the earlier one and this one
+    assert done.ref is not None and done.ref.message_id == fake.dms_to(ana)[-1]["id"]
+
+
+async def test_a_resumed_delivery_rendered_anew_finds_what_an_earlier_attempt_sent(
+        running: tuple[KindredOnDiscord, FakeDiscord, DefaultWorld]) -> None:
+    """The first attempt sent its greeting and died; the second (its buddy picked anew) died after its claim; the
+    third still finds the first one's message and sends nothing."""
+    bot, fake, world = running
+    community = await community_of(bot)
+    ana = world.members[0]
+    messenger = bot.app.messenger("discord")
+    greetings = [Message(text=f"Welcome, Ana! {name} is your buddy.") for name in ("Ben", "Cleo", "Dan")]
+    await cut_off(fake, deliverer(bot).send(messenger, community, "greet:5", ref(ana), greetings[0]), phase="after")
+    repo = DeliveryRepo(bot.app.services.store)
+    second = await repo.claim(community.id, "greet:5", f"dm:{ana.id}", "died-after-its-claim",
+                              bot.app.services.clock(), force=True, fingerprint=messenger.fingerprint(greetings[1]))
+    assert len(second.fingerprints) == 2
+    done = await deliverer(bot).send(messenger, community, "greet:5", ref(ana), greetings[2], force=True)
+    assert done.status == "found" and [m["content"] for m in fake.dms_to(ana)] == [greetings[0].text]
+
+
+@pytest.mark.parametrize("nth", [1, 2])
+async def test_an_intro_by_dm_reaches_each_person_once_while_discord_enforces_nonces(
+        running: tuple[KindredOnDiscord, FakeDiscord, DefaultWorld], nth: int) -> None:
+    """No intro channel: one DM each under one delivery marker. Discord enforces a nonce per author, so each
+    conversation gets its own; cut off after the nth DM, the intro goes on without a second DM to anyone."""
+    bot, fake, world = running
+    fake.state.nonce_window = 300
+    community = await community_of(bot)
+    people = world.members[:2]
+    messenger = bot.app.messenger("discord")
+    intro = Message(text="Meet each other!", title="Intro")
+    work = deliverer(bot).introduce(messenger, community, "intro:11", [ref(u) for u in people], intro)
+    await cut_off(fake, work, nth=nth, phase="after")
+    fake.state.nonce_window = 0  # prove the read-back alone
+    done = await deliverer(bot).introduce(messenger, community, "intro:11", [ref(u) for u in people], intro,
+                                          force=True)
+    assert done.conversation is not None and done.conversation.kind == "dms"
+    assert [len(fake.dms_to(u)) for u in people] == [1, 1]
+    nonces = {fake.state.message_nonces[int(fake.dms_to(u)[0]["id"])] for u in people}
+    assert len(nonces) == 2
+
+
+async def test_delivered_intros_greetings_and_checkins_show_no_marker(
+        running: tuple[KindredOnDiscord, FakeDiscord, DefaultWorld]) -> None:
+    bot, fake, world = running
+    community = await community_of(bot)
+    ana, ben = world.members[:2]
+    general = ChannelRef("discord", str(world.guild.channel_named("general").id))
+    messenger = bot.app.messenger("discord")
+    send = deliverer(bot)
+    await send.send(messenger, community, "checkin:42:1", ref(ana), checkin_message("en", 42, ["Ben"]))
+    await send.send(messenger, community, "greet:1", ref(ben), Message(text="Welcome, Ben!"))
+    await send.send(messenger, community, "welcome:post:1", general, Message(text=f"Welcome <@{ben.id}>!",
+                                                                               mentions=(str(ben.id),)))
+    await send.introduce(messenger, community, "intro:12", [ref(ana), ref(ben)], Message(text="Meet!", title="Hi"))
+    delivered = [m for m in fake.state.messages.values() if m["author"]["id"] == str(fake.bot.id)]
+    assert len(delivered) == 5 and all(int(m["id"]) in fake.state.message_nonces for m in delivered)
+    shown = [str([m["content"], m["embeds"], m["components"]]) for m in delivered]
+    assert [s for s in shown if re.search(r"K-[0-9a-f]{16}", s)] == []
+    assert fake.dms_to(ben)[0]["content"] == "Welcome, Ben!"

@@ -69,7 +69,7 @@ async def channel_work(bot: KindredOnDiscord, fake: FakeDiscord, world: DefaultW
     if not posted["embeds"]:
         problems.append("card not shown in the channel")
     try:  # what a restart after a crash does before sending anything again
-        found = await messenger.find_delivered(community, where, card.ref)
+        found = await messenger.find_delivered(community, where, card.ref, fingerprints=[messenger.fingerprint(card)])
     except DeliveryFailed as error:
         problems.append(f"read back: {error.reason}")
     else:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.messages import Button, Field, FieldStyle, Form, FormField, Message, Select, SelectOption
+from integrations.discord.messenger import with_mentions
 from integrations.discord.render import (
     MAX_CONTENT,
     form_values,
@@ -14,6 +17,7 @@ from integrations.discord.render import (
     scoped_id,
     unscope_id,
 )
+from integrations.discord.trace import delivery_nonce, rendered_fingerprint
 
 GUILD = 1323802873036800001
 USER = "1323802873036800002"
@@ -102,3 +106,24 @@ def test_any_text_renders_within_discord_limits_without_mass_pings(text: str, ti
     assert allowed["parse"] == []
     assert all(isinstance(u, int) for u in allowed.get("users", []))
     assert rendered.content or rendered.embeds or not (text or title)
+
+
+async def test_a_delivery_shows_no_marker_and_its_fingerprint_is_the_same_in_every_conversation() -> None:
+    """What an intro posts in its thread (with pings), by DM (component ids scoped to the guild) and what the
+    ledger keeps for it (the plain message) have one fingerprint; another text or button has another."""
+    message = Message(text="Meet each other!", title="Intro", buttons=[Button("Met", "match:met:42:yes")],
+                      ref="K-0123456789abcdef")
+    plain = render_message(message)
+    assert "K-" not in str([plain.content, [e.to_dict() for e in plain.embeds]]) and plain.nonce is None
+    pinged = with_mentions(replace(message, mentions=(USER,)), [USER])
+    in_thread = render_message(pinged)
+    assert in_thread.content and USER in in_thread.content  # the text moved into the content, with the ping
+    in_dm = render_message(replace(message, mentions=(USER,)), guild_id=GUILD)
+    prints = {rendered_fingerprint(r) for r in (plain, in_thread, in_dm)}
+    assert len(prints) == 1 and len(next(iter(prints))) == 24
+    assert rendered_fingerprint(render_message(replace(message, text="Meet each other!!"))) not in prints
+    other_button = replace(message, buttons=[Button("Met", "match:met:43:yes")])
+    assert rendered_fingerprint(render_message(other_button)) not in prints
+    assert rendered_fingerprint(render_message(replace(message, text="  Meet each\nother! "))) in prints
+    nonces = {delivery_nonce(message.ref, channel) for channel in (1, 2)}
+    assert len(nonces) == 2 and all(len(n) == 25 and "0123456789abcdef" not in n for n in nonces)

@@ -32,7 +32,7 @@ changed by the local search, and they end in a group of exactly `group_size` whe
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 
@@ -265,56 +265,10 @@ def _repair(
         in_group[g] = True
     alone = [int(x) for x in np.flatnonzero(~in_group)]
     alone.sort(key=lambda x: not prio[x])
-    table = np.full((len(groups) + len(alone), cap), -1, dtype=np.int64)
-    size = np.zeros(len(table), dtype=np.int64)
-    for i, g in enumerate(groups):
-        table[i, : len(g)] = g
-        size[i] = len(g)
-    count = len(groups)
-    normal = min(k + 1, 4)  # the largest planned size
-    left: list[int] = []
-
-    def join(x: int, limit: int) -> bool:
-        s, ok = pv(np.full((count, 1), x), table[:count])
-        room = ok.all(axis=1) & (size[:count] < limit)
-        if not room.any():
-            return False
-        fits = (size[:count] + 1 == k) if prio[x] else (size[:count] < k)
-        total = s.sum(axis=1) + np.where(fits, 1e6, 0.0)  # a group short of k first
-        gi = int(np.argmax(np.where(room, total, -np.inf)))
-        table[gi, size[gi]] = x
-        size[gi] += 1
-        groups[gi].append(x)
-        return True
-
-    def place(x: int) -> bool:
-        """One member into a group, trying in order: a planned group with room; taking the place of a
-        member who can move on; a partner among those still alone; a group one larger than planned (when
-        allowed); a partner out of a bigger group."""
-        nonlocal count
-        if join(x, normal):
-            return True
-        grown = _displace(pv, x, table, size, count, normal, groups, locked, prio, left)
-        if grown is None:
-            partner = _best_addition(pv, [x], np.array(left, dtype=np.int64))
-            if partner is not None:
-                left.remove(partner)
-                table[count, :2] = (partner, x)
-                size[count] = 2
-                grown = count + 1
-                groups.append([partner, x])
-                locked.append(False)
-        if grown is None and cap > normal and join(x, cap):
-            return True
-        if grown is None:
-            grown = _split(pv, x, table, size, count, groups, locked, prio)
-        if grown is None:
-            return False
-        count = grown
-        return True
-
+    draft = _Draft(pv, groups, locked, prio, k, cap, len(alone))
+    left = draft.left
     for x in alone:
-        if not place(x):
+        if not draft.place(x):
             left.append(x)
     # Someone placed later can open a way for one left out earlier (two left out became a pair, a third
     # joined them, and now that group can give up a partner): try again while that places anybody.
@@ -322,89 +276,128 @@ def _repair(
         retry = list(left)
         left.clear()
         for x in retry:
-            if not place(x):
+            if not draft.place(x):
                 left.append(x)
         if len(left) >= len(retry):
             break
     return left
 
 
-def _displace(
-    pv: _Pairs, x: int, table: np.ndarray, size: np.ndarray, count: int, cap: int, groups: list[list[int]],
-    locked: list[bool], prio: np.ndarray, left: list[int],
-) -> int | None:
-    """x fits a group but for one member y (or the group is full): x takes y's place when y finds another
-    group with room, or a partner among those still alone. A short augmenting path, as in the pair engine.
-    Returns the new number of groups, or None when no such path exists."""
-    s, ok = pv(np.full((count, 1), x), table[:count])
-    real = table[:count] >= 0
-    bad = (~ok & real).sum(axis=1)
-    open_groups = [gi for gi in np.argsort(-s.sum(axis=1)).tolist() if not locked[gi] and bad[gi] <= 1]
-    for gi in open_groups[:32]:
-        row = table[gi]
-        ys = row[real[gi] & ~ok[gi]] if bad[gi] == 1 else row[real[gi]]
-        for y in ys.tolist():
-            if prio[y]:
-                continue
-            sy, oky = pv(np.full((count, 1), y), np.where(np.arange(count)[:, None] == gi, -1, table[:count]))
-            room = oky.all(axis=1) & (size[:count] < cap) & (np.arange(count) != gi)
-            grown = count
-            if room.any():
-                hi = int(np.argmax(np.where(room, sy.sum(axis=1), -np.inf)))
-                table[hi, size[hi]] = y
-                size[hi] += 1
-                groups[hi].append(y)
-            else:
-                partner = _best_addition(pv, [y], np.array(left, dtype=np.int64))
-                if partner is None:
+class _Draft:
+    """The groups while the repair places members: a padded table (with a spare row for each member still to
+    place, who may start a pair) kept in step with the `groups` and `locked` lists it was made from, and
+    `left`, the members no way has placed yet."""
+
+    def __init__(self, pv: _Pairs, groups: list[list[int]], locked: list[bool], prio: np.ndarray, k: int,
+                 cap: int, spare: int) -> None:
+        self.pv, self.groups, self.locked, self.prio, self.k, self.cap = pv, groups, locked, prio, k, cap
+        self.normal = min(k + 1, 4)  # the largest planned size
+        self.table = np.full((len(groups) + spare, cap), -1, dtype=np.int64)
+        self.size = np.zeros(len(self.table), dtype=np.int64)
+        for i, g in enumerate(groups):
+            self.table[i, : len(g)] = g
+            self.size[i] = len(g)
+        self.count = len(groups)
+        self.left: list[int] = []
+
+    def place(self, x: int) -> bool:
+        """One member into a group, trying in order: a planned group with room; taking the place of a
+        member who can move on; a partner among those still alone; a group one larger than planned (when
+        allowed); a partner out of a bigger group."""
+        return (self.join(x, self.normal) or self.displace(x) or self.pair_with_left(x)
+                or (self.cap > self.normal and self.join(x, self.cap)) or self.split(x))
+
+    def join(self, x: int, limit: int) -> bool:
+        """x into the group with room below `limit` it adds most to (one short of `k` first)."""
+        count, size = self.count, self.size
+        s, ok = self.pv(np.full((count, 1), x), self.table[:count])
+        room = ok.all(axis=1) & (size[:count] < limit)
+        if not room.any():
+            return False
+        fits = (size[:count] + 1 == self.k) if self.prio[x] else (size[:count] < self.k)
+        total = s.sum(axis=1) + np.where(fits, 1e6, 0.0)  # a group short of k first
+        gi = int(np.argmax(np.where(room, total, -np.inf)))
+        self.table[gi, size[gi]] = x
+        size[gi] += 1
+        self.groups[gi].append(x)
+        return True
+
+    def pair_with_left(self, x: int) -> bool:
+        """x pairs up with the member still alone it scores best with, if any is allowed."""
+        partner = _best_addition(self.pv, [x], np.array(self.left, dtype=np.int64))
+        if partner is None:
+            return False
+        self.left.remove(partner)
+        self.pair(partner, x)
+        return True
+
+    def pair(self, a: int, b: int) -> None:
+        """A new group of a and b."""
+        self.table[self.count, :2] = (a, b)
+        self.size[self.count] = 2
+        self.count += 1
+        self.groups.append([a, b])
+        self.locked.append(False)
+
+    def displace(self, x: int) -> bool:
+        """x fits a group but for one member y (or the group is full): x takes y's place when y finds another
+        group with room, or a partner among those still alone. A short augmenting path, as in the pair
+        engine."""
+        pv, table, size, count = self.pv, self.table, self.size, self.count
+        s, ok = pv(np.full((count, 1), x), table[:count])
+        real = table[:count] >= 0
+        bad = (~ok & real).sum(axis=1)
+        open_groups = [gi for gi in np.argsort(-s.sum(axis=1)).tolist() if not self.locked[gi] and bad[gi] <= 1]
+        for gi in open_groups[:32]:
+            row = table[gi]
+            ys = row[real[gi] & ~ok[gi]] if bad[gi] == 1 else row[real[gi]]
+            for y in ys.tolist():
+                if self.prio[y]:
                     continue
-                left.remove(partner)
-                table[count, :2] = (partner, y)
-                size[count] = 2
-                grown = count + 1
-                groups.append([partner, y])
-                locked.append(False)
-            slot = int(np.flatnonzero(row == y)[0])
-            table[gi, slot] = x
-            groups[gi][groups[gi].index(y)] = x
-            return grown
-    return None
+                sy, oky = pv(np.full((count, 1), y), np.where(np.arange(count)[:, None] == gi, -1, table[:count]))
+                room = oky.all(axis=1) & (size[:count] < self.normal) & (np.arange(count) != gi)
+                if room.any():
+                    hi = int(np.argmax(np.where(room, sy.sum(axis=1), -np.inf)))
+                    table[hi, size[hi]] = y
+                    size[hi] += 1
+                    self.groups[hi].append(y)
+                elif not self.pair_with_left(y):
+                    continue
+                slot = int(np.flatnonzero(row == y)[0])
+                table[gi, slot] = x
+                self.groups[gi][self.groups[gi].index(y)] = x
+                return True
+        return False
 
-
-def _split(
-    pv: _Pairs, x: int, table: np.ndarray, size: np.ndarray, count: int, groups: list[list[int]],
-    locked: list[bool], prio: np.ndarray,
-) -> int | None:
-    """Last resort for x: take a partner y out of a group of three or more (which stays a group) and make the
-    pair (x, y): two smaller groups beat leaving x out. y is the one whose move costs least, taken from a
-    group without priority members when there is one, and a priority member only when nobody else would do
-    (placing x outranks the size of a priority member's group)."""
-    members = table[:count]
-    real = members >= 0
-    movable = real & (size[:count] >= 3)[:, None]
-    if not movable.any():
-        return None
-    sxy, okxy = pv(np.full(members.shape, x), members)
-    s_in, _ = pv(members[:, :, None], members[:, None, :])
-    held = np.array(locked[:count], dtype=bool)[:, None] | (prio[np.maximum(members, 0)] & real).any(axis=1,
-                                                                                                      keepdims=True)
-    penalty = np.where(held, BALANCE, 0.0) + np.where(prio[np.maximum(members, 0)], 2 * BALANCE, 0.0)
-    gain = np.where(movable & okxy, sxy - s_in.sum(axis=2) - penalty, -np.inf)
-    flat = int(np.argmax(gain))
-    if not np.isfinite(gain.flat[flat]):
-        return None
-    gi, slot = divmod(flat, members.shape[1])
-    y = int(table[gi, slot])
-    row = [m for m in table[gi].tolist() if m >= 0 and m != y]
-    table[gi] = -1
-    table[gi, : len(row)] = row
-    size[gi] -= 1
-    groups[gi].remove(y)
-    table[count, :2] = (y, x)
-    size[count] = 2
-    groups.append([y, x])
-    locked.append(False)
-    return count + 1
+    def split(self, x: int) -> bool:
+        """Last resort for x: take a partner y out of a group of three or more (which stays a group) and make
+        the pair (x, y): two smaller groups beat leaving x out. y is the one whose move costs least, taken
+        from a group without priority members when there is one, and a priority member only when nobody else
+        would do (placing x outranks the size of a priority member's group)."""
+        table, size, count, prio = self.table, self.size, self.count, self.prio
+        members = table[:count]
+        real = members >= 0
+        movable = real & (size[:count] >= 3)[:, None]
+        if not movable.any():
+            return False
+        sxy, okxy = self.pv(np.full(members.shape, x), members)
+        s_in, _ = self.pv(members[:, :, None], members[:, None, :])
+        held = np.array(self.locked[:count], dtype=bool)[:, None] | (
+            prio[np.maximum(members, 0)] & real).any(axis=1, keepdims=True)
+        penalty = np.where(held, BALANCE, 0.0) + np.where(prio[np.maximum(members, 0)], 2 * BALANCE, 0.0)
+        gain = np.where(movable & okxy, sxy - s_in.sum(axis=2) - penalty, -np.inf)
+        flat = int(np.argmax(gain))
+        if not np.isfinite(gain.flat[flat]):
+            return False
+        gi, slot = divmod(flat, members.shape[1])
+        y = int(table[gi, slot])
+        row = [m for m in table[gi].tolist() if m >= 0 and m != y]
+        table[gi] = -1
+        table[gi, : len(row)] = row
+        size[gi] -= 1
+        self.groups[gi].remove(y)
+        self.pair(y, x)
+        return True
 
 
 def _score_rows(
@@ -465,7 +458,6 @@ def _improve(
     xs_all = np.concatenate((u, v))
     zs_all = np.concatenate((v, u))
     dirty = np.ones(len(st.size), dtype=bool)
-    prio = st.prio
     c = st.contributions(pv)
     moves = 0
     for _ in range(passes):
@@ -491,24 +483,10 @@ def _improve(
         dirty[:] = False
         for t in take.tolist():
             xi, a, b = int(x[t]), int(g1[t]), int(g2[t])
-            sx = int(st.slot[xi])
             if is_move[t]:
-                free = int(np.flatnonzero(st.table[b] < 0)[0])
-                st.table[a, sx] = -1
-                st.table[b, free] = xi
-                st.gid[xi], st.slot[xi] = b, free
-                st.size[a] -= 1
-                st.size[b] += 1
-                st.pcount[a] -= int(prio[xi])
-                st.pcount[b] += int(prio[xi])
+                _move(st, xi, b)
             else:
-                yi = int(st.table[b, j[t]])
-                st.table[a, sx], st.table[b, j[t]] = yi, xi
-                st.gid[xi], st.slot[xi] = b, int(j[t])
-                st.gid[yi], st.slot[yi] = a, sx
-                delta = int(prio[xi]) - int(prio[yi])
-                st.pcount[a] -= delta
-                st.pcount[b] += delta
+                _swap(st, xi, int(st.table[b, j[t]]))
             dirty[a] = dirty[b] = True
         c = st.contributions(pv, np.flatnonzero(dirty), c)
         moves += take.size
@@ -539,13 +517,7 @@ def _free_priority(pv: _Pairs, st: _State, k: int) -> None:
             continue
         gain = np.where(ok, s_p.sum(axis=1) + s_y.sum(axis=1) - c[p] - c[cand], -np.inf)
         r = int(np.argmax(gain))
-        y, b = int(cand[r]), int(g2[r])
-        sp, sy = int(st.slot[p]), int(st.slot[y])
-        st.table[a, sp], st.table[b, sy] = y, p
-        st.gid[p], st.slot[p] = b, sy
-        st.gid[y], st.slot[y] = a, sp
-        st.pcount[a] -= 1
-        st.pcount[b] += 1
+        _swap(st, p, int(cand[r]))
 
 
 def _rebalance(pv: _Pairs, st: _State, k: int, planned: np.ndarray, limit: int = 64) -> int:
@@ -553,10 +525,9 @@ def _rebalance(pv: _Pairs, st: _State, k: int, planned: np.ndarray, limit: int =
     to a smaller such group (a 4 and a pair become two groups of 3), checking every member of those groups,
     not only candidate edges: in large rounds the few groups off the plan rarely share one, and the local
     search cannot see the move. Only moves that keep every pair allowed, bring the sizes nearer the plan and
-    put no more priority members in an odd-sized group are made; the best-scoring first. Returns the number
-    of moves."""
+    put no more priority members in an odd-sized group are made; the best-scoring first, and a two-step move
+    (`_via_swap`) only when no direct one exists. Returns the number of moves."""
     moves = 0
-    width = st.table.shape[1]
     c = st.contributions(pv)
     for _ in range(st.count):
         size = st.size[: st.count]
@@ -566,45 +537,117 @@ def _rebalance(pv: _Pairs, st: _State, k: int, planned: np.ndarray, limit: int =
         off = np.flatnonzero(surplus[size])[:limit]  # groups of a size there are too many of
         if off.size < 2:
             break
-        now = _off_plan(size, planned)
-        best: tuple[int, float, int, int, int] | None = None  # (sizes nearer, score gain, x, from, to)
-        for b in off.tolist():
-            donors = off[(off != b) & (size[off] >= size[b] + 1) & (size[off] >= 3)]
-            if size[b] >= width or donors.size == 0:
-                continue
-            xs = st.table[donors].ravel()
-            xs = xs[xs >= 0]
-            s, ok = pv(xs[:, None], st.table[b][None, :])
-            for x, sx in zip(xs[ok.all(axis=1)].tolist(), s.sum(axis=1)[ok.all(axis=1)].tolist(), strict=True):
-                a = int(st.gid[x])
-                after = size.copy()
-                after[a] -= 1
-                after[b] += 1
-                nearer = now - _off_plan(after, planned)
-                odd_prio = sum(int(st.pcount[g]) for g in (a, b) if size[g] != k)
-                odd_after = (int(st.pcount[a] - st.prio[x]) if after[a] != k else 0) + \
-                    (int(st.pcount[b] + st.prio[x]) if after[b] != k else 0)
-                if nearer <= 0 or odd_after > odd_prio:
-                    continue
-                gain = sx - float(c[x])
-                if best is None or (nearer, gain) > best[:2]:
-                    best = (nearer, gain, x, a, b)
-        if best is not None:
-            _n, _g, x, a, b = best
+        found = _size_search(pv, st, off, c, planned, k, _direct, movers_with_priority=True)
+        if found is None:
+            found = _size_search(pv, st, off, c, planned, k, _via_swap, movers_with_priority=False)
+        if found is None:
+            break
+        x, y, b = found
+        a = int(st.gid[x])
+        if y < 0:
             _move(st, x, b)
             c = st.contributions(pv, np.array([a, b]), c)
             moves += 1
             continue
-        chain = _chain(pv, st, off, c, now, planned, k)
-        if chain is None:
-            break
-        x, y, g, b = chain
-        a = int(st.gid[x])
+        g = int(st.gid[y])
         _move(st, y, b)  # y leaves g for the small group, x takes y's place in g
         _move(st, x, g)
         c = st.contributions(pv, np.array([a, b, g]), c)
         moves += 2
     return moves
+
+
+Offer = Callable[[int, int, int], "tuple[tuple[float, ...], int] | None"]
+"""(position of x among the movers, x, how many groups nearer the plan its move brings the sizes) -> (ranking
+key, the member y who makes room for x, -1 for none), or None when x cannot go to this group."""
+
+
+def _size_search(
+    pv: _Pairs, st: _State, off: np.ndarray, c: np.ndarray, planned: np.ndarray, k: int,
+    offers: Callable[[_Pairs, _State, np.ndarray, int, np.ndarray, np.ndarray], Offer | None],
+    movers_with_priority: bool,
+) -> tuple[int, int, int] | None:
+    """The best move of a member x of a too-large group towards a too-small group b (both among `off`), as
+    (x, y, b): the sizes must come nearer the plan and no more priority members may end in an odd-sized group;
+    `offers` says for each b how x gets there (`_direct`, `_via_swap`) and how the moves rank. Priority members
+    are movers only with `movers_with_priority`."""
+    size = st.size[: st.count]
+    width = st.table.shape[1]
+    now = _off_plan(size, planned)
+    best: tuple[tuple[float, ...], int, int, int] | None = None  # (key, x, y, b)
+    for b in off.tolist():
+        donors = off[(off != b) & (size[off] >= size[b] + 1) & (size[off] >= 3)]
+        if size[b] >= width or donors.size == 0:
+            continue
+        xs = st.table[donors].ravel()
+        xs = xs[xs >= 0]
+        if not movers_with_priority:
+            xs = xs[~st.prio[xs]]
+        if xs.size == 0 or (offer := offers(pv, st, c, b, donors, xs)) is None:
+            continue
+        for i, x in enumerate(xs.tolist()):
+            nearer = _nearer(st, x, b, size, now, planned, k)
+            if nearer <= 0 or (found := offer(i, x, nearer)) is None:
+                continue
+            if best is None or found[0] > best[0]:
+                best = (found[0], x, found[1], b)
+    return None if best is None else best[1:]
+
+
+def _nearer(st: _State, x: int, b: int, size: np.ndarray, now: int, planned: np.ndarray, k: int) -> int:
+    """How many groups nearer the plan the sizes come when x moves from its group to b; 0 when the move would
+    put more priority members in an odd-sized group."""
+    a = int(st.gid[x])
+    after = size.copy()
+    after[a] -= 1
+    after[b] += 1
+    odd_before = sum(int(st.pcount[g]) for g in (a, b) if size[g] != k)
+    odd_after = (int(st.pcount[a] - st.prio[x]) if after[a] != k else 0) + \
+        (int(st.pcount[b] + st.prio[x]) if after[b] != k else 0)
+    return 0 if odd_after > odd_before else now - _off_plan(after, planned)
+
+
+def _direct(pv: _Pairs, st: _State, c: np.ndarray, b: int, donors: np.ndarray, xs: np.ndarray) -> Offer:
+    """x joins b itself when allowed with everybody there; sizes nearer the plan first, then the score gain."""
+    s, ok = pv(xs[:, None], st.table[b][None, :])
+    fits, total = ok.all(axis=1), s.sum(axis=1)
+
+    def offer(i: int, x: int, nearer: int) -> tuple[tuple[float, ...], int] | None:
+        return ((nearer, float(total[i]) - float(c[x])), -1) if fits[i] else None
+
+    return offer
+
+
+def _via_swap(
+    pv: _Pairs, st: _State, c: np.ndarray, b: int, donors: np.ndarray, xs: np.ndarray, sample: int = SAMPLE
+) -> Offer | None:
+    """When no member of a too-large group suits a too-small one (a member who speaks only Swedish sits in a
+    pair), a two-step move: some y anywhere who suits the small group b moves there, and a member x of a
+    too-large group takes y's place in y's group g. g keeps its size, so the sizes change as for a direct
+    move. Priority members stay where they are (y is none either). Ranked by the score gain alone."""
+    ys = np.flatnonzero((st.gid >= 0) & ~st.prio)
+    ys = ys[(st.gid[ys] != b) & ~np.isin(st.gid[ys], donors)]
+    sy, oky = pv(ys[:, None], st.table[b][None, :])
+    good = oky.all(axis=1)
+    ys, gain_y = ys[good], sy.sum(axis=1)[good] - c[ys[good]]
+    if ys.size > sample:
+        top = np.argpartition(-gain_y, sample)[:sample]
+        ys, gain_y = ys[top], gain_y[top]
+    if ys.size == 0:
+        return None
+    g = st.gid[ys]
+    rest = np.where(st.table[g] == ys[:, None], -1, st.table[g])  # y's group without y
+
+    def offer(_i: int, x: int, _nearer: int) -> tuple[tuple[float, ...], int] | None:
+        sx, okx = pv(np.full(rest.shape, x), rest)
+        fits = okx.all(axis=1)
+        if not fits.any():
+            return None
+        total = np.where(fits, gain_y + sx.sum(axis=1) - c[x], -np.inf)
+        r = int(np.argmax(total))
+        return (float(total[r]),), int(ys[r])
+
+    return offer
 
 
 def _move(st: _State, x: int, b: int) -> None:
@@ -620,57 +663,16 @@ def _move(st: _State, x: int, b: int) -> None:
     st.pcount[b] += int(st.prio[x])
 
 
-def _chain(
-    pv: _Pairs, st: _State, off: np.ndarray, c: np.ndarray, now: int, planned: np.ndarray, k: int,
-    sample: int = SAMPLE,
-) -> tuple[int, int, int, int] | None:
-    """When no member of a too-large group suits a too-small one (a member who speaks only Swedish sits in a
-    pair), a two-step move: some y anywhere who suits the small group b moves there, and a member x of a
-    too-large group takes y's place in y's group g. g keeps its size, so the sizes change as for a direct
-    move. Priority members stay where they are, and no more of them end in an odd-sized group. Returns
-    (x, y, g, b), the best-scoring such chain, or None."""
-    size = st.size[: st.count]
-    width = st.table.shape[1]
-    best: tuple[float, int, int, int, int] | None = None
-    for b in off.tolist():
-        donors = off[(off != b) & (size[off] >= size[b] + 1) & (size[off] >= 3)]
-        if size[b] >= width or donors.size == 0:
-            continue
-        after = size.copy()
-        after[b] += 1
-        xs = st.table[donors].ravel()
-        xs = xs[(xs >= 0) & ~st.prio[np.maximum(xs, 0)]]
-        if xs.size == 0:
-            continue
-        ys = np.flatnonzero((st.gid >= 0) & ~st.prio)
-        ys = ys[(st.gid[ys] != b) & ~np.isin(st.gid[ys], donors)]
-        sy, oky = pv(ys[:, None], st.table[b][None, :])
-        good = oky.all(axis=1)
-        ys, gain_y = ys[good], sy.sum(axis=1)[good] - c[ys[good]]
-        if ys.size > sample:
-            top = np.argpartition(-gain_y, sample)[:sample]
-            ys, gain_y = ys[top], gain_y[top]
-        if ys.size == 0:
-            continue
-        g = st.gid[ys]
-        rest = np.where(st.table[g] == ys[:, None], -1, st.table[g])  # y's group without y
-        for x in xs.tolist():
-            a = int(st.gid[x])
-            after_a = after.copy()
-            after_a[a] -= 1
-            odd_before = sum(int(st.pcount[h]) for h in (a, b) if size[h] != k)
-            odd_after = sum(int(st.pcount[h]) for h in (a, b) if after_a[h] != k)
-            if now - _off_plan(after_a, planned) <= 0 or odd_after > odd_before:
-                continue
-            sx, okx = pv(np.full(rest.shape, x), rest)
-            fits = okx.all(axis=1)
-            if not fits.any():
-                continue
-            total = np.where(fits, gain_y + sx.sum(axis=1) - c[x], -np.inf)
-            r = int(np.argmax(total))
-            if best is None or total[r] > best[0]:
-                best = (float(total[r]), x, int(ys[r]), int(g[r]), b)
-    return None if best is None else best[1:]
+def _swap(st: _State, x: int, y: int) -> None:
+    """Members x and y (of different groups) trade places."""
+    a, b = int(st.gid[x]), int(st.gid[y])
+    sx, sy = int(st.slot[x]), int(st.slot[y])
+    st.table[a, sx], st.table[b, sy] = y, x
+    st.gid[x], st.slot[x] = b, sy
+    st.gid[y], st.slot[y] = a, sx
+    delta = int(st.prio[x]) - int(st.prio[y])
+    st.pcount[a] -= delta
+    st.pcount[b] += delta
 
 
 def _off_plan(size: np.ndarray, planned: np.ndarray) -> int:

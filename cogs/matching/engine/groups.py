@@ -94,10 +94,7 @@ def group_round(
     enc = encode(members, history, options)
     rng = np.random.default_rng(options.seed)
     n = enc.n
-    prio = np.zeros(n, dtype=bool)
-    for p in priority:
-        if (i := enc.index.get(p)) is not None:
-            prio[i] = True
+    prio = enc.mask(priority)
     u, v, w, matrix = candidate_graph(enc, rng, dense)
     pv = Pairs(enc, matrix)
     t1 = time.perf_counter()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 
 from cogs.welcome import messages as msgs
@@ -153,18 +153,24 @@ class Drip:
         channel = ChannelRef(community.platform, cfg.welcome.channel, cfg.welcome.channel)
         return await self._send(messenger, community, key, channel, message, "channel")
 
-    async def _nudge(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, now: datetime,
-                     _: Translate) -> None:
-        before, after = drip_window(now, cfg.welcome.nudge_day)
-        for newcomer in await self.repo.newcomers_without(community.id, Step.NUDGED, before, after):
+    async def _inactive(self, community: CommunityRef, step: Step, day: int, now: datetime) -> AsyncIterator[int]:
+        """The newcomers inside `step`'s window who are still inactive, each claimed for `step` as it is yielded
+        (the nudge and the digest differ only in what they do with them); active ones are marked skipped."""
+        before, after = drip_window(now, day)
+        for newcomer in await self.repo.newcomers_without(community.id, step, before, after):
             activity = await self.activity(community.id, newcomer.member_id, newcomer.first_message_at is not None)
             if not activity.inactive:
-                await self.repo.claim_step(community.id, newcomer.member_id, Step.NUDGED, now,
+                await self.repo.claim_step(community.id, newcomer.member_id, step, now,
                                            status=Status.SKIPPED, detail="active")
                 continue
             if await self.services.members.get(newcomer.member_id) is not None and await self._claim(
-                    community, newcomer.member_id, Step.NUDGED, now):
-                await self._nudge_one(community, cfg, messenger, newcomer.member_id, now, _)
+                    community, newcomer.member_id, step, now):
+                yield newcomer.member_id
+
+    async def _nudge(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, now: datetime,
+                     _: Translate) -> None:
+        async for member_id in self._inactive(community, Step.NUDGED, cfg.welcome.nudge_day, now):
+            await self._nudge_one(community, cfg, messenger, member_id, now, _)
 
     async def _nudge_one(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, member_id: int,
                          now: datetime, _: Translate) -> None:
@@ -185,17 +191,7 @@ class Drip:
 
     async def _digest(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, now: datetime,
                       _: Translate) -> None:
-        before, after = drip_window(now, cfg.welcome.digest_day)
-        stalled: list[int] = []
-        for newcomer in await self.repo.newcomers_without(community.id, Step.DIGESTED, before, after):
-            activity = await self.activity(community.id, newcomer.member_id, newcomer.first_message_at is not None)
-            if not activity.inactive:
-                await self.repo.claim_step(community.id, newcomer.member_id, Step.DIGESTED, now,
-                                           status=Status.SKIPPED, detail="active")
-                continue
-            if await self.services.members.get(newcomer.member_id) is not None and await self._claim(
-                    community, newcomer.member_id, Step.DIGESTED, now):
-                stalled.append(newcomer.member_id)
+        stalled = [m async for m in self._inactive(community, Step.DIGESTED, cfg.welcome.digest_day, now)]
         if stalled:
             await self._send_digest(community, cfg, messenger, stalled, now, _)
 

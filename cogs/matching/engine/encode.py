@@ -7,7 +7,7 @@ small zone-by-zone overlap table, and history becomes sorted pair keys searched 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +50,14 @@ class Encoded:
         self.topics_bt = np.ascontiguousarray(self.topics_b.T)
         self.offers_at = np.ascontiguousarray(self.offers_a.T)
         self.wants_bt = np.ascontiguousarray(self.wants_b.T)
+
+    def mask(self, ids: Iterable[int]) -> np.ndarray:
+        """A boolean per member: True for those whose id is in `ids` (ids not in the round are ignored)."""
+        out = np.zeros(self.n, dtype=bool)
+        for member_id in ids:
+            if (i := self.index.get(member_id)) is not None:
+                out[i] = True
+        return out
 
     def pair_keys(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         lo = np.minimum(i, j).astype(np.int64)

@@ -278,10 +278,7 @@ def pair_round(
     mate = np.full(n, -1, dtype=np.int64)
     pscore = np.zeros(n, dtype=np.float64)
     locked = np.zeros(n, dtype=bool)
-    prio = np.zeros(n, dtype=bool)
-    for p in priority:
-        if (i := enc.index.get(p)) is not None:
-            prio[i] = True
+    prio = enc.mask(priority)
     t1 = time.perf_counter()
     u, v, w, matrix = candidate_graph(enc, rng, dense)
     t2 = time.perf_counter()
@@ -351,10 +348,7 @@ def matching_from_pairs(
     mate = np.full(n, -1, dtype=np.int64)
     pscore = np.zeros(n, dtype=np.float64)
     locked = np.zeros(n, dtype=bool)
-    prio = np.zeros(n, dtype=bool)
-    for p in priority:
-        if (i := enc.index.get(p)) is not None:
-            prio[i] = True
+    prio = enc.mask(priority)
     if pairs:
         a = np.array([enc.index[x] for x, _ in pairs], dtype=np.int64)
         b = np.array([enc.index[y] for _, y in pairs], dtype=np.int64)

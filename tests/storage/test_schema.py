@@ -110,10 +110,3 @@ async def test_a_drift_is_seen(store_url: tuple[str, dict[str, Any]]) -> None:
     flat = [d[0] if isinstance(d, list) else d for d in diff]
     assert {(d[0], d[2], d[3]) if d[0] == "modify_default" else (d[0], d[1].name) for d in flat} == {
         ("modify_default", "welcome_greeters", "active"), ("add_index", "ix_deliveries_state")}
-
-
-def test_no_storage_module_is_over_600_lines() -> None:
-    root = Path(__file__).resolve().parents[2] / "storage"
-    long = {str(p.relative_to(root)): n for p in root.rglob("*.py")
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600}
-    assert long == {}

@@ -44,10 +44,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bootstrap.runtime import running_app
 from cogs.engagement.cog import Engagement
 from core.events import CommandUsed, MessagePosted, ReactionAdded
 from core.refs import ChannelRef, CommunityKey, MemberRef
-from core.runtime import running_app
 from core.settings import load_settings
 from storage.engagement import EVENT_COLUMNS
 from storage.schema import members as members_table

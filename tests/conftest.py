@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from bootstrap.runtime import running_app
 from core.dispatcher import App
-from core.runtime import running_app
 from core.settings import Settings, load_settings
 from integrations.console.repl import ConsoleCommunity
 

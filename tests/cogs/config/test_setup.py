@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bootstrap.runtime import running_app
 from cogs.config import COGS as CONFIG_COGS
 from cogs.config.editor import ConfigEditor
 from cogs.config.schema import community_schema
@@ -19,7 +20,6 @@ from core.context import Context
 from core.dispatcher import App
 from core.i18n import N_
 from core.permissions import Level
-from core.runtime import running_app
 from core.settings import CommunityConfig, Settings
 from tests.cogs.config.conftest import KEY_A, Community
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 import pytest
 from rich.console import Console
 
+from bootstrap.runtime import running_app
 from cogs.engagement.recorder import Recorder
 from core.dispatcher import App
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef
-from core.runtime import running_app
 from core.settings import Settings
 from integrations.console.community import KEY, ConsoleMessenger, ConsoleResponder
 from integrations.console.repl import ConsoleCommunity

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import pytest
 
+from bootstrap.runtime import running_app
 from cogs.engagement.api import activity_levels, record
 from cogs.engagement.cog import Engagement
 from cogs.engagement.kinds import InvalidEvent, Kind
 from cogs.engagement.recorder import Recorder
 from core.dispatcher import App
 from core.events import MessagePosted, ProfileUpdated
-from core.runtime import running_app
 from core.settings import Settings
 from integrations.console.community import GENERAL, KEY
 from integrations.console.repl import ConsoleCommunity

@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bootstrap.runtime import running_app
 from cogs.engagement.analytics import Analytics
 from cogs.engagement.cog import Engagement
 from cogs.engagement.export import export_all
 from cogs.engagement.kinds import ACTIVE_KINDS
 from core.refs import CommunityKey, MemberRef
-from core.runtime import running_app
 from core.settings import load_settings
 from storage.communities import CommunityRepo
 from storage.engagement import EventRepo

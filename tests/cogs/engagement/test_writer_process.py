@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
+from bootstrap.runtime import running_app
 from cogs.engagement.cog import Engagement
 from cogs.engagement.writer import BatchWriter
 from core.events import MessagePosted
 from core.refs import ChannelRef, CommunityKey, MemberRef
-from core.runtime import running_app
 from core.settings import load_settings
 from storage.communities import CommunityRepo
 from storage.engagement import PROCESS_MIN_ROWS, EventRepo

@@ -388,7 +388,7 @@ async def test_console_done_when_with_the_real_clock(db_url: str) -> None:
 
     from rich.console import Console
 
-    from core.runtime import running_app
+    from bootstrap.runtime import running_app
     from tests.cogs.welcome.conftest import welcome_settings
 
     async with running_app(welcome_settings(db_url, delay_seconds=1, buddy=True)) as app:
@@ -426,8 +426,8 @@ def test_random_moderator_input_is_stored_valid_or_not_at_all(db_url: str) -> No
     from hypothesis import strategies as st
     from rich.console import Console
 
+    from bootstrap.runtime import running_app
     from cogs.welcome.templates import validate_template
-    from core.runtime import running_app
     from tests.cogs.welcome.conftest import welcome_settings
 
     tokens = [*"{}[]!:.0 ab@<>&#|", "member", "channel", "{member}", "{community}", "{channel:x}", "__class__",

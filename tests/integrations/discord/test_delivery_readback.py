@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cogs import discover
+from bootstrap.discovery import discover
 from core.delivery import Deliverer, State
 from core.errors import DeliveryUnverified
 from core.messages import Message

@@ -20,6 +20,7 @@ from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, Mess
 if TYPE_CHECKING:
     from core.dispatcher import App
     from core.permissions import Level
+    from core.services import Services
 
 
 class Capability(StrEnum):
@@ -111,7 +112,7 @@ class Context:
         return self.community.platform
 
     @property
-    def services(self) -> Any:
+    def services(self) -> Services:
         return self.app.services
 
     def _(self, msgid: str, **params: Any) -> str:

@@ -25,6 +25,7 @@ from cogs.config.values import ValueRefused, explain, format_value
 from core import options as opt
 from core.commands import Cog, command, on_component, on_form
 from core.context import Capability, Context
+from core.dispatcher import App
 from core.errors import UserError
 from core.i18n import N_, gettext
 from core.messages import Button, ButtonStyle, Form, FormField, Message
@@ -42,7 +43,7 @@ LANGUAGES = ("en", "de")
 class SetupCog(Cog):
     name = "setup"
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.editor = ConfigEditor.of(self.services)
         self.drafts = DraftRepo(self.services.store)

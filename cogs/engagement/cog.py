@@ -19,6 +19,7 @@ from cogs.engagement.recorder import Recorder, _without_members
 from core import options as opt
 from core.commands import Cog, command, on_event
 from core.context import Context
+from core.dispatcher import App
 from core.errors import UserError
 from core.events import CommandUsed, Event, MemberJoined, MemberLeft, MessagePosted, ProfileUpdated, ReactionAdded
 from core.i18n import N_
@@ -39,7 +40,7 @@ class Engagement(Cog):
     name = "engagement"
     module = "engagement"
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.recorder = Recorder(self.services)
         self.events = EventRepo(self.services.store)

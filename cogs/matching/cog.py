@@ -25,6 +25,7 @@ from cogs.matching.schedule import last_fire, next_fire, period_key
 from core import options as opt
 from core.commands import Autocomplete, Cog, command, on_component, on_event
 from core.context import Context
+from core.dispatcher import App
 from core.errors import UserError
 from core.events import MemberLeft
 from core.i18n import N_
@@ -65,7 +66,7 @@ class Matching(Cog):
     module = "matching"
     groups = {"match": N_("Meet other members: intro rounds and finding the right person")}
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.repo = MatchingRepo(self.services.store)
         self.runner = RoundRunner(app, self.repo)

@@ -26,6 +26,7 @@ from cogs.matching.rounds import RoundRunner, record
 from core import options as opt
 from core.commands import Cog, command, on_component, on_event
 from core.context import Context
+from core.dispatcher import App
 from core.errors import DeliveryFailed, UserError
 from core.events import MemberLeft
 from core.i18n import N_, translator
@@ -44,7 +45,7 @@ class Mentoring(Cog):
     module = "mentoring"
     groups = {"mentor": N_("Mentoring: offer your experience or ask for a mentor")}
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.repo = MatchingRepo(self.services.store)
         self.runner = RoundRunner(app, self.repo)

@@ -25,6 +25,7 @@ from cogs.matching.people import load_members, options_for
 from cogs.matching.schedule import checkin_at, last_fire, member_due, period_key
 from cogs.matching.texts import UNPLACED
 from core.delivery import LEASE, Deliverer
+from core.dispatcher import App
 from core.errors import DeliveryFailed
 from core.i18n import gettext
 from core.messages import Message
@@ -63,7 +64,7 @@ async def record(services: Any, community_id: int, member_id: int, kind: str, **
 
 
 class RoundRunner:
-    def __init__(self, app: Any, repo: MatchingRepo) -> None:
+    def __init__(self, app: App, repo: MatchingRepo) -> None:
         self.app = app
         self.services = app.services
         self.repo = repo

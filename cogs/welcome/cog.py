@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -27,6 +26,7 @@ from core import options as opt
 from core.commands import Cog, command, on_component, on_event
 from core.community_config import apply_overrides
 from core.context import Context
+from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, OptionError, UserError
 from core.events import MemberJoined, MemberLeft, MessagePosted, ProfileUpdated
 from core.i18n import N_
@@ -48,7 +48,7 @@ class Welcome(Cog):
         "greeter": N_("Volunteer as an onboarding buddy for newcomers"),
     }
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.flow = Onboarding(app)
         self._poke = asyncio.Event()

@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 
 from bootstrap.runtime import running_app
-from core.dispatcher import STORE_DOWN
+from core.guard import STORE_DOWN
 from core.settings import load_settings
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity

@@ -38,7 +38,6 @@ class Services:
     scheduler: AsyncIOScheduler
     clock: Callable[[], datetime] = utcnow
     background: Background = field(default_factory=Background)
-    extras: dict[str, Any] = field(default_factory=dict)
     _interfaces: dict[type[Any], Any] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- typed interfaces between features

@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
+from cogs.engagement.api import recorder as running_recorder
 from core.events import MemberJoined, MemberLeft, MessagePosted
 from core.messages import Message
 from core.refs import MemberRef
@@ -325,7 +326,7 @@ async def test_welcome_test_reports_closed_dms(open_console: Opener, clock: Fake
 async def test_steps_reach_the_engagement_log(open_console: Opener, clock: FakeClock) -> None:
     """Greetings and buddy intros are written to the engagement log when that feature is running."""
     async with open_console(delay_seconds=0, buddy=True) as (app, console):
-        recorder = app.services.extras["engagement"]
+        recorder = running_recorder(app.services)
         from storage.engagement_schema import engagement_events
 
         await console.handle("/as Gina")

@@ -6,8 +6,8 @@ shows each setting now → after, the previews of matching and welcome run again
 always looked up together with the caller's community, so one community's buttons cannot touch another's.
 
 The previews are the `/match preview` and `/welcome preview` commands when those features are installed. They are
-called with `ctx.extras["config"]` set to the proposed settings and `ctx.extras["dry_run"] = True`; a preview that
-reads its settings from there shows exactly what would happen after "Switch on".
+called with `ctx.proposed` set to the proposed settings; a preview that reads its settings from there shows exactly
+what would happen after "Switch on".
 """
 
 from __future__ import annotations
@@ -144,8 +144,7 @@ class SetupCog(Cog):
             if cmd is None or (ctx.level is not None and ctx.level < cmd.spec.level):
                 missing.append(name)
                 continue
-            sub = replace(ctx, locale=proposed.community.language,
-                          extras={**ctx.extras, "config": proposed, "dry_run": True})
+            sub = replace(ctx, locale=proposed.community.language, proposed=proposed)
             try:
                 await cmd.handler(sub, **await parse_options(cmd.spec.options, None))
                 ran.append(name)

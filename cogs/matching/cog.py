@@ -385,8 +385,7 @@ class Matching(Cog):
     ], level=Level.MODERATOR, long_running=True)
     async def preview(self, ctx: Context, group: str | None = None) -> None:
         grp = clean_group(group)
-        proposed = ctx.extras.get("config")  # /setup's dry run passes the settings it proposes
-        cfg = proposed if isinstance(proposed, CommunityConfig) else await self.services.config.get(ctx.community.id)
+        cfg = ctx.proposed or await self.services.config.get(ctx.community.id)  # /setup's dry run proposes one
         now = self.runner.now()
         prepared = await self.runner.prepare(ctx.community.id, grp, cfg, now)
         result = prepared.plan.result

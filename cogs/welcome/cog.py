@@ -189,8 +189,7 @@ class Welcome(Cog):
     # ------------------------------------------------------------------ moderator commands
     @command("welcome preview", N_("Show the greeting as a newcomer would get it"), level=Level.MODERATOR)
     async def preview(self, ctx: Context) -> None:
-        proposed = ctx.extras.get("config")  # /setup's dry run passes the settings it proposes
-        cfg = proposed if isinstance(proposed, CommunityConfig) else await self.services.config.get(ctx.community.id)
+        cfg = ctx.proposed or await self.services.config.get(ctx.community.id)  # /setup's dry run proposes one
         variants = self.flow.variants(cfg, ctx._)
         message = await self.flow.personal_greeting(ctx.community, cfg, ctx.member, ctx._)
         message.title = ctx._("Preview of the greeting ({count} variants, one picked at random)",

@@ -154,7 +154,7 @@ class PreviewProbe(Cog):
     @command("match preview", N_("Show who would be matched"), level=Level.MODERATOR)
     async def preview(self, ctx: Context) -> None:
         stored = await self.services.config.get(ctx.community.id)
-        type(self).seen.append((ctx.extras.get("config"), bool(ctx.extras.get("dry_run")), stored.matching.hour))
+        type(self).seen.append((ctx.proposed, ctx.proposed is not None, stored.matching.hour))
         await ctx.reply("probe preview ran", ephemeral=True)
 
 

@@ -16,8 +16,9 @@ import pkgutil
 import signal
 import sys
 from collections.abc import Coroutine
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -26,6 +27,9 @@ from core.errors import ExitCode, StartupFailed
 from core.logs import setup_logging
 from core.settings import Settings, load_settings, masked_dump
 from storage.errors import describe_failure, is_outage
+
+if TYPE_CHECKING:
+    from core.dispatcher import App
 
 log = logging.getLogger("kindred")
 
@@ -148,19 +152,23 @@ def i18n_update() -> None:
         typer.echo(f"{locale}: {missing} untranslated")
 
 
+def open_app(settings: Settings, **options: Any) -> AbstractAsyncContextManager[App]:
+    """`bootstrap.runtime.running_app`, imported when first used so that `--help` stays quick."""
+    from bootstrap.runtime import running_app
+
+    return running_app(settings, **options)
+
+
 async def _console(settings: Settings, *, demo: int, seed: int) -> None:
-    from core.runtime import running_app
     from integrations.console.repl import ConsoleCommunity, stdin_lines
 
-    async with running_app(settings) as app:
+    async with open_app(settings) as app:
         community = ConsoleCommunity(app)
         await community.setup(demo=demo, seed=seed)
         await community.run(stdin_lines(community.prompt))
 
 
 async def _serve(settings: Settings, platforms: list[str]) -> None:
-    from core.runtime import running_app
-
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -168,7 +176,7 @@ async def _serve(settings: Settings, platforms: list[str]) -> None:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-    async with running_app(settings) as app:
+    async with open_app(settings) as app:
         tasks = []
         for name in platforms:
             module = importlib.import_module(f"integrations.{name}.runner")
@@ -203,7 +211,8 @@ def _first_failure(tasks: list[asyncio.Task[None]], ended_first: set[asyncio.Tas
 
 
 def _register_plugins() -> None:
-    """Features and integrations may add CLI commands with a `cli.py` exposing `register(typer_app)`."""
+    """Features and integrations may add CLI commands with a `cli.py` exposing `register(typer_app)`; an
+    integration's gets `open_app` too, since integrations sit below the composition root (bootstrap/)."""
     for package in ("cogs", "integrations"):
         pkg = importlib.import_module(package)
         for info in pkgutil.iter_modules(pkg.__path__):
@@ -213,7 +222,10 @@ def _register_plugins() -> None:
                 if exc.name != f"{package}.{info.name}.cli":
                     raise
                 continue
-            module.register(cli)
+            if package == "integrations":
+                module.register(cli, open_app)
+            else:
+                module.register(cli)
 
 
 _register_plugins()

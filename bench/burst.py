@@ -44,7 +44,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.runtime import running_app
+from bootstrap.runtime import running_app
 from core.settings import load_settings
 from integrations.discord.endpoints import reset_endpoints
 from integrations.discord.runner import serve

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa
 from rich.console import Console
 
-from core.runtime import running_app
+from bootstrap.runtime import running_app
 from core.settings import load_settings
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity

@@ -44,10 +44,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bootstrap.runtime import running_app
+from cogs.engagement.api import recorder as running_recorder
 from cogs.engagement.cog import Engagement
 from core.events import CommandUsed, MessagePosted, ReactionAdded
 from core.refs import ChannelRef, CommunityKey, MemberRef
-from core.runtime import running_app
 from core.settings import load_settings
 from storage.engagement import EVENT_COLUMNS
 from storage.schema import members as members_table
@@ -88,7 +89,7 @@ async def ingest(db: Path, n: int, members: int, batch: int, seed: int, *, via_a
                 {"community_id": community.id, "platform": "discord", "user_id": r.user_id,
                  "display_name": r.display_name, "username": r.username, "first_seen_at": now} for r in refs])
         resolved = [await app.resolve_member(community, r) for r in refs]
-        recorder = app.services.extras["engagement"]
+        recorder = running_recorder(app.services)
         # through the app, events carry what an integration knows (platform ids; the app resolves them);
         # straight to the recorder, they carry what the dispatcher hands over (store ids)
         deliver = app.emit if via_app else recorder.on_event

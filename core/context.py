@@ -8,7 +8,7 @@ outbound side: channel messages, DMs and intros, used by handlers and by schedul
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -17,10 +17,12 @@ from core.delivery import IntroJournal
 from core.i18n import gettext
 from core.messages import Form, Message
 from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef, RoleRef
+from core.settings import CommunityConfig
 
 if TYPE_CHECKING:
     from core.dispatcher import App
     from core.permissions import Level
+    from core.services import Services
 
 
 class Capability(StrEnum):
@@ -110,7 +112,9 @@ class Context:
     messenger: Messenger
     locale: str = "en"
     level: Level | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    proposed: CommunityConfig | None = None
+    """Set for a dry run (/setup's summary): the settings proposed, which a preview shows the effect of instead of
+    the community's stored ones."""
     on_answer: Callable[[], None] | None = None
     """Called after the first answer (a reply, a deferral, a form): the dispatcher lets background work go on."""
 
@@ -119,7 +123,7 @@ class Context:
         return self.community.platform
 
     @property
-    def services(self) -> Any:
+    def services(self) -> Services:
         return self.app.services
 
     def _(self, msgid: str, **params: Any) -> str:

@@ -2,9 +2,8 @@
 
 Integrations wrap it (they call `invoke`, `press`, `submit`, `emit`, `autocomplete`); cogs never see a platform
 object. Every request is resolved the same way: community and member from the store, options parsed and checked,
-the caller's level checked, the module switched on, then the handler runs. A `UserError` becomes a message to the
-person; a store that does not answer is said once in the log (storage/health.py) and to the person as "try again
-in a moment"; anything else is logged and answered with an apology, never a traceback or a secret.
+the caller's level checked, the module switched on, then the handler runs. The checks, and how a failure is
+answered to the person, are in core/guard.py.
 """
 
 from __future__ import annotations
@@ -16,23 +15,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from core import guard
 from core.background import Hold
 from core.commands import Autocomplete, Cog, Command, ComponentSpec, Handler
 from core.context import Context, Messenger, Responder
-from core.errors import NotFound, PermissionDenied, UserError
+from core.errors import NotFound, UserError
 from core.events import CommandUsed, Event, MemberJoined, MemberLeft, ScheduledTick
 from core.i18n import N_, gettext
-from core.messages import Message
 from core.options import parse_options
-from core.permissions import Level, level_name
+from core.permissions import Level
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef
 from core.services import Services
 from core.text import clean_line
 
 log = logging.getLogger(__name__)
 
-APOLOGY = N_("Sorry, something went wrong on my side. It has been logged.")
-STORE_DOWN = N_("Kindred's data store is unavailable for a moment. Please try again in a minute.")
 EVENT_QUEUE = 10_000  # platform events waiting in the background before the gateway reader is held back
 EVENT_WORKERS = 4  # platform events handled at once (each mostly waits for the store)
 
@@ -280,20 +277,7 @@ class App:
         return (await self.services.config.get(community.id)).community.language
 
     async def level_of(self, community: CommunityRef, member: MemberRef, messenger: Messenger) -> Level:
-        owners = self.services.settings.owners
-        if f"{community.platform}:{member.user_id}" in owners:
-            return Level.OWNER
-        try:
-            if await messenger.is_admin(community, member):
-                return Level.MODERATOR
-            roles = set((await self.services.config.get(community.id)).community.moderator_roles)
-            if roles and (roles & (await messenger.groups_of(community, member) | set(member.roles))):
-                return Level.MODERATOR
-        except Exception as exc:
-            if self.services.store.health.outage(exc, "a moderator check"):
-                raise  # not "you are no moderator": the store could not say
-            log.warning("could not check moderator status on %s", community.platform, exc_info=True)
-        return Level.MEMBER
+        return await guard.level_of(self.services, community, member, messenger)
 
     async def _context(
         self,
@@ -308,44 +292,6 @@ class App:
         ctx = Context(self, community, member, channel, responder, messenger, locale=await self.locale(community))
         ctx.level = await self.level_of(community, member, messenger)
         return ctx
-
-    async def _check(self, ctx: Context, cog: Cog, needed: Level, what: str) -> None:
-        if ctx.level is not None and ctx.level < needed:
-            raise PermissionDenied(
-                N_("Only a {level} can use {what}. Your level here: {yours}."),
-                level=ctx._(level_name(needed)),
-                what=what,
-                yours=ctx._(level_name(ctx.level)),
-            )
-        if cog.module:
-            disabled = (await self.services.config.get(ctx.community.id)).community.disabled_modules
-            if cog.module in disabled:
-                raise UserError(N_("The {module} module is switched off in this community."), module=cog.module)
-
-    async def _run(self, ctx: Context, call: Any, label: str) -> bool:
-        try:
-            await call
-            return True
-        except UserError as exc:
-            await self._tell(ctx, gettext(ctx.locale, exc.msgid, **exc.params))
-        except Exception as exc:
-            if self.services.store.health.outage(exc, label):
-                await self._tell(ctx, ctx._(STORE_DOWN))
-            else:
-                log.exception("%s failed in community %s", label, ctx.community.id)
-                await self._tell(ctx, ctx._(APOLOGY))
-        return False
-
-    @staticmethod
-    async def _tell(ctx: Context, text: str) -> None:
-        await App._answer(ctx.responder, ctx.platform, text)
-
-    @staticmethod
-    async def _answer(responder: Responder, platform: str, text: str) -> None:
-        try:
-            await responder.reply(Message(text=text), ephemeral=True)
-        except Exception:
-            log.warning("could not send an error message on %s", platform, exc_info=True)
 
     async def _context_or_answer(
         self,
@@ -367,16 +313,9 @@ class App:
     async def answer_failure(self, key: CommunityKey | CommunityRef, responder: Responder, exc: Exception,
                              label: str) -> None:
         """For integrations too: a request failed before its feature ran (the community or the member could not
-        be read). A store outage is answered "try again in a moment" and logged once; anything else is logged
-        with its traceback and answered with the apology. The language is the community's if it is known
-        without the store, else the bot's default."""
-        outage = self.services.store.health.outage(exc, label)
-        if not outage:
-            log.error("%s failed before reaching its feature", label, exc_info=exc)
+        be read); see `guard.answer_failure`."""
         known = key if isinstance(key, CommunityRef) else self._communities.get((key.platform, key.external_id))
-        config = self.services.config.cached(known.id) if known is not None else None
-        locale = (config or self.services.config.defaults).community.language
-        await self._answer(responder, key.platform, gettext(locale, STORE_DOWN if outage else APOLOGY))
+        await guard.answer_failure(self.services, known, key.platform, responder, exc, label)
 
     # ---------------------------------------------------------------- entry points
     async def invoke(
@@ -425,11 +364,11 @@ class App:
                                    name=" ".join(command)[:40])
                 cmd = found
         except UserError as exc:
-            await self._tell(ctx, gettext(ctx.locale, exc.msgid, **exc.params))
+            await guard.tell(ctx, gettext(ctx.locale, exc.msgid, **exc.params))
             return False
 
         async def call() -> None:
-            await self._check(ctx, cmd.cog, cmd.spec.level, "/" + cmd.name)
+            await guard.check(self.services, ctx, cmd.cog, cmd.spec.level, "/" + cmd.name)
             options = await cmd.cog.options_for(ctx, cmd.spec)
             values = await parse_options(options, raw, lambda t: self.find_member(ctx.community, t))
             for name, value in values.items():  # typed member values (Discord) arrive without a store id
@@ -439,7 +378,7 @@ class App:
                 await ctx.defer(ephemeral=True)
             await cmd.handler(ctx, **values)
 
-        ok = await self._run(ctx, call(), f"/{cmd.name}")
+        ok = await guard.run_answering(self.services, ctx, call(), f"/{cmd.name}")
         await self.emit(CommandUsed(key=CommunityKey(ctx.community.platform, ctx.community.external_id),
                                     community=ctx.community, member=ctx.member, command=cmd.name, ok=ok))
         return ok
@@ -474,12 +413,12 @@ class App:
 
             async def call(spec: ComponentSpec = spec, handler: Handler = handler, cog: Cog = cog,
                            m: Any = m) -> None:
-                await self._check(ctx, cog, spec.level, ctx._("this button"))
+                await guard.check(self.services, ctx, cog, spec.level, ctx._("this button"))
                 await handler(ctx, values=values, **m.groupdict())
 
-            return await self._run(ctx, call(), custom_id)
+            return await guard.run_answering(self.services, ctx, call(), custom_id)
         log.info("no handler for component id %r", custom_id[:100])
-        await self._tell(ctx, ctx._("This button is no longer active."))
+        await guard.tell(ctx, ctx._("This button is no longer active."))
         return False
 
     async def press(

@@ -1,7 +1,10 @@
-"""Platform events in neutral form: what integrations translate payloads into before features see them.
+"""Events in neutral form: what integrations translate platform payloads into before features see them, and
+what features tell each other (the feature events at the end), so that no feature imports another.
 
 Events carry a `CommunityKey` (what the platform calls the community); the dispatcher resolves it to the store's
-`CommunityRef` and fills `community` before handlers run, so handlers always see store ids.
+`CommunityRef` and fills `community` before handlers run, so handlers always see store ids. A feature emits its
+events with `app.emit(...)`, naming the community both ways (`key=community.key, community=community`) and its
+members by store id; like every event, they do not reach the cogs of a module the community switched off.
 """
 
 from __future__ import annotations
@@ -90,3 +93,61 @@ class ProfileUpdated(Event):
     member: MemberRef
     fields: tuple[str, ...] = ()
     complete: bool = False
+
+
+# ---------------------------------------------------------------- feature events (feature -> other features)
+@dataclass(slots=True, kw_only=True)
+class IntroSent(Event):
+    """Members were introduced to each other in one conversation, and the intro is out. Emitted by matching (a
+    round, a request, a mentorship: `match` names the kind of match) and by welcome (a newcomer and their buddy:
+    `match` is None)."""
+
+    members: tuple[int, ...]
+    conversation: str  # the kind of conversation: "thread", "group_dm", "dm", ...
+    intro: str  # the introducing feature's id of this intro
+    match: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class MatchFeedback(Event):
+    """A member answered whether they met the people of an intro ("yes", "no", "not_yet", ...)."""
+
+    member_id: int
+    intro: str
+    partners: tuple[int, ...]
+    answer: str
+
+
+@dataclass(slots=True, kw_only=True)
+class MentorSessionStarted(Event):
+    """A mentor accepted a request and was introduced to the mentee."""
+
+    mentor_id: int
+    mentee_id: int
+    intro: str
+
+
+@dataclass(slots=True, kw_only=True)
+class NewcomerGreeted(Event):
+    """Welcome greeted a newcomer (`via` "dm" or "channel"), with their buddy when one was assigned with it."""
+
+    member_id: int
+    via: str
+    buddy_id: int | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class BuddyAssigned(Event):
+    """Welcome introduced a newcomer to a buddy, with the greeting or later ("Find me a buddy")."""
+
+    member_id: int
+    buddy_id: int
+    with_greeting: bool
+
+
+@dataclass(slots=True, kw_only=True)
+class ProfileStarted(Event):
+    """A member started their profile from another feature's button (`source`, e.g. "welcome")."""
+
+    member_id: int
+    source: str

@@ -36,6 +36,11 @@ class CommunityRef:
     external_id: str
     name: str = ""
 
+    @property
+    def key(self) -> CommunityKey:
+        """The platform's name for this community (what an event built by a feature carries)."""
+        return CommunityKey(self.platform, self.external_id, self.name)
+
 
 @dataclass(frozen=True, slots=True)
 class MemberRef:

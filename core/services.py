@@ -1,22 +1,25 @@
-"""What cogs are given instead of globals: settings, the store and its core repositories, scheduler, clock."""
+"""What cogs are given instead of globals: settings, the store and its core repositories, scheduler, clock,
+and the typed interfaces features offer each other.
+
+The fields are typed by the Protocols of core/ports.py; the composition root (bootstrap/runtime.py) fills them
+with the store package's implementations, so core/ depends on nothing above it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core.background import Background
 from core.community_config import CommunityConfigResolver
+from core.ports import CommunityDirectory, DataStore, MemberDirectory, ProfileStore, SettingsOverrides
 from core.settings import Settings
-from storage.communities import CommunityRepo
-from storage.engine import Store
-from storage.members import MemberRepo
-from storage.overrides import OverrideRepo
-from storage.profiles import ProfileRepo
+
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -26,28 +29,29 @@ def utcnow() -> datetime:
 @dataclass(slots=True)
 class Services:
     settings: Settings
-    store: Store
-    communities: CommunityRepo
-    members: MemberRepo
-    profiles: ProfileRepo
-    overrides: OverrideRepo
+    store: DataStore
+    communities: CommunityDirectory
+    members: MemberDirectory
+    profiles: ProfileStore
+    overrides: SettingsOverrides
     config: CommunityConfigResolver
     scheduler: AsyncIOScheduler
     clock: Callable[[], datetime] = utcnow
-    extras: dict[str, Any] = field(default_factory=dict)
     background: Background = field(default_factory=Background)
+    _interfaces: dict[type[Any], Any] = field(default_factory=dict)
 
-    @classmethod
-    def build(cls, settings: Settings, store: Store, *, clock: Callable[[], datetime] = utcnow) -> Services:
-        overrides = OverrideRepo(store)
-        return cls(
-            settings=settings,
-            store=store,
-            communities=CommunityRepo(store),
-            members=MemberRepo(store),
-            profiles=ProfileRepo(store),
-            overrides=overrides,
-            config=CommunityConfigResolver(settings.community_defaults(), overrides),
-            scheduler=AsyncIOScheduler(timezone="UTC"),
-            clock=clock,
-        )
+    # ---------------------------------------------------------------- typed interfaces between features
+    def provide(self, kind: type[T], implementation: T) -> None:
+        """Offer `implementation` as `kind` (a Protocol of core/interfaces.py) to the other features. The
+        providing feature calls this in its `setup` and `withdraw` in its `teardown`."""
+        self._interfaces[kind] = implementation
+
+    def withdraw(self, kind: type[T], implementation: T) -> None:
+        """Stop offering `implementation` (no-op when another one has replaced it meanwhile)."""
+        if self._interfaces.get(kind) is implementation:
+            del self._interfaces[kind]
+
+    def interface(self, kind: type[T]) -> T | None:
+        """The implementation of `kind` a running feature provides, or None when that feature is not loaded.
+        Whether the community switched the module off is the provider's to decide per call."""
+        return self._interfaces.get(kind)

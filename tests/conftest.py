@@ -14,8 +14,8 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from rich.console import Console
 
+from bootstrap.runtime import running_app
 from core.dispatcher import App
-from core.runtime import running_app
 from core.settings import Settings, load_settings
 from integrations.console.repl import ConsoleCommunity
 

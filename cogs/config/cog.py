@@ -7,7 +7,6 @@ stored drafts and history are always looked up together with the caller's commun
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from cogs.config.community_checks import check_in_community
 from cogs.config.editor import ConfigEditor, value_of
@@ -26,6 +25,7 @@ from cogs.config.values import ValueRefused, check_value, explain, format_value,
 from core import options as opt
 from core.commands import Autocomplete, Cog, command, on_component, on_form
 from core.context import Capability, Context
+from core.dispatcher import App
 from core.errors import NotFound, UserError
 from core.i18n import N_
 from core.messages import Attachment, Button, ButtonStyle, FieldStyle, Form, FormField, Message
@@ -45,7 +45,7 @@ class ConfigCog(Cog):
     name = "config"
     groups = {"config": N_("Configure Kindred for this community (moderators)")}
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.editor = ConfigEditor.of(self.services)
         self.drafts = DraftRepo(self.services.store)

@@ -1,9 +1,10 @@
 """Applying settings changes: validate the result as a whole, store overrides, audit, then tell listeners.
 
-Both `/config` and `/setup` go through `ConfigEditor.apply`, so every change is checked the same way, recorded with
-who/when/old/new, and announced with `services.config.changed(...)` (the round scheduler and the welcome flow
-subscribe to it and react at once). Changes in one community are serialised so two moderators cannot interleave a
-read-modify-write; different communities never wait for each other.
+Both `/config` and `/setup` go through `ConfigEditor.apply`, and so do other features (`/welcome set`) through
+the `SettingsEditor` interface (core/interfaces.py) the editor provides, so every change is checked the same
+way, recorded with who/when/old/new, and announced with `services.config.changed(...)` (the round scheduler and
+the welcome flow subscribe to it and react at once). Changes in one community are serialised so two moderators
+cannot interleave a read-modify-write; different communities never wait for each other.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from pydantic import ValidationError
 from cogs.config.schema import KeySpec, community_schema
 from cogs.config.values import sanitised, validate_config
 from core.community_config import apply_overrides
+from core.interfaces import SettingsEditor
 from core.refs import MemberRef
+from core.services import Services
 from core.settings import CommunityConfig
 from storage.config_audit import AuditChange, ConfigAuditRepo
-
-_EXTRAS_KEY = "config.editor"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,18 +72,21 @@ def plan(
 class ConfigEditor:
     """The one place that changes a community's settings."""
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
         self.audit = ConfigAuditRepo(services.store)
         self.schema = community_schema()
         self._locks: dict[int, asyncio.Lock] = {}
 
     @classmethod
-    def of(cls, services: Any) -> ConfigEditor:
-        """The editor shared by the config and setup cogs (one lock per community for both)."""
-        editor = services.extras.get(_EXTRAS_KEY)
-        if editor is None:
-            editor = services.extras[_EXTRAS_KEY] = cls(services)
+    def of(cls, services: Services) -> ConfigEditor:
+        """The editor shared by the config and setup cogs (one lock per community for both), which is also the
+        `SettingsEditor` other features change settings through."""
+        found = services.interface(SettingsEditor)
+        if isinstance(found, ConfigEditor):
+            return found
+        editor = cls(services)
+        services.provide(SettingsEditor, editor)
         return editor
 
     @property

@@ -6,8 +6,8 @@ shows each setting now → after, the previews of matching and welcome run again
 always looked up together with the caller's community, so one community's buttons cannot touch another's.
 
 The previews are the `/match preview` and `/welcome preview` commands when those features are installed. They are
-called with `ctx.extras["config"]` set to the proposed settings and `ctx.extras["dry_run"] = True`; a preview that
-reads its settings from there shows exactly what would happen after "Switch on".
+called with `ctx.proposed` set to the proposed settings; a preview that reads its settings from there shows exactly
+what would happen after "Switch on".
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from cogs.config.values import ValueRefused, explain, format_value
 from core import options as opt
 from core.commands import Cog, command, on_component, on_form
 from core.context import Capability, Context
+from core.dispatcher import App
 from core.errors import UserError
 from core.i18n import N_, gettext
 from core.messages import Button, ButtonStyle, Form, FormField, Message
@@ -42,7 +43,7 @@ LANGUAGES = ("en", "de")
 class SetupCog(Cog):
     name = "setup"
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.editor = ConfigEditor.of(self.services)
         self.drafts = DraftRepo(self.services.store)
@@ -143,8 +144,7 @@ class SetupCog(Cog):
             if cmd is None or (ctx.level is not None and ctx.level < cmd.spec.level):
                 missing.append(name)
                 continue
-            sub = replace(ctx, locale=proposed.community.language,
-                          extras={**ctx.extras, "config": proposed, "dry_run": True})
+            sub = replace(ctx, locale=proposed.community.language, proposed=proposed)
             try:
                 await cmd.handler(sub, **await parse_options(cmd.spec.options, None))
                 ran.append(name)

@@ -1,23 +1,14 @@
-"""What other features call to write to and read from the engagement log.
+"""Writing to and reading from the engagement log from anywhere in this feature (and its tests and benches).
 
-Recording (matching, welcome, mentoring):
+Other features do not import this: they emit typed events (core/events.py: `IntroSent`, `MatchFeedback`, ...)
+that the engagement cog records (cogs/engagement/from_features.py), and ask for activity levels through the
+`ActivityLevels` interface (core/interfaces.py), which the running recorder provides.
 
-    from cogs.engagement.api import record
-    await record(self.services, community_id, member_id, "matched", target_id=partner_id, value=round_no,
-                 label="round", group=[...])
-    await record(self.services, cid, newcomer_id, "greeted", target_id=buddy_id, value=1, label="dm")
-    await record(self.services, cid, member_id, "met", target_id=partner_id, value=1, label="yes")
+    await record(services, community_id, member_id, "met", target_id=partner_id, value=1, label="yes")
+    levels = await activity_levels(services, community_id)   # {member_id: 0.0 .. 1.0}
 
 Kinds and their typed slots are listed in cogs/engagement/kinds.py (`SPECS`). `record` returns False (and does
-nothing) when the engagement cog is not loaded, the log is off for the community, or the member opted out. A
-feature that does not want to import this module can use the recorder object directly:
-`services.extras.get("engagement")` has the same `record(...)` coroutine method.
-
-Reading (matching):
-
-    from cogs.engagement.api import activity_levels
-    levels = await activity_levels(self.services, community_id)   # {member_id: 0.0 .. 1.0}
-    # or, without importing: await services.extras["engagement"].activity_levels(community_id)
+nothing) when the engagement cog is not loaded, the log is off for the community, or the member opted out.
 """
 
 from __future__ import annotations
@@ -28,16 +19,15 @@ from typing import Any
 from cogs.engagement.analytics import Analytics
 from cogs.engagement.metrics import activity_label
 from cogs.engagement.recorder import Recorder
+from core.interfaces import ActivityLevels
 from core.services import Services
-
-EXTRA_KEY = "engagement"
 
 __all__ = ["activity_label", "activity_levels", "record", "recorder"]
 
 
 def recorder(services: Services) -> Recorder | None:
     """The running recorder, or None when the engagement cog is not loaded."""
-    found = services.extras.get(EXTRA_KEY)
+    found = services.interface(ActivityLevels)
     return found if isinstance(found, Recorder) else None
 
 

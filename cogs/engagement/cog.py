@@ -1,7 +1,8 @@
 """The engagement log itself: recording platform events, `/thanks`, erasure and the retention purge.
 
-The recorder (and its batched writer) starts in `setup` and is flushed in `teardown`; other features find it
-through `services.extras["engagement"]` (see cogs/engagement/api.py).
+The recorder (and its batched writer) starts in `setup` and is flushed in `teardown`. Other features never
+import this package: they emit typed events the cog subscribes to (cogs/engagement/from_features.py), and ask
+for activity levels through the `ActivityLevels` interface (core/interfaces.py) the recorder provides.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cogs.engagement.api import EXTRA_KEY
 from cogs.engagement.crm import AccountId, match_records
+from cogs.engagement.from_features import FEATURE_EVENTS, record_feature_event
 from cogs.engagement.kinds import ACTIVE_KINDS, Kind
 from cogs.engagement.recorder import Recorder, _without_members
 from core import options as opt
 from core.commands import Cog, command, on_event
 from core.context import Context
+from core.dispatcher import App
 from core.errors import UserError
 from core.events import CommandUsed, Event, MemberJoined, MemberLeft, MessagePosted, ProfileUpdated, ReactionAdded
 from core.i18n import N_
+from core.interfaces import ActivityLevels
 from core.messages import Message
 from core.refs import MemberRef
 from storage.engagement import EventRepo
@@ -39,7 +42,7 @@ class Engagement(Cog):
     name = "engagement"
     module = "engagement"
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.recorder = Recorder(self.services)
         self.events = EventRepo(self.services.store)
@@ -47,7 +50,7 @@ class Engagement(Cog):
         self._thanked: dict[tuple[int, int], str] = {}
 
     async def setup(self) -> None:
-        self.services.extras[EXTRA_KEY] = self.recorder
+        self.services.provide(ActivityLevels, self.recorder)
         await self.recorder.start()
         self.services.scheduler.add_job(self._nightly_purge, "cron", hour=3, minute=17, id=PURGE_JOB,
                                         replace_existing=True)
@@ -59,13 +62,17 @@ class Engagement(Cog):
         except Exception:
             log.debug("purge job already gone", exc_info=True)
         await self.recorder.close()
-        if self.services.extras.get(EXTRA_KEY) is self.recorder:
-            del self.services.extras[EXTRA_KEY]
+        self.services.withdraw(ActivityLevels, self.recorder)
 
     @on_event(MemberJoined, MemberLeft, MessagePosted, ReactionAdded, CommandUsed, ProfileUpdated)
     def log_event(self, event: Event) -> Awaitable[None] | None:
         """A plain function (see `core.commands.on_event`): this runs for every message."""
         return self.recorder.take(event)
+
+    @on_event(*FEATURE_EVENTS)
+    async def feature_event(self, event: Event) -> None:
+        """What matching and welcome tell the log (intros, check-in answers, greetings, buddies)."""
+        await record_feature_event(self.recorder, event)
 
     # ------------------------------------------------------------------ /thanks
     @command("thanks", N_("Thank someone who helped you (helping others is what makes a community)"),

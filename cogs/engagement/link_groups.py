@@ -8,12 +8,11 @@ links between its accounts and accounts elsewhere are then undone. Who joined or
 
 from __future__ import annotations
 
-from typing import Any
-
 from cogs.engagement.codes import TTL, AttemptLimiter, code_hash, new_code, normalise_code
 from core import options as opt
 from core.commands import Cog, command, on_component
 from core.context import Context
+from core.dispatcher import App
 from core.errors import UserError
 from core.i18n import N_
 from core.messages import Button, ButtonStyle, Message
@@ -38,7 +37,7 @@ class LinkGroups(Cog):
     module = "engagement"
     groups = {"link": N_("Link your accounts on different platforms into one person")}
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.groups_repo = GroupRepo(self.services.store)
         self.limiter = AttemptLimiter()

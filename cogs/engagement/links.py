@@ -18,6 +18,7 @@ from cogs.engagement.codes import TTL, AttemptLimiter, code_hash, new_code, norm
 from core import options as opt
 from core.commands import Cog, command, on_component
 from core.context import Context, Messenger
+from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, NotFound, UserError
 from core.i18n import N_, gettext
 from core.messages import Button, ButtonStyle, Field, Message
@@ -57,7 +58,7 @@ class Links(Cog):
     module = "engagement"
     groups = {"link": N_("Link your accounts on different platforms into one person")}
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.identity = IdentityRepo(self.services.store)
         self.requests = LinkRequestRepo(self.services.store)

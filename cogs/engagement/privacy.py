@@ -17,6 +17,7 @@ from cogs.engagement.cog import _anonymised, forget_crm
 from cogs.engagement.crm import AccountId, match_records
 from core.commands import Cog, command, on_component
 from core.context import Capability, Context
+from core.dispatcher import App
 from core.errors import DMClosed, UserError
 from core.i18n import N_
 from core.messages import Attachment, Button, ButtonStyle, Field, Message
@@ -37,7 +38,7 @@ class Privacy(Cog):
     name = "privacy"
     groups = {"privacy": N_("What Kindred stores about you, and your choices")}
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.identity = IdentityRepo(self.services.store)
         self.events = EventRepo(self.services.store)

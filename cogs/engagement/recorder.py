@@ -2,7 +2,8 @@
 
 It is the one place that decides what is recorded: nothing when the community switched the log off, nothing
 about a member who opted out or was forgotten, message text only when the community stores it. Other features
-record through it (see cogs/engagement/api.py): `await recorder.record(community_id, member_id, "matched", ...)`.
+tell it things through typed events (cogs/engagement/from_features.py) and read activity levels through the
+`ActivityLevels` interface (core/interfaces.py) it provides.
 """
 
 from __future__ import annotations
@@ -181,8 +182,8 @@ class Recorder:
         return p
 
     async def activity_levels(self, community_id: int) -> dict[int, float]:
-        """member id -> activity level in [0, 1] (see cogs/engagement/api.py), for features that reach the log
-        through `services.extras["engagement"]` without importing it."""
+        """member id -> activity level in [0, 1]: the `ActivityLevels` interface (core/interfaces.py) other
+        features ask through. Recent events are flushed first so the answer is current."""
         from cogs.engagement.analytics import Analytics
 
         await self.flush(within=2.0)

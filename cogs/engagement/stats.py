@@ -15,6 +15,7 @@ from cogs.engagement.segments import SEGMENTS
 from core import options as opt
 from core.commands import Cog, command
 from core.context import Capability, Context
+from core.dispatcher import App
 from core.errors import UserError
 from core.i18n import N_
 from core.messages import Attachment, Field, Message
@@ -65,7 +66,7 @@ class Stats(Cog):
     groups = {"stats": N_("Community numbers: activity, superusers, retention"),
               "segment": N_("Ready-made member segments to list and export")}
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.analytics = Analytics(self.services.store, self.services.config)
 

@@ -7,10 +7,9 @@ announcement then costs a lookup each, not a translated line per command).
 
 from __future__ import annotations
 
-from typing import Any
-
 from core.commands import Cog, command
 from core.context import Context
+from core.dispatcher import App
 from core.i18n import N_
 from core.messages import Message
 from core.permissions import Level
@@ -19,7 +18,7 @@ from core.permissions import Level
 class Help(Cog):
     name = "help"
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self._rendered: dict[tuple[str, Level, frozenset[str]], tuple[str, str]] = {}
 

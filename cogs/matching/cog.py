@@ -20,13 +20,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from cogs.matching import messages as msgs
 from cogs.matching.requests import Requests
-from cogs.matching.rounds import RoundRunner, record
+from cogs.matching.rounds import RoundRunner
 from cogs.matching.schedule import last_fire, next_fire, period_key
 from core import options as opt
 from core.commands import Autocomplete, Cog, command, on_component, on_event
 from core.context import Context
+from core.dispatcher import App
 from core.errors import UserError
-from core.events import MemberLeft
+from core.events import MatchFeedback, MemberLeft
 from core.i18n import N_
 from core.messages import Button, ButtonStyle, Field, Message
 from core.permissions import Level
@@ -65,7 +66,7 @@ class Matching(Cog):
     module = "matching"
     groups = {"match": N_("Meet other members: intro rounds and finding the right person")}
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.repo = MatchingRepo(self.services.store)
         self.runner = RoundRunner(app, self.repo)
@@ -314,8 +315,9 @@ class Matching(Cog):
             raise UserError(N_("This button is not for you."))
         await self.repo.set_feedback(intro.id, ctx.member.id, self.runner.now(), answer=answer)
         partners = [m for m in intro.members if m != ctx.member.id]
-        await record(self.services, ctx.community.id, ctx.member.id, "met", target_id=partners[0] if partners else None,
-                     value=1 if answer == "yes" else 0, label=answer, intro=str(intro.id))
+        await self.app.emit(MatchFeedback(key=ctx.community.key, community=ctx.community, at=self.runner.now(),
+                                          member_id=ctx.member.id, intro=str(intro.id), partners=tuple(partners),
+                                          answer=answer))
         await ctx.reply(ctx._(_THANKS[answer]), ephemeral=True)
 
     # ------------------------------------------------------------------ find someone
@@ -383,8 +385,7 @@ class Matching(Cog):
     ], level=Level.MODERATOR, long_running=True)
     async def preview(self, ctx: Context, group: str | None = None) -> None:
         grp = clean_group(group)
-        proposed = ctx.extras.get("config")  # /setup's dry run passes the settings it proposes
-        cfg = proposed if isinstance(proposed, CommunityConfig) else await self.services.config.get(ctx.community.id)
+        cfg = ctx.proposed or await self.services.config.get(ctx.community.id)  # /setup's dry run proposes one
         now = self.runner.now()
         prepared = await self.runner.prepare(ctx.community.id, grp, cfg, now)
         result = prepared.plan.result

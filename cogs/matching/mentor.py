@@ -22,12 +22,13 @@ from cogs.matching.engine import (
     explain_group,
 )
 from cogs.matching.people import load_members, options_for
-from cogs.matching.rounds import RoundRunner, record
+from cogs.matching.rounds import RoundRunner
 from core import options as opt
 from core.commands import Cog, command, on_component, on_event
 from core.context import Context
+from core.dispatcher import App
 from core.errors import DeliveryFailed, UserError
-from core.events import MemberLeft
+from core.events import MemberLeft, MentorSessionStarted
 from core.i18n import N_, translator
 from core.messages import Field, Message
 from core.refs import CommunityRef
@@ -44,7 +45,7 @@ class Mentoring(Cog):
     module = "mentoring"
     groups = {"mentor": N_("Mentoring: offer your experience or ask for a mentor")}
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.repo = MatchingRepo(self.services.store)
         self.runner = RoundRunner(app, self.repo)
@@ -176,10 +177,9 @@ class Mentoring(Cog):
         if request and request.goal:
             note += "\n" + _("The goal: {goal}", goal=request.goal)
         if await self.runner.send_intro(ctx.community, intro, cfg, note=note, fresh=True):
-            for member_id, other_id, role in ((ship.mentor_id, ship.mentee_id, "mentor"),
-                                              (ship.mentee_id, ship.mentor_id, "mentee")):
-                await record(self.services, ctx.community.id, member_id, "mentor_session", target_id=other_id,
-                             label=role, intro=str(intro_id))
+            await self.app.emit(MentorSessionStarted(key=ctx.community.key, community=ctx.community,
+                                                     at=self.services.clock(), mentor_id=ship.mentor_id,
+                                                     mentee_id=ship.mentee_id, intro=str(intro_id)))
         await ctx.reply(ctx._("Thank you! I have introduced you to {name}.", name=msgs.clean_name(mentee_name)),
                         ephemeral=True)
 

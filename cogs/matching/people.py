@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from cogs.matching.engine import MatchOptions, Member
+from core.interfaces import ActivityLevels
 from core.services import Services
 from core.settings import CommunityConfig
 from storage.matching import MatchingRepo
@@ -39,16 +40,14 @@ def to_member(row: MemberRow, profile: Profile | None, activity: float | None = 
 
 
 async def activity_levels(services: Services, repo: MatchingRepo, community_id: int) -> dict[int, float]:
-    """Activity per member in [0, 1]: the engagement log's levels when that feature runs, else how often the
-    member confirmed a meeting (so that quiet newcomers still meet welcoming regulars)."""
-    try:
-        from cogs.engagement.api import activity_levels as levels
-
-        found = await levels(services, community_id)
+    """Activity per member in [0, 1]: the engagement log's levels when that feature runs (the `ActivityLevels`
+    interface), else how often the member confirmed a meeting (so that quiet newcomers still meet welcoming
+    regulars)."""
+    levels = services.interface(ActivityLevels)
+    if levels is not None:
+        found = await levels.activity_levels(community_id)
         if found:
             return found
-    except Exception:  # engagement is optional; matching must never fail because of it
-        log.debug("engagement activity levels unavailable", exc_info=True)
     met = await repo.met_counts(community_id)
     return {m: min(1.0, n / 5) for m, n in met.items()}
 

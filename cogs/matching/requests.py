@@ -26,6 +26,7 @@ from cogs.matching.people import load_members, options_for
 from cogs.matching.rounds import RoundRunner
 from cogs.matching.texts import FILTER_ERRORS
 from core.context import Context
+from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, UserError
 from core.i18n import N_
 from core.messages import Button, ButtonStyle, Field, Message
@@ -36,7 +37,7 @@ from storage.matching_departures import CANCELLED
 class Requests:
     window = timedelta(days=7)
 
-    def __init__(self, app: Any, repo: MatchingRepo, runner: RoundRunner) -> None:
+    def __init__(self, app: App, repo: MatchingRepo, runner: RoundRunner) -> None:
         self.app = app
         self.services = app.services
         self.repo = repo

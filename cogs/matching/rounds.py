@@ -25,7 +25,9 @@ from cogs.matching.people import load_members, options_for
 from cogs.matching.schedule import checkin_at, last_fire, member_due, period_key
 from cogs.matching.texts import UNPLACED
 from core.delivery import LEASE, Deliverer
+from core.dispatcher import App
 from core.errors import DeliveryFailed
+from core.events import IntroSent
 from core.i18n import gettext
 from core.messages import Message
 from core.refs import ChannelRef, CommunityRef, MemberRef
@@ -52,18 +54,8 @@ class Prepared:
     skipped: tuple[int, ...]  # taking part, but sitting this round out (cadence)
 
 
-async def record(services: Any, community_id: int, member_id: int, kind: str, **kw: Any) -> None:
-    """Write to the engagement log when that feature runs; never fail a round because of it."""
-    try:
-        from cogs.engagement.api import record as rec
-
-        await rec(services, community_id, member_id, kind, **kw)
-    except Exception:
-        log.debug("engagement record %s failed", kind, exc_info=True)
-
-
 class RoundRunner:
-    def __init__(self, app: Any, repo: MatchingRepo) -> None:
+    def __init__(self, app: App, repo: MatchingRepo) -> None:
         self.app = app
         self.services = app.services
         self.repo = repo
@@ -252,12 +244,9 @@ class RoundRunner:
         if conv is None:  # another process took it over this very moment; it finishes the intro
             return False
         await self.repo.finish_intro(intro.id, "sent", self.now(), ",".join(conv.channel_ids))
-        for r in refs:
-            partners = [o.id for o in refs if o.id != r.id]
-            await record(self.services, community.id, r.id, "matched", target_id=partners[0] if partners else None,
-                         label=intro.kind, group=partners, intro=str(intro.id))
-            await record(self.services, community.id, r.id, "intro_sent", label=conv.kind, intro=str(intro.id),
-                         target_id=partners[0] if partners else None)
+        await self.app.emit(IntroSent(key=community.key, community=community, at=self.now(),
+                                      members=tuple(r.id for r in refs), conversation=conv.kind,
+                                      intro=str(intro.id), match=intro.kind))
         return True
 
     async def _tell_unplaced(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> None:

@@ -12,14 +12,12 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from pydantic import ValidationError
 
-from cogs.config.editor import ConfigEditor
 from cogs.welcome import messages as msgs
 from cogs.welcome.flow import Onboarding
-from cogs.welcome.funnel import PROFILE_STARTED_LABEL, record_engagement
+from cogs.welcome.funnel import PROFILE_STARTED_LABEL
 from cogs.welcome.inputs import SETTABLE, check_reachable, parse_setting
 from cogs.welcome.pacing import DRIP_EVERY, LOAD_WINDOW, WORK_WINDOW
 from cogs.welcome.templates import Newcomer, clean_name
@@ -27,9 +25,11 @@ from core import options as opt
 from core.commands import Cog, command, on_component, on_event
 from core.community_config import apply_overrides
 from core.context import Context
+from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, OptionError, UserError
-from core.events import MemberJoined, MemberLeft, MessagePosted, ProfileUpdated
+from core.events import MemberJoined, MemberLeft, MessagePosted, ProfileStarted, ProfileUpdated
 from core.i18n import N_
+from core.interfaces import SettingsEditor
 from core.messages import Field, Message
 from core.permissions import Level
 from core.settings import CommunityConfig
@@ -48,7 +48,7 @@ class Welcome(Cog):
         "greeter": N_("Volunteer as an onboarding buddy for newcomers"),
     }
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.flow = Onboarding(app)
         self._poke = asyncio.Event()
@@ -148,8 +148,8 @@ class Welcome(Cog):
     async def profile_pressed(self, ctx: Context, values: list[str]) -> None:
         """Record that the newcomer started their profile, then open the profiles feature's own form."""
         if await self.flow.record(ctx.community, ctx.member.id, Step.PROFILE_STARTED):
-            await record_engagement(self.services.extras, ctx.community.id, ctx.member.id, "profile_started",
-                                    at=self.flow.now(), label=PROFILE_STARTED_LABEL)
+            await self.app.emit(ProfileStarted(key=ctx.community.key, community=ctx.community, at=self.flow.now(),
+                                               member_id=ctx.member.id, source=PROFILE_STARTED_LABEL))
         await self.app.press(ctx.community, ctx.member, ctx.channel, "profile:form:main", ctx.responder,
                              ctx.messenger)
 
@@ -189,8 +189,7 @@ class Welcome(Cog):
     # ------------------------------------------------------------------ moderator commands
     @command("welcome preview", N_("Show the greeting as a newcomer would get it"), level=Level.MODERATOR)
     async def preview(self, ctx: Context) -> None:
-        proposed = ctx.extras.get("config")  # /setup's dry run passes the settings it proposes
-        cfg = proposed if isinstance(proposed, CommunityConfig) else await self.services.config.get(ctx.community.id)
+        cfg = ctx.proposed or await self.services.config.get(ctx.community.id)  # /setup's dry run proposes one
         variants = self.flow.variants(cfg, ctx._)
         message = await self.flow.personal_greeting(ctx.community, cfg, ctx.member, ctx._)
         message.title = ctx._("Preview of the greeting ({count} variants, one picked at random)",
@@ -273,9 +272,14 @@ class Welcome(Cog):
             raise OptionError(N_("“{value}” is not a valid value for {what}."), value=value[:60],
                               what=what) from None
         check_reachable(resolved.welcome.dm, resolved.welcome.channel)
-        # through the config editor, so the change is audited and shows in /config history
-        await ConfigEditor.of(self.services).apply(ctx.community.id, set_values=changes, who=ctx.member,
-                                                   action="welcome set")
+        # through the config feature's editor, so the change is audited and shows in /config history
+        editor = self.services.interface(SettingsEditor)
+        if editor is not None:
+            await editor.apply(ctx.community.id, set_values=changes, who=ctx.member, action="welcome set")
+        else:  # the config feature is not loaded: store the overrides as they are (validated above)
+            await self.services.overrides.set_many(ctx.community.id, changes,
+                                                   by=f"{ctx.member.platform}:{ctx.member.user_id}"[:100])
+            await self.services.config.changed(ctx.community.id, set(changes))
         self.wake()
         shown = {
             "message": ctx._("{count} greeting variants", count=len(resolved.welcome.messages)),

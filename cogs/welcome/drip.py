@@ -24,6 +24,7 @@ from core.context import Messenger
 from core.delivery import Deliverer
 from core.errors import DeliveryFailed, DeliveryUnverified
 from core.i18n import Translate, translator
+from core.interfaces import MatchHistory
 from core.messages import Message
 from core.refs import ChannelRef, CommunityRef, MemberRef
 from core.services import Services
@@ -74,15 +75,9 @@ class Drip:
         return Activity(has_profile=profile is not None and not profile.empty, posted=posted, matched=matched)
 
     async def _matched_elsewhere(self, community_id: int, member_id: int) -> bool:
-        """Whether the matching feature (when installed) has introduced this member to someone."""
-        lookup = getattr(self.services.extras.get("matching"), "was_matched", None)
-        if lookup is None:
-            return False
-        try:
-            return bool(await lookup(community_id, member_id))
-        except Exception:
-            log.warning("matching lookup failed", exc_info=True)
-            return False
+        """Whether the matching feature (when it provides `MatchHistory`) has introduced this member to someone."""
+        history = self.services.interface(MatchHistory)
+        return history is not None and await history.was_matched(community_id, member_id)
 
     async def run(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger,
                   now: datetime) -> None:

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from cogs.welcome import messages as msgs
 from cogs.welcome.buddy import Greeter, choose_buddy
 from cogs.welcome.drip import Drip
-from cogs.welcome.funnel import has_recorder, record_engagement
 from cogs.welcome.pacing import (
     CHANNEL_BATCH,
     CHANNEL_GAP,
@@ -48,6 +47,7 @@ from core.background import PacedMessenger
 from core.context import Messenger
 from core.delivery import LEASE, Deliverer
 from core.errors import DeliveryFailed, DeliveryUnverified, DMClosed
+from core.events import BuddyAssigned, IntroSent, NewcomerGreeted
 from core.i18n import Translate, translator
 from core.messages import Message
 from core.permissions import Level
@@ -467,12 +467,10 @@ class Onboarding:
         conv_ids = ",".join(conversation.channel_ids)
         await self.repo.set_conversation(community.id, newcomer.id, conv_ids)
         await self.record(community, newcomer.id, Step.BUDDY_ASSIGNED, detail=str(buddy.id))
-        if has_recorder(self.services.extras):
-            for one, other in ((newcomer.id, buddy.id), (buddy.id, newcomer.id)):
-                await record_engagement(self.services.extras, community.id, one, "intro_sent", at=now,
-                                        target_id=other, label=conversation.kind, intro=conv_ids[:200])
-            await record_engagement(self.services.extras, community.id, newcomer.id, "buddy_assigned", at=now,
-                                    target_id=buddy.id, label="greeting" if with_greeting else "later")
+        await self.app.emit(IntroSent(key=community.key, community=community, at=now, members=(newcomer.id, buddy.id),
+                                      conversation=conversation.kind, intro=conv_ids[:200]))
+        await self.app.emit(BuddyAssigned(key=community.key, community=community, at=now, member_id=newcomer.id,
+                                          buddy_id=buddy.id, with_greeting=with_greeting))
         return BuddyOutcome("assigned", buddy, shared)
 
     # ------------------------------------------------------------------ steps and the funnel
@@ -484,9 +482,8 @@ class Onboarding:
         return await self.repo.claim_step(community.id, member_id, step, self.now(), status=status, detail=detail)
 
     async def _greeted(self, community: CommunityRef, member_id: int, via: str, at: datetime) -> None:
-        """Tell the engagement log a newcomer was greeted (with their buddy, when one was assigned)."""
-        if not has_recorder(self.services.extras):
-            return
+        """Tell the other features (the engagement log) a newcomer was greeted (with their buddy, when one was
+        assigned)."""
         buddy = await self.repo.buddy_of(community.id, member_id)
-        await record_engagement(self.services.extras, community.id, member_id, "greeted", at=at,
-                                target_id=buddy.buddy_id if buddy else None, value=1 if buddy else 0, label=via)
+        await self.app.emit(NewcomerGreeted(key=community.key, community=community, at=at, member_id=member_id,
+                                            via=via, buddy_id=buddy.buddy_id if buddy else None))

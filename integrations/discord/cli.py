@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 
-def register(cli: typer.Typer) -> None:
+def register(cli: typer.Typer, open_app: Callable[..., Any]) -> None:
+    """`open_app` (the composition root's `running_app`) is not needed here."""
+
     @cli.command("discord-invite")
     def discord_invite(
         client_id: Annotated[

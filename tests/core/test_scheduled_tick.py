@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bootstrap.runtime import running_app
 from core.commands import Cog, on_event
 from core.dispatcher import App
 from core.events import ScheduledTick
 from core.refs import CommunityKey
-from core.runtime import running_app
 from core.settings import Settings
 
 

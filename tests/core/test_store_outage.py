@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from core.dispatcher import STORE_DOWN
-from core.runtime import running_app
+from bootstrap.runtime import running_app
+from core.guard import STORE_DOWN
 from core.settings import load_settings
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity

@@ -22,13 +22,13 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-import cogs
 import integrations.discord.runner
-from core.runtime import running_app
+from bootstrap.discovery import discover
+from bootstrap.runtime import running_app
 from core.services import utcnow
 from core.settings import load_settings
 
-cogs.discover()  # import every feature now, not in each child
+discover()  # import every feature now, not in each child
 
 
 async def _serve(offset: float) -> None:

@@ -41,7 +41,7 @@ FILE_COMMANDS: dict[str, dict[str, Any]] = {
 
 def declared_commands() -> list[str]:
     """Every command name the shipped cogs declare, sorted ("config set", "help", ...)."""
-    from cogs import discover
+    from bootstrap.discovery import discover
 
     names: set[str] = set()
     for cog in discover():

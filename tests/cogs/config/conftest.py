@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from bootstrap.runtime import running_app
 from cogs.config import COGS as CONFIG_COGS
 from cogs.help.cog import Help
 from cogs.profiles.cog import Profiles
 from core.dispatcher import App
 from core.messages import Form, Message
 from core.refs import CommunityKey, CommunityRef, MemberRef
-from core.runtime import running_app
 from core.settings import Settings, load_settings
 from integrations.console.community import GENERAL, ConsoleMember, ConsoleMessenger, ConsoleResponder, Outbox
 from integrations.console.render import Screen

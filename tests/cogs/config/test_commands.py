@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cogs.config.editor import ConfigEditor
 from cogs.config.schema import community_schema
 from cogs.config.values import format_value
 from core.permissions import Level
@@ -68,7 +69,7 @@ async def test_a_wrong_value_is_refused_and_nothing_changes(community_a: Communi
     assert "Nothing was changed." in reply
     assert await community_a.overrides() == {}
     assert await community_a.config() == before
-    assert await community_a.app.services.extras["config.editor"].audit.history((await community_a.ref()).id) == []
+    assert await ConfigEditor.of(community_a.app.services).audit.history((await community_a.ref()).id) == []
 
 
 async def test_unknown_key_gets_a_suggestion(community_a: Community) -> None:

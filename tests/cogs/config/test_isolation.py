@@ -11,10 +11,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bootstrap.runtime import running_app
 from cogs.config import COGS as CONFIG_COGS
 from cogs.config.schema import community_schema
 from core.community_config import apply_overrides
-from core.runtime import running_app
 from core.settings import load_settings
 from tests.cogs.config.conftest import KEY_A, KEY_B, Community
 

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bootstrap.runtime import running_app
 from cogs.config import COGS as CONFIG_COGS
 from cogs.matching import COGS as MATCHING_COGS
 from cogs.welcome import COGS as WELCOME_COGS
 from core.dispatcher import App
-from core.runtime import running_app
 from core.settings import Settings
 from tests.cogs.config.conftest import KEY_A, Community
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bootstrap.runtime import running_app
 from cogs.config import COGS as CONFIG_COGS
 from cogs.config.editor import ConfigEditor
 from cogs.config.schema import community_schema
@@ -19,7 +20,6 @@ from core.context import Context
 from core.dispatcher import App
 from core.i18n import N_
 from core.permissions import Level
-from core.runtime import running_app
 from core.settings import CommunityConfig, Settings
 from tests.cogs.config.conftest import KEY_A, Community
 
@@ -154,7 +154,7 @@ class PreviewProbe(Cog):
     @command("match preview", N_("Show who would be matched"), level=Level.MODERATOR)
     async def preview(self, ctx: Context) -> None:
         stored = await self.services.config.get(ctx.community.id)
-        type(self).seen.append((ctx.extras.get("config"), bool(ctx.extras.get("dry_run")), stored.matching.hour))
+        type(self).seen.append((ctx.proposed, ctx.proposed is not None, stored.matching.hour))
         await ctx.reply("probe preview ran", ephemeral=True)
 
 

@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 import pytest
 from rich.console import Console
 
+from bootstrap.runtime import running_app
+from cogs.engagement.api import recorder as running_recorder
 from cogs.engagement.recorder import Recorder
 from core.dispatcher import App
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef
-from core.runtime import running_app
 from core.settings import Settings
 from integrations.console.community import KEY, ConsoleMessenger, ConsoleResponder
 from integrations.console.repl import ConsoleCommunity
@@ -46,7 +47,7 @@ async def app(settings: Settings, clock: Clock) -> AsyncIterator[App]:
 
 @pytest.fixture
 def recorder(app: App) -> Recorder:
-    rec = app.services.extras["engagement"]
+    rec = running_recorder(app.services)
     assert isinstance(rec, Recorder)
     return rec
 

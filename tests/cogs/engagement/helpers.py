@@ -6,12 +6,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cogs.engagement.api import recorder as running_recorder
 from core.dispatcher import App
 from storage.engagement_schema import engagement_events
 
 
 async def events(app: App, **where: Any) -> list[Any]:
-    rec = app.services.extras.get("engagement")
+    rec = running_recorder(app.services)
     if rec is not None:
         assert await rec.flush(within=10.0)
     q = sa.select(engagement_events).order_by(engagement_events.c.id)

@@ -10,10 +10,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from bootstrap.runtime import running_app
 from cogs.engagement.cli import register
 from core.events import MessagePosted
 from core.refs import ChannelRef, CommunityKey, MemberRef
-from core.runtime import running_app
 from core.settings import load_settings
 from storage.engagement_crm import CrmRepo
 from storage.engine import open_store

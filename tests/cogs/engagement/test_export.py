@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from cogs.engagement.api import recorder as running_recorder
 from cogs.engagement.export import FORMATS, SCHEMAS, export_all
 from core.dispatcher import App
 from integrations.console.community import KEY
@@ -65,7 +66,7 @@ async def seed(console: ConsoleCommunity, slack: OtherPlatform, app: App, clock:
     ana_slack = await slack.member("U0ANA", "Ana on Slack")
     await slack.join_console()
     await IdentityRepo(app.services.store).link(ana.id, ana_slack.id, via="code", at=clock.now)
-    rec = app.services.extras["engagement"]
+    rec = running_recorder(app.services)
     admin = console.by_name("admin")
     assert admin is not None
     await rec.record(cid, ana.id, "matched", target_id=admin.ref.id, value=7, label="round",

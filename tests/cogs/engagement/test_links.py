@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cogs.engagement.analytics import Analytics
+from cogs.engagement.api import recorder as running_recorder
 from cogs.engagement.codes import ALPHABET, code_hash, new_code, normalise_code
 from core.dispatcher import App
 from integrations.console.community import KEY, ConsoleResponder
@@ -251,7 +252,7 @@ async def test_metrics_count_people_not_accounts(console: ConsoleCommunity, slac
     ben_slack = await slack.member("U0BEN", "Ben")
     cid = (await app.community(KEY)).id
     analytics = Analytics(app.services.store, app.services.config)
-    rec = app.services.extras["engagement"]
+    rec = running_recorder(app.services)
     await rec.record(slack.community.id, ana_slack.id, "message", value=3)
     await rec.record(slack.community.id, ben_slack.id, "message", value=3)
     await rec.flush()

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cogs.engagement.analytics import Analytics
+from cogs.engagement.api import recorder as running_recorder
 from core.dispatcher import App
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
@@ -62,7 +63,7 @@ async def make_history(console: ConsoleCommunity, slack: OtherPlatform, app: App
     await console.handle("/as admin")
     await console.handle("/thanks eve for: helping admin")
     cid = (await app.community(KEY)).id
-    rec = app.services.extras["engagement"]
+    rec = running_recorder(app.services)
     admin = console.current.ref
     await rec.record(cid, eve.id, "matched", target_id=admin.id, value=1, label="round", group=[eve.id, admin.id])
     await rec.record(cid, admin.id, "matched", target_id=eve.id, value=1, label="round", group=[eve.id, admin.id])

@@ -6,13 +6,14 @@ from datetime import timedelta
 
 import pytest
 
+from bootstrap.runtime import running_app
 from cogs.engagement.api import activity_levels, record
+from cogs.engagement.api import recorder as running_recorder
 from cogs.engagement.cog import Engagement
 from cogs.engagement.kinds import InvalidEvent, Kind
 from cogs.engagement.recorder import Recorder
 from core.dispatcher import App
 from core.events import MessagePosted, ProfileUpdated
-from core.runtime import running_app
 from core.settings import Settings
 from integrations.console.community import GENERAL, KEY
 from integrations.console.repl import ConsoleCommunity
@@ -102,7 +103,7 @@ async def test_feature_kinds_through_the_api(console: ConsoleCommunity, app: App
 
 
 async def test_recorder_is_reachable_without_importing_the_cog(app: App) -> None:
-    rec = app.services.extras.get("engagement")
+    rec = running_recorder(app.services)
     assert rec is not None and callable(rec.record)
 
 
@@ -188,7 +189,7 @@ async def test_events_from_the_platform_retried_delivery_are_kept_once(console: 
 async def test_events_after_shutdown_are_refused_not_queued(settings: Settings, caplog: pytest.LogCaptureFixture
                                                             ) -> None:
     async with running_app(settings, cogs=[Engagement], start_scheduler=False) as running:
-        rec = running.services.extras["engagement"]
+        rec = running_recorder(running.services)
         cid = (await running.community(KEY)).id
     assert not await rec.record(cid, None, "met", value=1)
     assert rec.writer.pending == 0

@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bootstrap.runtime import running_app
 from cogs.engagement.analytics import Analytics
+from cogs.engagement.api import recorder as running_recorder
 from cogs.engagement.cog import Engagement
 from cogs.engagement.export import export_all
 from cogs.engagement.kinds import ACTIVE_KINDS
 from core.refs import CommunityKey, MemberRef
-from core.runtime import running_app
 from core.settings import load_settings
 from storage.communities import CommunityRepo
 from storage.engagement import EventRepo
@@ -60,7 +61,7 @@ async def recorder_for_ana(app: Any, *, retry_max: float, close_timeout: float |
     test, and a function that records one message of Ana's in guild G1 for each value given."""
     community = await app.community(CommunityKey("discord", "G1", "Guild"))
     member = await app.resolve_member(community, MemberRef("discord", "U1", "Ana"))
-    rec = app.services.extras["engagement"]
+    rec = running_recorder(app.services)
     rec.writer.retry_max = retry_max
     if close_timeout is not None:
         rec.close_timeout = close_timeout
@@ -155,7 +156,7 @@ async def test_analytics_and_export_on_both_stores(store_url: tuple[str, dict[st
         community = await app.community(CommunityKey("discord", "G1", "Guild"))
         ana = await app.resolve_member(community, MemberRef("discord", "U1", "Ana", username="ana"))
         ben = await app.resolve_member(community, MemberRef("discord", "U2", "Ben", username="ben"))
-        rec = app.services.extras["engagement"]
+        rec = running_recorder(app.services)
         now = app.services.clock()
         await app.services.members.upsert(community.id, ana, joined_at=now - timedelta(days=40))
         await rec.record(community.id, ana.id, "joined", at=now - timedelta(days=40))
@@ -242,7 +243,7 @@ async def test_store_down_at_shutdown_events_wait_on_disk(store_url: tuple[str, 
         await proxy.up()
         async with running_app(settings, cogs=[Engagement], connect_args=connect_args,
                                start_scheduler=False) as app:
-            rec = app.services.extras["engagement"]
+            rec = running_recorder(app.services)
             assert await rec.flush(within=20)
             assert await rec.events.count() == 150
             assert not spill.exists()
@@ -330,7 +331,7 @@ async def test_sqlite_locked_at_shutdown_events_wait_on_disk(tmp_path: Path, cap
     finally:
         lock.__exit__()
     async with running_app(settings, cogs=[Engagement], start_scheduler=False) as app:
-        rec = app.services.extras["engagement"]
+        rec = running_recorder(app.services)
         assert await rec.flush(within=20)
         assert sorted(await _stored_values(app)) == list(range(90))
         assert not spill.exists()
@@ -345,7 +346,7 @@ async def test_rows_the_store_refuses_are_rejected_alone(store_url: tuple[str, d
     async with running_app(settings, cogs=[Engagement], connect_args=connect_args, start_scheduler=False) as app:
         community = await app.community(CommunityKey("discord", "G1", "Guild"))
         member = await app.resolve_member(community, MemberRef("discord", "U1", "Ana"))
-        rec = app.services.extras["engagement"]
+        rec = running_recorder(app.services)
         now = app.services.clock()
 
         def r(value: int, kind: Any = "message", label: Any = None) -> tuple[Any, ...]:

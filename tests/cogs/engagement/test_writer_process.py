@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 
+from bootstrap.runtime import running_app
+from cogs.engagement.api import recorder as running_recorder
 from cogs.engagement.cog import Engagement
 from cogs.engagement.writer import BatchWriter
 from core.events import MessagePosted
 from core.refs import ChannelRef, CommunityKey, MemberRef
-from core.runtime import running_app
 from core.settings import load_settings
 from storage.communities import CommunityRepo
 from storage.engagement import PROCESS_MIN_ROWS, EventRepo
@@ -163,7 +164,7 @@ async def test_a_burst_through_the_app_goes_through_the_process_and_it_stops_wit
     async with running_app(settings, cogs=[Engagement], start_scheduler=False) as app:
         for i in range(6000):
             await app.emit(MessagePosted(key=key, member=people[i % 50], channel=channel, length=i % 300))
-        recorder = app.services.extras["engagement"]
+        recorder = running_recorder(app.services)
         assert await recorder.flush(within=30)
         assert await recorder.events.count() == 6000
         process = recorder.events.process

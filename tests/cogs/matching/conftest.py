@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from bootstrap.runtime import running_app
 from cogs.matching.cog import Matching
 from cogs.matching.mentor import Mentoring
 from core.dispatcher import App
 from core.messages import Message
-from core.runtime import running_app
 from core.settings import load_settings
 from integrations.console.community import Outbox
 from integrations.console.repl import ConsoleCommunity

@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
+from bootstrap.runtime import running_app
 from cogs.profiles.facets import BUILTIN, clean_values, normalise_language, normalise_timezone
 from core.dispatcher import App
 from core.errors import OptionError
 from core.refs import MessageRef
-from core.runtime import running_app
 from core.settings import load_settings
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from bootstrap.runtime import running_app
 from cogs.welcome.cog import Welcome
 from core.dispatcher import App
-from core.runtime import running_app
 from core.settings import Settings, load_settings
 from integrations.console.community import Outbox
 from integrations.console.repl import ConsoleCommunity

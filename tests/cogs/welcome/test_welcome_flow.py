@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
+from cogs.engagement.api import recorder as running_recorder
 from core.events import MemberJoined, MemberLeft, MessagePosted
 from core.messages import Message
 from core.refs import MemberRef
@@ -325,7 +326,7 @@ async def test_welcome_test_reports_closed_dms(open_console: Opener, clock: Fake
 async def test_steps_reach_the_engagement_log(open_console: Opener, clock: FakeClock) -> None:
     """Greetings and buddy intros are written to the engagement log when that feature is running."""
     async with open_console(delay_seconds=0, buddy=True) as (app, console):
-        recorder = app.services.extras["engagement"]
+        recorder = running_recorder(app.services)
         from storage.engagement_schema import engagement_events
 
         await console.handle("/as Gina")
@@ -388,7 +389,7 @@ async def test_console_done_when_with_the_real_clock(db_url: str) -> None:
 
     from rich.console import Console
 
-    from core.runtime import running_app
+    from bootstrap.runtime import running_app
     from tests.cogs.welcome.conftest import welcome_settings
 
     async with running_app(welcome_settings(db_url, delay_seconds=1, buddy=True)) as app:
@@ -426,8 +427,8 @@ def test_random_moderator_input_is_stored_valid_or_not_at_all(db_url: str) -> No
     from hypothesis import strategies as st
     from rich.console import Console
 
+    from bootstrap.runtime import running_app
     from cogs.welcome.templates import validate_template
-    from core.runtime import running_app
     from tests.cogs.welcome.conftest import welcome_settings
 
     tokens = [*"{}[]!:.0 ab@<>&#|", "member", "channel", "{member}", "{community}", "{channel:x}", "__class__",

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from bootstrap.runtime import running_app
 from core.dispatcher import App
-from core.runtime import running_app
 from core.settings import load_settings
 from integrations.discord.endpoints import reset_endpoints
 from integrations.discord.runner import serve

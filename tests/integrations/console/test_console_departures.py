@@ -9,8 +9,8 @@ from typing import Any
 
 from rich.console import Console
 
+from bootstrap.runtime import running_app
 from core.dispatcher import App
-from core.runtime import running_app
 from core.settings import load_settings
 from integrations.console.community import GENERAL, KEY, ConsoleResponder
 from integrations.console.repl import ConsoleCommunity

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bootstrap.runtime import running_app
 from core.commands import Cog
 from core.dispatcher import App
-from core.runtime import running_app
 from core.settings import Settings
 from core.settings.platforms import DiscordSettings
 from integrations.discord.endpoints import reset_endpoints

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from cogs import discover
+from bootstrap.discovery import discover
 from core.events import CommunityJoined, MemberJoined, MemberLeft, MessagePosted, ReactionAdded
 from core.settings import Settings
 from core.settings.community import CommunitySettings

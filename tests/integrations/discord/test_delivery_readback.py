@@ -17,7 +17,7 @@ from typing import Any
 import discord
 import pytest
 
-from cogs import discover
+from bootstrap.discovery import discover
 from cogs.matching.messages import checkin_message
 from core.delivery import Deliverer, State
 from core.errors import DeliveryUnverified

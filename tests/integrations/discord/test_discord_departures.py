@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from cogs import discover
+from bootstrap.discovery import discover
 from core.events import MemberJoined, MemberLeft, MessagePosted
 from core.settings import load_settings
 from tests.clock import FakeClock

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import discord
 import pytest
 
-from cogs import discover
+from bootstrap.discovery import discover
 from core.errors import DeliveryFailed
 from core.messages import Attachment, Message
 from core.refs import ChannelRef

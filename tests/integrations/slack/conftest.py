@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from cogs import discover
+from bootstrap.discovery import discover
+from bootstrap.runtime import running_app
 from core.dispatcher import App
 from core.refs import CommunityRef
-from core.runtime import running_app
 from core.settings import Settings, load_settings
 from integrations.slack.integration import SlackIntegration
 from tests.fakes.slack import FakeSlack, Reply, SignedSender

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from core.runtime import running_app
+from bootstrap.runtime import running_app
 from integrations.slack.runner import serve
 from tests.fakes.slack import FakeSlack
 from tests.integrations.slack.conftest import bot_settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from core.errors import ExitCode, StartupFailed
 from core.settings import mask_url
 from storage.errors import StoreOutage, describe_failure
 from storage.health import StoreHealth
+from storage.schema import migration_dirs
 from storage.write_lock import WriteLock
 
 log = logging.getLogger(__name__)
@@ -51,10 +53,12 @@ COMPARE_OPTIONS: dict[str, Any] = {"compare_type": True, "compare_server_default
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
-    """Alembic's configuration for our migrations; its `target_metadata` is every table (see env.py)."""
+    """Alembic's configuration for our migrations; its `target_metadata` is every table (see env.py), its version
+    files those of storage/migrations/versions (core, platform) and of each feature's `migrations/` folder."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(str(d) for d in migration_dirs()))
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg

@@ -1,10 +1,11 @@
 """Core tables: communities, members, profiles with their facets, settings overrides.
 
 Every row carries its community so one process (or several sharing PostgreSQL) can serve many communities.
-Feature tables are declared on the same `metadata` in their own modules (storage/<feature>_schema.py, or a
-feature package's `tables.py`) and get their own Alembic branch, so features can add tables without touching each
-other's migrations. `all_tables()` gathers them all (for Alembic and the schema test), found by module name so
-that a new feature's tables are picked up without a central list to edit.
+Shared tables used by every feature are declared here and in storage/*_schema.py. A feature's own tables are
+declared on the same `metadata` in its package's `tables.py` (cogs/<feature>/tables.py), and get their own Alembic
+branch in its `migrations/` folder, so features can add tables without touching each other's migrations.
+`all_tables()` gathers them all (for Alembic and the schema test) and `migration_dirs()` their version files, both
+found by looking at files, so that a new feature's tables are picked up without a central list to edit.
 """
 
 from __future__ import annotations
@@ -94,21 +95,48 @@ TABLE_PACKAGES = ("storage", "cogs")
 They are imported by name (never by an import statement here), so storage/ keeps no dependency on cogs/; a
 feature's `tables.py` must import nothing but SQLAlchemy and storage/ itself."""
 
+MIGRATIONS = "migrations"
+"""A feature package's folder of Alembic version files (its own branch), e.g. cogs/matching/migrations/."""
+
+
+def _package_dirs(package: str) -> list[Path]:
+    spec = find_spec(package)
+    if spec is None or spec.submodule_search_locations is None:
+        return []
+    return [Path(p) for p in spec.submodule_search_locations]
+
+
+def _feature_dirs(package: str) -> list[Path]:
+    """The folders of `package`'s sub-packages, found as files: finding them must not import the feature."""
+    found = [d / info.name for d in _package_dirs(package)
+             for info in pkgutil.iter_modules([str(d)]) if info.ispkg]
+    return sorted(found, key=lambda d: d.name)
+
 
 def table_modules(packages: tuple[str, ...] = TABLE_PACKAGES) -> list[str]:
     """The dotted names of every module that declares tables, in a stable order."""
     names: list[str] = []
     for package in packages:
-        spec = find_spec(package)
-        if spec is None or spec.submodule_search_locations is None:
-            continue
-        for info in sorted(pkgutil.iter_modules(spec.submodule_search_locations), key=lambda i: i.name):
-            if info.ispkg:  # looked for as a file: finding it must not import the feature's package
+        for info in sorted(pkgutil.iter_modules([str(d) for d in _package_dirs(package)]), key=lambda i: i.name):
+            if info.ispkg:
                 if (Path(getattr(info.module_finder, "path", "")) / info.name / "tables.py").is_file():
                     names.append(f"{package}.{info.name}.tables")
             elif info.name.endswith("_schema"):
                 names.append(f"{package}.{info.name}")
     return names
+
+
+def migration_dirs(packages: tuple[str, ...] = TABLE_PACKAGES) -> list[Path]:
+    """Every folder of Alembic version files: storage's own (the core and platform branches) and each feature
+    package's `migrations/` (its branch), found like the tables, so a new feature needs no list to edit. They are
+    Alembic's `version_locations` (storage/engine.py)."""
+    dirs: list[Path] = []
+    for package in packages:
+        for base in _package_dirs(package):
+            if (base / MIGRATIONS / "versions").is_dir():
+                dirs.append(base / MIGRATIONS / "versions")
+        dirs.extend(d / MIGRATIONS for d in _feature_dirs(package) if (d / MIGRATIONS).is_dir())
+    return dirs
 
 
 def all_tables(packages: tuple[str, ...] = TABLE_PACKAGES) -> sa.MetaData:

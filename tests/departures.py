@@ -16,9 +16,9 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from cogs.matching.messages import REQUEST_ID
+from cogs.matching.store.repo import MatchingRepo
+from cogs.matching.tables import matching_requests
 from core.dispatcher import App
-from storage.matching import MatchingRepo
-from storage.matching_schema import matching_requests
 from storage.welcome import WelcomeRepo
 from tests.clock import FakeClock
 

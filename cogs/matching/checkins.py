@@ -12,10 +12,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from cogs.matching import messages as msgs
+from cogs.matching.store.repo import IntroRow
 from core.delivery import LEASE
 from core.errors import DeliveryFailed
 from core.refs import CommunityRef, MemberRef
-from storage.matching import IntroRow
 
 if TYPE_CHECKING:
     from cogs.matching.rounds import RoundRunner

@@ -22,6 +22,8 @@ from cogs.matching import messages as msgs
 from cogs.matching.requests import Requests
 from cogs.matching.rounds import RoundRunner
 from cogs.matching.schedule import last_fire, next_fire, period_key
+from cogs.matching.store.departures import MatchingDepartures
+from cogs.matching.store.repo import MatchingRepo
 from core import options as opt
 from core.commands import Autocomplete, Cog, command, on_component, on_event
 from core.context import Context
@@ -33,8 +35,6 @@ from core.messages import Button, ButtonStyle, Field, Message
 from core.permissions import Level
 from core.refs import MemberRef
 from core.settings import CommunityConfig
-from storage.matching import MatchingRepo
-from storage.matching_departures import MatchingDepartures
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,8 @@ from cogs.matching.engine import (
 )
 from cogs.matching.people import load_members, options_for
 from cogs.matching.rounds import RoundRunner
+from cogs.matching.store.departures import MatchingDepartures
+from cogs.matching.store.repo import MatchingRepo
 from core import options as opt
 from core.commands import Cog, command, on_component, on_event
 from core.context import Context
@@ -32,8 +34,6 @@ from core.events import MemberLeft, MentorSessionStarted
 from core.i18n import N_, translator
 from core.messages import Field, Message
 from core.refs import CommunityRef
-from storage.matching import MatchingRepo
-from storage.matching_departures import MatchingDepartures
 
 log = logging.getLogger(__name__)
 

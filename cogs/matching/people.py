@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from cogs.matching.engine import MatchOptions, Member
+from cogs.matching.store.repo import MatchingRepo
 from core.interfaces import ActivityLevels
 from core.services import Services
 from core.settings import CommunityConfig
-from storage.matching import MatchingRepo
 from storage.members import MemberRow
 from storage.profiles import Profile
 

@@ -24,14 +24,14 @@ from cogs.matching.engine import (
 from cogs.matching.engine import Member as EngineMember
 from cogs.matching.people import load_members, options_for
 from cogs.matching.rounds import RoundRunner
+from cogs.matching.store.departures import CANCELLED
+from cogs.matching.store.repo import MatchingRepo
 from cogs.matching.texts import FILTER_ERRORS
 from core.context import Context
 from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, UserError
 from core.i18n import N_
 from core.messages import Button, ButtonStyle, Field, Message
-from storage.matching import MatchingRepo
-from storage.matching_departures import CANCELLED
 
 
 class Requests:

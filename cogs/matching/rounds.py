@@ -23,6 +23,8 @@ from cogs.matching.checkins import CheckIns
 from cogs.matching.engine import History, Member, RoundPlan, plan_round
 from cogs.matching.people import load_members, options_for
 from cogs.matching.schedule import checkin_at, last_fire, member_due, period_key
+from cogs.matching.store.recovery import requeue_single_intro, stuck_single_intros
+from cogs.matching.store.repo import IntroRow, MatchingRepo, Participant, PlannedIntro, RoundRow
 from cogs.matching.texts import UNPLACED
 from core.delivery import LEASE, Deliverer
 from core.dispatcher import App
@@ -33,8 +35,6 @@ from core.messages import Message
 from core.refs import ChannelRef, CommunityRef, MemberRef
 from core.settings import CommunityConfig
 from storage.deliveries import DeliveryRepo
-from storage.matching import IntroRow, MatchingRepo, Participant, PlannedIntro, RoundRow
-from storage.matching_recovery import requeue_single_intro, stuck_single_intros
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from cogs.matching.tables import matching_intros, matching_rounds
 from storage.delivery_schema import deliveries
 from storage.engine import open_store
-from storage.matching_schema import matching_intros, matching_rounds
 from tests.delivery.conftest import WAIT, Bots, Zygote, pg_store
 from tests.fakes.discord import DefaultWorld, FakeDiscord, FakeUser, default_world, new_user
 

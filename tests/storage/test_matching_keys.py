@@ -13,11 +13,11 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from cogs.matching.store.repo import MatchingRepo
+from cogs.matching.tables import matching_requests, matching_rounds
 from core.refs import CommunityKey, MemberRef
 from storage.communities import CommunityRepo
 from storage.engine import Store, alembic_config, open_store
-from storage.matching import MatchingRepo
-from storage.matching_schema import matching_requests, matching_rounds
 from storage.members import MemberRepo
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cogs.matching.store.repo import PlannedIntro
+from cogs.matching.tables import matching_intros
 from core.delivery import Journal, Placement, State
 from core.messages import Message
 from integrations.console.community import KEY, Outbox
 from storage.delivery_schema import deliveries
-from storage.matching import PlannedIntro
-from storage.matching_schema import matching_intros
 
 from .conftest import FakeClock, Opener, cog, intros, join_all, sent
 

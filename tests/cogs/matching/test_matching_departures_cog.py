@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from cogs.matching.tables import matching_intros, matching_mentor_requests, matching_mentorships, matching_requests
 from core.messages import Message
 from integrations.console.community import KEY
-from storage.matching_schema import matching_intros, matching_mentor_requests, matching_mentorships, matching_requests
 
 from .conftest import Opener, cog, intros, last_reply, sent
 from .test_matching_find_mentor_cog import press, profile

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cogs.matching.tables import matching_mentorships, matching_requests
 from core.messages import Message
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
-from storage.matching_schema import matching_mentorships, matching_requests
 
 from .conftest import Opener, intros, last_reply, mentoring, sent
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from cogs.matching.tables import matching_intros, matching_rounds
 from integrations.console.community import KEY
-from storage.matching_schema import matching_intros, matching_rounds
 
 from .conftest import FakeClock, Opener, cog, intros, join_all, last_reply, sent
 

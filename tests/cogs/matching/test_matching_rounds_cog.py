@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from cogs.matching.engine import REASON_TEMPLATES, STARTER_TEMPLATES
+from cogs.matching.tables import matching_feedback, matching_intros, matching_rounds
 from cogs.matching.texts import REASONS, STARTERS
 from integrations.console.community import KEY
-from storage.matching_schema import matching_feedback, matching_intros, matching_rounds
 
 from .conftest import FakeClock, Opener, cog, intros, join_all, last_reply, sent
 
@@ -100,7 +100,7 @@ async def test_restart_mid_round_sends_the_rest_exactly_once(open_console: Opene
         assert rnd is not None
         cfg = await app.services.config.get(community.id)
         prepared = await runner.prepare(community.id, "", cfg, clock())
-        from storage.matching import PlannedIntro
+        from cogs.matching.store.repo import PlannedIntro
 
         plans = [PlannedIntro(i.members, i.score, [list(p) for p in i.reason], [list(p) for p in i.starters])
                  for i in prepared.plan.intros]
@@ -274,7 +274,7 @@ async def test_bad_input_gets_a_clear_message_and_changes_nothing(open_console: 
         await console.handle(line)
         assert expected in last_reply(console), last_reply(console)
         assert intros(console) == []
-        from storage.matching_schema import matching_blocks, matching_participants
+        from cogs.matching.tables import matching_blocks, matching_participants
 
         async with app.services.store.read() as conn:
             assert (await conn.execute(sa.select(sa.func.count()).select_from(matching_participants))).scalar() == 0

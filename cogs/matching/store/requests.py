@@ -12,8 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cogs.matching.tables import matching_blocks, matching_requests
 from storage.engine import Store
-from storage.matching_schema import matching_blocks, matching_requests
 
 _B = matching_blocks.c
 _Q = matching_requests.c
@@ -38,7 +38,7 @@ def _request(r: sa.Row) -> RequestRow:
 
 
 class RequestRepo:
-    """Blocks and intro requests (usable alone; `storage.matching.MatchingRepo` includes it)."""
+    """Blocks and intro requests (usable alone; `cogs.matching.store.repo.MatchingRepo` includes it)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store

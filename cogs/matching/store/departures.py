@@ -1,6 +1,6 @@
 """What a departure closes in the matching store: a member who left cannot answer or be introduced any more.
 
-Kept apart from storage/matching.py (the rounds, requests and mentoring themselves): these are the few
+Kept apart from cogs/matching/store/repo.py (the rounds, requests and mentoring themselves): these are the few
 statements run when a member leaves (or is deactivated), each one conditional, so that a second word of the
 same departure, or two processes hearing it, change nothing more.
 
@@ -17,8 +17,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from cogs.matching.tables import matching_mentor_requests, matching_mentorships, matching_requests
 from storage.engine import Store
-from storage.matching_schema import matching_mentor_requests, matching_mentorships, matching_requests
 
 _Q = matching_requests.c
 _MR = matching_mentor_requests.c

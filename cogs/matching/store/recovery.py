@@ -1,6 +1,6 @@
 """What a crash leaves of intros outside rounds (requests, mentoring): claimed and never finished.
 
-Kept apart from storage/matching.py (which has grown to its size limit); a round's intros are recovered with
+Kept apart from cogs/matching/store/repo.py (which has grown to its size limit); a round's intros are recovered with
 their round (see cogs/matching/rounds.py).
 """
 
@@ -10,8 +10,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from cogs.matching.tables import matching_intros
 from storage.engine import Store
-from storage.matching_schema import matching_intros
 
 _I = matching_intros.c
 

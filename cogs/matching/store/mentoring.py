@@ -12,8 +12,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from cogs.matching.tables import matching_mentor_requests, matching_mentors, matching_mentorships
 from storage.engine import Store
-from storage.matching_schema import matching_mentor_requests, matching_mentors, matching_mentorships
 
 _M = matching_mentors.c
 _MR = matching_mentor_requests.c
@@ -59,7 +59,7 @@ def _mentorship(r: sa.Row) -> MentorshipRow:
 
 
 class MentoringRepo:
-    """Mentors, mentee requests and mentorships (usable alone; `storage.matching.MatchingRepo` includes it)."""
+    """Mentors, mentee requests and mentorships (usable alone; `cogs.matching.store.repo.MatchingRepo` includes it)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store

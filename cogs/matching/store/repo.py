@@ -1,5 +1,5 @@
 """Matching repository: participants, rounds and their intros, feedback; `MatchingRepo` also answers for blocks and
-intro requests (storage/matching_requests.py) and mentoring (storage/matching_mentoring.py), each in its own module.
+intro requests (store/requests.py) and mentoring (store/mentoring.py), each in its own module.
 
 Exactly-once rests on the store, not on memory. A round is claimed by inserting its unique
 (community, group, period) row; its plan (intros with their members) is written in one transaction; each intro
@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from storage.matching_mentoring import MentoringRepo
-from storage.matching_requests import RequestRepo
-from storage.matching_schema import (
+from cogs.matching.store.mentoring import MentoringRepo
+from cogs.matching.store.requests import RequestRepo
+from cogs.matching.tables import (
     matching_blocks,
     matching_feedback,
     matching_intro_members,

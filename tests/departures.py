@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from cogs.matching.messages import REQUEST_ID
 from cogs.matching.store.repo import MatchingRepo
 from cogs.matching.tables import matching_requests
+from cogs.welcome.store.repo import WelcomeRepo
 from core.dispatcher import App
-from storage.welcome import WelcomeRepo
 from tests.clock import FakeClock
 
 MEMBERS = ("ana", "ben", "cleo", "dev")

@@ -20,6 +20,7 @@ from cogs.welcome.flow import Onboarding
 from cogs.welcome.funnel import PROFILE_STARTED_LABEL
 from cogs.welcome.inputs import SETTABLE, check_reachable, parse_setting
 from cogs.welcome.pacing import DRIP_EVERY, LOAD_WINDOW, WORK_WINDOW
+from cogs.welcome.store.repo import Status, Step
 from cogs.welcome.templates import Newcomer, clean_name
 from core import options as opt
 from core.commands import Cog, command, on_component, on_event
@@ -33,7 +34,6 @@ from core.interfaces import SettingsEditor
 from core.messages import Field, Message
 from core.permissions import Level
 from core.settings import CommunityConfig
-from storage.welcome import Status, Step
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from cogs.welcome import messages as msgs
 from cogs.welcome.pacing import STUCK_AFTER, Activity, drip_window
+from cogs.welcome.store.repo import Status, Step, WelcomeRepo
 from core.context import Messenger
 from core.delivery import Deliverer
 from core.errors import DeliveryFailed, DeliveryUnverified
@@ -31,7 +32,6 @@ from core.services import Services
 from core.settings import CommunityConfig
 from storage.config_audit import ConfigAuditRepo
 from storage.members import MemberRow
-from storage.welcome import Status, Step, WelcomeRepo
 
 log = logging.getLogger(__name__)
 

@@ -33,6 +33,7 @@ from cogs.welcome.pacing import (
     channel_ready,
     seconds_until,
 )
+from cogs.welcome.store.repo import Status, Step, StepRow, WelcomeRepo
 from cogs.welcome.templates import (
     Newcomer,
     Rendered,
@@ -55,7 +56,6 @@ from core.refs import ChannelRef, CommunityRef, MemberRef, Platform
 from core.settings import CommunityConfig
 from storage.deliveries import DeliveryRepo
 from storage.members import MemberRow
-from storage.welcome import Status, Step, StepRow, WelcomeRepo
 
 if TYPE_CHECKING:
     from core.dispatcher import App

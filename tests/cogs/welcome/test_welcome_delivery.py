@@ -4,12 +4,12 @@ back (kept across the restart, as a chat platform keeps its history)."""
 
 from __future__ import annotations
 
+from cogs.welcome.store.repo import Status, Step
 from core.delivery import Journal, Placement
 from core.messages import Message
 from core.refs import ChannelRef
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
-from storage.welcome import Status, Step
 from tests.cogs.welcome.conftest import FakeClock, Opener, welcome_cog
 
 

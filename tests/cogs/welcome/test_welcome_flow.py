@@ -10,12 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from cogs.engagement.api import recorder as running_recorder
+from cogs.welcome.tables import welcome_steps
 from core.events import MemberJoined, MemberLeft, MessagePosted
 from core.messages import Message
 from core.refs import MemberRef
 from integrations.console.community import GENERAL, KEY, ConsoleResponder
 from integrations.console.repl import ConsoleCommunity
-from storage.welcome_schema import welcome_steps
 from tests.cogs.welcome.conftest import FakeClock, Opener, welcome_cog
 from tests.conftest import screen_text
 

@@ -6,11 +6,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cogs.welcome.store.repo import Status, Step, WelcomeRepo
 from core.refs import CommunityKey, MemberRef
 from storage.communities import CommunityRepo
 from storage.engine import open_store
 from storage.members import MemberRepo
-from storage.welcome import Status, Step, WelcomeRepo
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 

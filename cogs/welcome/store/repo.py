@@ -16,10 +16,10 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
+from cogs.welcome.tables import welcome_buddies, welcome_greeters, welcome_newcomers, welcome_steps
 from storage.engine import Store
 from storage.members import MemberRow
 from storage.schema import communities, members, profile_facets
-from storage.welcome_schema import welcome_buddies, welcome_greeters, welcome_newcomers, welcome_steps
 
 
 class Step(StrEnum):

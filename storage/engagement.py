@@ -7,6 +7,7 @@ pure functions in cogs/engagement/metrics.py so that it is tested without a stor
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import json
 import logging
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.engagement_schema import EVENT_COLUMNS, engagement_batches, engagement_daily, engagement_events
 from storage.engagement_writer_process import EventInsert
 from storage.engine import Store
+from storage.errors import sqlite_permanent
 
 log = logging.getLogger(__name__)
 
@@ -435,6 +437,17 @@ def _widen_pipe(stream: asyncio.StreamWriter | None) -> None:
         return
     with contextlib.suppress(OSError):  # more than the system allows: the default size still works
         fcntl.fcntl(pipe.fileno(), setsize, _PIPE_BYTES)
+
+
+def _rebuilt(name: str, message: str) -> BaseException:
+    """The writer process's error from its class name and text (sqlite3's classes, else the built-in ones), so
+    that it is classified by the one rule every store's errors follow (storage/errors.py)."""
+    kind = getattr(sqlite3, name, None) or getattr(builtins, name, None)
+    if isinstance(kind, type) and issubclass(kind, BaseException):
+        return kind(message)
+    return Exception(message)
+
+
 _PROCESS_SCRIPT = str(Path(__file__).resolve().with_name("engagement_writer_process.py"))
 
 
@@ -504,7 +517,8 @@ class ProcessWriter:
         self._answered, self.failed_starts = True, 0
         if answer[0] == "ok":
             return bool(answer[1])
-        _, permanent, name, message = answer
+        _, name, message = answer
+        permanent = sqlite_permanent(_rebuilt(name, message))
         raise (sqlite3.IntegrityError if permanent else sqlite3.OperationalError)(f"{name}: {message}")
 
     async def _lost(self, proc: asyncio.subprocess.Process, exc: BaseException) -> sqlite3.OperationalError:

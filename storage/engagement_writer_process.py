@@ -16,9 +16,9 @@ tuple:
   one transaction. `batch_id` ("" for none) is
   recorded in `engagement_batches` in the same transaction; a batch whose id is there already was committed
   before (its acknowledgement was lost) and is skipped. `at` is the marker's time in the stored text form.
-- answer `("ok", written)` (written is False for a skipped batch) or `("error", permanent, type, message)`,
-  where `permanent` says the rows themselves are wrong (a constraint, a value SQLite cannot bind), so that
-  retrying cannot help.
+- answer `("ok", written)` (written is False for a skipped batch) or `("error", type, message)`, the name of the
+  exception's class and its text; the bot tells from them whether the rows themselves are wrong (a constraint, a
+  value SQLite cannot bind), so that retrying cannot help (`sqlite_permanent` in storage/errors.py).
 - end of input (or `("stop",)`): the process closes the database and exits.
 
 The bot's side is `ProcessWriter` in storage/engagement.py; it holds the store's write lock while a batch is in
@@ -85,17 +85,6 @@ def connect(path: str) -> sqlite3.Connection:
     return db
 
 
-def permanent(exc: BaseException) -> bool:
-    """The rows' fault (retrying cannot help), as opposed to the store's state (locked, disk full, I/O): a
-    constraint, or a value SQLite cannot bind. A closed connection is the store's state. storage/errors.py
-    builds on this for every store."""
-    if isinstance(exc, sqlite3.IntegrityError | sqlite3.DataError | sqlite3.InterfaceError):
-        return True
-    if isinstance(exc, sqlite3.ProgrammingError):
-        return "closed" not in str(exc).lower()
-    return isinstance(exc, TypeError | ValueError | OverflowError)
-
-
 def write(db: sqlite3.Connection, insert: EventInsert, batch_id: str, at: str, rows: list[Any]) -> bool:
     """One batch in one transaction; False when the batch id was recorded before (written already)."""
     planned = insert.statements(rows)
@@ -146,7 +135,7 @@ def serve(path: str, columns: tuple[str, ...], requests: BinaryIO, answers: Bina
             try:
                 written = write(db, insert, batch_id, at, rows)
             except Exception as exc:
-                write_frame(answers, ("error", permanent(exc), type(exc).__name__, str(exc)[:300]))
+                write_frame(answers, ("error", type(exc).__name__, str(exc)[:300]))
             else:
                 write_frame(answers, ("ok", written))
     finally:

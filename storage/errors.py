@@ -10,8 +10,6 @@ import sqlite3
 
 import sqlalchemy.exc as sa_exc
 
-from storage.engagement_writer_process import permanent as sqlite_permanent
-
 # SQLSTATE classes of a server that is not there for the moment: connection exception, insufficient resources
 # (too many connections), operator intervention (shutting down, starting up), system error (I/O).
 _OUTAGE_SQLSTATE = ("08", "53", "57", "58")
@@ -56,6 +54,17 @@ def _outage(exc: BaseException) -> bool:
         return True
     sqlstate = getattr(getattr(exc, "orig", None), "pgcode", None) or getattr(exc, "sqlstate", None)
     return isinstance(sqlstate, str) and sqlstate[:2] in _OUTAGE_SQLSTATE
+
+
+def sqlite_permanent(exc: BaseException) -> bool:
+    """The rows' fault (retrying cannot help), as opposed to the store's state (locked, disk full, I/O): a
+    constraint, or a value SQLite cannot bind. A closed connection is the store's state. `is_permanent`
+    builds on this for every store; the engagement writer process's errors are classified with it too."""
+    if isinstance(exc, sqlite3.IntegrityError | sqlite3.DataError | sqlite3.InterfaceError):
+        return True
+    if isinstance(exc, sqlite3.ProgrammingError):
+        return "closed" not in str(exc).lower()
+    return isinstance(exc, TypeError | ValueError | OverflowError)
 
 
 def is_permanent(exc: BaseException) -> bool:

@@ -35,9 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cogs.engagement.store.events import EventRepo  # noqa: E402
 from core.refs import CommunityKey  # noqa: E402
 from storage.communities import CommunityRepo  # noqa: E402
-from storage.engagement import EventRepo  # noqa: E402
 from storage.engine import open_store  # noqa: E402
 from storage.schema import members  # noqa: E402
 

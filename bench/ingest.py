@@ -15,7 +15,7 @@ commit per batch), which is the ceiling for any Python writer.
 A second measurement hands the same kind of events straight to the recorder, resolved as the dispatcher hands
 them over (`recorder_events_per_s`): the engagement path alone, without the dispatcher.
 
-A busy SQLite log is written by the engagement writer process (storage/engagement_writer_process.py), so
+A busy SQLite log is written by the engagement writer process (cogs/engagement/store/writer_process.py), so
 its peak RSS is reported too (`writer_rss_mb`, its VmHWM); `peak_rss_mb` + it is
 the ingest's whole footprint. The raw writer runs in a child process as well, so that the rows it holds do not
 count in the ingest's peak RSS.
@@ -47,10 +47,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bootstrap.runtime import running_app
 from cogs.engagement.api import recorder as running_recorder
 from cogs.engagement.cog import Engagement
+from cogs.engagement.store.events import EVENT_COLUMNS
 from core.events import CommandUsed, MessagePosted, ReactionAdded
 from core.refs import ChannelRef, CommunityKey, MemberRef
 from core.settings import load_settings
-from storage.engagement import EVENT_COLUMNS
 from storage.schema import members as members_table
 
 

@@ -70,11 +70,11 @@ def sqlite_permanent(exc: BaseException) -> bool:
 def is_permanent(exc: BaseException) -> bool:
     """Errors that retrying cannot fix: the rows themselves are wrong. Everything else is treated as an outage.
 
-    SQLite rows are written straight on the driver (see storage/engagement.py), so its own DB-API errors arrive
-    unwrapped: a constraint (`IntegrityError`) or a value it cannot bind (`ProgrammingError: Error binding
-    parameter`) is the row's fault, while `OperationalError` (locked, disk full, I/O) is an outage. A value
-    SQLAlchemy cannot even put into a statement (`StatementError` that is not a driver error) is the row's fault
-    too. PostgreSQL says so by SQLSTATE class: 22 (data exception, e.g. a value asyncpg cannot convert) and 23
+    SQLite rows are written straight on the driver (the engagement log, cogs/engagement/store/events.py), so its
+    own DB-API errors arrive unwrapped: a constraint (`IntegrityError`) or a value it cannot bind (`ProgrammingError:
+    Error binding parameter`) is the row's fault, while `OperationalError` (locked, disk full, I/O) is an outage. A
+    value SQLAlchemy cannot even put into a statement (`StatementError` that is not a driver error) is the row's
+    fault too. PostgreSQL says so by SQLSTATE class: 22 (data exception, e.g. a value asyncpg cannot convert) and 23
     (integrity constraint)."""
     if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
         return True

@@ -12,7 +12,7 @@ from typing import Any
 
 from cogs.engagement.kinds import Kind
 from cogs.engagement.metrics import THANKS_RECEIVED_WEIGHT, WEIGHTS
-from storage.engagement_identity import Account
+from cogs.engagement.store.identity import Account
 
 ACTIVITIES_FILE = "activities.json"
 HELPED_TITLE = "Was thanked for helping"

@@ -16,10 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 from cogs.engagement import crm as crm_mod
 from cogs.engagement import metrics, segments
 from cogs.engagement.kinds import ACTIVE_KINDS, Kind
+from cogs.engagement.store.crm import CrmRepo
+from cogs.engagement.store.events import EventRepo
+from cogs.engagement.store.identity import Account, IdentityRepo
 from core.community_config import CommunityConfigResolver
-from storage.engagement import EventRepo
-from storage.engagement_crm import CrmRepo
-from storage.engagement_identity import Account, IdentityRepo
 from storage.engine import Store
 from storage.profiles import ProfileRepo
 

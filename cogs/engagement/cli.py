@@ -71,8 +71,8 @@ def import_members(
 
     async def go() -> tuple[int, int, int]:
         from cogs.engagement.crm import AccountId, match_records
-        from storage.engagement_crm import CrmRepo
-        from storage.engagement_identity import IdentityRepo
+        from cogs.engagement.store.crm import CrmRepo
+        from cogs.engagement.store.identity import IdentityRepo
         from storage.engine import open_store
 
         store = await open_store(settings.storage.url)

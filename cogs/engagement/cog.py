@@ -17,6 +17,11 @@ from cogs.engagement.crm import AccountId, match_records
 from cogs.engagement.from_features import FEATURE_EVENTS, record_feature_event
 from cogs.engagement.kinds import ACTIVE_KINDS, Kind
 from cogs.engagement.recorder import Recorder, _without_members
+from cogs.engagement.store.crm import CrmRepo
+from cogs.engagement.store.events import EventRepo
+from cogs.engagement.store.groups import GroupRepo
+from cogs.engagement.store.identity import IdentityRepo
+from cogs.engagement.store.link_requests import LinkRequestRepo
 from core import options as opt
 from core.commands import Cog, command, on_event
 from core.context import Context
@@ -27,11 +32,6 @@ from core.i18n import N_
 from core.interfaces import ActivityLevels
 from core.messages import Message
 from core.refs import MemberRef
-from storage.engagement import EventRepo
-from storage.engagement_crm import CrmRepo
-from storage.engagement_groups import GroupRepo
-from storage.engagement_identity import IdentityRepo
-from storage.engagement_link_requests import LinkRequestRepo
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from storage.engagement_crm import CrmRecord
+from cogs.engagement.store.crm import CrmRecord
 
 KEYS = ("email", "discord", "slack")
 PLATFORM_COLUMNS = ("discord", "slack", "console")

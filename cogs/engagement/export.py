@@ -1,7 +1,7 @@
 """Export the community's data in open formats: CSV, JSON Lines or Parquet, plus an Orbit-style activities file.
 
 Tables: people, accounts, profiles, events, matches. Each is streamed: read in bounded batches (see
-storage/engagement_export.py) and appended to its file batch by batch (Parquet through one `ParquetWriter`,
+cogs/engagement/store/export.py) and appended to its file batch by batch (Parquet through one `ParquetWriter`,
 one row group per batch), so a log of millions of events is exported in flat memory. People come with the
 accounts (a person is written at their first account), events, matches and activities from one read of the
 log, and the identities the activities name are loaded per batch into a bounded cache; what is held whole is
@@ -29,9 +29,9 @@ from typing import Any, TypeVar
 from cogs.engagement.activities import ACTIVITIES_FILE, ActivitiesFile, ActivityEncoder
 from cogs.engagement.crm import crm_index, records_naming
 from cogs.engagement.kinds import Kind
-from storage.engagement_crm import CrmRepo
-from storage.engagement_export import account_batches, event_batches, iso, profile_batches
-from storage.engagement_identity import Account, IdentityRepo, person_key
+from cogs.engagement.store.crm import CrmRepo
+from cogs.engagement.store.export import account_batches, event_batches, iso, profile_batches
+from cogs.engagement.store.identity import Account, IdentityRepo, person_key
 from storage.engine import Store
 
 T = TypeVar("T")

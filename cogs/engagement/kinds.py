@@ -76,8 +76,8 @@ ACTIVE_KINDS: frozenset[str] = frozenset(
      Kind.MENTOR_SESSION, Kind.PROFILE_STARTED}
 )
 
-# The row every event becomes, in the order of storage.engagement_schema.EVENT_COLUMNS. On SQLite the recorder
-# queues `at` and `meta` as the text the store keeps (storage/engagement.py `stored_row`).
+# The row every event becomes, in the order of cogs.engagement.tables.EVENT_COLUMNS. On SQLite the recorder
+# queues `at` and `meta` as the text the store keeps (cogs/engagement/store/events.py `stored_row`).
 Row = tuple[int, str, int | None, str, datetime | str, str | None, int | None, int, str | None,
             dict[str, Any] | str | None, str | None, str | None]
 

@@ -9,6 +9,7 @@ links between its accounts and accounts elsewhere are then undone. Who joined or
 from __future__ import annotations
 
 from cogs.engagement.codes import TTL, AttemptLimiter, code_hash, new_code, normalise_code
+from cogs.engagement.store.groups import GroupCommunity, GroupError, GroupRepo
 from core import options as opt
 from core.commands import Cog, command, on_component
 from core.context import Context
@@ -17,7 +18,6 @@ from core.errors import UserError
 from core.i18n import N_
 from core.messages import Button, ButtonStyle, Message
 from core.permissions import Level
-from storage.engagement_groups import GroupCommunity, GroupError, GroupRepo
 
 ACTIONS = ("show", "start", "confirm", "leave")
 JOIN_REFUSED = {

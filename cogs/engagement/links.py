@@ -15,6 +15,8 @@ from datetime import timedelta
 from typing import Any
 
 from cogs.engagement.codes import TTL, AttemptLimiter, code_hash, new_code, normalise_code
+from cogs.engagement.store.identity import Account, IdentityRepo, LinkRefused
+from cogs.engagement.store.link_requests import LinkRequest, LinkRequestRepo
 from core import options as opt
 from core.commands import Cog, command, on_component
 from core.context import Context, Messenger
@@ -24,8 +26,6 @@ from core.i18n import N_, gettext
 from core.messages import Button, ButtonStyle, Field, Message
 from core.permissions import Level
 from core.refs import MemberRef
-from storage.engagement_identity import Account, IdentityRepo, LinkRefused
-from storage.engagement_link_requests import LinkRequest, LinkRequestRepo
 
 log = logging.getLogger(__name__)
 

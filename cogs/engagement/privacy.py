@@ -15,15 +15,15 @@ from typing import Any
 from cogs.engagement.api import recorder
 from cogs.engagement.cog import _anonymised, forget_crm
 from cogs.engagement.crm import AccountId, match_records
+from cogs.engagement.store.crm import CrmRepo
+from cogs.engagement.store.events import EventRepo
+from cogs.engagement.store.identity import Account, IdentityRepo
 from core.commands import Cog, command, on_component
 from core.context import Capability, Context
 from core.dispatcher import App
 from core.errors import DMClosed, UserError
 from core.i18n import N_
 from core.messages import Attachment, Button, ButtonStyle, Field, Message
-from storage.engagement import EventRepo
-from storage.engagement_crm import CrmRepo
-from storage.engagement_identity import Account, IdentityRepo
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cogs.engagement.store.groups import GroupError, GroupRepo
+from cogs.engagement.store.identity import IdentityRepo, LinkRefused
+from cogs.engagement.store.link_requests import LinkRequestRepo
+from cogs.engagement.tables import engagement_person_accounts, engagement_persons
 from core.refs import CommunityKey, MemberRef
 from storage.communities import CommunityRepo
-from storage.engagement_groups import GroupError, GroupRepo
-from storage.engagement_identity import IdentityRepo, LinkRefused
-from storage.engagement_link_requests import LinkRequestRepo
-from storage.engagement_schema import engagement_person_accounts, engagement_persons
 from storage.engine import Store, alembic_config, open_store
 from storage.members import MemberRepo
 

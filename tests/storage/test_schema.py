@@ -22,7 +22,7 @@ from storage.schema import all_tables, table_modules
 
 def test_every_table_module_is_found() -> None:
     modules = table_modules()
-    assert "cogs.matching.tables" in modules and "storage.engagement_schema" in modules
+    assert "cogs.matching.tables" in modules and "cogs.engagement.tables" in modules
     tables = set(all_tables().tables)
     assert {"communities", "members", "matching_intros", "engagement_events", "welcome_steps", "deliveries",
             "seen_events", "config_audit", "engagement_link_requests"} <= tables

@@ -14,12 +14,12 @@ from rich.console import Console
 from bootstrap.runtime import running_app
 from cogs.engagement.api import recorder as running_recorder
 from cogs.engagement.recorder import Recorder
+from cogs.engagement.store.groups import GroupRepo
 from core.dispatcher import App
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef
 from core.settings import Settings
 from integrations.console.community import KEY, ConsoleMessenger, ConsoleResponder
 from integrations.console.repl import ConsoleCommunity
-from storage.engagement_groups import GroupRepo
 from tests.clock import FakeClock
 
 

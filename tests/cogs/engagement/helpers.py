@@ -7,8 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from cogs.engagement.api import recorder as running_recorder
+from cogs.engagement.tables import engagement_events
 from core.dispatcher import App
-from storage.engagement_schema import engagement_events
 
 
 async def events(app: App, **where: Any) -> list[Any]:

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from bootstrap.runtime import running_app
 from cogs.engagement.cli import register
+from cogs.engagement.store.crm import CrmRepo
 from core.events import MessagePosted
 from core.refs import ChannelRef, CommunityKey, MemberRef
 from core.settings import load_settings
-from storage.engagement_crm import CrmRepo
 from storage.engine import open_store
 
 KEY = CommunityKey("discord", "G1", "Guild")

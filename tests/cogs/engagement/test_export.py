@@ -15,12 +15,12 @@ import pytest
 
 from cogs.engagement.api import recorder as running_recorder
 from cogs.engagement.export import FORMATS, SCHEMAS, export_all
+from cogs.engagement.store.crm import CrmRecord, CrmRepo
+from cogs.engagement.store.export import iso
+from cogs.engagement.store.identity import IdentityRepo
 from core.dispatcher import App
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
-from storage.engagement_crm import CrmRecord, CrmRepo
-from storage.engagement_export import iso
-from storage.engagement_identity import IdentityRepo
 from tests.cogs.engagement.conftest import Clock, OtherPlatform
 from tests.cogs.engagement.helpers import events
 

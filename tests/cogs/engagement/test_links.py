@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from cogs.engagement.analytics import Analytics
 from cogs.engagement.api import recorder as running_recorder
 from cogs.engagement.codes import ALPHABET, code_hash, new_code, normalise_code
+from cogs.engagement.store.identity import IdentityRepo
 from core.dispatcher import App
 from integrations.console.community import KEY, ConsoleResponder
 from integrations.console.repl import ConsoleCommunity
-from storage.engagement_identity import IdentityRepo
 from tests.cogs.engagement.conftest import Clock, OtherPlatform
 
 

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from cogs.engagement.analytics import Analytics
 from cogs.engagement.api import recorder as running_recorder
+from cogs.engagement.store.crm import CrmRecord, CrmRepo
+from cogs.engagement.store.identity import IdentityRepo
 from core.dispatcher import App
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
-from storage.engagement_crm import CrmRecord, CrmRepo
-from storage.engagement_identity import IdentityRepo
 from tests.cogs.engagement.conftest import OtherPlatform
 from tests.cogs.engagement.helpers import events
 
@@ -201,7 +201,7 @@ def test_queued_rows_lose_the_member_in_either_form() -> None:
     from datetime import UTC, datetime
 
     from cogs.engagement.cog import _anonymised
-    from storage.engagement import stored_row
+    from cogs.engagement.store.events import stored_row
 
     at = datetime(2025, 5, 1, 12, tzinfo=UTC)
     mine = (1, "console", 5, "message", at, "general", None, 9, None, None, "hello", "e:1")

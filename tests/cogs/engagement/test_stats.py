@@ -8,12 +8,12 @@ import sqlalchemy as sa
 
 from cogs.engagement.analytics import Analytics
 from cogs.engagement.recorder import Recorder
+from cogs.engagement.store.crm import CrmRecord, CrmRepo
+from cogs.engagement.tables import engagement_daily
 from core.dispatcher import App
 from core.events import MemberLeft
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
-from storage.engagement_crm import CrmRecord, CrmRepo
-from storage.engagement_schema import engagement_daily
 from tests.cogs.engagement.conftest import Clock
 from tests.cogs.engagement.helpers import events
 

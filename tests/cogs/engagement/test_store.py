@@ -21,12 +21,12 @@ from cogs.engagement.api import recorder as running_recorder
 from cogs.engagement.cog import Engagement
 from cogs.engagement.export import export_all
 from cogs.engagement.kinds import ACTIVE_KINDS
+from cogs.engagement.store.events import EventRepo
+from cogs.engagement.store.groups import GroupRepo
+from cogs.engagement.store.identity import IdentityRepo, LinkRefused
 from core.refs import CommunityKey, MemberRef
 from core.settings import load_settings
 from storage.communities import CommunityRepo
-from storage.engagement import EventRepo
-from storage.engagement_groups import GroupRepo
-from storage.engagement_identity import IdentityRepo, LinkRefused
 from storage.engine import Store, open_store
 from storage.members import MemberRepo
 from tests.cogs.engagement.tcp_proxy import TcpProxy
@@ -211,7 +211,7 @@ async def test_postgres_outage_during_ingest_loses_nothing(store_url: tuple[str,
             async with app.services.store.read() as conn:
                 import sqlalchemy as sa
 
-                from storage.engagement_schema import engagement_events as ev
+                from cogs.engagement.tables import engagement_events as ev
 
                 values = [v for (v,) in await conn.execute(sa.select(ev.c.value).order_by(ev.c.id))]
             assert sorted(values) == list(range(900))  # every event, each exactly once
@@ -264,7 +264,7 @@ async def _sqlite_app_settings(db: Path, **engagement: Any) -> Any:
 
 
 async def _stored_values(app: Any) -> list[int]:
-    from storage.engagement_schema import engagement_events as ev
+    from cogs.engagement.tables import engagement_events as ev
 
     async with app.services.store.read() as conn:
         return [v for (v,) in await conn.execute(sa.select(ev.c.value).order_by(ev.c.id))]
@@ -363,7 +363,7 @@ async def test_rows_the_store_refuses_are_rejected_alone(store_url: tuple[str, d
 @given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1),
                     timezones=st.one_of(st.none(), st.just(UTC), st.timezones())))
 def test_the_fast_stored_time_is_the_stored_time(dt: datetime) -> None:
-    from storage.engagement import sqlite_datetime, stored_at
+    from cogs.engagement.store.events import sqlite_datetime, stored_at
 
     assert stored_at(dt) == sqlite_datetime(dt)
     later = dt + timedelta(days=31, microseconds=1)  # same day-of-month and second, another month

@@ -19,12 +19,12 @@ import pytest
 from bootstrap.runtime import running_app
 from cogs.engagement.api import recorder as running_recorder
 from cogs.engagement.cog import Engagement
+from cogs.engagement.store.events import PROCESS_MIN_ROWS, EventRepo
 from cogs.engagement.writer import BatchWriter
 from core.events import MessagePosted
 from core.refs import ChannelRef, CommunityKey, MemberRef
 from core.settings import load_settings
 from storage.communities import CommunityRepo
-from storage.engagement import PROCESS_MIN_ROWS, EventRepo
 from storage.engine import Store, open_store
 from storage.members import MemberRepo
 
@@ -121,7 +121,7 @@ async def test_a_writer_process_that_dies_loses_nothing(store: Store) -> None:
 
 async def test_a_process_that_cannot_start_hands_the_writes_back_to_the_bot(
         store: Store, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
-    import storage.engagement as engagement
+    import cogs.engagement.store.events as engagement
 
     monkeypatch.setattr(engagement, "_PROCESS_SCRIPT", str(Path(engagement.__file__).with_name("no-such-file.py")))
     cid, (ana,) = await members_of(store, 1)

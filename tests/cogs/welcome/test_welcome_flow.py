@@ -327,7 +327,7 @@ async def test_steps_reach_the_engagement_log(open_console: Opener, clock: FakeC
     """Greetings and buddy intros are written to the engagement log when that feature is running."""
     async with open_console(delay_seconds=0, buddy=True) as (app, console):
         recorder = running_recorder(app.services)
-        from storage.engagement_schema import engagement_events
+        from cogs.engagement.tables import engagement_events
 
         await console.handle("/as Gina")
         await console.handle("/greeter join")

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from cogs.engagement.analytics import Analytics
 from cogs.engagement.cli import register
 from cogs.engagement.export import export_all
-from storage.engagement_identity import IdentityRepo
+from cogs.engagement.store.identity import IdentityRepo
 from tests.integrations.both.harness import (
     SLACK_MOD,
     SLACK_OTHER,

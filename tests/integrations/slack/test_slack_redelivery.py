@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from cogs.engagement.tables import engagement_events
 from core.events import MemberJoined, MessagePosted
-from storage.engagement_schema import engagement_events
 from storage.engine import alembic_config
 from storage.seen_events import SEEN_EVENT_TTL, SeenEventRepo
 from tests.clock import FakeClock

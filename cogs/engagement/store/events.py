@@ -29,8 +29,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.engagement_schema import EVENT_COLUMNS, engagement_batches, engagement_daily, engagement_events
-from storage.engagement_writer_process import EventInsert
+from cogs.engagement.store.writer_process import EventInsert
+from cogs.engagement.tables import EVENT_COLUMNS, engagement_batches, engagement_daily, engagement_events
 from storage.engine import Store
 from storage.errors import sqlite_permanent
 
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 _INSERT = EventInsert(EVENT_COLUMNS)
 if (EVENT_COLUMNS.index("at"), EVENT_COLUMNS.index("meta")) != (4, 9):  # the hot path below indexes rows by position
-    raise ImportError("storage.engagement: `at` and `meta` moved in EVENT_COLUMNS; update stored_row and _native")
+    raise ImportError(f"{__name__}: `at` and `meta` moved in EVENT_COLUMNS; update stored_row and _native")
 PROCESS_MIN_ROWS = 1000  # a batch this large means a busy log: from then on a writer process takes the writes
 PROCESS_GIVE_UP = 3  # writer processes in a row that died before answering once: write in the bot instead
 ACTIVE_MARK = "_active"  # engagement_daily.kind of the "distinct active people that day" row
@@ -119,7 +119,7 @@ class EventRepo:
         SQLite gets multi-row INSERTs straight on the driver (no per-row ORM work: this is the hot path); rows
         already in the stored form (`stored_row`, which the recorder queues on SQLite) are flattened in C,
         others are converted here. Once a batch of `PROCESS_MIN_ROWS` arrives (a busy log) a file store's
-        batches go to a writer process (see storage/engagement_writer_process.py for why). PostgreSQL gets a
+        batches go to a writer process (see cogs/engagement/store/writer_process.py for why). PostgreSQL gets a
         Core insert that the asyncpg dialect batches.
         """
         if not rows:
@@ -448,11 +448,11 @@ def _rebuilt(name: str, message: str) -> BaseException:
     return Exception(message)
 
 
-_PROCESS_SCRIPT = str(Path(__file__).resolve().with_name("engagement_writer_process.py"))
+_PROCESS_SCRIPT = str(Path(__file__).resolve().with_name("writer_process.py"))
 
 
 class ProcessWriter:
-    """The bot's side of the engagement writer process (storage/engagement_writer_process.py).
+    """The bot's side of the engagement writer process (cogs/engagement/store/writer_process.py).
 
     Batches are sent, and their answers read, on the event loop's pipes (no thread, and the loop goes on
     meanwhile). Several writes may be under way at once: each sends its batch as soon as the batch before it is

@@ -20,8 +20,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.engagement_identity import dissolve_single_persons
-from storage.engagement_schema import (
+from cogs.engagement.store.identity import dissolve_single_persons
+from cogs.engagement.tables import (
     engagement_group_codes,
     engagement_group_communities,
     engagement_group_log,

@@ -6,8 +6,8 @@ so a writer thread waits for it at each step and the queue outgrows it (measured
 half the rate that plain `sqlite3` reaches on its own). In its own process the writer has its own interpreter
 and its own core; the bot only serialises each batch once (`marshal`, well under a microsecond per row).
 
-This file is run as a script (`python engagement_writer_process.py DB_PATH COLUMNS`, COLUMNS being the event
-columns comma-separated, storage.engagement_schema.EVENT_COLUMNS) and imports nothing but the standard library,
+This file is run as a script (`python writer_process.py DB_PATH COLUMNS`, COLUMNS being the event
+columns comma-separated, cogs.engagement.tables.EVENT_COLUMNS) and imports nothing but the standard library,
 so that it starts quickly and never loads the bot; that is also why it is told the columns instead of importing
 them. The protocol on stdin/stdout is a stream of frames, each a 4-byte big-endian length and a `marshal`led
 tuple:
@@ -21,8 +21,8 @@ tuple:
   value SQLite cannot bind), so that retrying cannot help (`sqlite_permanent` in storage/errors.py).
 - end of input (or `("stop",)`): the process closes the database and exits.
 
-The bot's side is `ProcessWriter` in storage/engagement.py; it holds the store's write lock while a batch is in
-here, so that the bot's own transactions never race this one for SQLite's single writer slot.
+The bot's side is `ProcessWriter` in store/events.py; it holds the store's write lock while a batch is in here,
+so that the bot's own transactions never race this one for SQLite's single writer slot.
 """
 
 from __future__ import annotations

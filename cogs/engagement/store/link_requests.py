@@ -13,7 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from storage.engagement_schema import engagement_link_requests
+from cogs.engagement.tables import engagement_link_requests
 from storage.engine import Store
 
 r = engagement_link_requests

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from storage.engagement_schema import engagement_crm_records
+from cogs.engagement.tables import engagement_crm_records
 from storage.engine import Store
 
 crm = engagement_crm_records

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.engagement_schema import engagement_events
+from cogs.engagement.tables import engagement_events
 from storage.engine import Store
 from storage.schema import members, profile_facets
 

@@ -4,7 +4,7 @@ opt-outs, and erasing an account.
 A member row is an *account* (one platform identity in one community). Accounts that the person linked themselves
 (with a code, or by confirming a moderator's suggestion from each account) share a `person_id`; an unlinked
 account is its own person. Metrics count persons, but only inside one linked group of communities (see
-storage/engagement_groups.py): a link counts while both accounts' communities are in one group, and nothing is
+cogs/engagement/store/groups.py): a link counts while both accounts' communities are in one group, and nothing is
 suggested or linked across communities that are not.
 """
 
@@ -17,7 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.engagement_schema import (
+from cogs.engagement.tables import (
     engagement_group_codes,
     engagement_group_communities,
     engagement_group_log,

@@ -3,7 +3,7 @@
 The event log is append-heavy, so it carries as few indexes as queries need: one on (community, time) for every
 time-window question, and a partial unique index on `dedupe` that only rows with an exactly-once key enter. It has
 no foreign keys on purpose: a batch must never fail because a member was erased a moment earlier, and erasure
-anonymises the rows explicitly (see storage/engagement.py `anonymise`).
+anonymises the rows explicitly (see cogs/engagement/store/events.py `anonymise`).
 """
 
 from __future__ import annotations

@@ -49,3 +49,8 @@ class SettingsEditor(Protocol):
                     reset_keys: Iterable[str] = (), who: MemberRef, action: str) -> Sequence[SettingChange]:
         """Validate and store; returns what changed. Raises a `UserError` naming the refused value."""
         ...
+
+    async def editors(self, community_id: int) -> list[int]:
+        """Member ids of those who changed this community's settings, most recent first, each once (welcome's
+        digest counts them among the moderators it may tell)."""
+        ...

@@ -20,6 +20,7 @@ from cogs.config.render import (
 )
 from cogs.config.replies import IMPORT_DRAFT, apply_as, refused, replace_question, report, require_level
 from cogs.config.schema import KeySpec, Kind, community_schema, find_key, sections, suggest_keys
+from cogs.config.store.drafts import DraftRepo
 from cogs.config.toml_io import export_toml, parse_import
 from cogs.config.values import ValueRefused, check_value, explain, format_value, shown, timezones
 from core import options as opt
@@ -31,7 +32,6 @@ from core.i18n import N_
 from core.messages import Attachment, Button, ButtonStyle, FieldStyle, Form, FormField, Message
 from core.permissions import Level
 from core.settings.community import MODULES
-from storage.config_drafts import DraftRepo
 
 MAX_PROBLEMS = 10
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")

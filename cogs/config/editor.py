@@ -17,13 +17,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from cogs.config.schema import KeySpec, community_schema
+from cogs.config.store.audit import AuditChange, ConfigAuditRepo
 from cogs.config.values import sanitised, validate_config
 from core.community_config import apply_overrides
 from core.interfaces import SettingsEditor
 from core.refs import MemberRef
 from core.services import Services
 from core.settings import CommunityConfig
-from storage.config_audit import AuditChange, ConfigAuditRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +95,9 @@ class ConfigEditor:
 
     async def overrides(self, community_id: int) -> dict[str, Any]:
         return await self.services.overrides.all(community_id)
+
+    async def editors(self, community_id: int) -> list[int]:
+        return await self.audit.editors(community_id)
 
     async def preview(self, community_id: int, set_values: Mapping[str, Any],
                       reset_keys: Iterable[str] = ()) -> tuple[list[Change], CommunityConfig]:

@@ -9,13 +9,13 @@ from typing import Any
 
 from cogs.config.editor import Change, value_of
 from cogs.config.schema import KeySpec
+from cogs.config.store.audit import AuditRow
 from cogs.config.values import allowed, format_value
 from core.i18n import N_
 from core.messages import Button, ButtonStyle, Field, Message
 from core.permissions import Level
 from core.settings import CommunityConfig
 from core.settings.community import MODULES
-from storage.config_audit import AuditRow
 
 Translate = Callable[..., str]
 FIELD_MAX = 1000  # Discord allows 1024 characters in an embed field

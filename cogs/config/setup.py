@@ -21,6 +21,7 @@ from cogs.config.render import change_lines, modules_view
 from cogs.config.replies import apply_as, changes_message, refused, require_level
 from cogs.config.schema import community_schema
 from cogs.config.setup_logic import answers_to_values, schedule_text
+from cogs.config.store.drafts import DraftRepo
 from cogs.config.values import ValueRefused, explain, format_value
 from core import options as opt
 from core.commands import Cog, command, on_component, on_form
@@ -32,7 +33,6 @@ from core.messages import Button, ButtonStyle, Form, FormField, Message
 from core.options import parse_options
 from core.permissions import Level
 from core.settings import CommunityConfig
-from storage.config_drafts import DraftRepo
 
 log = logging.getLogger(__name__)
 

@@ -25,12 +25,11 @@ from core.context import Messenger
 from core.delivery import Deliverer
 from core.errors import DeliveryFailed, DeliveryUnverified
 from core.i18n import Translate, translator
-from core.interfaces import MatchHistory
+from core.interfaces import MatchHistory, SettingsEditor
 from core.messages import Message
 from core.refs import ChannelRef, CommunityRef, MemberRef
 from core.services import Services
 from core.settings import CommunityConfig
-from storage.config_audit import ConfigAuditRepo
 from storage.members import MemberRow
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,6 @@ class Drip:
         self.repo = repo
         self.deliverer = deliverer
         self.is_moderator = is_moderator
-        self.audit = ConfigAuditRepo(services.store)
 
     async def activity(self, community_id: int, member_id: int, posted: bool) -> Activity:
         profile = await self.services.profiles.get(member_id)
@@ -234,9 +232,11 @@ class Drip:
             await self._send_digest(community, cfg, messenger, digested, now, _)
 
     async def moderators(self, community: CommunityRef, messenger: Messenger) -> list[MemberRow]:
-        """The moderators Kindred knows here: staff and those who changed its settings, if still moderators."""
+        """The moderators Kindred knows here: staff and those who changed its settings (when the config feature,
+        which keeps that record, is loaded), if still moderators."""
         candidates = {m.id: m for m in await self.services.members.staff(community.id)}
-        for member_id in await self.audit.editors(community.id):
+        editor = self.services.interface(SettingsEditor)
+        for member_id in await editor.editors(community.id) if editor is not None else []:
             if member_id not in candidates and (row := await self.services.members.get(member_id)) is not None:
                 candidates[member_id] = row
         found = []

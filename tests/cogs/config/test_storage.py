@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cogs.config.store.audit import AuditChange, ConfigAuditRepo
+from cogs.config.store.drafts import DraftRepo
 from core.refs import CommunityKey, MemberRef
 from storage.communities import CommunityRepo
-from storage.config_audit import AuditChange, ConfigAuditRepo
-from storage.config_drafts import DraftRepo
 from storage.engine import open_store
 from storage.members import MemberRepo
 

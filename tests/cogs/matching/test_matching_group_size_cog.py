@@ -80,8 +80,8 @@ TWELVE = [*NAMES, "kofi", "lena"]
 
 
 async def test_setup_dry_run_layers_the_proposed_settings_over_the_current_ones(open_console: Opener) -> None:
+    from cogs.config.store.drafts import DraftRepo
     from core.messages import Button, Message
-    from storage.config_drafts import DraftRepo
 
     from .test_matching_find_mentor_cog import press
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.config_schema import config_drafts
+from cogs.config.tables import config_drafts
 from storage.engine import Store
 
 DRAFT_TTL = timedelta(days=7)

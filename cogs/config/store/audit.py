@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.config_schema import config_audit
+from cogs.config.tables import config_audit
 from storage.engine import Store
 
 

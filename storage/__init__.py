@@ -1,7 +1,9 @@
 """The community's own store: SQLAlchemy 2 async Core over SQLite (default) or PostgreSQL.
 
-Features never write SQL in cogs; they use small repository classes (here for the core tables, and in each
-feature's own `storage/<feature>.py`) built on `Store`.
+Only what every feature shares lives here: the engine, errors, health, the core tables (communities, members,
+profiles, settings overrides), deliveries and seen platform events, each with its repository. A feature's own
+tables, repositories and Alembic branch live in its package (cogs/<feature>/tables.py, store/, migrations/), built
+on `Store`; storage/ never imports cogs/ (found by file, see storage/schema.py).
 """
 
 from storage.engine import Store

@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from storage.engine import open_store, schema_drift
-from storage.schema import all_tables, table_modules
+from storage.engine import alembic_config, open_store, schema_drift
+from storage.schema import all_tables, migration_dirs, table_modules
 
 
 def test_every_table_module_is_found() -> None:
@@ -31,9 +31,13 @@ def test_every_table_module_is_found() -> None:
 def test_a_new_features_tables_are_found_without_a_list_to_edit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A feature package with a `tables.py` is found by looking at files: its package is not imported for it."""
+    """A feature package with a `tables.py` and a `migrations/` folder is found by looking at files: its package
+    is not imported for it."""
     root = tmp_path / "somefeatures"
-    (root / "quiz").mkdir(parents=True)
+    (root / "quiz" / "migrations").mkdir(parents=True)
+    (root / "quiz" / "migrations" / "quiz_0001_initial.py").write_text("")
+    (root / "plain").mkdir()
+    (root / "plain" / "__init__.py").write_text("")
     (root / "__init__.py").write_text("")
     (root / "quiz" / "__init__.py").write_text("raise RuntimeError('the package was imported')\n")
     (root / "quiz" / "tables.py").write_text("")
@@ -43,6 +47,25 @@ def test_a_new_features_tables_are_found_without_a_list_to_edit(
     monkeypatch.syspath_prepend(str(tmp_path))
     assert table_modules(("somefeatures", "nothing_by_that_name")) == [
         "somefeatures.notes_schema", "somefeatures.quiz.tables"]
+    assert migration_dirs(("somefeatures", "nothing_by_that_name")) == [root / "quiz" / "migrations"]
+
+
+def test_each_alembic_branch_lives_with_its_owner() -> None:
+    """Core and platform revisions in storage/, each feature's in its own package; every branch is found."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = list(script.walk_revisions())
+    assert {"core", "platform", "config", "engagement", "matching", "welcome"} <= {
+        label for rev in revisions for label in rev.branch_labels}
+    project = Path(__file__).resolve().parents[2]
+    for rev in revisions:
+        where = Path(rev.path).resolve().relative_to(project).parts
+        if where[0] == "storage":
+            assert rev.revision.split("_")[0] in ("core", "platform"), rev.path
+        else:
+            assert where[0] == "cogs" and where[2] == "migrations", rev.path
+            assert rev.revision.startswith(f"{where[1]}_"), rev.path
 
 
 def _predicate(clause: Any) -> str:

@@ -2,8 +2,9 @@
 
 Revision ID: core_0001
 Revises:
-Feature branches (matching, engagement, welcome, config, ...) start with `down_revision = None`,
-their own `branch_labels` and `depends_on = "core_0001"`, so they never conflict with each other.
+Feature branches (matching, engagement, welcome, config, ..., each in cogs/<feature>/migrations/) start with
+`down_revision = None`, their own `branch_labels` and `depends_on = "core_0001"`, so they never conflict with each
+other.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Every leaf of `CommunityConfig` becomes a `KeySpec`: its dotted key (`matching.hour`), its kind (how a moderator
 types it in chat), its allowed range or choices and its description. Nothing here is written by hand per key
-except the few rules pydantic cannot express (which text keys are channels or time zones, which keys only the
-bot owner may change), so a field added to a settings module shows up in `/config` without touching this cog.
+except the few rules pydantic cannot express (which text keys are channels or time zones); which keys only the
+bot owner may change comes from the settings registry (a section's `process` model), so a field added to a
+feature's settings shows up in `/config` without touching this cog.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 from typing import Any, Literal, get_args, get_origin
 
 import annotated_types as at
@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from core.permissions import Level
-from core.settings import CommunityConfig, unoptional
+from core.settings import community_model, registry, unoptional
 
 
 class Kind(StrEnum):
@@ -43,8 +43,6 @@ ROLE_KEYS = frozenset({"community.moderator_roles"})
 # Lists whose items are sentences (they may contain commas): separated by "|" or new lines instead.
 TEXT_LIST_KEYS = frozenset({"welcome.messages"})
 PATTERNS: dict[str, str] = {"welcome.trigger": r"^(join|role:\S{1,90}|channel:\S{1,90})$"}
-# Process-wide performance knobs: only the bot owner may change them.
-OWNER_KEYS = frozenset({"engagement.batch_size", "engagement.flush_seconds", "engagement.queue_max"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +94,11 @@ def constraints(info: FieldInfo) -> dict[str, Any]:
     return out
 
 
-def spec_for(section: str, name: str, info: FieldInfo) -> KeySpec:
-    """Describe one settings field; raises TypeError for a type chat cannot edit (a reminder to extend this)."""
+def spec_for(section: str, name: str, info: FieldInfo, owner_keys: frozenset[str] | None = None) -> KeySpec:
+    """Describe one settings field; raises TypeError for a type chat cannot edit (a reminder to extend this).
+    `owner_keys` are the process-wide keys (default: the registry's), which only the bot owner may change."""
     key = f"{section}.{name}"
+    owner_keys = registry.owner_keys() if owner_keys is None else owner_keys
     ann = unoptional(info.annotation)
     base: dict[str, Any] = {
         "key": key,
@@ -106,7 +106,7 @@ def spec_for(section: str, name: str, info: FieldInfo) -> KeySpec:
         "field": name,
         "description": info.description or "",
         "default": info.get_default(call_default_factory=True),
-        "level": Level.OWNER if key in OWNER_KEYS else Level.MODERATOR,
+        "level": Level.OWNER if key in owner_keys else Level.MODERATOR,
         "annotation": info.annotation,
         "pattern": PATTERNS.get(key),
         **constraints(info),
@@ -135,23 +135,31 @@ def spec_for(section: str, name: str, info: FieldInfo) -> KeySpec:
     raise TypeError(f"{key}: settings of type {ann!r} cannot be edited in chat yet")
 
 
-def build_schema(model: type[BaseModel] = CommunityConfig) -> dict[str, KeySpec]:
-    """Every leaf key of a two-level settings model (`section.field`), in declaration order."""
+def build_schema(model: type[BaseModel] | None = None) -> dict[str, KeySpec]:
+    """Every leaf key of a two-level settings model (`section.field`, default: the per-community one), in
+    declaration order."""
+    model = community_model() if model is None else model
+    owner_keys = registry.owner_keys()
     out: dict[str, KeySpec] = {}
     for section, sinfo in model.model_fields.items():
         sub = sinfo.annotation
         if not (isinstance(sub, type) and issubclass(sub, BaseModel)):
             continue
         for name, info in sub.model_fields.items():
-            spec = spec_for(section, name, info)
+            spec = spec_for(section, name, info, owner_keys)
             out[spec.key] = spec
     return out
 
 
-@cache
+_schemas: dict[int, dict[str, KeySpec]] = {}
+
+
 def community_schema() -> dict[str, KeySpec]:
-    """The schema of `CommunityConfig`, built once."""
-    return build_schema(CommunityConfig)
+    """The schema of the per-community settings, built once (again when a feature registers a section)."""
+    version = registry.version()
+    if version not in _schemas:
+        _schemas[version] = build_schema()
+    return _schemas[version]
 
 
 def sections(schema: dict[str, KeySpec] | None = None) -> list[str]:

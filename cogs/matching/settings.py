@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
 
+from core.settings.registry import SettingsSection, register
+
 
 class MatchingSettings(BaseModel):
     day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = Field("mon", description="Round weekday.")
@@ -31,3 +33,7 @@ class MatchingSettings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {v!r} (use an IANA name such as Europe/Berlin)") from None
         return v
+
+
+SECTION = register(SettingsSection("matching", community=MatchingSettings, modules=("matching", "mentoring"),
+                                     order=30))

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from core.i18n import N_
 from core.settings.refusals import refusal
+from core.settings.registry import SettingsSection, register
 
 ALLOWED_PLACEHOLDERS = "{member} {community} {member_count} {channel:name} {moderators}"
 _PLACEHOLDERS = frozenset({"member", "community", "member_count", "moderators"})
@@ -65,3 +66,6 @@ class WelcomeSettings(BaseModel):
                 raise refusal(N_("Each greeting needs 1 to 1000 characters."))
             check_greeting(text)
         return v
+
+
+SECTION = register(SettingsSection("welcome", community=WelcomeSettings, modules=("welcome",), order=40))

@@ -15,18 +15,11 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from cogs.config.schema import (
-    CHANNEL_KEYS,
-    PATTERNS,
-    ROLE_KEYS,
-    TIMEZONE_KEYS,
-    Kind,
-    constraints,
-    spec_for,
-)
+from cogs.config.schema import Kind, constraints, spec_for
 from cogs.config.values import inline_toml
 from core.permissions import Level
 from core.settings import registry, settings_model
+from core.settings.hints import Shape, hint_of
 
 EXAMPLE_PATH = Path(__file__).resolve().parents[2] / "config.example.toml"
 
@@ -86,18 +79,21 @@ def _bounds(c: dict[str, Any]) -> str:
     return ""
 
 
+SHAPE_RULES = {
+    Shape.TIMEZONE: 'an IANA time zone name such as "Europe/Berlin"',
+    Shape.CHANNEL: "a channel id; empty for none",
+    Shape.ROLES: "a list of role names or ids (Discord) or user group handles or ids (Slack)",
+}
+
+
 def rules_text(section: str, name: str, info: FieldInfo) -> str:
     """What a key allows, in TOML terms."""
-    key = f"{section}.{name}"
     c = constraints(info)
-    if key in TIMEZONE_KEYS:
-        return 'an IANA time zone name such as "Europe/Berlin"'
-    if key in CHANNEL_KEYS:
-        return "a channel id; empty for none"
-    if key in ROLE_KEYS:
-        return "a list of role names or ids (Discord) or user group handles or ids (Slack)"
-    if key in PATTERNS and key == "welcome.trigger":
-        return '"join", "role:<role id>" or "channel:<channel id>"'
+    hint = hint_of(info)
+    if hint.rules:
+        return hint.rules
+    if hint.shape in SHAPE_RULES:
+        return SHAPE_RULES[hint.shape]  # type: ignore[index]
     parts = [_type_text(info.annotation), _bounds(c)]
     if c.get("max_length") is not None:
         parts.append(f"at most {c['max_length']} characters")

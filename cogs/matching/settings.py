@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
 
+from core.settings.hints import TIMEZONE
 from core.settings.registry import SettingsSection, register
 
 
 class MatchingSettings(BaseModel):
     day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = Field("mon", description="Round weekday.")
     hour: int = Field(9, ge=0, le=23, description="Round hour, in `timezone`.")
-    timezone: str = Field("UTC", description="IANA time zone of the round schedule, e.g. Europe/Berlin.")
+    timezone: Annotated[str, TIMEZONE] = Field(
+        "UTC", description="IANA time zone of the round schedule, e.g. Europe/Berlin.")
     cadence: Literal["weekly", "biweekly", "monthly"] = Field("weekly", description="Default round cadence.")
     group_size: int = Field(2, ge=2, le=4, description="People per intro group.")
     require_common_language: bool = Field(True, description="Only pair people who share a language.")

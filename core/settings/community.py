@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, create_model
 
 from core.i18n import LANGUAGES
+from core.settings.hints import CHANNEL, ROLES
 
 _DISABLED = "Modules switched off in this community."
 
 
 class CommunitySettings(BaseModel):
     language: Literal[LANGUAGES] = Field("en", description="Language of the bot's messages.")  # type: ignore[valid-type]
-    moderator_roles: list[str] = Field(
+    moderator_roles: Annotated[list[str], ROLES] = Field(
         default_factory=list,
         description="Roles (Discord) or user groups (Slack) whose members may moderate Kindred; admins always may.",
     )
-    intro_channel: str = Field("", max_length=100, description="Channel id where intro threads are created.")
+    intro_channel: Annotated[str, CHANNEL] = Field(
+        "", max_length=100, description="Channel id where intro threads are created.")
     # the names are the features' (settings registry); `with_modules` narrows this to them
     disabled_modules: list[str] = Field(default_factory=list, description=_DISABLED)
 

@@ -149,15 +149,15 @@ def build_schema(model: type[BaseModel] | None = None) -> dict[str, KeySpec]:
     return out
 
 
-_schemas: dict[int, dict[str, KeySpec]] = {}
+_schemas: dict[tuple[object, ...], dict[str, KeySpec]] = {}
 
 
 def community_schema() -> dict[str, KeySpec]:
     """The schema of the per-community settings, built once (again when a feature registers a section)."""
-    version = registry.version()
-    if version not in _schemas:
-        _schemas[version] = build_schema()
-    return _schemas[version]
+    key = registry.fingerprint()
+    if key not in _schemas:
+        _schemas[key] = build_schema()
+    return _schemas[key]
 
 
 def sections(schema: dict[str, KeySpec] | None = None) -> list[str]:

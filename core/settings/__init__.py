@@ -149,12 +149,12 @@ def _fields(chosen: list[SettingsSection], base: type[BaseModel]) -> dict[str, A
     return fields
 
 
-_built: dict[tuple[str, int], Any] = {}
+_built: dict[tuple[str, tuple[SettingsSection, ...]], Any] = {}
 
 
 def community_model() -> type[CommunityConfig]:
     """`CommunityConfig` with one field per registered per-community section (rebuilt when one is added)."""
-    key = ("community", registry.version())
+    key = ("community", registry.fingerprint())
     if key not in _built:
         chosen = [s for s in registry.sections() if s.per_community]
         _built[key] = create_model("CommunityConfig", __base__=CommunityConfig, __module__=__name__,
@@ -164,7 +164,7 @@ def community_model() -> type[CommunityConfig]:
 
 def settings_model() -> type[Settings]:
     """`Settings` with one field per registered section, then `owners` (rebuilt when a section is added)."""
-    key = ("settings", registry.version())
+    key = ("settings", registry.fingerprint())
     if key not in _built:
         fields = _fields(registry.sections(), Settings)
         fields["owners"] = (list[str], Field(

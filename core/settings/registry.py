@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, create_model
 
-__all__ = ["SettingsSection", "modules", "owner_keys", "register", "sections", "version"]
+__all__ = ["SettingsSection", "fingerprint", "modules", "owner_keys", "register", "sections", "unregister"]
 
 
 @dataclass(frozen=True)
@@ -74,13 +74,11 @@ def _merged(community: type[BaseModel] | None, process: type[BaseModel] | None) 
 
 
 _sections: dict[str, SettingsSection] = {}
-_version = 0
 
 
 def register(section: SettingsSection) -> SettingsSection:
     """Add a section (again importing the same declaration is harmless; two different ones under one name are
     a mistake and raise)."""
-    global _version
     old = _sections.get(section.name)
     if old is not None:
         if (old.community, old.process, old.modules, old.order) == (
@@ -92,20 +90,18 @@ def register(section: SettingsSection) -> SettingsSection:
         if name in taken:
             raise ValueError(f"module {name!r} is declared by both {taken[name]!r} and {section.name!r}")
     _sections[section.name] = section
-    _version += 1
     return section
 
 
 def unregister(name: str) -> None:
     """Drop a section (tests that register a throwaway feature clean up with this)."""
-    global _version
-    if _sections.pop(name, None) is not None:
-        _version += 1
+    _sections.pop(name, None)
 
 
-def version() -> int:
-    """Changes whenever a section is added or dropped; built models are cached against it."""
-    return _version
+def fingerprint() -> tuple[SettingsSection, ...]:
+    """What is registered, as a key: built models are cached against it, so the same sections always give the
+    same model classes (and adding one gives new ones)."""
+    return tuple(sections())
 
 
 def sections() -> list[SettingsSection]:

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from cogs.engagement.kinds import MAX_TEXT, Kind, validate
+from cogs.engagement.settings import EngagementSettings
 from cogs.engagement.store.events import EventRepo, stored_at, stored_row
 from cogs.engagement.store.identity import IdentityRepo
 from cogs.engagement.writer import BatchWriter
 from core.events import CommandUsed, Event, MemberJoined, MemberLeft, MessagePosted, ProfileUpdated, ReactionAdded
 from core.services import Services
-from core.settings.engagement import EngagementSettings
 
 log = logging.getLogger(__name__)
 

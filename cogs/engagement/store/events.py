@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cogs.engagement.store.writer_process import EventInsert
 from cogs.engagement.tables import EVENT_COLUMNS, engagement_batches, engagement_daily, engagement_events
+from core.aio import bounded
 from storage.engine import Store
 from storage.errors import sqlite_permanent
 
@@ -557,14 +558,14 @@ class ProcessWriter:
         async with self._sending:
             if self._last_turn is not None:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(self._last_turn), within)
+                    await bounded(asyncio.shield(self._last_turn), within)
             proc, self._proc = self._proc, None
             if proc is None or proc.returncode is not None:
                 return
             assert proc.stdin is not None
             proc.stdin.close()
             try:
-                await asyncio.wait_for(proc.wait(), within)
+                await bounded(proc.wait(), within)
             except TimeoutError:
                 proc.kill()
                 await proc.wait()

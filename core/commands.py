@@ -43,6 +43,9 @@ class CommandSpec:
     level: Level = Level.MEMBER
     long_running: bool = False
     handler_name: str = ""
+    stored_member: bool = True
+    """The handler reads the caller's store id (`ctx.member.id`). A command that does not (`/help`) runs
+    without waiting for a newcomer's account to be written; the account is recorded after the answer."""
 
     @property
     def name(self) -> str:
@@ -88,8 +91,10 @@ def command(
     options: Sequence[Option] = (),
     level: Level = Level.MEMBER,
     long_running: bool = False,
+    stored_member: bool = True,
 ) -> Callable[[Handler], Handler]:
-    """Declare a command. `path` is one word or "group sub"; the handler gets `ctx` and the options by name."""
+    """Declare a command. `path` is one word or "group sub"; the handler gets `ctx` and the options by name.
+    `stored_member=False` when the handler never reads the caller's store id (see CommandSpec)."""
     words = tuple(path.split())
     if not 1 <= len(words) <= 2 or not all(_NAME.match(w) for w in words):
         raise ValueError(f"bad command path {path!r}")
@@ -104,7 +109,7 @@ def command(
 
     def deco(fn: Handler) -> Handler:
         fn.__kindred_command__ = CommandSpec(  # type: ignore[attr-defined]
-            words, description, tuple(options), level, long_running, fn.__name__
+            words, description, tuple(options), level, long_running, fn.__name__, stored_member
         )
         return fn
 

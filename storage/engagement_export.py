@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage.engagement_schema import engagement_events
-from storage.engine import Store
+from storage.engine import Store, driver_connection
 from storage.schema import members, profile_facets
 
 ev = engagement_events
@@ -106,8 +106,8 @@ async def event_batches(
                f"ORDER BY id LIMIT {int(batch)}")
         while True:
             async with store.read() as conn:
-                raw = await conn.get_raw_connection()
-                cursor = await raw.driver_connection.execute(sql, (last, *params))
+                driver = await driver_connection(conn)
+                cursor = await driver.execute(sql, (last, *params))
                 rows = await cursor.fetchall()
                 await cursor.close()
             if not rows:

@@ -29,10 +29,10 @@ from typing import Any, TypeVar
 from cogs.engagement.activities import ACTIVITIES_FILE, ActivitiesFile, ActivityEncoder
 from cogs.engagement.crm import crm_index, records_naming
 from cogs.engagement.kinds import Kind
+from core.ports import DataStore
 from storage.engagement_crm import CrmRepo
 from storage.engagement_export import account_batches, event_batches, iso, profile_batches
 from storage.engagement_identity import Account, IdentityRepo, person_key
-from storage.engine import Store
 
 T = TypeVar("T")
 FORMATS = ("csv", "jsonl", "parquet")
@@ -189,7 +189,7 @@ class _Budget:
 
 
 async def export_all(
-    store: Store,
+    store: DataStore,
     out_dir: Path,
     fmt: str,
     *,
@@ -350,7 +350,7 @@ async def _ahead(batches: AsyncIterator[T]) -> AsyncIterator[T]:
 
 
 async def _events_pass(
-    store: Store, out_dir: Path, fmt: str, result: ExportResult, budget: _Budget,
+    store: DataStore, out_dir: Path, fmt: str, result: ExportResult, budget: _Budget,
     who: Callable[[int | None], str | None], links: dict[int, int], encoder: ActivityEncoder, *,
     events: bool, matches: bool, activities: bool, since: datetime | None, community_ids: Sequence[int] | None,
     batch: int, progress: Callable[[str, int], None] | None,
@@ -427,7 +427,7 @@ async def _events_pass(
 
 
 async def _people_batches(
-    store: Store, links: dict[int, int], linked: list[Account], community_ids: Sequence[int] | None, batch: int,
+    store: DataStore, links: dict[int, int], linked: list[Account], community_ids: Sequence[int] | None, batch: int,
 ) -> AsyncIterator[list[tuple[Any, ...]]]:
     """People rows in the order of their first account, streamed with the accounts table: an unlinked account
     is a person of its own; a linked person (whose accounts are few and read up front) is written where its

@@ -28,8 +28,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from core.ports import StoreHealth
 from storage.errors import is_permanent
-from storage.health import StoreHealth
 
 log = logging.getLogger(__name__)
 

@@ -35,6 +35,7 @@ Handler = Callable[..., Awaitable[Any]]
 EventHandler = Callable[..., Awaitable[Any] | None]
 H = TypeVar("H", bound=Handler)
 E = TypeVar("E", bound=EventHandler)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,13 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{rx}$")
 
 
+def _mark(fn: F, attr: str, spec: object) -> F:
+    """Attach what a decorator declares to the handler function (`Cog._marked` finds it there). `setattr`: a
+    function's type has no attributes of ours to declare."""
+    setattr(fn, attr, spec)
+    return fn
+
+
 def command(
     path: str,
     description: str,
@@ -107,10 +115,8 @@ def command(
         seen_optional = seen_optional or not o.required
 
     def deco(fn: H) -> H:
-        fn.__kindred_command__ = CommandSpec(  # type: ignore[attr-defined]
-            words, description, tuple(options), level, long_running, fn.__name__
-        )
-        return fn
+        return _mark(fn, "__kindred_command__",
+                     CommandSpec(words, description, tuple(options), level, long_running, fn.__name__))
 
     return deco
 
@@ -120,8 +126,7 @@ def on_component(pattern: str, *, level: Level = Level.MEMBER) -> Callable[[H], 
     fields by name, and `values` (the chosen select values, empty for a button)."""
 
     def deco(fn: H) -> H:
-        fn.__kindred_component__ = ComponentSpec(pattern, compile_pattern(pattern), level, fn.__name__)  # type: ignore[attr-defined]
-        return fn
+        return _mark(fn, "__kindred_component__", ComponentSpec(pattern, compile_pattern(pattern), level, fn.__name__))
 
     return deco
 
@@ -131,8 +136,7 @@ def on_form(pattern: str, *, level: Level = Level.MEMBER) -> Callable[[H], H]:
     fields by name, and `values` (a dict of field id -> text)."""
 
     def deco(fn: H) -> H:
-        fn.__kindred_form__ = ComponentSpec(pattern, compile_pattern(pattern), level, fn.__name__)  # type: ignore[attr-defined]
-        return fn
+        return _mark(fn, "__kindred_form__", ComponentSpec(pattern, compile_pattern(pattern), level, fn.__name__))
 
     return deco
 
@@ -145,8 +149,7 @@ def on_event(*event_types: type[Event]) -> Callable[[E], E]:
     coroutine per event."""
 
     def deco(fn: E) -> E:
-        fn.__kindred_events__ = tuple(event_types)  # type: ignore[attr-defined]
-        return fn
+        return _mark(fn, "__kindred_events__", tuple(event_types))
 
     return deco
 

@@ -133,13 +133,14 @@ class GroupRepo:
                     raise GroupError("already")
                 if g1 is not None and g2 is not None:
                     raise GroupError("other_group")
-                if g1 is None and g2 is None:
+                if g1 is not None:
+                    group, joining = g1, [(confirmed, confirmed_by)]
+                elif g2 is not None:
+                    group, joining = g2, [(started, started_by)]
+                else:
                     res = await conn.execute(engagement_groups.insert().values(created_at=at))
                     group = inserted_id(res)
                     joining = [(started, started_by), (confirmed, confirmed_by)]
-                else:
-                    group = g1 if g1 is not None else g2  # type: ignore[assignment]
-                    joining = [(confirmed, confirmed_by)] if g1 is not None else [(started, started_by)]
                 for cid, by in joining:
                     await conn.execute(gc.insert().values(community_id=cid, group_id=group, joined_at=at,
                                                           member_id=by))

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.aio import bounded
 from core.ports import DataStore
 from storage.engagement_schema import EVENT_COLUMNS, engagement_batches, engagement_daily, engagement_events
 from storage.engagement_writer_process import EventInsert
@@ -544,14 +545,14 @@ class ProcessWriter:
         async with self._sending:
             if self._last_turn is not None:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(self._last_turn), within)
+                    await bounded(asyncio.shield(self._last_turn), within)
             proc, self._proc = self._proc, None
             if proc is None or proc.returncode is not None:
                 return
             assert proc.stdin is not None
             proc.stdin.close()
             try:
-                await asyncio.wait_for(proc.wait(), within)
+                await bounded(proc.wait(), within)
             except TimeoutError:
                 proc.kill()
                 await proc.wait()

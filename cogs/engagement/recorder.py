@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from cogs.engagement.kinds import MAX_TEXT, Kind, validate
+from cogs.engagement.settings import EngagementSettings
 from cogs.engagement.writer import BatchWriter
 from core.events import CommandUsed, Event, MemberJoined, MemberLeft, MessagePosted, ProfileUpdated, ReactionAdded
 from core.services import Services
-from core.settings.engagement import EngagementSettings
 from storage.engagement import EventRepo, stored_at, stored_row
 from storage.engagement_identity import IdentityRepo
 

@@ -26,6 +26,7 @@ from cogs.profiles.facets import (
     part_index,
     timezone_names,
 )
+from cogs.profiles.settings import ProfileSettings
 from core import options as opt
 from core.commands import Autocomplete, Cog, CommandSpec, command, on_component, on_form
 from core.context import Context
@@ -36,7 +37,6 @@ from core.messages import Button, Field, FieldStyle, Form, FormField, Message
 from core.messages import ButtonStyle as Style
 from core.ports import ProfileRecord
 from core.refs import CommunityKey, MemberRef
-from core.settings.profiles import ProfileSettings
 
 FORM_LABEL_MAX = 45  # Discord's limit for a modal input label
 BUTTON_LABEL_MAX = 80

@@ -9,10 +9,10 @@ from zoneinfo import available_timezones
 import annotated_types as at
 from babel import Locale, UnknownLocaleError
 
+from cogs.profiles.settings import BUILTIN_FIELDS, ProfileSettings
 from core import options as opt
 from core.errors import OptionError
 from core.i18n import N_
-from core.settings.profiles import BUILTIN_FIELDS, ProfileSettings
 from core.text import clean_line, only_invisible
 
 

@@ -22,6 +22,7 @@ from cogs.welcome.inputs import SETTABLE, check_reachable, parse_setting
 from cogs.welcome.pacing import DRIP_EVERY, LOAD_WINDOW, WORK_WINDOW
 from cogs.welcome.templates import Newcomer, clean_name
 from core import options as opt
+from core.aio import bounded
 from core.commands import Cog, command, on_component, on_event
 from core.community_config import apply_overrides
 from core.context import Context
@@ -105,7 +106,7 @@ class Welcome(Cog):
                 wait = 60.0
             self._wake_at = self.flow.now() + timedelta(seconds=wait)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poke.wait(), timeout=wait)
+                await bounded(self._poke.wait(), wait)
 
     # ------------------------------------------------------------------ events
     @on_event(MemberJoined)

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from core import guard
 from core.background import Hold
-from core.commands import Autocomplete, Cog, Command, ComponentSpec, Handler
+from core.commands import Autocomplete, Cog, Command, ComponentSpec, EventHandler, Handler
 from core.context import Context, Messenger, Responder
 from core.errors import NotFound, UserError
 from core.events import CommandUsed, Event, MemberJoined, MemberLeft, ScheduledTick
@@ -65,7 +65,7 @@ class App:
         self.cogs: list[Cog] = []
         self.tree = CommandTree()
         self._commands: dict[tuple[str, ...], Command] = {}
-        self._events: list[tuple[tuple[type[Event], ...], Handler, Cog]] = []
+        self._events: list[tuple[tuple[type[Event], ...], EventHandler, Cog]] = []
         self._plans: dict[type[Event], _EmitPlan] = {}
         self._components: list[tuple[ComponentSpec, Handler, Cog]] = []
         self._forms: list[tuple[ComponentSpec, Handler, Cog]] = []
@@ -582,7 +582,7 @@ class _EmitPlan(NamedTuple):
     """Per event type: its handlers, whether it names a member and a message author, and whether it is a
     join or a leave (which change the member's row). Saves `emit` the same checks on every message."""
 
-    handlers: list[tuple[Handler, Cog]]
+    handlers: list[tuple[EventHandler, Cog]]
     member: bool
     author: bool
     joined: bool

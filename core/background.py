@@ -249,7 +249,7 @@ class Lane:
         finally:
             # Leave the worker set before returning (no await in between), so a job queued from now on
             # starts a new worker instead of counting on this one.
-            self._workers.discard(me)  # type: ignore[arg-type]
+            self._workers.discard(me)
             if not self._closed:
                 self._spawn()
 

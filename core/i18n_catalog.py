@@ -44,14 +44,18 @@ def extract_messages(root: Path = ROOT) -> dict[str, list[tuple[str, int]]]:
 
 def setting_descriptions() -> dict[str, tuple[str, int]]:
     """The description of every per-community setting, with the settings module that declares it."""
+    from pydantic import BaseModel
+
     from core.settings import community_model, iter_keys
 
     out: dict[str, tuple[str, int]] = {}
     for section, info in community_model().model_fields.items():
         model = info.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):  # every section is a settings model
+            continue
         module = inspect.getmodule(model)
         path = Path(module.__file__).resolve().relative_to(ROOT).as_posix() if module and module.__file__ else ""
-        for _key, field in iter_keys(model):  # type: ignore[arg-type]
+        for _key, field in iter_keys(model):
             if field.description:
                 out.setdefault(field.description, (path or f"core/settings ({section})", 0))
     return out

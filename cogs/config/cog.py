@@ -146,7 +146,8 @@ class ConfigCog(Cog):
              options=[opt.choice("name", (), N_("The module")),  # the registered modules, see `customise`
                       opt.choice("state", ("on", "off"), N_("on or off"))],
              level=Level.MODERATOR)
-    async def module(self, ctx: Context, name: str | None = None, state: str | None = None) -> None:
+    async def switch_module(self, ctx: Context, name: str | None = None, state: str | None = None) -> None:
+        # Not named `module`: that would hide `Cog.module`, the switchable module a cog belongs to (config has none).
         if name is None or state is None:
             config = await self.services.config.get(ctx.community.id)
             await ctx.reply(modules_view(config.community.disabled_modules, ctx._), ephemeral=True)
@@ -161,7 +162,7 @@ class ConfigCog(Cog):
 
     async def _switch(self, ctx: Context, name: str, state: str) -> None:
         config = await self.services.config.get(ctx.community.id)
-        disabled = [m for m in config.community.disabled_modules if m != name]
+        disabled: list[str] = [m for m in config.community.disabled_modules if m != name]
         if state == "off":
             disabled.append(name)
         changes = await apply_as(ctx, self.editor, set_values={"community.disabled_modules": sorted(disabled)},

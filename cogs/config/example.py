@@ -93,7 +93,7 @@ def rules_text(section: str, name: str, info: FieldInfo) -> str:
     if hint.rules:
         return hint.rules
     if hint.shape in SHAPE_RULES:
-        return SHAPE_RULES[hint.shape]  # type: ignore[index]
+        return SHAPE_RULES[hint.shape]
     parts = [_type_text(info.annotation), _bounds(c)]
     if c.get("max_length") is not None:
         parts.append(f"at most {c['max_length']} characters")

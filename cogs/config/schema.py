@@ -119,7 +119,8 @@ def spec_for(section: str, name: str, info: FieldInfo, owner_keys: frozenset[str
     if choices is not None:
         return KeySpec(kind=Kind.CHOICE, choices=choices, **base)
     if ann is str:
-        kind = {Shape.TIMEZONE: Kind.TIMEZONE, Shape.CHANNEL: Kind.CHANNEL}.get(hint.shape, Kind.TEXT)  # type: ignore[arg-type]
+        kinds: dict[Shape | None, Kind] = {Shape.TIMEZONE: Kind.TIMEZONE, Shape.CHANNEL: Kind.CHANNEL}
+        kind = kinds.get(hint.shape, Kind.TEXT)
         return KeySpec(kind=kind, **base)
     if get_origin(ann) is list:
         (item,) = get_args(ann)

@@ -20,7 +20,7 @@ from cogs.engagement.store.crm import CrmRepo
 from cogs.engagement.store.events import EventRepo
 from cogs.engagement.store.identity import Account, IdentityRepo
 from core.community_config import CommunityConfigResolver
-from storage.engine import Store
+from core.ports import DataStore
 from storage.profiles import ProfileRepo
 
 ACTIVITY_WINDOW_DAYS = 28
@@ -54,7 +54,7 @@ def _start_of_day(d: date) -> datetime:
 
 
 class Analytics:
-    def __init__(self, store: Store, config: CommunityConfigResolver) -> None:
+    def __init__(self, store: DataStore, config: CommunityConfigResolver) -> None:
         self.store = store
         self.config = config
         self.events = EventRepo(store)

@@ -274,6 +274,7 @@ class Recorder:
             return None
         dedupe = f"e:{event.event_id}" if event.event_id else None
         at = stored_at(event.at) if self._stored_form else event.at
+        row: Row
         if isinstance(event, MessagePosted):
             text = event.text[:MAX_TEXT] if event.text is not None and conf.store_message_text else None
             row = (cid, community.platform, mid, "message", at, event.channel.channel_id[:64], None,

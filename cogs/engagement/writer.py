@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from core.aio import bounded
+from core.ports import StoreHealth
 from storage.errors import is_permanent
-from storage.health import StoreHealth
 
 log = logging.getLogger(__name__)
 

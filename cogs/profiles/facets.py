@@ -65,7 +65,7 @@ def is_builtin(name: str) -> bool:
 def ceiling(setting: str) -> int:
     """The largest value a per-community limit of `ProfileSettings` may take (its `le` bound)."""
     info = ProfileSettings.model_fields[setting]
-    return next(int(m.le) for m in info.metadata if isinstance(m, at.Le))
+    return next(m.le for m in info.metadata if isinstance(m, at.Le) and isinstance(m.le, int))
 
 
 def field_option(f: FacetField, settings: ProfileSettings | None = None) -> opt.Option:

@@ -159,7 +159,7 @@ def community_model() -> type[CommunityConfig]:
         chosen = [s for s in registry.sections() if s.per_community]
         _built[key] = create_model("CommunityConfig", __base__=CommunityConfig, __module__=__name__,
                                    **_fields(chosen, CommunityConfig))
-    return _built[key]  # type: ignore[no-any-return]
+    return _built[key]
 
 
 def settings_model() -> type[Settings]:
@@ -170,7 +170,7 @@ def settings_model() -> type[Settings]:
         fields["owners"] = (list[str], Field(
             default_factory=list, description="Bot owners as platform:user_id, e.g. discord:1234 or slack:U0123."))
         _built[key] = create_model("Settings", __base__=Settings, __module__=__name__, **fields)
-    return _built[key]  # type: ignore[no-any-return]
+    return _built[key]
 
 
 class SettingsError(StartupFailed):

@@ -31,7 +31,7 @@ def with_modules(names: tuple[str, ...]) -> type[CommunitySettings]:
     features declare), so config.toml, `/config` and the example file all list the same ones."""
     if not names:
         return CommunitySettings
-    return create_model(  # type: ignore[no-any-return]
+    return create_model(
         "CommunitySettings", __base__=CommunitySettings, __module__=__name__,
         disabled_modules=(list[Literal[names]], Field(default_factory=list, description=_DISABLED)),  # type: ignore[valid-type]
     )

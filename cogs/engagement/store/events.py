@@ -32,7 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cogs.engagement.store.writer_process import EventInsert
 from cogs.engagement.tables import EVENT_COLUMNS, engagement_batches, engagement_daily, engagement_events
 from core.aio import bounded
-from storage.engine import Store
+from core.ports import DataStore
+from storage.engine import driver_connection, sql_store
 from storage.errors import sqlite_permanent
 
 log = logging.getLogger(__name__)
@@ -99,10 +100,10 @@ def _in(column: Any, ids: Iterable[int]) -> Any:
 
 
 class EventRepo:
-    def __init__(self, store: Store, *, use_process: bool = True) -> None:
-        self.store = store
-        db = store.engine.url.database if store.dialect == "sqlite" else None
-        self._db_path = db if use_process and db and db != ":memory:" and "mode=memory" not in store.url else None
+    def __init__(self, store: DataStore, *, use_process: bool = True) -> None:
+        self.store = sql_store(store)
+        db = self.store.engine.url.database if self.store.dialect == "sqlite" else None
+        self._db_path = db if use_process and db and db != ":memory:" and "mode=memory" not in self.store.url else None
         self.process: ProcessWriter | None = None
 
     async def close(self) -> None:
@@ -144,7 +145,7 @@ class EventRepo:
             async with self.store.begin() as conn:
                 if batch_id and not await _mark(conn, {"id": batch_id, "at": now}):
                     return
-                driver = (await conn.get_raw_connection()).driver_connection
+                driver = await driver_connection(conn)
                 for n, flat in statements:
                     await driver.execute(_INSERT.sql(n), flat)
             return

@@ -44,6 +44,13 @@ async def _fire(app: App, job_id: str) -> Any:
     return await job.func(*job.args)
 
 
+async def test_the_features_timed_work_is_all_on_the_api(settings: Settings) -> None:
+    async with running_app(settings, start_scheduler=False) as app:
+        ids = {job.id for job in app.services.scheduler.get_jobs()}
+        assert {"match:maintenance", "welcome", "engagement.purge", "core.job_runs.purge"} <= ids
+        assert all(app.services.jobs.scheduled(i) for i in ids)  # nothing scheduled around the API
+
+
 async def test_a_community_job_sees_only_its_community_and_honours_the_module_switch(app: App) -> None:
     jobs = app.services.jobs
     one = await app.community(CommunityKey("console", "c1", "C1"))

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from core.aio import bounded
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
@@ -99,7 +101,7 @@ class ForegroundGate:
         if self._holding == 0:
             return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), self.max_defer)
+            await bounded(self._idle.wait(), self.max_defer)
 
 
 class Hold:
@@ -247,7 +249,7 @@ class Lane:
         finally:
             # Leave the worker set before returning (no await in between), so a job queued from now on
             # starts a new worker instead of counting on this one.
-            self._workers.discard(me)  # type: ignore[arg-type]
+            self._workers.discard(me)
             if not self._closed:
                 self._spawn()
 
@@ -269,7 +271,7 @@ class Lane:
     async def drain(self, within: float | None = None) -> bool:
         """Wait until everything queued has run (True), or `within` seconds passed (False)."""
         try:
-            await asyncio.wait_for(self._drained.wait(), within)
+            await bounded(self._drained.wait(), within)
         except TimeoutError:
             return False
         return True

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from core.options import Option
 from core.permissions import Level
@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
 Handler = Callable[..., Awaitable[Any]]
+# An event handler may also be a plain function that returns None when it is done at once (see `on_event`).
+EventHandler = Callable[..., Awaitable[Any] | None]
+H = TypeVar("H", bound=Handler)
+E = TypeVar("E", bound=EventHandler)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,9 @@ class CommandSpec:
     level: Level = Level.MEMBER
     long_running: bool = False
     handler_name: str = ""
+    stored_member: bool = True
+    """The handler reads the caller's store id (`ctx.member.id`). A command that does not (`/help`) runs
+    without waiting for a newcomer's account to be written; the account is recorded after the answer."""
 
     @property
     def name(self) -> str:
@@ -81,6 +89,13 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{rx}$")
 
 
+def _mark(fn: F, attr: str, spec: object) -> F:
+    """Attach what a decorator declares to the handler function (`Cog._marked` finds it there). `setattr`: a
+    function's type has no attributes of ours to declare."""
+    setattr(fn, attr, spec)
+    return fn
+
+
 def command(
     path: str,
     description: str,
@@ -88,8 +103,10 @@ def command(
     options: Sequence[Option] = (),
     level: Level = Level.MEMBER,
     long_running: bool = False,
-) -> Callable[[Handler], Handler]:
-    """Declare a command. `path` is one word or "group sub"; the handler gets `ctx` and the options by name."""
+    stored_member: bool = True,
+) -> Callable[[H], H]:
+    """Declare a command. `path` is one word or "group sub"; the handler gets `ctx` and the options by name.
+    `stored_member=False` when the handler never reads the caller's store id (see CommandSpec)."""
     words = tuple(path.split())
     if not 1 <= len(words) <= 2 or not all(_NAME.match(w) for w in words):
         raise ValueError(f"bad command path {path!r}")
@@ -102,47 +119,42 @@ def command(
             raise ValueError(f"{path!r}: required option {o.name!r} after an optional one")
         seen_optional = seen_optional or not o.required
 
-    def deco(fn: Handler) -> Handler:
-        fn.__kindred_command__ = CommandSpec(  # type: ignore[attr-defined]
-            words, description, tuple(options), level, long_running, fn.__name__
-        )
-        return fn
+    def deco(fn: H) -> H:
+        return _mark(fn, "__kindred_command__", CommandSpec(words, description, tuple(options), level, long_running,
+                                                            fn.__name__, stored_member))
 
     return deco
 
 
-def on_component(pattern: str, *, level: Level = Level.MEMBER) -> Callable[[Handler], Handler]:
+def on_component(pattern: str, *, level: Level = Level.MEMBER) -> Callable[[H], H]:
     """Handle a button or select whose custom id matches `pattern`; the handler gets `ctx`, the pattern's
     fields by name, and `values` (the chosen select values, empty for a button)."""
 
-    def deco(fn: Handler) -> Handler:
-        fn.__kindred_component__ = ComponentSpec(pattern, compile_pattern(pattern), level, fn.__name__)  # type: ignore[attr-defined]
-        return fn
+    def deco(fn: H) -> H:
+        return _mark(fn, "__kindred_component__", ComponentSpec(pattern, compile_pattern(pattern), level, fn.__name__))
 
     return deco
 
 
-def on_form(pattern: str, *, level: Level = Level.MEMBER) -> Callable[[Handler], Handler]:
+def on_form(pattern: str, *, level: Level = Level.MEMBER) -> Callable[[H], H]:
     """Handle a submitted form whose custom id matches `pattern`; the handler gets `ctx`, the pattern's
     fields by name, and `values` (a dict of field id -> text)."""
 
-    def deco(fn: Handler) -> Handler:
-        fn.__kindred_form__ = ComponentSpec(pattern, compile_pattern(pattern), level, fn.__name__)  # type: ignore[attr-defined]
-        return fn
+    def deco(fn: H) -> H:
+        return _mark(fn, "__kindred_form__", ComponentSpec(pattern, compile_pattern(pattern), level, fn.__name__))
 
     return deco
 
 
-def on_event(*event_types: type[Event]) -> Callable[[Handler], Handler]:
+def on_event(*event_types: type[Event]) -> Callable[[E], E]:
     """Handle events of these types; the handler gets the event (with `community` resolved).
 
     The handler is usually a coroutine function. One on the hot path (every message) may instead be a plain
     function that returns None when it is done at once, or an awaitable for the rest of its work: that saves a
     coroutine per event."""
 
-    def deco(fn: Handler) -> Handler:
-        fn.__kindred_events__ = tuple(event_types)  # type: ignore[attr-defined]
-        return fn
+    def deco(fn: E) -> E:
+        return _mark(fn, "__kindred_events__", tuple(event_types))
 
     return deco
 
@@ -190,7 +202,7 @@ class Cog:
         ones; names given there must be a subset of what this returns."""
         return spec.options
 
-    def _marked(self, attr: str) -> list[tuple[Any, Handler]]:
+    def _marked(self, attr: str) -> list[tuple[Any, Any]]:
         out = []
         for name in dir(type(self)):
             fn = getattr(type(self), name, None)
@@ -208,5 +220,5 @@ class Cog:
     def forms(self) -> list[tuple[ComponentSpec, Handler]]:
         return self._marked("__kindred_form__")
 
-    def event_handlers(self) -> list[tuple[tuple[type[Event], ...], Handler]]:
+    def event_handlers(self) -> list[tuple[tuple[type[Event], ...], EventHandler]]:
         return self._marked("__kindred_events__")

@@ -30,7 +30,7 @@ def apply_overrides(defaults: CommunityConfig, overrides: dict[str, Any]) -> Com
         section, _, name = key.partition(".")
         if section in data and isinstance(data[section], dict) and name:
             data[section][name] = value
-    return CommunityConfig.model_validate(data)
+    return type(defaults).model_validate(data)  # the built model (core/settings), with every feature's section
 
 
 class CommunityConfigResolver:

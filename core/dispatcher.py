@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from core import guard
 from core.background import Hold
-from core.commands import Autocomplete, Cog, Command, ComponentSpec, Handler
+from core.commands import Autocomplete, Cog, Command, ComponentSpec, EventHandler, Handler
 from core.context import Context, Messenger, Responder
 from core.errors import NotFound, UserError
 from core.events import CommandUsed, Event, MemberJoined, MemberLeft
@@ -65,7 +65,7 @@ class App:
         self.cogs: list[Cog] = []
         self.tree = CommandTree()
         self._commands: dict[tuple[str, ...], Command] = {}
-        self._events: list[tuple[tuple[type[Event], ...], Handler, Cog]] = []
+        self._events: list[tuple[tuple[type[Event], ...], EventHandler, Cog]] = []
         self._plans: dict[type[Event], _EmitPlan] = {}
         self._components: list[tuple[ComponentSpec, Handler, Cog]] = []
         self._forms: list[tuple[ComponentSpec, Handler, Cog]] = []
@@ -226,8 +226,28 @@ class App:
             if len(self._member_ids) > 100_000:
                 self._member_ids.clear()
             self._member_ids[cache_key] = member_id
+        resolved = self._cleaned(ref, member_id)
+        if len(self._member_refs) > 100_000:
+            self._member_refs.clear()
+        self._member_refs[(cache_key, ref.is_bot, ref.roles)] = resolved
+        return resolved
+
+    def known_member(self, community: CommunityRef, ref: MemberRef) -> MemberRef:
+        """The reference with its store id when the account is known already, else cleaned but without an id
+        (0): for requests that never read it, so that a newcomer's first command does not wait for the store
+        to write the account. Nothing is recorded here; `emit` records the account afterwards."""
+        if ref.id:
+            return ref
+        cache_key = (community.id, ref.user_id, ref.display_name, ref.username)
+        resolved = self._member_refs.get((cache_key, ref.is_bot, ref.roles))
+        if resolved is not None:
+            return resolved
+        return self._cleaned(ref, self._member_ids.get(cache_key, 0))
+
+    @staticmethod
+    def _cleaned(ref: MemberRef, member_id: int) -> MemberRef:
         display_name, username = clean_line(ref.display_name), clean_line(ref.username)
-        resolved = MemberRef(
+        return MemberRef(
             platform=ref.platform,
             user_id=ref.user_id,
             display_name=display_name or username or ref.user_id,
@@ -236,10 +256,6 @@ class App:
             is_bot=ref.is_bot,
             roles=ref.roles,
         )
-        if len(self._member_refs) > 100_000:
-            self._member_refs.clear()
-        self._member_refs[(cache_key, ref.is_bot, ref.roles)] = resolved
-        return resolved
 
     async def find_member(self, community: CommunityRef, text: str) -> MemberRef | None:
         row = await self.services.members.find(community.id, text)
@@ -258,9 +274,14 @@ class App:
         channel: ChannelRef | None,
         responder: Responder,
         messenger: Messenger,
+        *,
+        stored_member: bool = True,
     ) -> Context:
         community = await self.community(key)
-        member = await self.resolve_member(community, member)
+        if stored_member:
+            member = await self.resolve_member(community, member)
+        else:
+            member = self.known_member(community, member)
         ctx = Context(self, community, member, channel, responder, messenger, locale=await self.locale(community))
         ctx.level = await self.level_of(community, member, messenger)
         return ctx
@@ -273,11 +294,13 @@ class App:
         responder: Responder,
         messenger: Messenger,
         label: str,
+        *,
+        stored_member: bool = True,
     ) -> Context | None:
         """The handler's context; when the store cannot give it, the person is answered here and None returned
         (in the community's language if it is known without the store, else the bot's default language)."""
         try:
-            return await self._context(key, member, channel, responder, messenger)
+            return await self._context(key, member, channel, responder, messenger, stored_member=stored_member)
         except Exception as exc:
             await self.answer_failure(key, responder, exc, label)
             return None
@@ -319,10 +342,7 @@ class App:
         responder: Responder,
         messenger: Messenger,
     ) -> bool:
-        ctx = await self._context_or_answer(key, member, channel, responder, messenger, "a command")
-        if ctx is None:
-            return False
-        ctx.on_answer = hold.release
+        unknown: UserError | None = None
         try:
             if isinstance(command, str):
                 cmd, rest = self.split_command_text(command)
@@ -336,7 +356,15 @@ class App:
                                    name=" ".join(command)[:40])
                 cmd = found
         except UserError as exc:
-            await guard.tell(ctx, gettext(ctx.locale, exc.msgid, **exc.params))
+            unknown = exc
+        stored = unknown is not None or cmd.spec.stored_member
+        ctx = await self._context_or_answer(key, member, channel, responder, messenger, "a command",
+                                            stored_member=stored)
+        if ctx is None:
+            return False
+        ctx.on_answer = hold.release
+        if unknown is not None:
+            await guard.tell(ctx, gettext(ctx.locale, unknown.msgid, **unknown.params))
             return False
 
         async def call() -> None:
@@ -526,7 +554,7 @@ class _EmitPlan(NamedTuple):
     """Per event type: its handlers, whether it names a member and a message author, and whether it is a
     join or a leave (which change the member's row). Saves `emit` the same checks on every message."""
 
-    handlers: list[tuple[Handler, Cog]]
+    handlers: list[tuple[EventHandler, Cog]]
     member: bool
     author: bool
     joined: bool

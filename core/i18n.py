@@ -18,7 +18,9 @@ from babel.messages.pofile import read_po
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DEFAULT_LOCALE = "en"
-SUPPORTED_LOCALES = ("en", "de")
+# The languages Kindred speaks: declared here only. Settings validation (`community.language`), the setup wizard,
+# the Discord command translations and the catalogue checks all read this.
+LANGUAGES = ("en", "de")
 
 
 def N_(msgid: str) -> str:
@@ -72,7 +74,7 @@ def normalise_locale(locale: str | None) -> str:
     if not locale:
         return DEFAULT_LOCALE
     short = locale.replace("_", "-").split("-")[0].lower()
-    return short if short in SUPPORTED_LOCALES else DEFAULT_LOCALE
+    return short if short in LANGUAGES else DEFAULT_LOCALE
 
 
 def gettext(locale: str | None, msgid: str, **params: Any) -> str:

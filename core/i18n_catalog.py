@@ -17,7 +17,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from core.i18n import LOCALES_DIR, SUPPORTED_LOCALES
+from core.i18n import LANGUAGES, LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("core", "cogs", "integrations")
@@ -44,14 +44,18 @@ def extract_messages(root: Path = ROOT) -> dict[str, list[tuple[str, int]]]:
 
 def setting_descriptions() -> dict[str, tuple[str, int]]:
     """The description of every per-community setting, with the settings module that declares it."""
-    from core.settings import CommunityConfig, iter_keys
+    from pydantic import BaseModel
+
+    from core.settings import community_model, iter_keys
 
     out: dict[str, tuple[str, int]] = {}
-    for section, info in CommunityConfig.model_fields.items():
+    for section, info in community_model().model_fields.items():
         model = info.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):  # every section is a settings model
+            continue
         module = inspect.getmodule(model)
         path = Path(module.__file__).resolve().relative_to(ROOT).as_posix() if module and module.__file__ else ""
-        for _key, field in iter_keys(model):  # type: ignore[arg-type]
+        for _key, field in iter_keys(model):
             if field.description:
                 out.setdefault(field.description, (path or f"core/settings ({section})", 0))
     return out
@@ -95,7 +99,7 @@ def update_catalogues(root: Path = ROOT) -> dict[str, int]:
     """Bring every catalogue up to date with the source; returns how many texts each locale still lacks."""
     messages = extract_messages(root)
     missing: dict[str, int] = {}
-    for locale in SUPPORTED_LOCALES:
+    for locale in LANGUAGES:
         old = read_catalog(locale)
         if locale == "en":  # generated: each text is its own translation
             new = Catalog(locale=locale, project="Kindred", fuzzy=False)

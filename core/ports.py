@@ -15,12 +15,17 @@ from core.refs import CommunityKey, CommunityRef, MemberRef
 
 
 class StoreHealth(Protocol):
-    """Whether the store answers; `outage` says whether an error means it does not (storage/health.py)."""
+    """Whether the store answers; `outage` says whether an error means it does not, `answered` that it does again
+    (storage/health.py)."""
 
     @property
     def down(self) -> bool: ...
 
     def outage(self, exc: BaseException, doing: str = "") -> bool: ...
+
+    def answered(self) -> None:
+        """The store did its work again (a batch written): ends the outage, if there was one."""
+        ...
 
 
 class DataStore(Protocol):

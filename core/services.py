@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.background import Background
 from core.community_config import CommunityConfigResolver
 from core.ports import CommunityDirectory, DataStore, MemberDirectory, ProfileStore, SettingsOverrides
 from core.scheduling import AsyncIOScheduler, Jobs
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    # `TypeForm[T]` (PEP 747), not `type[T]`: the interfaces are Protocols, which `type[T]` refuses as abstract.
+    from typing_extensions import TypeForm
 
 T = TypeVar("T")
 
@@ -39,20 +43,20 @@ class Services:
     jobs: Jobs
     clock: Callable[[], datetime] = utcnow
     background: Background = field(default_factory=Background)
-    _interfaces: dict[type[Any], Any] = field(default_factory=dict)
+    _interfaces: dict[object, Any] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- typed interfaces between features
-    def provide(self, kind: type[T], implementation: T) -> None:
+    def provide(self, kind: TypeForm[T], implementation: T) -> None:
         """Offer `implementation` as `kind` (a Protocol of core/interfaces.py) to the other features. The
         providing feature calls this in its `setup` and `withdraw` in its `teardown`."""
         self._interfaces[kind] = implementation
 
-    def withdraw(self, kind: type[T], implementation: T) -> None:
+    def withdraw(self, kind: TypeForm[T], implementation: T) -> None:
         """Stop offering `implementation` (no-op when another one has replaced it meanwhile)."""
         if self._interfaces.get(kind) is implementation:
             del self._interfaces[kind]
 
-    def interface(self, kind: type[T]) -> T | None:
+    def interface(self, kind: TypeForm[T]) -> T | None:
         """The implementation of `kind` a running feature provides, or None when that feature is not loaded.
         Whether the community switched the module off is the provider's to decide per call."""
         return self._interfaces.get(kind)

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from core.ports import DataStore
 from core.refs import CommunityKey, CommunityRef
-from storage.engine import Store
+from storage.engine import sql_store
 from storage.schema import communities
 
 
@@ -16,8 +17,8 @@ def _ref(row: sa.Row) -> CommunityRef:
 
 
 class CommunityRepo:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
 
     async def ensure(self, key: CommunityKey) -> CommunityRef:
         """The community for `key`, created on first sight; the name is kept up to date."""

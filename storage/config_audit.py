@@ -13,8 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.ports import DataStore
 from storage.config_schema import config_audit
-from storage.engine import Store
+from storage.engine import sql_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +45,8 @@ def _row(r: sa.Row) -> AuditRow:
 
 
 class ConfigAuditRepo:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
 
     async def record(self, community_id: int, changes: Sequence[AuditChange], *, action: str,
                      member_id: int | None, who: str, at: datetime) -> None:

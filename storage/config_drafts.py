@@ -12,8 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.ports import DataStore
 from storage.config_schema import config_drafts
-from storage.engine import Store
+from storage.engine import inserted_id, sql_store
 
 DRAFT_TTL = timedelta(days=7)
 
@@ -28,8 +29,8 @@ class Draft:
 
 
 class DraftRepo:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
 
     async def save(self, community_id: int, member_id: int | None, values: dict[str, Any], at: datetime) -> int:
         async with self.store.begin() as conn:
@@ -37,7 +38,7 @@ class DraftRepo:
                 (config_drafts.c.community_id == community_id) & (config_drafts.c.created_at < at - DRAFT_TTL)))
             res = await conn.execute(config_drafts.insert().values(
                 community_id=community_id, member_id=member_id or None, data=values, created_at=at))
-            return int(res.inserted_primary_key[0])
+            return inserted_id(res)
 
     async def get(self, community_id: int, draft_id: int) -> Draft | None:
         q = sa.select(config_drafts).where(

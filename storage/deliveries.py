@@ -27,8 +27,9 @@ from core.delivery import (
     State,
     new_marker,
 )
+from core.ports import DataStore
 from storage.delivery_schema import deliveries
-from storage.engine import Store
+from storage.engine import sql_store
 
 _D = deliveries.c
 _UNIQUE = ["community_id", "key", "recipient"]
@@ -113,8 +114,8 @@ def _chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
 class DeliveryRepo:
     """Implements core.delivery.Ledger on the store."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
         insert = self._insert()
         # Built once and executed with parameters: building and compiling a statement per call cost as much as
         # the transaction itself (a round writes two rows per intro).
@@ -166,6 +167,7 @@ class DeliveryRepo:
             same = (_D.id == row.id) & (_D.state == row.state) & (_D.claim == row.claim)
             same &= _D.claimed_at.is_(None) if row.claimed_at is None else (_D.claimed_at == row.claimed_at)
             values: dict[str, Any] = {"state": State.SENDING, "claim": token, "claimed_at": now, "updated_at": now}
+            since: datetime | None
             if result is ClaimResult.FRESH:
                 prints, since = fresh_prints, now  # nothing went out before
                 if people:

@@ -28,9 +28,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.aio import bounded
+from core.ports import DataStore
 from storage.engagement_schema import EVENT_COLUMNS, engagement_batches, engagement_daily, engagement_events
 from storage.engagement_writer_process import EventInsert
-from storage.engine import Store
+from storage.engine import driver_connection, sql_store
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +98,10 @@ def _in(column: Any, ids: Iterable[int]) -> Any:
 
 
 class EventRepo:
-    def __init__(self, store: Store, *, use_process: bool = True) -> None:
-        self.store = store
-        db = store.engine.url.database if store.dialect == "sqlite" else None
-        self._db_path = db if use_process and db and db != ":memory:" and "mode=memory" not in store.url else None
+    def __init__(self, store: DataStore, *, use_process: bool = True) -> None:
+        self.store = sql_store(store)
+        db = self.store.engine.url.database if self.store.dialect == "sqlite" else None
+        self._db_path = db if use_process and db and db != ":memory:" and "mode=memory" not in self.store.url else None
         self.process: ProcessWriter | None = None
 
     async def close(self) -> None:
@@ -141,7 +143,7 @@ class EventRepo:
             async with self.store.begin() as conn:
                 if batch_id and not await _mark(conn, {"id": batch_id, "at": now}):
                     return
-                driver = (await conn.get_raw_connection()).driver_connection
+                driver = await driver_connection(conn)
                 for n, flat in statements:
                     await driver.execute(_INSERT.sql(n), flat)
             return
@@ -543,14 +545,14 @@ class ProcessWriter:
         async with self._sending:
             if self._last_turn is not None:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(self._last_turn), within)
+                    await bounded(asyncio.shield(self._last_turn), within)
             proc, self._proc = self._proc, None
             if proc is None or proc.returncode is not None:
                 return
             assert proc.stdin is not None
             proc.stdin.close()
             try:
-                await asyncio.wait_for(proc.wait(), within)
+                await bounded(proc.wait(), within)
             except TimeoutError:
                 proc.kill()
                 await proc.wait()

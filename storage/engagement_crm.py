@@ -13,8 +13,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from core.ports import DataStore
 from storage.engagement_schema import engagement_crm_records
-from storage.engine import Store
+from storage.engine import sql_store
 
 crm = engagement_crm_records
 
@@ -28,8 +29,8 @@ class CrmRecord:
 
 
 class CrmRepo:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
 
     async def upsert_many(self, records: Sequence[CrmRecord], at: datetime) -> tuple[int, int]:
         """Insert new records and replace the attributes of known keys, in one transaction.

@@ -13,8 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.ports import DataStore
 from storage.engagement_schema import engagement_events
-from storage.engine import Store
+from storage.engine import driver_connection, sql_store
 from storage.schema import members, profile_facets
 
 ev = engagement_events
@@ -36,7 +37,7 @@ def iso(dt: datetime | None) -> str | None:
 
 
 async def account_batches(
-    store: Store, *, community_ids: Sequence[int] | None = None, batch: int = 20_000
+    store: DataStore, *, community_ids: Sequence[int] | None = None, batch: int = 20_000
 ) -> AsyncIterator[list[tuple[Any, ...]]]:
     cols = [members.c.id, members.c.community_id, members.c.platform, members.c.user_id, members.c.username,
             members.c.display_name, members.c.is_bot, members.c.is_staff, members.c.joined_at, members.c.left_at,
@@ -46,7 +47,7 @@ async def account_batches(
         q = sa.select(*cols).where(members.c.id > last).order_by(members.c.id).limit(batch)
         if community_ids:
             q = q.where(members.c.community_id.in_(list(community_ids)))
-        async with store.read() as conn:
+        async with sql_store(store).read() as conn:
             rows = [tuple(r) for r in await conn.execute(q)]
         if not rows:
             return
@@ -55,7 +56,7 @@ async def account_batches(
 
 
 async def profile_batches(
-    store: Store, *, community_ids: Sequence[int] | None = None, member_ids: Sequence[int] | None = None,
+    store: DataStore, *, community_ids: Sequence[int] | None = None, member_ids: Sequence[int] | None = None,
     batch: int = 20_000,
 ) -> AsyncIterator[list[tuple[Any, ...]]]:
     p = profile_facets
@@ -67,7 +68,7 @@ async def profile_batches(
             q = q.where(p.c.community_id.in_(list(community_ids)))
         if member_ids is not None:
             q = q.where(p.c.member_id.in_(list(member_ids)))
-        async with store.read() as conn:
+        async with sql_store(store).read() as conn:
             rows = [tuple(r) for r in await conn.execute(q)]
         if not rows:
             return
@@ -76,7 +77,7 @@ async def profile_batches(
 
 
 async def event_batches(
-    store: Store,
+    store: DataStore,
     *,
     community_ids: Sequence[int] | None = None,
     since: datetime | None = None,
@@ -105,9 +106,9 @@ async def event_batches(
         sql = (f"SELECT {', '.join(EVENT_COLUMNS)} FROM engagement_events WHERE {' AND '.join(where)} "
                f"ORDER BY id LIMIT {int(batch)}")
         while True:
-            async with store.read() as conn:
-                raw = await conn.get_raw_connection()
-                cursor = await raw.driver_connection.execute(sql, (last, *params))
+            async with sql_store(store).read() as conn:
+                driver = await driver_connection(conn)
+                cursor = await driver.execute(sql, (last, *params))
                 rows = await cursor.fetchall()
                 await cursor.close()
             if not rows:
@@ -124,7 +125,7 @@ async def event_batches(
             q = q.where(ev.c.at >= since)
         if kinds:
             q = q.where(ev.c.kind.in_(list(kinds)))
-        async with store.read() as conn:
+        async with sql_store(store).read() as conn:
             rows = (await conn.execute(q)).all()
         if not rows:
             return

@@ -20,6 +20,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.ports import DataStore
 from storage.engagement_identity import dissolve_single_persons
 from storage.engagement_schema import (
     engagement_group_codes,
@@ -30,7 +31,7 @@ from storage.engagement_schema import (
     engagement_person_accounts,
     engagement_persons,
 )
-from storage.engine import Store
+from storage.engine import inserted_id, sql_store
 from storage.schema import communities, members
 
 gc = engagement_group_communities
@@ -65,8 +66,8 @@ class LogEntry:
 
 
 class GroupRepo:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
 
     # ------------------------------------------------------------------ reading
     async def group_of(self, community_id: int) -> int | None:
@@ -132,13 +133,14 @@ class GroupRepo:
                     raise GroupError("already")
                 if g1 is not None and g2 is not None:
                     raise GroupError("other_group")
-                if g1 is None and g2 is None:
-                    res = await conn.execute(engagement_groups.insert().values(created_at=at))
-                    group = int(res.inserted_primary_key[0])
-                    joining = [(started, started_by), (confirmed, confirmed_by)]
+                if g1 is not None:
+                    group, joining = g1, [(confirmed, confirmed_by)]
+                elif g2 is not None:
+                    group, joining = g2, [(started, started_by)]
                 else:
-                    group = g1 if g1 is not None else g2  # type: ignore[assignment]
-                    joining = [(confirmed, confirmed_by)] if g1 is not None else [(started, started_by)]
+                    res = await conn.execute(engagement_groups.insert().values(created_at=at))
+                    group = inserted_id(res)
+                    joining = [(started, started_by), (confirmed, confirmed_by)]
                 for cid, by in joining:
                     await conn.execute(gc.insert().values(community_id=cid, group_id=group, joined_at=at,
                                                           member_id=by))
@@ -210,7 +212,7 @@ async def _confine_persons(conn: AsyncConnection, community_id: int, group: set[
         if len(outside) >= 2:
             res = await conn.execute(engagement_persons.insert().values(created_at=at))
             await conn.execute(pa.update().where(pa.c.member_id.in_(outside))
-                               .values(person_id=int(res.inserted_primary_key[0])))
+                               .values(person_id=inserted_id(res)))
         else:
             await conn.execute(pa.delete().where(pa.c.member_id.in_(outside)))
         touched.add(person)

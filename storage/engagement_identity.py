@@ -17,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.ports import DataStore
 from storage.engagement_schema import (
     engagement_group_codes,
     engagement_group_communities,
@@ -28,7 +29,7 @@ from storage.engagement_schema import (
     engagement_person_accounts,
     engagement_persons,
 )
-from storage.engine import Store
+from storage.engine import inserted_id, sql_store
 from storage.members import MemberRow
 from storage.schema import communities, members
 
@@ -81,8 +82,8 @@ def _accounts_query() -> sa.Select:
 
 
 class IdentityRepo:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
 
     # ------------------------------------------------------------------ accounts and persons
     async def accounts(
@@ -181,7 +182,7 @@ class IdentityRepo:
                 raise LinkRefused("same_community")
             if pa_ is None and pb_ is None:
                 res = await conn.execute(engagement_persons.insert().values(created_at=at))
-                person = int(res.inserted_primary_key[0])
+                person = inserted_id(res)
                 await conn.execute(pa.insert(), [
                     {"member_id": a, "person_id": person, "linked_at": at, "via": via},
                     {"member_id": b, "person_id": person, "linked_at": at, "via": via},

@@ -13,8 +13,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from core.ports import DataStore
 from storage.engagement_schema import engagement_link_requests
-from storage.engine import Store
+from storage.engine import inserted_id, sql_store
 
 r = engagement_link_requests
 
@@ -44,8 +45,8 @@ class LinkRequest:
 
 
 class LinkRequestRepo:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
 
     async def create(self, a: int, b: int, community_id: int, by: int | None, at: datetime,
                      expires_at: datetime) -> int | None:
@@ -59,7 +60,7 @@ class LinkRequestRepo:
                 res = await conn.execute(r.insert().values(
                     member_a=lo, member_b=hi, community_id=community_id, requested_by=by, status="open",
                     created_at=at, expires_at=expires_at))
-                return int(res.inserted_primary_key[0])
+                return inserted_id(res)
         except sa.exc.IntegrityError:
             return None
 

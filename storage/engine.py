@@ -13,10 +13,11 @@ from typing import IO, Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from core.errors import ExitCode, StartupFailed
+from core.ports import DataStore
 from core.settings import mask_url
 from storage.errors import StoreOutage, describe_failure
 from storage.health import StoreHealth
@@ -199,6 +200,32 @@ class Store:
     async def close(self) -> None:
         await self.health.close()
         await self.engine.dispose()
+
+
+def sql_store(store: DataStore) -> Store:
+    """The `Store` behind the `DataStore` port that cogs are handed (`services.store`). Repositories take the port,
+    so a feature builds them from its services as they are, and check here that it is this package's store."""
+    if not isinstance(store, Store):
+        raise TypeError(f"expected the SQL store, got {type(store).__name__}")
+    return store
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The id of the row an INSERT created. SQLAlchemy types `inserted_primary_key` as optional (it is None for
+    statements that are not single-row inserts), which every caller here is."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise TypeError("not a single-row INSERT")
+    return int(key[0])
+
+
+async def driver_connection(conn: AsyncConnection) -> Any:
+    """The database driver's own connection under `conn` (aiosqlite's or asyncpg's), for the bulk paths where
+    SQLAlchemy's statement handling costs too much. SQLAlchemy types it optional: None once it is closed."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    if driver is None:
+        raise RuntimeError("the store's connection is closed")
+    return driver
 
 
 async def open_store(

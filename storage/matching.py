@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from storage.engine import inserted_id
 from storage.matching_mentoring import MentoringRepo
 from storage.matching_requests import RequestRepo
 from storage.matching_schema import (
@@ -198,7 +199,7 @@ class MatchingRepo(RequestRepo, MentoringRepo):
                         community_id=community_id, grp=grp, period=period, round_index=(last or 0) + 1,
                         status="planning", claim=token, scheduled_for=scheduled_for, started_at=now,
                         heartbeat_at=now))
-                    round_id = res.inserted_primary_key[0]
+                    round_id = inserted_id(res)
             except sa.exc.IntegrityError:
                 if await self.round_by_period(community_id, grp, period) is not None:
                     return None  # this period's round exists: claimed elsewhere (or earlier)
@@ -273,8 +274,8 @@ class MatchingRepo(RequestRepo, MentoringRepo):
                     for intro_id, m in links])
             rows = [{"round_id": rnd.id, "member_id": m, "outcome": outcome, "reason": reason,
                      "intro_id": intro_of.get(m)} for m, (outcome, reason) in outcomes.items()]
-            for chunk in _chunks(rows):
-                await conn.execute(matching_round_members.insert(), list(chunk))
+            for part in _chunks(rows):
+                await conn.execute(matching_round_members.insert(), list(part))
         return True
 
     async def round_intros(self, round_id: int, status: str | None = None) -> list[IntroRow]:
@@ -334,7 +335,7 @@ class MatchingRepo(RequestRepo, MentoringRepo):
             r = await conn.execute(matching_intros.insert().values(
                 community_id=community_id, kind=kind, status="pending", reason=reason, starters=starters,
                 created_at=now, checkin_due_at=checkin_due))
-            intro_id = int(r.inserted_primary_key[0])
+            intro_id = inserted_id(r)
             await conn.execute(matching_intro_members.insert(), [
                 {"intro_id": intro_id, "member_id": m, "community_id": community_id} for m in members])
         return intro_id

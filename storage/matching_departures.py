@@ -17,7 +17,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from storage.engine import Store
+from core.ports import DataStore
+from storage.engine import sql_store
 from storage.matching_schema import matching_mentor_requests, matching_mentorships, matching_requests
 
 _Q = matching_requests.c
@@ -39,8 +40,8 @@ class Closed:
 
 
 class MatchingDepartures:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
 
     async def cancel_requests(self, community_id: int, member_id: int, now: datetime) -> int:
         """Open intro requests the member sent or received are cancelled; returns how many."""

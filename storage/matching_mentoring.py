@@ -12,7 +12,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from storage.engine import Store
+from core.ports import DataStore
+from storage.engine import inserted_id, sql_store
 from storage.matching_schema import matching_mentor_requests, matching_mentors, matching_mentorships
 
 _M = matching_mentors.c
@@ -61,8 +62,8 @@ def _mentorship(r: sa.Row) -> MentorshipRow:
 class MentoringRepo:
     """Mentors, mentee requests and mentorships (usable alone; `storage.matching.MatchingRepo` includes it)."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
 
     # ------------------------------------------------------------------ mentoring
     async def set_mentor(self, community_id: int, member_id: int, topics: list[str], capacity: int,
@@ -89,7 +90,7 @@ class MentoringRepo:
             r = await conn.execute(matching_mentor_requests.insert().values(
                 community_id=community_id, mentee_id=mentee_id, topics=topics, goal=goal, status="waiting",
                 created_at=now, updated_at=now))
-        return int(r.inserted_primary_key[0])
+        return inserted_id(r)
 
     async def mentor_requests(self, community_id: int, *, mentee_id: int | None = None,
                               statuses: Sequence[str] = ("waiting",)) -> list[MentorRequestRow]:
@@ -143,7 +144,7 @@ class MentoringRepo:
             r = await conn.execute(matching_mentorships.insert().values(
                 community_id=community_id, request_id=request_id, mentor_id=mentor_id, mentee_id=mentee_id,
                 topics=topics, status="proposed", created_at=now))
-        return int(r.inserted_primary_key[0])
+        return inserted_id(r)
 
     async def decide_mentorship(self, mentorship_id: int, status: str, now: datetime) -> bool:
         """proposed -> active (request matched) or declined (request waits again); once."""

@@ -12,7 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.engine import Store
+from core.ports import DataStore
+from storage.engine import inserted_id, sql_store
 from storage.matching_schema import matching_blocks, matching_requests
 
 _B = matching_blocks.c
@@ -40,8 +41,8 @@ def _request(r: sa.Row) -> RequestRow:
 class RequestRepo:
     """Blocks and intro requests (usable alone; `storage.matching.MatchingRepo` includes it)."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
 
     # ------------------------------------------------------------------ blocks
     async def block(self, community_id: int, member_id: int, blocked_id: int, now: datetime) -> bool:
@@ -112,7 +113,7 @@ class RequestRepo:
                     reason=reason, created_at=now))
         except sa.exc.IntegrityError:
             return None
-        return int(r.inserted_primary_key[0])
+        return inserted_id(r)
 
     async def request(self, request_id: int) -> RequestRow | None:
         async with self.store.read() as conn:

@@ -9,6 +9,7 @@ SQLite's one writer).
 from __future__ import annotations
 
 import asyncio
+import builtins
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,9 +20,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.ports import DataStore
 from core.refs import MemberRef
 from core.text import clean_line
-from storage.engine import Store
+from storage.engine import sql_store
 from storage.schema import members
 from storage.types import UTCDateTime
 
@@ -91,8 +93,8 @@ def _changes(row: MemberRow, ref: MemberRef, joined_at: datetime | None) -> dict
 
 
 class MemberRepo:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
         self._pending: list[_Pending] = []
         self._resolver: asyncio.Task[None] | None = None
 
@@ -219,7 +221,7 @@ class MemberRepo:
         async with self.store.read() as conn:
             return [MemberRow.of(r) for r in await conn.execute(q)]
 
-    async def staff(self, community_id: int) -> list[MemberRow]:
+    async def staff(self, community_id: int) -> builtins.list[MemberRow]:  # `list` here is the method above
         """Present members tagged as staff (`/stats staff`)."""
         q = (sa.select(members)
              .where((members.c.community_id == community_id) & members.c.is_staff.is_(True)

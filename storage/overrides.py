@@ -7,13 +7,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.engine import Store
+from core.ports import DataStore
+from storage.engine import sql_store
 from storage.schema import settings_overrides
 
 
 class OverrideRepo:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
 
     async def all(self, community_id: int) -> dict[str, Any]:
         q = sa.select(settings_overrides.c.key, settings_overrides.c.value).where(

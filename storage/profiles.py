@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from storage.engine import Store
+from core.ports import DataStore
+from storage.engine import sql_store
 from storage.schema import profile_facets, profiles
 
 
@@ -34,8 +35,8 @@ class Profile:
 
 
 class ProfileRepo:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
 
     async def get(self, member_id: int) -> Profile | None:
         async with self.store.read() as conn:

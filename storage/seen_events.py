@@ -19,7 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.engine import Store
+from core.ports import DataStore
+from storage.engine import sql_store
 from storage.platform_schema import EVENT_ID_LENGTH, seen_events
 
 SEEN_EVENT_TTL = timedelta(hours=1)
@@ -54,8 +55,8 @@ class Delivery:
 
 
 class SeenEventRepo:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
         dialect = postgresql if store.dialect == "postgresql" else sqlite
         # One statement, compiled once, for any number of rows: SQLAlchemy sends the rows as multi-row VALUES
         # ("insertmanyvalues") and collects what RETURNING gives back, which is only the rows it inserted.

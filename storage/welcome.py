@@ -16,7 +16,8 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
-from storage.engine import Store
+from core.ports import DataStore
+from storage.engine import sql_store
 from storage.members import MemberRow
 from storage.schema import communities, members, profile_facets
 from storage.welcome_schema import welcome_buddies, welcome_greeters, welcome_newcomers, welcome_steps
@@ -114,8 +115,8 @@ def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
 
 
 class WelcomeRepo:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: DataStore) -> None:
+        self.store = sql_store(store)
 
     # ------------------------------------------------------------------ newcomers and greetings
     async def start(self, community_id: int, member_id: int, trigger: str, now: datetime,

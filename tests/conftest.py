@@ -14,12 +14,16 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from rich.console import Console
 
+from bootstrap.discovery import discover
 from bootstrap.runtime import running_app
 from core.dispatcher import App
 from core.settings import Settings, load_settings
 from integrations.console.repl import ConsoleCommunity
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+# Every feature registers its settings section when it is imported; tests read settings, so find them first.
+discover()
 
 # CI runs the property tests on a fixed sequence of examples (.ci/run sets HYPOTHESIS_PROFILE=ci), so a red CI is
 # reproducible and a rare example cannot turn a landing red at random; on a developer's machine they explore.

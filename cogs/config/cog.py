@@ -23,14 +23,14 @@ from cogs.config.schema import KeySpec, Kind, community_schema, find_key, sectio
 from cogs.config.toml_io import export_toml, parse_import
 from cogs.config.values import ValueRefused, check_value, explain, format_value, shown, timezones
 from core import options as opt
-from core.commands import Autocomplete, Cog, command, on_component, on_form
+from core.commands import Autocomplete, Cog, CommandSpec, command, on_component, on_form
 from core.context import Capability, Context
 from core.dispatcher import App
 from core.errors import NotFound, UserError
 from core.i18n import N_
 from core.messages import Attachment, Button, ButtonStyle, FieldStyle, Form, FormField, Message
 from core.permissions import Level
-from core.settings.community import MODULES
+from core.settings import registry
 from storage.config_drafts import DraftRepo
 
 MAX_PROBLEMS = 10
@@ -50,6 +50,12 @@ class ConfigCog(Cog):
         self.editor = ConfigEditor.of(self.services)
         self.drafts = DraftRepo(self.services.store)
         self.schema = community_schema()
+
+    def customise(self, spec: CommandSpec) -> CommandSpec:
+        """`/config module` offers the modules the features registered (known once every feature is found)."""
+        if spec.name != "config module":
+            return spec
+        return spec.with_options([o.with_(choices=registry.modules()) if o.name == "name" else o for o in spec.options])
 
     # ------------------------------------------------------------------ helpers
     def spec(self, key: str) -> KeySpec:
@@ -137,10 +143,11 @@ class ConfigCog(Cog):
 
     # ------------------------------------------------------------------ modules
     @command("config module", N_("Switch a module on or off for this community, or list them"),
-             options=[opt.choice("name", MODULES, N_("The module")),
+             options=[opt.choice("name", (), N_("The module")),  # the registered modules, see `customise`
                       opt.choice("state", ("on", "off"), N_("on or off"))],
              level=Level.MODERATOR)
-    async def module(self, ctx: Context, name: str | None = None, state: str | None = None) -> None:
+    async def switch_module(self, ctx: Context, name: str | None = None, state: str | None = None) -> None:
+        # Not named `module`: that would hide `Cog.module`, the switchable module a cog belongs to (config has none).
         if name is None or state is None:
             config = await self.services.config.get(ctx.community.id)
             await ctx.reply(modules_view(config.community.disabled_modules, ctx._), ephemeral=True)
@@ -149,13 +156,13 @@ class ConfigCog(Cog):
 
     @on_component("config:module:{name}:{state}", level=Level.MODERATOR)
     async def module_pressed(self, ctx: Context, name: str, state: str, values: list[str]) -> None:
-        if name not in MODULES or state not in ("on", "off"):
+        if name not in registry.modules() or state not in ("on", "off"):
             raise UserError(N_("This button is no longer active."))
         await self._switch(ctx, name, state)
 
     async def _switch(self, ctx: Context, name: str, state: str) -> None:
         config = await self.services.config.get(ctx.community.id)
-        disabled = [m for m in config.community.disabled_modules if m != name]
+        disabled: list[str] = [m for m in config.community.disabled_modules if m != name]
         if state == "off":
             disabled.append(name)
         changes = await apply_as(ctx, self.editor, set_values={"community.disabled_modules": sorted(disabled)},

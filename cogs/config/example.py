@@ -15,18 +15,11 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from cogs.config.schema import (
-    CHANNEL_KEYS,
-    PATTERNS,
-    ROLE_KEYS,
-    TIMEZONE_KEYS,
-    Kind,
-    constraints,
-    spec_for,
-)
+from cogs.config.schema import Kind, constraints, spec_for
 from cogs.config.values import inline_toml
 from core.permissions import Level
-from core.settings import COMMUNITY_SECTIONS, Settings
+from core.settings import registry, settings_model
+from core.settings.hints import Shape, hint_of
 
 EXAMPLE_PATH = Path(__file__).resolve().parents[2] / "config.example.toml"
 
@@ -86,18 +79,21 @@ def _bounds(c: dict[str, Any]) -> str:
     return ""
 
 
+SHAPE_RULES = {
+    Shape.TIMEZONE: 'an IANA time zone name such as "Europe/Berlin"',
+    Shape.CHANNEL: "a channel id; empty for none",
+    Shape.ROLES: "a list of role names or ids (Discord) or user group handles or ids (Slack)",
+}
+
+
 def rules_text(section: str, name: str, info: FieldInfo) -> str:
     """What a key allows, in TOML terms."""
-    key = f"{section}.{name}"
     c = constraints(info)
-    if key in TIMEZONE_KEYS:
-        return 'an IANA time zone name such as "Europe/Berlin"'
-    if key in CHANNEL_KEYS:
-        return "a channel id; empty for none"
-    if key in ROLE_KEYS:
-        return "a list of role names or ids (Discord) or user group handles or ids (Slack)"
-    if key in PATTERNS and key == "welcome.trigger":
-        return '"join", "role:<role id>" or "channel:<channel id>"'
+    hint = hint_of(info)
+    if hint.rules:
+        return hint.rules
+    if hint.shape in SHAPE_RULES:
+        return SHAPE_RULES[hint.shape]
     parts = [_type_text(info.annotation), _bounds(c)]
     if c.get("max_length") is not None:
         parts.append(f"at most {c['max_length']} characters")
@@ -140,7 +136,7 @@ def _field_lines(section: str, name: str, info: FieldInfo) -> list[str]:
     lines = _comment(info.description or name)
     ann, _optional = _plain(info.annotation)
     lines += _comment(f"Allowed: {rules_text(section, name, info)}.")
-    if section in COMMUNITY_SECTIONS:
+    if section in _community_sections():
         spec = spec_for(section, name, info)
         if spec.kind is Kind.TABLE:
             lines += _table_help(name, ann)
@@ -180,18 +176,23 @@ def _section_doc(model: type[BaseModel]) -> str:
     return first.split(". ")[0].rstrip(".") + "." if first else ""
 
 
-def render_example_toml(settings_model: type[BaseModel] = Settings) -> str:
-    """The whole example file as text."""
+def _community_sections() -> set[str]:
+    return {s.name for s in registry.sections() if s.per_community}
+
+
+def render_example_toml(model: type[BaseModel] | None = None) -> str:
+    """The whole example file as text (default: of every registered section)."""
+    model = settings_model() if model is None else model
     top: list[str] = []
     tables: list[str] = []
-    for name, info in settings_model.model_fields.items():
+    for name, info in model.model_fields.items():
         ann = info.annotation
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             tables.append("")
             doc = _section_doc(ann)
             if doc and not doc.startswith(("Each ", "Usage")):
                 tables += _comment(doc)
-            if name in COMMUNITY_SECTIONS:
+            if name in _community_sections():
                 tables += _comment("Per community: the default for every community; moderators can change it in chat.")
             tables.append(f"[{name}]")
             for fname, finfo in ann.model_fields.items():

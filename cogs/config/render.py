@@ -13,8 +13,7 @@ from cogs.config.values import allowed, format_value
 from core.i18n import N_
 from core.messages import Button, ButtonStyle, Field, Message
 from core.permissions import Level
-from core.settings import CommunityConfig
-from core.settings.community import MODULES
+from core.settings import CommunityConfig, registry
 from storage.config_audit import AuditRow
 
 Translate = Callable[..., str]
@@ -138,7 +137,7 @@ def modules_view(disabled: Iterable[str], _: Translate) -> Message:
     """Each module on or off, with a button to switch it."""
     off = set(disabled)
     lines, buttons = [], []
-    for name in MODULES:
+    for name in registry.modules():
         if name in off:
             lines.append(_("{module}: off", module=name))
             buttons.append(Button(_("Switch {module} on", module=name), f"config:module:{name}:on",

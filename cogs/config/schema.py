@@ -2,8 +2,10 @@
 
 Every leaf of `CommunityConfig` becomes a `KeySpec`: its dotted key (`matching.hour`), its kind (how a moderator
 types it in chat), its allowed range or choices and its description. Nothing here is written by hand per key
-except the few rules pydantic cannot express (which text keys are channels or time zones, which keys only the
-bot owner may change), so a field added to a settings module shows up in `/config` without touching this cog.
+here is written per key: what pydantic cannot express (a text that is a channel or a time zone) is marked on
+the field itself (core/settings/hints.py), and which keys only the bot owner may change comes from the settings
+registry (a section's `process` model), so a field added to a feature's settings shows up in `/config` without
+touching this cog.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 from typing import Any, Literal, get_args, get_origin
 
 import annotated_types as at
@@ -19,7 +20,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from core.permissions import Level
-from core.settings import CommunityConfig, unoptional
+from core.settings import community_model, registry, unoptional
+from core.settings.hints import NO_HINT, ChatHint, Shape, hint_of
 
 
 class Kind(StrEnum):
@@ -36,15 +38,6 @@ class Kind(StrEnum):
     TABLE = "table"  # a mapping of names to small records, typed as a TOML inline table
 
 
-# Rules pydantic cannot express, kept next to the schema so they are easy to find.
-TIMEZONE_KEYS = frozenset({"matching.timezone"})
-CHANNEL_KEYS = frozenset({"community.intro_channel", "welcome.channel", "welcome.digest_channel"})
-ROLE_KEYS = frozenset({"community.moderator_roles"})
-# Lists whose items are sentences (they may contain commas): separated by "|" or new lines instead.
-TEXT_LIST_KEYS = frozenset({"welcome.messages"})
-PATTERNS: dict[str, str] = {"welcome.trigger": r"^(join|role:\S{1,90}|channel:\S{1,90})$"}
-# Process-wide performance knobs: only the bot owner may change them.
-OWNER_KEYS = frozenset({"engagement.batch_size", "engagement.flush_seconds", "engagement.queue_max"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +56,10 @@ class KeySpec:
     exclusive_minimum: float | None = None
     max_length: int | None = None  # TEXT/CHANNEL length, or each LIST item's length
     pattern: str | None = None
-    separator: str = ","  # LIST: "," or "|" (TEXT_LIST_KEYS)
+    separator: str = ","  # LIST: "," or "|" (Shape.SENTENCES)
     level: Level = Level.MODERATOR
     annotation: Any = None
+    hint: ChatHint = NO_HINT  # what the settings model marks on the field (core/settings/hints.py)
 
     @property
     def is_list(self) -> bool:
@@ -96,9 +90,12 @@ def constraints(info: FieldInfo) -> dict[str, Any]:
     return out
 
 
-def spec_for(section: str, name: str, info: FieldInfo) -> KeySpec:
-    """Describe one settings field; raises TypeError for a type chat cannot edit (a reminder to extend this)."""
+def spec_for(section: str, name: str, info: FieldInfo, owner_keys: frozenset[str] | None = None) -> KeySpec:
+    """Describe one settings field; raises TypeError for a type chat cannot edit (a reminder to extend this).
+    `owner_keys` are the process-wide keys (default: the registry's), which only the bot owner may change."""
     key = f"{section}.{name}"
+    owner_keys = registry.owner_keys() if owner_keys is None else owner_keys
+    hint = hint_of(info)
     ann = unoptional(info.annotation)
     base: dict[str, Any] = {
         "key": key,
@@ -106,9 +103,10 @@ def spec_for(section: str, name: str, info: FieldInfo) -> KeySpec:
         "field": name,
         "description": info.description or "",
         "default": info.get_default(call_default_factory=True),
-        "level": Level.OWNER if key in OWNER_KEYS else Level.MODERATOR,
+        "level": Level.OWNER if key in owner_keys else Level.MODERATOR,
         "annotation": info.annotation,
-        "pattern": PATTERNS.get(key),
+        "pattern": hint.chat_pattern,
+        "hint": hint,
         **constraints(info),
     }
     choices = _literal_choices(ann)
@@ -121,37 +119,46 @@ def spec_for(section: str, name: str, info: FieldInfo) -> KeySpec:
     if choices is not None:
         return KeySpec(kind=Kind.CHOICE, choices=choices, **base)
     if ann is str:
-        kind = Kind.TIMEZONE if key in TIMEZONE_KEYS else Kind.CHANNEL if key in CHANNEL_KEYS else Kind.TEXT
+        kinds: dict[Shape | None, Kind] = {Shape.TIMEZONE: Kind.TIMEZONE, Shape.CHANNEL: Kind.CHANNEL}
+        kind = kinds.get(hint.shape, Kind.TEXT)
         return KeySpec(kind=kind, **base)
     if get_origin(ann) is list:
         (item,) = get_args(ann)
         item_choices = _literal_choices(item)
         if item is not str and item_choices is None:
             raise TypeError(f"{key}: list items of type {item!r} cannot be edited in chat yet")
-        sep = "|" if key in TEXT_LIST_KEYS else ","
+        sep = "|" if hint.shape is Shape.SENTENCES else ","
         return KeySpec(kind=Kind.LIST, choices=item_choices or (), separator=sep, **base)
     if get_origin(ann) is dict:
         return KeySpec(kind=Kind.TABLE, **base)
     raise TypeError(f"{key}: settings of type {ann!r} cannot be edited in chat yet")
 
 
-def build_schema(model: type[BaseModel] = CommunityConfig) -> dict[str, KeySpec]:
-    """Every leaf key of a two-level settings model (`section.field`), in declaration order."""
+def build_schema(model: type[BaseModel] | None = None) -> dict[str, KeySpec]:
+    """Every leaf key of a two-level settings model (`section.field`, default: the per-community one), in
+    declaration order."""
+    model = community_model() if model is None else model
+    owner_keys = registry.owner_keys()
     out: dict[str, KeySpec] = {}
     for section, sinfo in model.model_fields.items():
         sub = sinfo.annotation
         if not (isinstance(sub, type) and issubclass(sub, BaseModel)):
             continue
         for name, info in sub.model_fields.items():
-            spec = spec_for(section, name, info)
+            spec = spec_for(section, name, info, owner_keys)
             out[spec.key] = spec
     return out
 
 
-@cache
+_schemas: dict[tuple[object, ...], dict[str, KeySpec]] = {}
+
+
 def community_schema() -> dict[str, KeySpec]:
-    """The schema of `CommunityConfig`, built once."""
-    return build_schema(CommunityConfig)
+    """The schema of the per-community settings, built once (again when a feature registers a section)."""
+    key = registry.fingerprint()
+    if key not in _schemas:
+        _schemas[key] = build_schema()
+    return _schemas[key]
 
 
 def sections(schema: dict[str, KeySpec] | None = None) -> list[str]:

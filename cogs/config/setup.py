@@ -27,7 +27,7 @@ from core.commands import Cog, command, on_component, on_form
 from core.context import Capability, Context
 from core.dispatcher import App
 from core.errors import UserError
-from core.i18n import N_, gettext
+from core.i18n import LANGUAGES, N_, gettext
 from core.messages import Button, ButtonStyle, Form, FormField, Message
 from core.options import parse_options
 from core.permissions import Level
@@ -37,7 +37,6 @@ from storage.config_drafts import DraftRepo
 log = logging.getLogger(__name__)
 
 PREVIEWS = (("match", "preview"), ("welcome", "preview"))
-LANGUAGES = ("en", "de")
 
 
 class SetupCog(Cog):

@@ -20,11 +20,12 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from cogs.config.nesting import MAX_DEPTH, TooDeep, load_json, load_toml
-from cogs.config.schema import ROLE_KEYS, KeySpec, Kind
+from cogs.config.schema import KeySpec, Kind
 from core.community_config import apply_overrides
 from core.errors import OptionError
 from core.i18n import N_
 from core.settings import CommunityConfig
+from core.settings.hints import Shape
 from core.settings.refusals import SETTING_ERROR
 from core.text import clean_line, clean_text, only_invisible
 
@@ -312,7 +313,7 @@ def _normalise_table(spec: KeySpec, value: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_items(spec: KeySpec, items: list[str]) -> list[str]:
-    if spec.key in ROLE_KEYS:
+    if spec.hint.shape is Shape.ROLES:
         items = [r for r in (_role_id(i) for i in items) if r]
     if spec.choices:
         by_lower = {c.lower(): c for c in spec.choices}

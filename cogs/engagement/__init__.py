@@ -10,6 +10,7 @@ from cogs.engagement.export_cog import Export
 from cogs.engagement.link_groups import LinkGroups
 from cogs.engagement.links import Links
 from cogs.engagement.privacy import Privacy
+from cogs.engagement.settings import SECTION as SECTION  # registers [engagement] in the settings registry
 from cogs.engagement.stats import Stats
 
 COGS = [Engagement, Stats, Links, LinkGroups, Privacy, Export]

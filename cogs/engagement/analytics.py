@@ -17,10 +17,10 @@ from cogs.engagement import crm as crm_mod
 from cogs.engagement import metrics, segments
 from cogs.engagement.kinds import ACTIVE_KINDS, Kind
 from core.community_config import CommunityConfigResolver
+from core.ports import DataStore
 from storage.engagement import EventRepo
 from storage.engagement_crm import CrmRepo
 from storage.engagement_identity import Account, IdentityRepo
-from storage.engine import Store
 from storage.profiles import ProfileRepo
 
 ACTIVITY_WINDOW_DAYS = 28
@@ -54,7 +54,7 @@ def _start_of_day(d: date) -> datetime:
 
 
 class Analytics:
-    def __init__(self, store: Store, config: CommunityConfigResolver) -> None:
+    def __init__(self, store: DataStore, config: CommunityConfigResolver) -> None:
         self.store = store
         self.config = config
         self.events = EventRepo(store)

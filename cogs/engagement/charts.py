@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import date
+from typing import Any
 
 from cogs.engagement.metrics import parse_day
 
@@ -36,7 +36,8 @@ def render_chart(
     fig = Figure(figsize=(8, 4), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    days: list[date] = [parse_day(d) for d, _ in series]
+    # `Any`: matplotlib plots dates through its units registry, but its stubs accept only numbers (ArrayLike).
+    days: Any = [parse_day(d) for d, _ in series]
     values = [v for _, v in series]
     if days:
         if bars:

@@ -20,7 +20,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,10 +29,10 @@ from typing import Any, TypeVar
 from cogs.engagement.activities import ACTIVITIES_FILE, ActivitiesFile, ActivityEncoder
 from cogs.engagement.crm import crm_index, records_naming
 from cogs.engagement.kinds import Kind
+from core.ports import DataStore
 from storage.engagement_crm import CrmRepo
 from storage.engagement_export import account_batches, event_batches, iso, profile_batches
 from storage.engagement_identity import Account, IdentityRepo, person_key
-from storage.engine import Store
 
 T = TypeVar("T")
 FORMATS = ("csv", "jsonl", "parquet")
@@ -118,11 +118,13 @@ class JsonlTable:
         out = []
         for r in rows:
             if js:
-                r = list(r)
+                fields = list(r)
                 for i in js:
-                    if r[i] is not None:
-                        r[i] = loads(r[i])
-            out.append(dumps(dict(zip(names, r, strict=True)), ensure_ascii=False))
+                    if fields[i] is not None:
+                        fields[i] = loads(fields[i])
+                out.append(dumps(dict(zip(names, fields, strict=True)), ensure_ascii=False))
+            else:
+                out.append(dumps(dict(zip(names, r, strict=True)), ensure_ascii=False))
         self._fh.write("\n".join(out) + "\n")
         self._fh.flush()
 
@@ -173,7 +175,9 @@ class ParquetTable:
 
 
 def open_table(fmt: str, out_dir: Path, table: str) -> CsvTable | JsonlTable | ParquetTable:
-    cls = {"csv": CsvTable, "jsonl": JsonlTable, "parquet": ParquetTable}[fmt]
+    classes: dict[str, Callable[[Path, Sequence[tuple[str, str]]], CsvTable | JsonlTable | ParquetTable]] = {
+        "csv": CsvTable, "jsonl": JsonlTable, "parquet": ParquetTable}
+    cls = classes[fmt]
     return cls(out_dir / f"{table}.{fmt}", SCHEMAS[table])
 
 
@@ -189,7 +193,7 @@ class _Budget:
 
 
 async def export_all(
-    store: Store,
+    store: DataStore,
     out_dir: Path,
     fmt: str,
     *,
@@ -326,7 +330,7 @@ class _ArrowEvents:
                 self.persons(c("target_id")), c("label"), c("value"), self.timestamps(c("at"))]
 
 
-async def _ahead(batches: AsyncIterator[T]) -> AsyncIterator[T]:
+async def _ahead(batches: AsyncIterator[T]) -> AsyncGenerator[T, None]:
     """Yield batches while the next one is already being read: the store works in its own thread (SQLite) or
     server (PostgreSQL) while this one is converted and written."""
     it = aiter(batches)
@@ -350,7 +354,7 @@ async def _ahead(batches: AsyncIterator[T]) -> AsyncIterator[T]:
 
 
 async def _events_pass(
-    store: Store, out_dir: Path, fmt: str, result: ExportResult, budget: _Budget,
+    store: DataStore, out_dir: Path, fmt: str, result: ExportResult, budget: _Budget,
     who: Callable[[int | None], str | None], links: dict[int, int], encoder: ActivityEncoder, *,
     events: bool, matches: bool, activities: bool, since: datetime | None, community_ids: Sequence[int] | None,
     batch: int, progress: Callable[[str, int], None] | None,
@@ -362,25 +366,26 @@ async def _events_pass(
         result.files.append(acts.path)
     ev_out = await asyncio.to_thread(open_table, fmt, out_dir, "events") if events else None
     m_out = await asyncio.to_thread(open_table, fmt, out_dir, "matches") if matches else None
-    for w in (ev_out, m_out):
-        if w is not None:
-            result.files.append(w.path)
+    for table in (ev_out, m_out):
+        if table is not None:
+            result.files.append(table.path)
     arrow = _ArrowEvents(links) if fmt == "parquet" else None
     counts = {"events": 0, "matches": 0}
     held: list[list[Any]] = []  # Parquet matches, gathered into row groups of about `batch` rows
 
     def write_held(at_least: int) -> None:
-        if held and sum(len(cols[0]) for cols in held) >= at_least:
+        # `held` fills only when the matches go to Parquet
+        if held and isinstance(m_out, ParquetTable) and sum(len(cols[0]) for cols in held) >= at_least:
             import pyarrow as pa
 
-            m_out.write_arrays([pa.concat_arrays([cols[i] for cols in held]) for i in range(len(held[0]))])  # type: ignore[union-attr]
+            m_out.write_arrays([pa.concat_arrays([cols[i] for cols in held]) for i in range(len(held[0]))])
             held.clear()
 
     def write(rows: list[tuple[Any, ...]]) -> None:
         if arrow is not None:
             b = arrow.batch(rows)
-            if ev_out is not None:
-                ev_out.write_arrays(arrow.events(b))  # type: ignore[union-attr]
+            if isinstance(ev_out, ParquetTable):  # as are the matches: `arrow` is there for Parquet only
+                ev_out.write_arrays(arrow.events(b))
             found = arrow.matches(b) if m_out is not None else None
             if found is not None:
                 held.append(found)
@@ -388,13 +393,13 @@ async def _events_pass(
                 write_held(batch)
         else:
             if ev_out is not None:
-                ev_out.write([(i, c, p, m, who(m), k, f"{at[:10]}T{at[11:]}Z", ch, t, v, lb, meta, tx)  # type: ignore[union-attr]
+                ev_out.write([(i, c, p, m, who(m), k, f"{at[:10]}T{at[11:]}Z", ch, t, v, lb, meta, tx)
                               for (i, c, p, m, k, at, ch, t, v, lb, meta, tx) in rows])
             if m_out is not None:
                 found_rows = [(r[0], r[1], r[3], who(r[3]), r[7], who(r[7]), r[9], r[8], f"{r[5][:10]}T{r[5][11:]}Z")
                               for r in rows if r[4] == Kind.MATCHED]
                 if found_rows:
-                    m_out.write(found_rows)  # type: ignore[union-attr]
+                    m_out.write(found_rows)
                     counts["matches"] += len(found_rows)
         if acts is not None:
             acts.write(encoder.encode_rows(rows))
@@ -427,7 +432,7 @@ async def _events_pass(
 
 
 async def _people_batches(
-    store: Store, links: dict[int, int], linked: list[Account], community_ids: Sequence[int] | None, batch: int,
+    store: DataStore, links: dict[int, int], linked: list[Account], community_ids: Sequence[int] | None, batch: int,
 ) -> AsyncIterator[list[tuple[Any, ...]]]:
     """People rows in the order of their first account, streamed with the accounts table: an unlinked account
     is a person of its own; a linked person (whose accounts are few and read up front) is written where its
@@ -447,7 +452,7 @@ async def _people_batches(
         return json.dumps(attrs, ensure_ascii=False, sort_keys=True) if attrs else None
 
     async for rows in account_batches(store, community_ids=community_ids, batch=batch):
-        out = []
+        out: list[tuple[Any, ...]] = []
         for (member_id, _c, platform, user_id, username, display_name, *_rest) in rows:
             person = links.get(member_id)
             if person is None:

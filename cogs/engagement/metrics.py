@@ -161,8 +161,8 @@ def overview(
         if member_id is not None and member_id in excluded:
             continue
         who = person_of(member_id, persons) if member_id is not None else None
-        active_here = kind in ACTIVE_KINDS and who is not None and member_id not in gone
-        if active_here and day < end_s:
+        active_here = kind in ACTIVE_KINDS and member_id not in gone
+        if active_here and who is not None and day < end_s:
             if day >= week_start:
                 wau.add(who)
             if day >= month_start:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from cogs.engagement.api import recorder
@@ -160,7 +161,7 @@ class Privacy(Cog):
         if rec is not None:
             for a in accounts:
                 rec.forget(a.member_id)
-                rec.writer.rewrite(lambda row, m=a.member_id: _anonymised(row, m))
+                rec.writer.rewrite(partial(_anonymised, member_id=a.member_id))
         failed: list[str] = []
         for a in accounts:
             for cog in self.app.cogs:

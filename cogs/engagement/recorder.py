@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from cogs.engagement.kinds import MAX_TEXT, Kind, validate
+from cogs.engagement.settings import EngagementSettings
 from cogs.engagement.writer import BatchWriter
 from core.events import CommandUsed, Event, MemberJoined, MemberLeft, MessagePosted, ProfileUpdated, ReactionAdded
 from core.services import Services
-from core.settings.engagement import EngagementSettings
 from storage.engagement import EventRepo, stored_at, stored_row
 from storage.engagement_identity import IdentityRepo
 
@@ -274,6 +274,7 @@ class Recorder:
             return None
         dedupe = f"e:{event.event_id}" if event.event_id else None
         at = stored_at(event.at) if self._stored_form else event.at
+        row: Row
         if isinstance(event, MessagePosted):
             text = event.text[:MAX_TEXT] if event.text is not None and conf.store_message_text else None
             row = (cid, community.platform, mid, "message", at, event.channel.channel_id[:64], None,

@@ -28,8 +28,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from core.aio import bounded
+from core.ports import StoreHealth
 from storage.errors import is_permanent
-from storage.health import StoreHealth
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ class BatchWriter(Generic[T]):
             if remaining is not None and remaining <= 0:
                 return False
             try:
-                await asyncio.wait_for(self._progress.wait(), remaining)
+                await bounded(self._progress.wait(), remaining)
             except TimeoutError:
                 return False
         return True
@@ -195,7 +196,7 @@ class BatchWriter(Generic[T]):
         self._wake.set()
         if self._task is not None:
             try:
-                await asyncio.wait_for(asyncio.shield(self._task), within + 1.0)
+                await bounded(asyncio.shield(self._task), within + 1.0)
             except TimeoutError:
                 self._task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -214,7 +215,7 @@ class BatchWriter(Generic[T]):
                 if not self._closing and not self._force and len(self._buf) < self.batch_size:
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.flush_seconds)
+                        await bounded(self._wake.wait(), self.flush_seconds)
                     timed_out = not self._wake.is_set()
                 else:
                     timed_out = False

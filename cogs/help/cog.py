@@ -22,7 +22,7 @@ class Help(Cog):
         super().__init__(app)
         self._rendered: dict[tuple[str, Level, frozenset[str]], tuple[str, str]] = {}
 
-    @command("help", N_("Show the commands you can use here"))
+    @command("help", N_("Show the commands you can use here"), stored_member=False)
     async def help(self, ctx: Context) -> None:
         config = await self.services.config.get(ctx.community.id)
         level = ctx.level if ctx.level is not None else Level.MEMBER

@@ -6,5 +6,6 @@ the store and the scheduler.
 
 from cogs.matching.cog import Matching
 from cogs.matching.mentor import Mentoring
+from cogs.matching.settings import SECTION as SECTION  # registers [matching] in the settings registry
 
 COGS = [Matching, Mentoring]

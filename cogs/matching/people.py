@@ -9,20 +9,19 @@ from datetime import datetime
 
 from cogs.matching.engine import MatchOptions, Member
 from core.interfaces import ActivityLevels
+from core.ports import MemberRecord, ProfileRecord
 from core.services import Services
 from core.settings import CommunityConfig
 from storage.matching import MatchingRepo
-from storage.members import MemberRow
-from storage.profiles import Profile
 
 log = logging.getLogger(__name__)
 
 
-def _first(profile: Profile | None, name: str) -> str | None:
+def _first(profile: ProfileRecord | None, name: str) -> str | None:
     return (profile.first(name) or None) if profile else None
 
 
-def to_member(row: MemberRow, profile: Profile | None, activity: float | None = None) -> Member:
+def to_member(row: MemberRecord, profile: ProfileRecord | None, activity: float | None = None) -> Member:
     """One engine member from a member row and its profile (missing facets stay empty)."""
     values = profile.values if profile else (lambda _name: [])
     return Member(

@@ -226,7 +226,7 @@ class RoundRunner:
             await self.repo.finish_intro(intro.id, "cancelled", self.now())
             return False
         profiles = {m: await self.services.profiles.get(m) for m in intro.members}
-        people = [(r.user_id, r.display_name, (profiles[r.id].first("timezone") if profiles[r.id] else None))
+        people = [(r.user_id, r.display_name, (p.first("timezone") if (p := profiles[r.id]) else None))
                   for r in refs]
         locale = cfg.community.language
         tomorrow = (self.now() + timedelta(days=1)).date()  # suggested times must not have passed already

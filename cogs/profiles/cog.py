@@ -10,6 +10,7 @@ by name; typed text (console, Slack) takes every field of the community as an op
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet  # `set` is the /profile set handler here
 from typing import Any
 
 from cogs.profiles.facets import (
@@ -25,6 +26,7 @@ from cogs.profiles.facets import (
     part_index,
     timezone_names,
 )
+from cogs.profiles.settings import ProfileSettings
 from core import options as opt
 from core.commands import Autocomplete, Cog, CommandSpec, command, on_component, on_form
 from core.context import Context
@@ -33,9 +35,8 @@ from core.events import ProfileUpdated
 from core.i18n import N_
 from core.messages import Button, Field, FieldStyle, Form, FormField, Message
 from core.messages import ButtonStyle as Style
+from core.ports import ProfileRecord
 from core.refs import CommunityKey, MemberRef
-from core.settings.profiles import ProfileSettings
-from storage.profiles import Profile
 
 FORM_LABEL_MAX = 45  # Discord's limit for a modal input label
 BUTTON_LABEL_MAX = 80
@@ -74,7 +75,8 @@ class Profiles(Cog):
         return fields_for(await self._settings(community_id))
 
     # ------------------------------------------------------------------ rendering
-    def render(self, ctx: Context, member: MemberRef, profile: Profile | None, fields: list[FacetField]) -> Message:
+    def render(self, ctx: Context, member: MemberRef, profile: ProfileRecord | None,
+               fields: list[FacetField]) -> Message:
         title = ctx._("Profile of {name}", name=member.display_name)
         if profile is None or profile.empty:
             return Message(title=title, text=ctx._("No profile yet. Set one with /profile set or /profile edit."))
@@ -179,7 +181,7 @@ class Profiles(Cog):
             ))
         return Form(f"profile:edit:{part_id(index)}", ctx._("Your profile"), tuple(inputs))
 
-    async def _save(self, ctx: Context, given: dict[str, list[str]], *, clear: set[str] = frozenset(),
+    async def _save(self, ctx: Context, given: dict[str, list[str]], *, clear: AbstractSet[str] = frozenset(),
                     next_part: int | None = None) -> None:
         """Check every value first (nothing is stored when one is wrong), then store them together.
         Fields in `clear` may be emptied; others given empty are left as they are."""

@@ -9,10 +9,10 @@ from zoneinfo import available_timezones
 import annotated_types as at
 from babel import Locale, UnknownLocaleError
 
+from cogs.profiles.settings import BUILTIN_FIELDS, ProfileSettings
 from core import options as opt
 from core.errors import OptionError
 from core.i18n import N_
-from core.settings.profiles import BUILTIN_FIELDS, ProfileSettings
 from core.text import clean_line, only_invisible
 
 
@@ -65,7 +65,7 @@ def is_builtin(name: str) -> bool:
 def ceiling(setting: str) -> int:
     """The largest value a per-community limit of `ProfileSettings` may take (its `le` bound)."""
     info = ProfileSettings.model_fields[setting]
-    return next(int(m.le) for m in info.metadata if isinstance(m, at.Le))
+    return next(m.le for m in info.metadata if isinstance(m, at.Le) and isinstance(m.le, int))
 
 
 def field_option(f: FacetField, settings: ProfileSettings | None = None) -> opt.Option:

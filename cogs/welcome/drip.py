@@ -26,11 +26,11 @@ from core.errors import DeliveryFailed, DeliveryUnverified
 from core.i18n import Translate, translator
 from core.interfaces import MatchHistory
 from core.messages import Message
+from core.ports import MemberRecord
 from core.refs import ChannelRef, CommunityRef, MemberRef
 from core.services import Services
 from core.settings import CommunityConfig
 from storage.config_audit import ConfigAuditRepo
-from storage.members import MemberRow
 from storage.welcome import Status, Step, WelcomeRepo
 
 log = logging.getLogger(__name__)
@@ -233,7 +233,7 @@ class Drip:
         if digested:
             await self._send_digest(community, cfg, messenger, digested, now, _)
 
-    async def moderators(self, community: CommunityRef, messenger: Messenger) -> list[MemberRow]:
+    async def moderators(self, community: CommunityRef, messenger: Messenger) -> list[MemberRecord]:
         """The moderators Kindred knows here: staff and those who changed its settings, if still moderators."""
         candidates = {m.id: m for m in await self.services.members.staff(community.id)}
         for member_id in await self.audit.editors(community.id):

@@ -51,10 +51,10 @@ from core.events import BuddyAssigned, IntroSent, NewcomerGreeted
 from core.i18n import Translate, translator
 from core.messages import Message
 from core.permissions import Level
+from core.ports import MemberRecord
 from core.refs import ChannelRef, CommunityRef, MemberRef, Platform
 from core.settings import CommunityConfig
 from storage.deliveries import DeliveryRepo
-from storage.members import MemberRow
 from storage.welcome import Status, Step, StepRow, WelcomeRepo
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class BuddyOutcome:
     """What happened when a newcomer asked for (or was given) a buddy."""
 
     status: str  # "assigned", "existing", "none_free", "failed"
-    buddy: MemberRow | None = None
+    buddy: MemberRecord | None = None
     shared: tuple[str, ...] = ()
 
 
@@ -222,7 +222,7 @@ class Onboarding:
             await self._greeted(community, member_id, "dm", now)
 
     async def _greet_one(self, community: CommunityRef, cfg: CommunityConfig, messenger: Messenger, row: StepRow,
-                         member: MemberRow | None, has_profile: bool, base: TemplateValues, now: datetime,
+                         member: MemberRecord | None, has_profile: bool, base: TemplateValues, now: datetime,
                          _: Translate, *, resumed: bool = False) -> tuple[Status, str] | None:
         """Greet one newcomer personally; returns the step's new status (CHANNEL: the channel post follows), or
         None when another process is sending the greeting right now. A greeting begun before a crash
@@ -274,7 +274,7 @@ class Onboarding:
             await self._settle_without_channel(community, rows, "no_channel", now)
             return
         people = await self.repo.members_by_id([r.member_id for r in rows])
-        present: list[tuple[StepRow, MemberRow]] = []
+        present: list[tuple[StepRow, MemberRecord]] = []
         gone: list[tuple[int, Status, str]] = []
         for row in rows:
             member = people.get(row.member_id)

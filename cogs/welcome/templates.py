@@ -59,7 +59,7 @@ def mention_token(user_id: str) -> str | None:
     return f"<@{user_id}>" if _USER_ID.match(user_id or "") else None
 
 
-def _parse(template: str) -> list[tuple[str, str | None, str, str | None]]:
+def _parse(template: str) -> list[tuple[str, str | None, str | None, str | None]]:
     try:
         return list(string.Formatter().parse(template))
     except ValueError:

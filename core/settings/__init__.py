@@ -1,7 +1,12 @@
 """Kindred's settings: config.toml, overridden by `KINDRED_...` environment variables.
 
-Each section lives in its own module. `CommunityConfig` is the part moderators may override per community
-(`/config set matching.hour 10`); its defaults come from config.toml.
+Each `[section]` is declared by the code that reads it and registered in the settings registry
+(core/settings/registry.py): core's own tables here (storage, discord, slack, community, logging), every feature's
+in its own package (`cogs/<feature>/settings.py`). The models below are built from the registry:
+`settings_model()` is everything Kindred reads at start-up, `community_model()` the part moderators may override
+per community (`/config set matching.hour 10`), whose defaults come from config.toml. `Settings` and
+`CommunityConfig` are their bases: use them in type hints, and `settings.section(MatchingSettings)` for typed
+access (`settings.matching` works too). Constructing a base (`CommunityConfig()`) builds the full model.
 """
 
 from __future__ import annotations
@@ -14,31 +19,32 @@ import types
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, create_model
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 from pydantic_settings import SettingsError as SourceError
 
 from core.errors import ExitCode, StartupFailed
-from core.settings.community import CommunitySettings
-from core.settings.engagement import EngagementSettings
+from core.settings import registry
+from core.settings.community import CommunitySettings, with_modules
 from core.settings.logging import LoggingSettings
-from core.settings.matching import MatchingSettings
 from core.settings.platforms import DiscordSettings, SlackSettings
-from core.settings.profiles import ProfileSettings
+from core.settings.registry import SettingsSection
 from core.settings.storage import StorageSettings
-from core.settings.welcome import WelcomeSettings
 
 __all__ = [
     "CommunityConfig",
     "Settings",
     "SettingsError",
+    "SettingsSection",
+    "community_model",
     "env_problems",
     "load_settings",
     "mask_url",
     "masked_dump",
     "settings_error_lines",
+    "settings_model",
     "unoptional",
 ]
 
@@ -49,38 +55,47 @@ CONFIG_ENV = "KINDRED_CONFIG"
 MASK = "********"
 _URL_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://[^:/@?#]*:)([^@/?#]*)(@)")
 
-COMMUNITY_SECTIONS = ("community", "profiles", "matching", "welcome", "engagement")
+# core's own tables; features register theirs between community (10) and logging (90)
+registry.register(SettingsSection("storage", process=StorageSettings, order=0))
+registry.register(SettingsSection("discord", process=DiscordSettings, order=1))
+registry.register(SettingsSection("slack", process=SlackSettings, order=2))
+registry.register(SettingsSection("community", community=CommunitySettings, order=10))
+registry.register(SettingsSection("logging", process=LoggingSettings, order=90))
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _section_of(holder: BaseModel, model: type[M]) -> M:
+    for name in type(holder).model_fields:
+        value = getattr(holder, name)
+        if isinstance(value, model):
+            return value
+    raise LookupError(f"no registered settings section holds {model.__name__}")
 
 
 class CommunityConfig(BaseModel):
-    """The settings one community can override; keys are `section.field`."""
+    """The settings one community can override; keys are `section.field`, one section per registered feature."""
 
-    community: CommunitySettings = Field(default_factory=CommunitySettings)
-    profiles: ProfileSettings = Field(default_factory=ProfileSettings)
-    matching: MatchingSettings = Field(default_factory=MatchingSettings)
-    welcome: WelcomeSettings = Field(default_factory=WelcomeSettings)
-    engagement: EngagementSettings = Field(default_factory=EngagementSettings)
+    def __new__(cls, *args: Any, **kwargs: Any) -> CommunityConfig:
+        return super().__new__(community_model() if cls is CommunityConfig else cls)
+
+    def section(self, model: type[M]) -> M:
+        """The section declared with `model` (`cfg.section(MatchingSettings).hour`), typed."""
+        return _section_of(self, model)
+
+    if TYPE_CHECKING:  # the sections are fields of the built model
+        def __getattr__(self, name: str) -> Any: ...
 
 
 class Settings(BaseSettings):
-    """Everything Kindred reads at start-up."""
+    """Everything Kindred reads at start-up: one field per registered section, then `owners`."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
-    storage: StorageSettings = Field(default_factory=StorageSettings)
-    discord: DiscordSettings = Field(default_factory=DiscordSettings)
-    slack: SlackSettings = Field(default_factory=SlackSettings)
-    community: CommunitySettings = Field(default_factory=CommunitySettings)
-    profiles: ProfileSettings = Field(default_factory=ProfileSettings)
-    matching: MatchingSettings = Field(default_factory=MatchingSettings)
-    welcome: WelcomeSettings = Field(default_factory=WelcomeSettings)
-    engagement: EngagementSettings = Field(default_factory=EngagementSettings)
-    logging: LoggingSettings = Field(default_factory=LoggingSettings)
-    owners: list[str] = Field(
-        default_factory=list, description="Bot owners as platform:user_id, e.g. discord:1234 or slack:U0123."
-    )
+    def __new__(cls, *args: Any, **kwargs: Any) -> Settings:
+        return super().__new__(settings_model() if cls is Settings else cls)
 
     @classmethod
     def settings_customise_sources(
@@ -97,8 +112,65 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
 
+    def section(self, model: type[M]) -> M:
+        """The section declared with `model` (`settings.section(StorageSettings).url`), typed."""
+        return _section_of(self, model)
+
     def community_defaults(self) -> CommunityConfig:
-        return CommunityConfig(**{s: getattr(self, s) for s in COMMUNITY_SECTIONS})
+        """The per-community sections as read at start-up: every community's defaults."""
+        model = community_model()
+        values: dict[str, Any] = {}
+        for name, info in model.model_fields.items():
+            value = getattr(self, name, None)
+            if value is None:
+                continue  # registered after these settings were read: its defaults apply
+            ann = info.annotation
+            values[name] = value if isinstance(ann, type) and isinstance(value, ann) else value.model_dump()
+        return model(**values)
+
+    if TYPE_CHECKING:  # the sections are fields of the built model
+        def __getattr__(self, name: str) -> Any: ...
+
+
+def _table(section: SettingsSection) -> type[BaseModel]:
+    """The model of one table; the community table's module names are the registered features'."""
+    if section.name == "community":
+        return with_modules(registry.modules())
+    return section.model
+
+
+def _fields(chosen: list[SettingsSection], base: type[BaseModel]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for section in chosen:
+        if hasattr(base, section.name):
+            raise ValueError(f"settings section {section.name!r} would hide {base.__name__}.{section.name}")
+        model = _table(section)
+        fields[section.name] = (model, Field(default_factory=model))
+    return fields
+
+
+_built: dict[tuple[str, tuple[SettingsSection, ...]], Any] = {}
+
+
+def community_model() -> type[CommunityConfig]:
+    """`CommunityConfig` with one field per registered per-community section (rebuilt when one is added)."""
+    key = ("community", registry.fingerprint())
+    if key not in _built:
+        chosen = [s for s in registry.sections() if s.per_community]
+        _built[key] = create_model("CommunityConfig", __base__=CommunityConfig, __module__=__name__,
+                                   **_fields(chosen, CommunityConfig))
+    return _built[key]
+
+
+def settings_model() -> type[Settings]:
+    """`Settings` with one field per registered section, then `owners` (rebuilt when a section is added)."""
+    key = ("settings", registry.fingerprint())
+    if key not in _built:
+        fields = _fields(registry.sections(), Settings)
+        fields["owners"] = (list[str], Field(
+            default_factory=list, description="Bot owners as platform:user_id, e.g. discord:1234 or slack:U0123."))
+        _built[key] = create_model("Settings", __base__=Settings, __module__=__name__, **fields)
+    return _built[key]
 
 
 class SettingsError(StartupFailed):
@@ -158,7 +230,7 @@ def env_problems(environ: Mapping[str, str], model: type[BaseModel] | None = Non
 
     pydantic-settings would ignore the first silently and fail with a traceback on the second; both are typos
     that should stop start-up with the variable's name."""
-    root = model or Settings
+    root = model or settings_model()
     lines = []
     for name, value in sorted(environ.items()):
         upper = name.upper()
@@ -227,7 +299,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         raise SettingsError(problems)
     token = _toml_path.set(config_path)
     try:
-        return Settings(**overrides)
+        return settings_model()(**overrides)
     except ValidationError as exc:
         raise SettingsError(settings_error_lines(exc)) from None
     except SourceError as exc:  # a source could not be read at all (env_problems catches the known cases)
@@ -267,7 +339,9 @@ def masked_dump(settings: BaseModel) -> dict[str, Any]:
 
 
 def iter_keys(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Every leaf key of a settings model as `section.field`, with its pydantic FieldInfo."""
+    """Every leaf key of a settings model as `section.field`, with its pydantic FieldInfo (for the bases
+    `Settings` and `CommunityConfig`: of the built models, like constructing them)."""
+    model = settings_model() if model is Settings else community_model() if model is CommunityConfig else model
     for name, info in model.model_fields.items():
         ann = info.annotation
         key = f"{prefix}{name}"

@@ -14,7 +14,7 @@ from typing import Any
 
 from core.commands import Command
 from core.dispatcher import CommandTree
-from core.i18n import SUPPORTED_LOCALES, gettext
+from core.i18n import LANGUAGES, gettext
 from core.options import Option, OptionType
 from core.permissions import Level
 from core.refs import MemberRef
@@ -52,7 +52,7 @@ def _description(msgid: str, fallback: str) -> tuple[str, dict[str, str]]:
     english = (gettext("en", msgid) if msgid else "") or fallback
     english = english[:MAX_DESCRIPTION]
     localised: dict[str, str] = {}
-    for locale in SUPPORTED_LOCALES:
+    for locale in LANGUAGES:
         if locale == "en" or locale not in DISCORD_LOCALES or not msgid:
             continue
         text = gettext(locale, msgid)[:MAX_DESCRIPTION]

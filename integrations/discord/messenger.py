@@ -7,7 +7,6 @@ cannot get a private thread falls back to one DM each, and only fails when nobod
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from core.aio import bounded
 from core.context import Capability
 from core.delivery import IntroJournal, Journal, Placement, post_once
 from core.errors import DeliveryFailed, DeliveryUnverified
@@ -173,7 +173,7 @@ class DiscordMessenger:
         if not fingerprints:
             return None
         with contextlib.suppress(TimeoutError):  # permissions are only known once the guilds are cached
-            await asyncio.wait_for(self.client.wait_until_ready(), READY_WAIT)
+            await bounded(self.client.wait_until_ready(), READY_WAIT)
         me = self.client.user
         if me is None or not isinstance(channel, discord.abc.Messageable):
             raise DeliveryUnverified("not_connected")

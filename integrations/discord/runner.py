@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
+from core.aio import bounded
 from core.errors import ExitCode
 from core.retry import reach
 from core.settings import Settings
@@ -76,7 +77,7 @@ async def serve(
         await client.close()
         if connection is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(connection, CLOSE_TIMEOUT)
+                await bounded(connection, CLOSE_TIMEOUT)
 
 
 async def _settle_heap() -> None:

@@ -26,6 +26,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from core.aio import bounded
 from core.commands import Command
 from core.dispatcher import App
 from core.errors import ExitCode
@@ -144,7 +145,7 @@ class SlackIntegration:
             async with self._arrivals:
                 await self._arrivals.wait_for(lambda: self.events_seen >= count)
 
-        await asyncio.wait_for(reached(), within)
+        await bounded(reached(), within)
 
     async def idle(self, within: float = 10.0) -> None:
         """Wait until the work of every request received so far is done (raises TimeoutError after ``within``)."""
@@ -467,7 +468,7 @@ class SlackIntegration:
             self._socket.client.default_auto_reconnect_enabled = False
             await self._bounded(self._socket.disconnect_async(), "disconnect from Socket Mode")
         try:
-            await asyncio.wait_for(self.deliveries.drain(), drain)
+            await bounded(self.deliveries.drain(), drain)
             await asyncio.sleep(0)  # the listeners whose claims were just answered start their work
             await self.idle(drain)
         except TimeoutError:
@@ -486,6 +487,6 @@ class SlackIntegration:
         (its session monitor and receiver tasks); a bot that cannot stop cannot be restarted by its supervisor.
         """
         try:
-            await asyncio.wait_for(step, within)
+            await bounded(step, within)
         except TimeoutError:
             log.warning("could not %s within %.0f s; going on with the shutdown", what, within)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from core.i18n import SUPPORTED_LOCALES, format_text, gettext, load_catalogue
+from core.i18n import LANGUAGES, format_text, gettext, load_catalogue
 from core.i18n_catalog import extract_messages
 
 
 def test_every_message_is_in_every_catalogue() -> None:
     messages = extract_messages()
     assert len(messages) > 40
-    for locale in SUPPORTED_LOCALES:
+    for locale in LANGUAGES:
         if locale == "en":
             continue  # English is the source language: each text is its own translation
         catalogue = load_catalogue(locale)
@@ -25,7 +25,7 @@ def test_every_message_is_in_every_catalogue() -> None:
 def test_translations_keep_placeholders() -> None:
     import string
 
-    for locale in SUPPORTED_LOCALES:
+    for locale in LANGUAGES:
         for msgid, msgstr in load_catalogue(locale).items():
             ids = {f for _, f, _, _ in string.Formatter().parse(msgid) if f}
             strs = {f for _, f, _, _ in string.Formatter().parse(msgstr) if f}

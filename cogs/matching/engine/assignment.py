@@ -84,7 +84,7 @@ def exact_small_matching(m: np.ndarray, nodes: np.ndarray) -> list[tuple[int, in
     on a dozen people, which is exactly where members would notice a worse partner."""
     import networkx as nx  # only small rounds need it
 
-    g = nx.Graph()
+    g: nx.Graph[int] = nx.Graph()
     g.add_nodes_from(int(x) for x in nodes)
     for i, a in enumerate(nodes):
         for b in nodes[i + 1:]:

@@ -172,8 +172,8 @@ def indexed_pairs(
     shuffled = rng.permutation(n)
     links += _windows(np.zeros(everyone.size, np.int64), everyone, shuffled, 1)
 
-    keys = unique_sorted(np.concatenate(links)) if links else np.empty(0, np.int64)
-    return keys // n, keys % n
+    pairs = unique_sorted(np.concatenate(links)) if links else np.empty(0, np.int64)
+    return pairs // n, pairs % n
 
 
 def scored_candidates(

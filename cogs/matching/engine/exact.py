@@ -16,12 +16,12 @@ from .rounds import matching_from_pairs
 from .vector import score_pairs
 
 
-def exact_graph(members: Sequence[Member], history: History, options: MatchOptions) -> nx.Graph:
+def exact_graph(members: Sequence[Member], history: History, options: MatchOptions) -> nx.Graph[int]:
     """Every allowed pair as an edge weighted by its score (nodes are member ids)."""
     enc = encode(members, history, options)
     u, v = all_pairs(enc.n)
     s, ok = score_pairs(enc, u, v)
-    g = nx.Graph()
+    g: nx.Graph[int] = nx.Graph()
     g.add_nodes_from(int(x) for x in enc.ids)
     ids = enc.ids
     g.add_weighted_edges_from(

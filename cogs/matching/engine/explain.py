@@ -182,8 +182,8 @@ def _merged(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
         merged["activity"] = [("activity", {"guide": guide, "newcomer": guides[guide]})]
     result: list[Part] = []
     for i, part in enumerate(out):
-        kind = next((k for k, at in slots.items() if at == i), None)
-        result.extend(merged.get(kind, []) if kind is not None else [part])
+        slot = next((k for k, at in slots.items() if at == i), None)
+        result.extend(merged.get(slot, []) if slot is not None else [part])
     return result
 
 

@@ -143,9 +143,9 @@ def _match(flt: Filter, m: Member, options: MatchOptions, ctx: ScoringContext) -
                 return ("match_team", {"name": m.name, "team": m.team})
         elif flt.key == "language":
             langs = languages_of(m.languages, options.default_language)
-            hit = sorted(langs & _language_aliases(value))
-            if hit:
-                return ("match_language", {"name": m.name, "languages": hit})
+            shared = sorted(langs & _language_aliases(value))
+            if shared:
+                return ("match_language", {"name": m.name, "languages": shared})
         elif flt.key == "timezone":
             zone = valid_zone(m.timezone, options.default_timezone)
             offset = _offset_of(value)

@@ -223,7 +223,7 @@ def _nearer(st: GroupState, x: int, b: int, size: np.ndarray, now: int, planned:
 def _direct(pv: Pairs, st: GroupState, c: np.ndarray, b: int, donors: np.ndarray, xs: np.ndarray) -> Offer:
     """x joins b itself when allowed with everybody there; sizes nearer the plan first, then the score gain."""
     s, ok = pv(xs[:, None], st.table[b][None, :])
-    fits, total = ok.all(axis=1), s.sum(axis=1)
+    fits, total = np.all(ok, axis=1), s.sum(axis=1)  # numpy types `ok.all(axis=1)` as maybe a scalar
 
     def offer(i: int, x: int, nearer: int) -> tuple[tuple[float, ...], int] | None:
         return ((nearer, float(total[i]) - float(c[x])), -1) if fits[i] else None

@@ -118,9 +118,9 @@ def assign_mentors(
                 why[ri].add(reason)
     for si, (oi, k) in enumerate(slots):
         for ri in range(m):
-            f = fits.get((ri, oi))
-            if f is not None:
-                value[ri, si] = f - SPREAD * min(k, 100)
+            fit = fits.get((ri, oi))
+            if fit is not None:
+                value[ri, si] = fit - SPREAD * min(k, 100)
     rows, cols = linear_sum_assignment(value, maximize=True)
     matches: list[MentorMatch] = []
     unassigned: list[tuple[int, str]] = []

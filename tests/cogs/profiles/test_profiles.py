@@ -233,7 +233,7 @@ class _Silent:
 
 def test_form_parts_hold_at_most_five_fields_and_their_ids_round_trip() -> None:
     from cogs.profiles.facets import fields_for, form_parts, part_id, part_index
-    from core.settings.profiles import ProfileSettings
+    from cogs.profiles.settings import ProfileSettings
 
     ps = ProfileSettings(extra_fields={f"f{i}": {} for i in range(15)})
     parts = form_parts(fields_for(ps))

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
+
+from core.settings.hints import TIMEZONE
+from core.settings.registry import SettingsSection, register
 
 
 class MatchingSettings(BaseModel):
     day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = Field("mon", description="Round weekday.")
     hour: int = Field(9, ge=0, le=23, description="Round hour, in `timezone`.")
-    timezone: str = Field("UTC", description="IANA time zone of the round schedule, e.g. Europe/Berlin.")
+    timezone: Annotated[str, TIMEZONE] = Field(
+        "UTC", description="IANA time zone of the round schedule, e.g. Europe/Berlin.")
     cadence: Literal["weekly", "biweekly", "monthly"] = Field("weekly", description="Default round cadence.")
     group_size: int = Field(2, ge=2, le=4, description="People per intro group.")
     require_common_language: bool = Field(True, description="Only pair people who share a language.")
@@ -31,3 +35,7 @@ class MatchingSettings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {v!r} (use an IANA name such as Europe/Berlin)") from None
         return v
+
+
+SECTION = register(SettingsSection("matching", community=MatchingSettings, modules=("matching", "mentoring"),
+                                     order=30))

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 import string
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
 
 from core.i18n import N_
+from core.settings.hints import CHANNEL, SENTENCES, ChatHint
 from core.settings.refusals import refusal
+from core.settings.registry import SettingsSection, register
 
 ALLOWED_PLACEHOLDERS = "{member} {community} {member_count} {channel:name} {moderators}"
 _PLACEHOLDERS = frozenset({"member", "community", "member_count", "moderators"})
 _CHANNEL_NAME = re.compile(r"^[\w-]{1,80}$")
+_TRIGGER = ChatHint(chat_pattern=r"^(join|role:\S{1,90}|channel:\S{1,90})$",
+                    rules='"join", "role:<role id>" or "channel:<channel id>"')
 
 
 def check_greeting(text: str) -> None:
@@ -36,10 +41,11 @@ def check_greeting(text: str) -> None:
 
 class WelcomeSettings(BaseModel):
     enabled: bool = Field(True, description="Greet newcomers.")
-    channel: str = Field("", max_length=100, description="Channel id for greetings; empty: DM only.")
+    channel: Annotated[str, CHANNEL] = Field("", max_length=100,
+                                             description="Channel id for greetings; empty: DM only.")
     dm: bool = Field(True, description="Greet by direct message (falls back to the channel when DMs are closed).")
     delay_seconds: int = Field(60, ge=0, le=86400, description="Wait this long after a join before greeting.")
-    messages: list[str] = Field(
+    messages: Annotated[list[str], SENTENCES] = Field(
         default_factory=lambda: ["Welcome to {community}, {member}! Tell us a little about yourself."],
         description="Greeting variants, one picked at random. Placeholders: {member} {community} "
         "{member_count} {channel:name} {moderators}.",
@@ -49,11 +55,11 @@ class WelcomeSettings(BaseModel):
                                      description="Remind a buddy who has not said hello after this many days; 0 = off.")
     nudge_day: int = Field(3, ge=0, le=30, description="Day of the nudge to inactive newcomers; 0 = off.")
     digest_day: int = Field(7, ge=0, le=60, description="Day of the moderators' digest of stalled newcomers; 0 = off.")
-    digest_channel: str = Field("", max_length=100,
-                                description="Channel id (one only moderators see) for the moderators' digest; empty: "
-                                "by DM to the moderators Kindred knows (staff, and who changed its settings).")
-    trigger: str = Field("join", max_length=100,
-                         description="'join', 'role:<id>' (Discord) or 'channel:<id>' (Slack).")
+    digest_channel: Annotated[str, CHANNEL] = Field(
+        "", max_length=100, description="Channel id (one only moderators see) for the moderators' digest; empty: "
+        "by DM to the moderators Kindred knows (staff, and who changed its settings).")
+    trigger: Annotated[str, _TRIGGER] = Field("join", max_length=100,
+                                              description="'join', 'role:<id>' (Discord) or 'channel:<id>' (Slack).")
 
     @field_validator("messages")
     @classmethod
@@ -65,3 +71,6 @@ class WelcomeSettings(BaseModel):
                 raise refusal(N_("Each greeting needs 1 to 1000 characters."))
             check_greeting(text)
         return v
+
+
+SECTION = register(SettingsSection("welcome", community=WelcomeSettings, modules=("welcome",), order=40))

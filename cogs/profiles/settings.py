@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from core.i18n import N_
 from core.settings.refusals import refusal
+from core.settings.registry import SettingsSection, register
 
 BUILTIN_FIELDS = ("role", "team", "topics", "offers", "wants", "timezone", "languages", "about")
 # `/profile set field:<name> value:<text>` sets any field by name, so no field may be called like those options
@@ -46,3 +47,6 @@ class ProfileSettings(BaseModel):
             if name in RESERVED_FIELDS:
                 raise refusal(N_("The field name “{name}” is reserved."), name=name)
         return v
+
+
+SECTION = register(SettingsSection("profiles", community=ProfileSettings, modules=("profiles",), order=20))

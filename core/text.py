@@ -90,7 +90,7 @@ def strip_invisible(text: str) -> str:
             out.append(ch)
             i += 1
             continue
-        prev = out[-1] if out else ""
+        prev = out[-1][-1] if out else ""  # the last character (a kept tag sequence is one multi-character item)
         nxt = text[i + 1] if i + 1 < n else ""
         if ch in (ZWJ, ZWNJ) and prev and nxt:
             if (ch == ZWJ and _emoji(prev) and _emoji(nxt)) or (_joining_letter(prev) and _joining_letter(nxt)):

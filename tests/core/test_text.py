@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from core.text import BIDI_CONTROLS, ZWJ, ZWNJ, clean_line, is_invisible, only_invisible, strip_invisible
@@ -26,6 +26,8 @@ def _visible_text() -> st.SearchStrategy[str]:
 
 
 @given(st.lists(st.one_of(_visible_text(), st.sampled_from(HOSTILE), st.sampled_from(ORDINARY_WORDS))).map("".join))
+@example("🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f\ufe0f")  # a kept tag flag, then a selector
+@example("🏴\U000e0067\U000e0062\U000e007f\u200d🏴")  # ... then a joiner: both used to raise TypeError
 def test_no_bidi_control_or_stray_invisible_character_survives(text: str) -> None:
     out = strip_invisible(text)
     assert not (set(out) & ALWAYS_GONE)

@@ -212,20 +212,25 @@ def _first_failure(tasks: list[asyncio.Task[None]], ended_first: set[asyncio.Tas
 
 def _register_plugins() -> None:
     """Features and integrations may add CLI commands with a `cli.py` exposing `register(typer_app)`; an
-    integration's gets `open_app` too, since integrations sit below the composition root (bootstrap/)."""
-    for package in ("cogs", "integrations"):
-        pkg = importlib.import_module(package)
-        for info in pkgutil.iter_modules(pkg.__path__):
-            try:
-                module = importlib.import_module(f"{package}.{info.name}.cli")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{package}.{info.name}.cli":
-                    raise
-                continue
-            if package == "integrations":
-                module.register(cli, open_app)
-            else:
-                module.register(cli)
+    integration's gets `open_app` too, since integrations sit below the composition root (bootstrap/).
+
+    Every feature package is imported here, the installed ones too (bootstrap/discovery.py), so their settings
+    sections are registered before config.toml is read."""
+    from bootstrap.discovery import feature_packages
+
+    integrations = importlib.import_module("integrations")
+    platforms = [f"integrations.{info.name}" for info in pkgutil.iter_modules(integrations.__path__)]
+    for package in [*feature_packages(), *platforms]:
+        try:
+            module = importlib.import_module(f"{package}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{package}.cli":
+                raise
+            continue
+        if package.startswith("integrations."):
+            module.register(cli, open_app)
+        else:
+            module.register(cli)
 
 
 _register_plugins()

@@ -13,10 +13,12 @@ from bootstrap.discovery import discover
 from core.commands import Cog
 from core.community_config import CommunityConfigResolver
 from core.dispatcher import App
+from core.scheduling import Cron, Jobs
 from core.services import Services, utcnow
 from core.settings import Settings
 from storage.communities import CommunityRepo
 from storage.engine import Store, open_store
+from storage.job_runs import JOB_RUN_TTL, JobRunRepo
 from storage.members import MemberRepo
 from storage.overrides import OverrideRepo
 from storage.profiles import ProfileRepo
@@ -25,15 +27,26 @@ from storage.profiles import ProfileRepo
 def build_services(settings: Settings, store: Store, *, clock: Callable[[], datetime] = utcnow) -> Services:
     """The services every cog gets, on the store package's repositories."""
     overrides = OverrideRepo(store)
+    communities = CommunityRepo(store)
+    config = CommunityConfigResolver(settings.community_defaults(), overrides)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    claims = JobRunRepo(store)
+    jobs = Jobs(scheduler, claims=claims, config=config, communities=communities, health=store.health, clock=clock)
+
+    async def purge_claims() -> None:
+        await claims.purge(clock() - JOB_RUN_TTL)
+
+    jobs.schedule("core.job_runs.purge", Cron(hour=4, minute=41), purge_claims, once=True)
     return Services(
         settings=settings,
         store=store,
-        communities=CommunityRepo(store),
+        communities=communities,
         members=MemberRepo(store),
         profiles=ProfileRepo(store),
         overrides=overrides,
-        config=CommunityConfigResolver(settings.community_defaults(), overrides),
-        scheduler=AsyncIOScheduler(timezone="UTC"),
+        config=config,
+        scheduler=scheduler,
+        jobs=jobs,
         clock=clock,
     )
 

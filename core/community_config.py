@@ -61,6 +61,12 @@ class CommunityConfigResolver:
             self._cache[community_id] = resolved
         return resolved
 
+    async def switched_on(self, community_id: int, module: str) -> bool:
+        """Whether the community has `module` on (`community.disabled_modules`, what `App.emit` and the command
+        guard check); from the cache when it holds the community's settings."""
+        config = self._cache.get(community_id) or await self.get(community_id)
+        return module not in config.community.disabled_modules
+
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 

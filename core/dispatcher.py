@@ -20,7 +20,7 @@ from core.background import Hold
 from core.commands import Autocomplete, Cog, Command, ComponentSpec, EventHandler, Handler
 from core.context import Context, Messenger, Responder
 from core.errors import NotFound, UserError
-from core.events import CommandUsed, Event, MemberJoined, MemberLeft, ScheduledTick
+from core.events import CommandUsed, Event, MemberJoined, MemberLeft
 from core.i18n import N_, gettext
 from core.options import parse_options
 from core.permissions import Level
@@ -140,6 +140,7 @@ class App:
     async def stop(self) -> None:
         """Cancel background work and wait for it to unwind before the cogs (and then the store) close: a task
         cancelled but not awaited would still hold a store connection when the engine is disposed."""
+        await self.services.jobs.stop()
         await self.services.background.stop()
         tasks = [t for t in self._tasks if not t.done()]
         for task in tasks:
@@ -153,35 +154,6 @@ class App:
                 await cog.teardown()
             except Exception:
                 log.exception("teardown of %s failed", cog.name)
-
-    # ---------------------------------------------------------------- scheduled ticks
-    @staticmethod
-    def tick_job_id(community: CommunityRef, job: str) -> str:
-        return f"tick:{job}:{community.id}"
-
-    def schedule_tick(self, community: CommunityRef, job: str, trigger: Any, *,
-                      payload: Mapping[str, Any] | None = None, **options: Any) -> str:
-        """Deliver `ScheduledTick(job=job)` for `community` to every `@on_event(ScheduledTick)` handler each time
-        `trigger` (an APScheduler trigger) fires; scheduling the same job again replaces it. Like every event, a
-        tick does not reach the cogs of a module the community switched off. Returns the scheduler's job id."""
-        job_id = self.tick_job_id(community, job)
-        options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600, **options}
-        self.services.scheduler.add_job(self.fire_tick, trigger, args=[community, job, dict(payload or {})],
-                                        id=job_id, replace_existing=True, **options)
-        return job_id
-
-    def unschedule_tick(self, community: CommunityRef, job: str) -> bool:
-        """Stop a tick scheduled with `schedule_tick`; False when there was none."""
-        job_id = self.tick_job_id(community, job)
-        if self.services.scheduler.get_job(job_id) is None:
-            return False
-        self.services.scheduler.remove_job(job_id)
-        return True
-
-    async def fire_tick(self, community: CommunityRef, job: str, payload: Mapping[str, Any] | None = None) -> None:
-        """What the scheduler runs for a tick (also callable directly, e.g. to run a job now)."""
-        await self.emit(ScheduledTick(key=CommunityKey(community.platform, community.external_id, community.name),
-                                      community=community, job=job, payload=dict(payload or {})))
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """Run work in the background, keeping a reference so it is not garbage-collected mid-way."""

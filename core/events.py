@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef
 
@@ -76,14 +75,6 @@ class CommandUsed(Event):
     member: MemberRef
     command: str
     ok: bool = True
-
-
-@dataclass(slots=True, kw_only=True)
-class ScheduledTick(Event):
-    """A scheduled job fired for a community (e.g. `match.round`)."""
-
-    job: str
-    payload: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True, kw_only=True)

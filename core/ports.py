@@ -141,3 +141,20 @@ class SettingsOverrides(Protocol):
     async def set_many(self, community_id: int, values: dict[str, Any], by: str) -> None: ...
 
     async def delete(self, community_id: int, key: str) -> bool: ...
+
+
+class JobClaims(Protocol):
+    """Runs of scheduled jobs claimed in the store, so that of several processes one runs each slot
+    (core/scheduling.py; storage/job_runs.py implements it). `community_id` is 0 for a process-wide job."""
+
+    async def claim(self, job: str, community_id: int, slot: datetime, at: datetime) -> bool:
+        """True for the one caller that claimed this (job, community, slot) first."""
+        ...
+
+    async def release(self, job: str, community_id: int, slot: datetime) -> None:
+        """Give a claim back (the run failed), so that a later firing of the same slot may run it."""
+        ...
+
+    async def purge(self, before: datetime) -> int:
+        """Forget claims made before `before` (their slots cannot fire again); returns how many."""
+        ...

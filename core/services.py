@@ -1,5 +1,6 @@
-"""What cogs are given instead of globals: settings, the store and its core repositories, scheduler, clock,
-and the typed interfaces features offer each other.
+"""What cogs are given instead of globals: settings, the store and its core repositories, the timed jobs
+(`jobs`, core/scheduling.py: the one way to schedule work), clock, and the typed interfaces features offer each
+other.
 
 The fields are typed by the Protocols of core/ports.py; the composition root (bootstrap/runtime.py) fills them
 with the store package's implementations, so core/ depends on nothing above it.
@@ -12,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
 from core.background import Background
 from core.community_config import CommunityConfigResolver
 from core.ports import CommunityDirectory, DataStore, MemberDirectory, ProfileStore, SettingsOverrides
+from core.scheduling import AsyncIOScheduler, Jobs
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -39,7 +39,8 @@ class Services:
     profiles: ProfileStore
     overrides: SettingsOverrides
     config: CommunityConfigResolver
-    scheduler: AsyncIOScheduler
+    scheduler: AsyncIOScheduler  # started and stopped by the composition root; features use `jobs`
+    jobs: Jobs
     clock: Callable[[], datetime] = utcnow
     background: Background = field(default_factory=Background)
     _interfaces: dict[object, Any] = field(default_factory=dict)

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real app on a temporary store, and the console community to drive it."""
+"""Shared fixtures: a real app on a temporary store, the console community to drive it, and `testbot` (one member
+typing into that console, tests/testbot.py)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ from rich.console import Console
 
 from bootstrap.discovery import discover
 from bootstrap.runtime import running_app
+from core.commands import Cog
 from core.dispatcher import App
 from core.settings import Settings, load_settings
 from integrations.console.repl import ConsoleCommunity
+from tests.testbot import TestBot
+from tests.testbot import screen_text as screen_text  # tests import it from here
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -54,16 +58,31 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[App]:
-    async with running_app(settings) as running:
+def app_cogs() -> list[type[Cog]] | None:
+    """The cogs `app` loads: None is every discovered feature. Override it in a test module to load fewer, e.g.
+    `return with_defaults(Garden)` (tests/testbot.py)."""
+    return None
+
+
+@pytest.fixture
+async def app(settings: Settings, app_cogs: list[type[Cog]] | None) -> AsyncIterator[App]:
+    """The real app on the `settings` fixture's fresh SQLite store."""
+    async with running_app(settings, cogs=app_cogs) as running:
         yield running
 
 
 @pytest.fixture
 async def console(app: App) -> ConsoleCommunity:
+    """The console community in front of `app`, printing to a StringIO (read it with `screen_text`)."""
     community = ConsoleCommunity(app, Console(file=io.StringIO(), width=120, force_terminal=False))
     await community.setup(demo=0)
     return community
+
+
+@pytest.fixture
+def testbot(console: ConsoleCommunity) -> TestBot:
+    """Type lines into the console community as a member and read the bot's answers (tests/testbot.py)."""
+    return TestBot(console)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -84,12 +103,6 @@ async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     finally:
         await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await conn.close()
-
-
-def screen_text(community: ConsoleCommunity) -> str:
-    file = community.screen.console.file
-    assert isinstance(file, io.StringIO)
-    return file.getvalue()
 
 
 @pytest.fixture(autouse=True)

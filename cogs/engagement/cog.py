@@ -32,10 +32,11 @@ from core.i18n import N_
 from core.interfaces import ActivityLevels
 from core.messages import Message
 from core.refs import MemberRef
+from core.scheduling import Cron
 
 log = logging.getLogger(__name__)
 
-PURGE_JOB = "engagement.purge"
+PURGE_JOB = "engagement.purge"  # nightly, in one process of those sharing the store
 
 
 class Engagement(Cog):
@@ -52,15 +53,12 @@ class Engagement(Cog):
     async def setup(self) -> None:
         self.services.provide(ActivityLevels, self.recorder)
         await self.recorder.start()
-        self.services.scheduler.add_job(self._nightly_purge, "cron", hour=3, minute=17, id=PURGE_JOB,
-                                        replace_existing=True)
+        # Process-wide, and not skipped where the module is off: retention is owed to the people in the log.
+        # A failure (a store outage said once by storage/health.py) gives the night's claim back to the others.
+        self.services.jobs.schedule(PURGE_JOB, Cron(hour=3, minute=17), self.purge_all, once=True)
 
     async def teardown(self) -> None:
-        try:
-            if self.services.scheduler.get_job(PURGE_JOB):
-                self.services.scheduler.remove_job(PURGE_JOB)
-        except Exception:
-            log.debug("purge job already gone", exc_info=True)
+        self.services.jobs.cancel(PURGE_JOB)
         await self.recorder.close()
         self.services.withdraw(ActivityLevels, self.recorder)
 
@@ -119,14 +117,6 @@ class Engagement(Cog):
         account = await self.identity.account(member_id)
         if account is not None:
             await forget_crm(CrmRepo(self.services.store), account.platform, account.user_id, account.username)
-
-    async def _nightly_purge(self) -> None:
-        """The scheduler's job: a store outage is said once (storage/health.py), not as a traceback."""
-        try:
-            await self.purge_all()
-        except Exception as exc:
-            if not self.services.store.health.outage(exc, "the engagement purge"):
-                log.exception("engagement purge failed")
 
     async def purge_all(self, now: datetime | None = None) -> int:
         """Roll up and delete raw events older than each community's retention; expired codes go too, and

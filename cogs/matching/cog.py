@@ -1,8 +1,10 @@
 """/match commands, buttons and the round schedule; the work itself lives in rounds.py and requests.py.
 
-Rounds are APScheduler cron jobs per community (day, hour, time zone from its settings, moved at once when a
-moderator changes them); a maintenance job every minute takes over rounds a crashed process left and sends the
-halfway check-ins; at start-up a round missed while the bot was down runs if it is at most `grace_hours` old.
+Rounds are weekly jobs per community (`services.jobs`, core/scheduling.py: day, hour, time zone from its
+settings, moved at once when a moderator changes them; skipped while the community has matching switched off; of
+several processes sharing the store one runs each firing); a maintenance job every minute takes over rounds a
+crashed process left and sends the halfway check-ins; at start-up a round missed while the bot was down runs if
+it is at most `grace_hours` old.
 """
 
 from __future__ import annotations
@@ -13,10 +15,6 @@ import logging
 import re
 from datetime import datetime, timedelta
 from typing import Any
-
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from cogs.matching import messages as msgs
 from cogs.matching.requests import Requests
@@ -33,11 +31,14 @@ from core.events import MatchFeedback, MemberLeft
 from core.i18n import N_
 from core.messages import Button, ButtonStyle, Field, Message
 from core.permissions import Level
-from core.refs import MemberRef
+from core.refs import CommunityRef, MemberRef
+from core.scheduling import Cron
 from core.settings import CommunityConfig
 
 log = logging.getLogger(__name__)
 
+ROUND_JOB = "match:round"  # one per community: the scheduler's job `match:round:<community id>`
+MAINTENANCE_JOB = "match:maintenance"
 GROUP_NAME = re.compile(r"^[\w][\w .-]{0,39}$")
 MAX_PREVIEW = 25
 FIND_OPTIONS = (
@@ -80,8 +81,7 @@ class Matching(Cog):
         self.services.config.subscribe(self._settings_changed)
         for community_id in await self.repo.communities():
             await self.schedule(community_id)
-        self.services.scheduler.add_job(self.tick, IntervalTrigger(seconds=60), id="match:maintenance",
-                                        replace_existing=True, coalesce=True, max_instances=1)
+        self.services.jobs.every(MAINTENANCE_JOB, 60, self.tick)
         self._startup = self.app.spawn(self.catch_up())
         self.app.on_platform_ready(self._platform_ready)
 
@@ -111,13 +111,12 @@ class Matching(Cog):
     async def schedule(self, community_id: int) -> None:
         """(Re)create the community's round job from its settings."""
         m = (await self.services.config.get(community_id)).matching
-        trigger = CronTrigger(day_of_week=m.day, hour=m.hour, minute=0, timezone=m.timezone)
-        job_id = f"match:round:{community_id}"
-        with contextlib.suppress(JobLookupError):  # also drops a job queued before the scheduler started
-            self.services.scheduler.remove_job(job_id)
-        self.services.scheduler.add_job(
-            self._fire, trigger, args=[community_id], id=job_id, replace_existing=True,
-            coalesce=True, max_instances=1, misfire_grace_time=max(60, m.grace_hours * 3600))
+        self.services.jobs.for_community(
+            community_id, ROUND_JOB, Cron(day_of_week=m.day, hour=m.hour, minute=0, timezone=m.timezone),
+            self._scheduled_round, module=self.module, once=True, grace=max(60, m.grace_hours * 3600))
+
+    async def _scheduled_round(self, community: CommunityRef) -> None:
+        await self._fire(community.id)
 
     async def _fire(self, community_id: int) -> None:
         try:
@@ -131,6 +130,8 @@ class Matching(Cog):
         now = self.runner.now()
         for community_id in await self.repo.communities():
             try:
+                if not await self.services.jobs.switched_on(community_id, "matching"):
+                    continue  # like its scheduled rounds: none while the community has matching off
                 m = (await self.services.config.get(community_id)).matching
                 fired = last_fire(now, m.day, m.hour, m.timezone)
                 if now - fired > timedelta(hours=m.grace_hours):

@@ -1,15 +1,14 @@
 """Welcome commands, buttons and events; the onboarding work itself lives in flow.py.
 
 `/welcome preview|test|set|status` for moderators, `/greeter join|leave|list` for volunteers, the greeting's
-buttons, and the events that start and stop onboarding. A small background loop wakes when the next greeting is
-due (or at least once a minute for the drip) and calls `Onboarding.tick`; everything it acts on is in the store,
-so a restart picks up where the last process stopped.
+buttons, and the events that start and stop onboarding. A job (`services.jobs`, core/scheduling.py) runs
+`Onboarding.tick` when the next greeting is due, at least once a minute for the drip, and at once when a join, a
+changed setting or a platform that connected brings new work; everything it acts on is in the store, so a restart
+picks up where the last process stopped.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import datetime, timedelta
 
@@ -19,11 +18,10 @@ from cogs.welcome import messages as msgs
 from cogs.welcome.flow import Onboarding
 from cogs.welcome.funnel import PROFILE_STARTED_LABEL
 from cogs.welcome.inputs import SETTABLE, check_reachable, parse_setting
-from cogs.welcome.pacing import DRIP_EVERY, LOAD_WINDOW, WORK_WINDOW
+from cogs.welcome.pacing import DRIP_EVERY, LOAD_WINDOW, POLL, WORK_WINDOW
 from cogs.welcome.store.repo import Status, Step
 from cogs.welcome.templates import Newcomer, clean_name
 from core import options as opt
-from core.aio import bounded
 from core.commands import Cog, command, on_component, on_event
 from core.community_config import apply_overrides
 from core.context import Context
@@ -39,6 +37,7 @@ from core.settings import CommunityConfig
 log = logging.getLogger(__name__)
 
 FUNNEL_DAYS = 30
+JOB = "welcome"  # the process's welcome work: greetings due, the channel posts, the drip
 
 
 class Welcome(Cog):
@@ -52,10 +51,8 @@ class Welcome(Cog):
     def __init__(self, app: App) -> None:
         super().__init__(app)
         self.flow = Onboarding(app)
-        self._poke = asyncio.Event()
-        self._loop_task: asyncio.Task[None] | None = None
         self._last_drip: datetime | None = None
-        self._wake_at: datetime | None = None  # clock time the loop will look again, at the latest
+        self._wake_at: datetime | None = None  # clock time the job will look again, at the latest
         self._quiet: set[tuple[int, int]] = set()  # newcomers who have not posted yet
 
     # ------------------------------------------------------------------ lifecycle
@@ -64,7 +61,10 @@ class Welcome(Cog):
         self._quiet = set(await self.flow.repo.quiet_newcomers(self.flow.now() - WORK_WINDOW))
         self.services.config.subscribe(self._settings_changed)
         self.app.on_platform_ready(lambda _platform: self.wake())  # greetings waiting for it go out now
-        self._loop_task = asyncio.get_running_loop().create_task(self._loop(), name="welcome-loop")
+        # Process-wide: greetings and drip steps are claimed row by row in the store, so every process may work;
+        # whether a community has welcome switched on is checked per community (`Onboarding.switched_on`).
+        self.services.jobs.every(JOB, POLL, self._run)
+        self.wake()
 
     async def _settings_changed(self, community_id: int, keys: set[str]) -> None:
         """A moderator changed settings (here or with /config): look again at what is due."""
@@ -72,41 +72,35 @@ class Welcome(Cog):
             self.wake()
 
     async def teardown(self) -> None:
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
-            self._loop_task = None
+        self.services.jobs.cancel(JOB)
 
     def wake(self) -> None:
-        """Make the background loop look at the store now (a join, a changed setting)."""
+        """Make the job look at the store now (a join, a changed setting); asked for while it runs, it runs
+        once more right after."""
         self._wake_at = None
-        self._poke.set()
+        self.services.jobs.run_now(JOB)
 
     async def tick(self) -> None:
-        """Do everything due now, drip included (the loop calls this; tests call it after moving the clock)."""
+        """Do everything due now, drip included (the job does this; tests call it after moving the clock)."""
         await self.flow.tick(drip=True)
 
-    async def _loop(self) -> None:
-        while True:
-            self._poke.clear()
-            self._wake_at = None  # joins while this round runs poke the loop again
-            now = self.flow.now()
-            drip = self._last_drip is None or now - self._last_drip >= DRIP_EVERY or now < self._last_drip
-            try:
-                await self.flow.tick(drip=drip)
-                if drip:
-                    self._last_drip = now
-                wait = await self.flow.seconds_to_next()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if not self.services.store.health.outage(exc, "the welcome loop"):
-                    log.exception("welcome loop failed; retrying in a minute")
-                wait = 60.0
-            self._wake_at = self.flow.now() + timedelta(seconds=wait)
-            with contextlib.suppress(TimeoutError):
-                await bounded(self._poke.wait(), wait)
+    async def _run(self) -> None:
+        """One run of the job: what is due, the drip once a minute, then the next run when the next greeting
+        is due (at the latest after `POLL` seconds, or a minute after a failure)."""
+        self._wake_at = None  # joins while this run works wake the job again
+        now = self.flow.now()
+        drip = self._last_drip is None or now - self._last_drip >= DRIP_EVERY or now < self._last_drip
+        try:
+            await self.flow.tick(drip=drip)
+            if drip:
+                self._last_drip = now
+            wait = await self.flow.seconds_to_next()
+        except Exception as exc:
+            if not self.services.store.health.outage(exc, "the welcome job"):
+                log.exception("welcome job failed; retrying in a minute")
+            wait = 60.0
+        self._wake_at = self.flow.now() + timedelta(seconds=wait)
+        self.services.jobs.next_run(JOB, wait)
 
     # ------------------------------------------------------------------ events
     @on_event(MemberJoined)

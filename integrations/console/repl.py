@@ -116,12 +116,16 @@ class ConsoleCommunity:
         self.screen.line("Kindred console community. Type /help for Kindred's commands, /console for the "
                          "console's own. You are 'admin' (a moderator).", "bold")
         async for line in lines:
-            if self.pending_form is not None:
-                await self._form_answer(line)
-            else:
-                await self.handle(line)
+            await self.enter(line)
             if not self.running:
                 break
+
+    async def enter(self, line: str) -> None:
+        """One typed line: the answer to the open form's current field, else a command, choice or message."""
+        if self.pending_form is not None:
+            await self._form_answer(line)
+        else:
+            await self.handle(line)
 
     async def handle(self, line: str) -> None:
         text = line.strip()

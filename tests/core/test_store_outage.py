@@ -13,6 +13,8 @@ from rich.console import Console
 
 from bootstrap.runtime import running_app
 from core.guard import STORE_DOWN
+from core.refs import CommunityRef
+from core.scheduling import Every
 from core.settings import load_settings
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
@@ -55,7 +57,15 @@ async def test_a_postgres_outage_is_answered_and_logged_once(store_url: tuple[st
             matching = app.cog("match")
             assert matching is not None
             await matching.tick()  # a background job meets the outage too
-            await app.fire_tick(await app.community(KEY), "probe")  # a scheduled tick (from cache: no store)
+            probed: list[int] = []
+
+            async def probe(community: CommunityRef) -> None:
+                probed.append(community.id)
+
+            community = await app.community(KEY)  # from the cache: no store
+            app.services.jobs.for_community(community.id, "probe", Every(3600), probe, module="engagement")
+            assert not await app.services.jobs.run("probe", community.id)  # a scheduled job meets the outage too
+            assert probed == []
             answers = [m.plain_text() for _kind, _to, m in console.outbox.sent[before:]]
             assert len(answers) == len(COMMANDS)
             needs_store = [a for text, a in zip(COMMANDS, answers, strict=True) if text != "/help"]

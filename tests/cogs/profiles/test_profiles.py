@@ -19,6 +19,7 @@ from core.settings import load_settings
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
 from tests.cogs.config.conftest import KEY_A, KEY_B, Community
+from tests.testbot import TestBot
 
 
 async def _profile(console: ConsoleCommunity) -> dict[str, list[str]]:
@@ -37,9 +38,8 @@ async def test_bad_values_change_nothing(console: ConsoleCommunity) -> None:
     assert "not a time zone" in out and "not a language code" in out and "at most 10 items" in out
 
 
-async def test_member_option_unknown_member(console: ConsoleCommunity) -> None:
-    await console.handle("/profile show member:ghost")
-    assert "can't find a member called “ghost”" in " ".join(console.outbox.texts())
+async def test_member_option_unknown_member(testbot: TestBot) -> None:
+    assert "can't find a member called “ghost”" in await testbot.run("/profile show member:ghost")
 
 
 async def test_german_community(console: ConsoleCommunity) -> None:

@@ -23,6 +23,10 @@ from storage.members import MemberRepo
 from storage.overrides import OverrideRepo
 from storage.profiles import ProfileRepo
 
+# Importing the composition root registers every feature's settings section (importing a feature does), so
+# settings loaded after this import (bench scripts, tools, tests) know every section; bot.py does the same.
+discover()
+
 
 def build_services(settings: Settings, store: Store, *, clock: Callable[[], datetime] = utcnow) -> Services:
     """The services every cog gets, on the store package's repositories."""

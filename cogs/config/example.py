@@ -26,7 +26,7 @@ EXAMPLE_PATH = Path(__file__).resolve().parents[2] / "config.example.toml"
 HEADER = """\
 # Kindred configuration: copy this file to config.toml and change what you need.
 #
-# Generated from the settings models (core/settings/) by `uv run bot.py config-example --write`;
+# Generated from the settings registry (each feature's settings.py) by `uv run bot.py config-example --write`;
 # do not edit by hand. Every key is optional: the value shown is the default. Keys written as comments
 # have no default (or are secrets, which belong in environment variables).
 #

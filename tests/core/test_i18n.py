@@ -54,7 +54,7 @@ def test_every_message_is_in_every_catalogue() -> None:
             continue  # English is the source language: each text is its own translation
         catalogue = load_catalogue(locale)
         missing = sorted(m for m in messages if not catalogue.get(m))
-        hint = "translate them in locales/de.po (uv run bot.py i18n-update adds them)"
+        hint = "uv run bot.py i18n-update adds them, untranslated, to the catalogue of their feature or locales/de.po"
         assert not missing, f"{locale}.po lacks {len(missing)} texts, e.g. {missing[:5]}: {hint}"
 
 

@@ -50,7 +50,8 @@ def test_every_text_has_a_german_translation() -> None:
     texts = _literals()
     assert len(texts) > 100
     missing = sorted(t for t in texts if t not in german)
-    assert not missing, f"add German translations (uv run bot.py i18n-update puts them in cogs/config/locales/de.po) for: {missing}"
+    hint = "uv run bot.py i18n-update adds them to cogs/config/locales/de.po"
+    assert not missing, f"add German translations ({hint}) for: {missing}"
 
 
 def test_every_key_description_has_a_german_translation() -> None:

@@ -144,9 +144,12 @@ def check_config(config: ConfigOption = None) -> None:
 
 @cli.command("i18n-update")
 def i18n_update() -> None:
-    """Add new texts of the source to locales/*.po (existing entries stay as they are); lists how many each
-    language still lacks."""
+    """Add new texts of the source to locales/*.po and each feature's cogs/<feature>/locales/*.po (existing
+    entries stay as they are); lists how many each language still lacks."""
+    from bootstrap.discovery import discover
     from core.i18n_catalog import update_catalogues
+
+    discover()  # every feature's settings (their descriptions are texts) and catalogue folder
 
     for locale, missing in update_catalogues().items():
         typer.echo(f"{locale}: {missing} untranslated")

@@ -8,6 +8,9 @@ Features are found in two places:
   (`uv pip install ./kindred-garden`, whose pyproject.toml declares
   `[project.entry-points."kindred.features"] garden = "kindred_garden"`).
 
+Finding a feature also registers its catalogue folder, `<package>/locales`, with core/i18n.py, so its texts are
+translated (core never imports the features itself).
+
 Importing a feature package registers its settings section (core/settings/registry.py), so bot.py imports them
 all (`feature_packages`) before it reads config.toml.
 """
@@ -15,11 +18,14 @@ all (`feature_packages`) before it reads config.toml.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import cogs
 from core.commands import Cog
+from core.i18n import add_catalogue_dir
 
 ENTRY_POINT_GROUP = "kindred.features"
 """The entry-point group of installed feature packages (see the module docstring and CONTRIBUTING.md)."""
@@ -31,7 +37,19 @@ def feature_packages() -> list[str]:
                for info in sorted(pkgutil.iter_modules(cogs.__path__), key=lambda i: i.name)
                if not info.name.startswith("_")]
     installed = [ep.module for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)]
-    return list(dict.fromkeys([*shipped, *installed]))
+    names = list(dict.fromkeys([*shipped, *installed]))
+    register_catalogues(names)
+    return names
+
+
+def register_catalogues(packages: list[str]) -> None:
+    """Register each feature package's `locales` folder with core/i18n.py, without importing the package: every
+    path that finds the features (start-up, `bot.py i18n-update`, the tests) gets their texts. A new feature's
+    folder is registered before it exists, so `bot.py i18n-update` creates it."""
+    for name in packages:
+        spec = importlib.util.find_spec(name)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            add_catalogue_dir(Path(location) / "locales")
 
 
 def discover() -> list[type[Cog]]:

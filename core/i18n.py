@@ -1,9 +1,12 @@
 """Message catalogues: every member-facing text is looked up here in the community's language.
 
 Texts are written in English in the code (`ctx._("…")` at run time, `N_("…")` for texts declared at import time)
-and translated from gettext catalogues in `locales/<lang>.po`, read with Babel at start-up so that no compile step
-is needed. English is the source language; a catalogue that lacks a message falls back to English, and the test
-suite fails when a shipped catalogue lacks one, so this never happens in a release.
+and translated from gettext catalogues, read with Babel at start-up so that no compile step is needed. Each feature
+owns its texts in `cogs/<feature>/locales/<lang>.po`; the shared `locales/<lang>.po` holds those of core/,
+integrations/ and the composition root. Core never imports a feature: the composition root registers each
+feature's catalogue folder (`add_catalogue_dir`, bootstrap/discovery.py) and the catalogues are merged here.
+English is the source language; a catalogue that lacks a message falls back to English, and the test suite fails
+when a shipped catalogue lacks one, so this never happens in a release.
 """
 
 from __future__ import annotations
@@ -58,15 +61,44 @@ def format_text(text: str, params: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
-@cache
-def load_catalogue(locale: str) -> dict[str, str]:
-    """Read `locales/<locale>.po` into a msgid -> msgstr dict (empty translations are skipped)."""
-    path = LOCALES_DIR / f"{locale}.po"
+_CATALOGUE_DIRS: list[Path] = [LOCALES_DIR]
+
+
+def add_catalogue_dir(path: Path) -> None:
+    """Register a feature's `locales` folder, so its texts are translated too; registering one twice is harmless.
+
+    Called by the composition root while it finds the features, since core must not import them."""
+    path = path.resolve()
+    if path not in _CATALOGUE_DIRS:
+        _CATALOGUE_DIRS.append(path)
+        load_catalogue.cache_clear()
+
+
+def catalogue_dirs() -> tuple[Path, ...]:
+    """The shared catalogue folder first, then every registered feature's, in registration order."""
+    return tuple(_CATALOGUE_DIRS)
+
+
+def read_catalogue_file(path: Path, locale: str) -> dict[str, str]:
+    """Read one .po file into a msgid -> msgstr dict (empty translations are skipped)."""
     if not path.exists():
         return {}
     with path.open("rb") as fh:
         catalog = read_po(fh, locale=locale)
     return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.id, str) and m.string}
+
+
+@cache
+def load_catalogue(locale: str) -> dict[str, str]:
+    """Every catalogue of `locale` merged into one msgid -> msgstr dict: the shared one, then each feature's.
+
+    A text used in two places must translate the same (tests/core/test_i18n.py checks it); should two
+    catalogues still disagree, the first one read (the shared one) wins."""
+    merged: dict[str, str] = {}
+    for folder in _CATALOGUE_DIRS:
+        for msgid, msgstr in read_catalogue_file(folder / f"{locale}.po", locale).items():
+            merged.setdefault(msgid, msgstr)
+    return merged
 
 
 def normalise_locale(locale: str | None) -> str:

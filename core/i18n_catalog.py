@@ -3,7 +3,10 @@
 `uv run bot.py i18n-update` rewrites locales/en.po (English is the source language, so each text translates to
 itself) and appends the texts the other catalogues lack, untranslated, at their end, leaving every existing entry
 and its place alone (several people translate in the same file); the test suite fails while any is left
-untranslated. Besides the literals in `_()`, `N_()` and `gettext()`, the descriptions of the per-community
+untranslated. Each feature owns its texts: a text used only by files of one feature goes into that feature's
+catalogue (`cogs/<feature>/locales/<lang>.po`, the folders the composition root registered with core/i18n.py), one
+used by several features into each of theirs, and one used anywhere else (core/, integrations/) into the shared
+`locales/<lang>.po`. Besides the literals in `_()`, `N_()` and `gettext()`, the descriptions of the per-community
 settings are texts too: `/config show` shows them to moderators.
 """
 
@@ -17,10 +20,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from core.i18n import LANGUAGES, LOCALES_DIR
+from core.i18n import LANGUAGES, LOCALES_DIR, catalogue_dirs
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE_DIRS = ("core", "cogs", "integrations")
+SOURCE_DIRS = ("core", "cogs", "integrations", "storage", "bootstrap")
 KEYWORDS = {"_": None, "N_": None, "gettext": (2,)}
 
 
@@ -61,8 +64,33 @@ def setting_descriptions() -> dict[str, tuple[str, int]]:
     return out
 
 
-def read_catalog(locale: str) -> Catalog:
-    path = LOCALES_DIR / f"{locale}.po"
+def feature_folders(root: Path = ROOT) -> dict[str, Path]:
+    """Source folder (relative to `root`, "cogs/matching") -> its catalogue folder, for every registered feature
+    catalogue folder inside `root` (features installed elsewhere keep their own catalogues up to date)."""
+    out: dict[str, Path] = {}
+    for folder in catalogue_dirs()[1:]:
+        try:
+            out[folder.parent.relative_to(root.resolve()).as_posix()] = folder
+        except ValueError:
+            continue
+    return out
+
+
+def destinations(locations: list[tuple[str, int]], features: dict[str, Path]) -> list[Path]:
+    """The catalogue folders a text belongs in: the shared one if any file outside the features uses it, else
+    the folder of every feature that uses it."""
+    owners: list[Path] = []
+    for file, _line in locations:
+        owner = next((folder for source, folder in features.items() if file.startswith(source + "/")), None)
+        if owner is None:
+            return [LOCALES_DIR]
+        if owner not in owners:
+            owners.append(owner)
+    return owners or [LOCALES_DIR]
+
+
+def read_catalog(locale: str, folder: Path | None = None) -> Catalog:
+    path = (folder or LOCALES_DIR) / f"{locale}.po"
     if not path.exists():
         return Catalog(locale=locale, project="Kindred")
     with path.open("rb") as fh:
@@ -75,7 +103,7 @@ def write_catalog(catalog: Catalog, locale: str) -> None:
         write_po(fh, catalog, width=0, omit_header=False, sort_output=True, include_previous=False)
 
 
-def append_missing(locale: str, msgids: list[str]) -> None:
+def append_missing(locale: str, msgids: list[str], folder: Path | None = None) -> None:
     """Add these texts, untranslated, at the end of a catalogue, without touching anything already in it."""
     if not msgids:
         return
@@ -84,8 +112,9 @@ def append_missing(locale: str, msgids: list[str]) -> None:
         block.add(msgid, "")
     buf = io.BytesIO()
     write_po(buf, block, width=0, omit_header=True, no_location=True, sort_output=False)
-    path = LOCALES_DIR / f"{locale}.po"
-    LOCALES_DIR.mkdir(exist_ok=True)
+    folder = folder or LOCALES_DIR
+    path = folder / f"{locale}.po"
+    folder.mkdir(exist_ok=True)
     existing = path.read_bytes() if path.exists() else b""
     if not existing:
         header = io.BytesIO()
@@ -95,12 +124,22 @@ def append_missing(locale: str, msgids: list[str]) -> None:
     path.write_bytes(existing + separator + buf.getvalue().lstrip(b"\n"))
 
 
+def messages_by_catalogue(root: Path = ROOT) -> dict[Path, list[str]]:
+    """Catalogue folder -> the texts it must hold (the shared folder is always present)."""
+    features = feature_folders(root)
+    out: dict[Path, list[str]] = {LOCALES_DIR: []}
+    for msgid, locations in extract_messages(root).items():
+        for folder in destinations(locations, features):
+            out.setdefault(folder, []).append(msgid)
+    return out
+
+
 def update_catalogues(root: Path = ROOT) -> dict[str, int]:
     """Bring every catalogue up to date with the source; returns how many texts each locale still lacks."""
     messages = extract_messages(root)
+    wanted = messages_by_catalogue(root)
     missing: dict[str, int] = {}
     for locale in LANGUAGES:
-        old = read_catalog(locale)
         if locale == "en":  # generated: each text is its own translation
             new = Catalog(locale=locale, project="Kindred", fuzzy=False)
             for msgid, locations in messages.items():
@@ -108,7 +147,11 @@ def update_catalogues(root: Path = ROOT) -> dict[str, int]:
             write_catalog(new, locale)
             missing[locale] = 0
             continue
-        append_missing(locale, [m for m in messages if old.get(m) is None])
-        translated = {m.id for m in read_catalog(locale) if m.id and m.string}
-        missing[locale] = sum(1 for m in messages if m not in translated)
+        lacking: set[str] = set()
+        for folder, msgids in wanted.items():
+            old = read_catalog(locale, folder)
+            append_missing(locale, [m for m in msgids if old.get(m) is None], folder)
+            translated = {m.id for m in read_catalog(locale, folder) if m.id and m.string}
+            lacking.update(m for m in msgids if m not in translated)
+        missing[locale] = len(lacking)
     return missing

@@ -6,8 +6,44 @@ from pathlib import Path
 
 import pytest
 
-from core.i18n import LANGUAGES, format_text, gettext, load_catalogue
-from core.i18n_catalog import extract_messages
+from core.i18n import LANGUAGES, LOCALES_DIR, catalogue_dirs, format_text, gettext, load_catalogue, read_catalogue_file
+from core.i18n_catalog import extract_messages, messages_by_catalogue
+
+
+def test_every_catalogue_holds_its_own_texts() -> None:
+    """Each feature's catalogue translates the texts of that feature; the shared one those of core/ and the rest."""
+    wanted = messages_by_catalogue()
+    assert len(wanted) > 5  # the shared catalogue and one per feature with texts
+    for locale in LANGUAGES:
+        if locale == "en":
+            continue
+        for folder, msgids in wanted.items():
+            catalogue = read_catalogue_file(folder / f"{locale}.po", locale)
+            missing = sorted(m for m in msgids if not catalogue.get(m))
+            hint = f"translate them in {folder}/{locale}.po (uv run bot.py i18n-update adds them)"
+            assert not missing, f"{len(missing)} texts untranslated, e.g. {missing[:5]}: {hint}"
+
+
+def test_features_own_their_texts() -> None:
+    wanted = messages_by_catalogue()
+    features = {folder.parent.name: set(msgids) for folder, msgids in wanted.items() if folder != LOCALES_DIR}
+    assert {"config", "engagement", "matching", "profiles", "welcome"} <= set(features)
+    assert "Round weekday." in features["matching"]  # a setting description goes with its feature
+    assert "Saved." in features["profiles"]
+    shared = "This button is no longer active."  # used by core/ and by features: shared only
+    assert shared in wanted[LOCALES_DIR]
+    assert not any(shared in msgids for msgids in features.values())
+    several = [name for name, msgids in features.items() if "This form is no longer active." in msgids]
+    assert len(several) > 1  # used by several features (and not core): in each of theirs
+
+
+def test_a_text_in_two_catalogues_translates_the_same() -> None:
+    for locale in LANGUAGES:
+        seen: dict[str, tuple[str, str]] = {}
+        for folder in catalogue_dirs():
+            for msgid, msgstr in read_catalogue_file(folder / f"{locale}.po", locale).items():
+                first = seen.setdefault(msgid, (msgstr, str(folder)))
+                assert first[0] == msgstr, f"{msgid!r} translates differently in {first[1]} and {folder}"
 
 
 def test_every_message_is_in_every_catalogue() -> None:
@@ -18,7 +54,7 @@ def test_every_message_is_in_every_catalogue() -> None:
             continue  # English is the source language: each text is its own translation
         catalogue = load_catalogue(locale)
         missing = sorted(m for m in messages if not catalogue.get(m))
-        hint = "translate them in locales/de.po (uv run bot.py i18n-update adds them)"
+        hint = "uv run bot.py i18n-update adds them, untranslated, to the catalogue of their feature or locales/de.po"
         assert not missing, f"{locale}.po lacks {len(missing)} texts, e.g. {missing[:5]}: {hint}"
 
 

@@ -50,10 +50,12 @@ def test_every_text_has_a_german_translation() -> None:
     texts = _literals()
     assert len(texts) > 100
     missing = sorted(t for t in texts if t not in german)
-    assert not missing, f"add German translations to locales/de.po for: {missing}"
+    hint = "uv run bot.py i18n-update adds them to cogs/config/locales/de.po"
+    assert not missing, f"add German translations ({hint}) for: {missing}"
 
 
 def test_every_key_description_has_a_german_translation() -> None:
     german = load_catalogue("de")
     missing = sorted(s.description for s in community_schema().values() if s.description not in german)
-    assert not missing, f"a settings description changed or was added; translate it in locales/de.po: {missing}"
+    hint = "translate it in the de.po of the feature that declares it"
+    assert not missing, f"a settings description changed or was added; {hint}: {missing}"

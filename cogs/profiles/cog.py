@@ -104,7 +104,9 @@ class Profiles(Cog):
     async def set(self, ctx: Context, field: str | None = None, value: str | None = None, **values: Any) -> None:
         given: dict[str, list[str]] = {k: v if isinstance(v, list) else [v]
                                        for k, v in values.items() if v not in (None, "", [])}
-        clears: set[str] = set()
+        # "-" clears a field, whether typed as its own option (topics:-) or as field:topics value:-
+        clears: set[str] = {k for k, v in given.items() if [str(x).strip() for x in v] == ["-"]}
+        given.update({k: [] for k in clears})
         if field is not None or value is not None:
             if not field or value is None:
                 raise OptionError(N_("Give both “field” and “value”, e.g. field:plant value:Linz"))

@@ -241,3 +241,12 @@ def test_form_parts_hold_at_most_five_fields_and_their_ids_round_trip() -> None:
     assert sorted(n for p in parts for n in p) == sorted(f.name for f in fields_for(ps))
     assert [part_index(part_id(i)) for i in range(len(parts))] == list(range(len(parts)))
     assert part_index("more1") is None and part_index("nonsense") is None
+
+
+async def test_a_dash_clears_a_field_typed_as_its_own_option(console: ConsoleCommunity) -> None:
+    """The option's help says "- clears it"; typed as `topics:-` it used to store "-" (issue 17)."""
+    await console.handle("/as ana")
+    await console.handle("/profile set topics:python,rust team:core offers:go")
+    assert (await _profile(console))["topics"] == ["python", "rust"]
+    await console.handle("/profile set topics:- team:- offers:sql")
+    assert await _profile(console) == {"offers": ["sql"]}

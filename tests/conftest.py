@@ -21,6 +21,7 @@ from core.commands import Cog
 from core.dispatcher import App
 from core.settings import Settings, load_settings
 from integrations.console.repl import ConsoleCommunity
+from storage.engine import Store, open_store
 from tests.testbot import TestBot
 from tests.testbot import screen_text as screen_text  # tests import it from here
 
@@ -129,3 +130,17 @@ async def _no_task_survives_the_test() -> AsyncIterator[None]:
             task.print_stack(file=buf)
             stacks.append(buf.getvalue())
         pytest.fail("tasks ignored cancellation:\n" + "\n".join(stacks))
+
+
+@pytest.fixture
+async def stores(store_url: tuple[str, dict[str, Any]]) -> AsyncIterator[tuple[Store, Store]]:
+    """Two bot processes on one store (the second finds it migrated): for the storage tests of claims that must
+    hold across processes."""
+    url, connect_args = store_url
+    one = await open_store(url, connect_args=connect_args)
+    two = await open_store(url, connect_args=connect_args, migrate=False)
+    try:
+        yield one, two
+    finally:
+        await two.close()
+        await one.close()

@@ -5,11 +5,9 @@ are kept, crash leftovers are found, and the migration goes down and up again.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from hypothesis import HealthCheck, given, settings
@@ -22,19 +20,6 @@ from storage.deliveries import DeliveryRepo, audience_of, audience_text, with_fi
 from storage.engine import Store, alembic_config, open_store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def stores(store_url: tuple[str, dict[str, Any]]) -> AsyncIterator[tuple[Store, Store]]:
-    """Two bot processes on one store (the second finds it migrated)."""
-    url, connect_args = store_url
-    one = await open_store(url, connect_args=connect_args)
-    two = await open_store(url, connect_args=connect_args, migrate=False)
-    try:
-        yield one, two
-    finally:
-        await two.close()
-        await one.close()
 
 
 async def _community(store: Store) -> int:

@@ -5,11 +5,9 @@ goes down and up."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -17,19 +15,6 @@ from storage.engine import Store, alembic_config, open_store
 from storage.job_runs import JOB_RUN_TTL, JobRunRepo
 
 T0 = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def stores(store_url: tuple[str, dict[str, Any]]) -> AsyncIterator[tuple[Store, Store]]:
-    """Two bot processes on one store (the second finds it migrated)."""
-    url, connect_args = store_url
-    one = await open_store(url, connect_args=connect_args)
-    two = await open_store(url, connect_args=connect_args, migrate=False)
-    try:
-        yield one, two
-    finally:
-        await two.close()
-        await one.close()
 
 
 async def test_each_slot_is_claimed_once_by_two_processes(stores: tuple[Store, Store]) -> None:

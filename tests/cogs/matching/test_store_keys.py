@@ -5,11 +5,9 @@ migration goes down and up again with rows in place."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -21,19 +19,6 @@ from storage.engine import Store, alembic_config, open_store
 from storage.members import MemberRepo
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def stores(store_url: tuple[str, dict[str, Any]]) -> AsyncIterator[tuple[Store, Store]]:
-    """Two bot processes on one store (the second finds it migrated)."""
-    url, connect_args = store_url
-    one = await open_store(url, connect_args=connect_args)
-    two = await open_store(url, connect_args=connect_args, migrate=False)
-    try:
-        yield one, two
-    finally:
-        await two.close()
-        await one.close()
 
 
 async def _setup(store: Store) -> tuple[int, int, int]:

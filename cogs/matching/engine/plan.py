@@ -39,12 +39,17 @@ def plan_round(
     priority: Collection[int] = (),
     *,
     dense: bool | None = None,
+    strategy: str | None = None,
 ) -> RoundPlan:
     """Match the round (pairs, or groups of `options.group_size`) and prepare every intro's reason and
-    starters."""
+    starters. `strategy` forces one of `strategies.STRATEGIES` by name."""
     history = history or History()
     options = options or MatchOptions()
-    if options.group_size > 2:
+    if strategy is not None:
+        from .strategies import run_strategy
+
+        result = run_strategy(strategy, members, history, options, priority)
+    elif options.group_size > 2:
         result = group_round(members, history, options, priority, dense=dense)
     else:
         result = pair_round(members, history, options, priority, dense=dense)

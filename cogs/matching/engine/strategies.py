@@ -1,0 +1,95 @@
+"""The engine's strategies by name, so that callers (the round, `match-roster --strategy`, the benchmark) can
+list them, force one, and compare each against the exact optimum.
+
+A strategy is a plain function `(members, history, options, priority) -> RoundResult` that honours
+`options.group_size`. `auto` picks by round size and group size; the others are what it picks between.
+Every strategy keeps every hard rule; they differ only in how they search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+
+from .exact import exact_round
+from .groups import group_round
+from .model import History, MatchOptions, Member, RoundResult
+
+Run = Callable[[Sequence[Member], History, MatchOptions, Collection[int]], RoundResult]
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """One way to form a round. `max_members` is the largest round it is meant for (None: any size)."""
+
+    name: str
+    description: str
+    run: Run
+    max_members: int | None = None
+
+
+def _auto(
+    members: Sequence[Member], history: History, options: MatchOptions, priority: Collection[int]
+) -> RoundResult:
+    if options.group_size > 2:
+        return group_round(members, history, options, priority)
+    from .rounds import pair_round
+
+    return pair_round(members, history, options, priority)
+
+
+def _dense(
+    members: Sequence[Member], history: History, options: MatchOptions, priority: Collection[int]
+) -> RoundResult:
+    if options.group_size > 2:
+        return group_round(members, history, options, priority, dense=True)
+    from .rounds import pair_round
+
+    return pair_round(members, history, options, priority, dense=True)
+
+
+def _sparse(
+    members: Sequence[Member], history: History, options: MatchOptions, priority: Collection[int]
+) -> RoundResult:
+    if options.group_size > 2:
+        return group_round(members, history, options, priority, dense=False)
+    from .rounds import pair_round
+
+    return pair_round(members, history, options, priority, dense=False)
+
+
+def _exact(
+    members: Sequence[Member], history: History, options: MatchOptions, priority: Collection[int]
+) -> RoundResult:
+    if options.group_size > 2:
+        raise StrategyError("the exact strategy forms pairs only (group_size 2)")
+    return exact_round(members, history, options, priority)
+
+
+class StrategyError(ValueError):
+    """An unknown strategy, or one that cannot form this round."""
+
+
+STRATEGIES: dict[str, Strategy] = {
+    s.name: s
+    for s in (
+        Strategy("auto", "picks by round size: dense below options.dense_threshold, sparse above", _auto),
+        Strategy("dense", "scores every pair; assignment relaxation and local search", _dense, 20_000),
+        Strategy("sparse", "facet-index candidates; greedy and local search (large rounds)", _sparse),
+        Strategy("exact", "networkx blossom on every pair (pairs only; slow, a reference)", _exact, 400),
+    )
+}
+
+
+def run_strategy(
+    name: str, members: Sequence[Member], history: History | None = None, options: MatchOptions | None = None,
+    priority: Collection[int] = (),
+) -> RoundResult:
+    """Form the round with the named strategy (`StrategyError` for an unknown name)."""
+    strategy = STRATEGIES.get(name)
+    if strategy is None:
+        raise StrategyError(f"unknown strategy {name!r} (known: {', '.join(STRATEGIES)})")
+    return strategy.run(members, history or History(), options or MatchOptions(), priority)
+
+
+__all__ = ["STRATEGIES", "Strategy", "StrategyError", "run_strategy"]

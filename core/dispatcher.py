@@ -380,7 +380,8 @@ class App:
 
         ok = await guard.run_answering(self.services, ctx, call(), f"/{cmd.name}")
         await self.emit(CommandUsed(key=CommunityKey(ctx.community.platform, ctx.community.external_id),
-                                    community=ctx.community, member=ctx.member, command=cmd.name, ok=ok))
+                                    community=ctx.community, member=ctx.member, command=cmd.name, ok=ok,
+                                    at=self.services.clock()))
         return ok
 
     async def _dispatch_id(

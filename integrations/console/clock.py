@@ -73,9 +73,9 @@ class JobDriver:
         following = next_fire(schedule, last)
         return None if following is None else max(following, last + min_gap)
 
-    async def advance(self, until: datetime, *, max_steps: int = MAX_STEPS) -> int:
+    async def advance(self, until: datetime, *, max_steps: int = MAX_STEPS, hold: frozenset[str] = frozenset()) -> int:
         """Move the clock to `until`, firing every job due on the way in time order (at most `max_steps` runs of
-        each job, the rest coalesced); returns how many runs were made."""
+        each job, the rest coalesced; the jobs named in `hold` not at all); returns how many runs were made."""
         start = self.clock()
         if until < start:
             return 0
@@ -83,8 +83,8 @@ class JobDriver:
         runs = 0
         while True:
             now = self.clock()
-            due = [(when, key) for key, schedule in self.jobs.planned().items()
-                   if (when := self._next(key, schedule, now, min_gap)) is not None and when <= until]
+            due = [(when, key) for key, schedule in self.jobs.planned().items() if key not in hold
+                   and (when := self._next(key, schedule, now, min_gap)) is not None and when <= until]
             if not due:
                 break
             when, key = min(due)

@@ -8,7 +8,7 @@ from its own random stream, so the members' facets for a seed stay what they alw
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 FIRST = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Gus", "Hana", "Ivo", "Jule", "Kofi", "Lena", "Mateo",
          "Nia", "Omar", "Pia", "Quinn", "Rosa", "Sven", "Tara", "Uli", "Vera", "Wen", "Xavi", "Yara", "Zoe"]
@@ -92,15 +92,17 @@ class Life:
 
 def demo_lives(members: list[DemoMember], seed: int = 1, days: int = HISTORY_DAYS) -> list[Life]:
     """A plausible history for `members`: a founding group, then joins spread over `days` (growing towards now),
-    chattiness from a heavy-tailed distribution, about one in seven gone quiet and one in twenty-five gone, some
-    greeters and mentors among the early members, mentees among the newer ones, CRM rows for about a third."""
+    chattiness from a heavy-tailed distribution (a third lurk), about one in seven gone quiet and one in
+    twenty-five gone, some greeters and mentors among the early members (at least one of each), mentees among
+    the newer ones, CRM rows for about a third."""
     rng = random.Random(f"kindred-demo-history-{seed}")
     lives = []
     founders = max(2, len(members) // 5)
     for i, m in enumerate(members):
         joined = days - rng.random() * 2 if i < founders else days * (1 - rng.random() ** 0.8)
         joined = max(joined, 0.3)
-        chattiness = min(12.0, rng.lognormvariate(-0.9, 1.1))
+        lurker = rng.random() < 0.35  # many read and rarely write: a long tail, a few superusers
+        chattiness = min(12.0, rng.lognormvariate(-3.5 if lurker else -1.2, 1.2))
         quiet_from = left = None
         fate = rng.random()
         if fate < 0.14 and joined > 20:
@@ -120,4 +122,10 @@ def demo_lives(members: list[DemoMember], seed: int = 1, days: int = HISTORY_DAY
                           max(rounds_from, 0.05) if rounds_from is not None else None, greeter, mentor_topics,
                           m.facets["wants"][0] if mentee else None,
                           max(joined - rng.uniform(1, 10), 0.1) if mentee else None, crm))
+    staying = [i for i, life in enumerate(lives) if life.left is None]
+    if staying and not any(life.greeter for life in lives):  # even a small demo shows a buddy
+        lives[staying[0]] = replace(lives[staying[0]], greeter=True)
+    if staying and not any(life.mentor_topics for life in lives):
+        last = staying[-1]
+        lives[last] = replace(lives[last], mentor_topics=list(lives[last].member.facets["offers"]))
     return lives

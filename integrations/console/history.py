@@ -21,6 +21,7 @@ from core.events import MemberJoined, MemberLeft, MessagePosted, ProfileUpdated,
 from core.interfaces import SettingsEditor
 from core.messages import ButtonStyle
 from core.refs import CommunityRef, MemberRef
+from core.scheduling import job_id, slot_of
 from integrations.console.community import GENERAL, KEY, ConsoleResponder
 from integrations.console.demo import HISTORY_DAYS, Life
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK = timedelta(hours=12) # how often the features' jobs run while the history is played (each run coalesced)
-MAX_MESSAGES = 6000  # the history's messages at most, so that a big demo still starts in seconds
+MAX_MESSAGES = 3000  # the history's messages at most, so that a big demo still starts in seconds
 DEMO_SETTINGS = {"welcome.buddy": True}  # the demo shows onboarding buddies; everything else stays default
 _CHATTER = ["Has anyone tried {t} in production?", "Great talk on {t} yesterday!", "Looking for help with {t}.",
             "Sharing a write-up about {t}.", "Who else is into {t}?", "Thanks for the tips on {t}!"]
@@ -107,6 +108,8 @@ class HistoryPlayer:
         self.present: list[int] = []  # lives present now, in join order
         self.helpers: list[int] = []  # greeters and mentors: thanked more often
         self._seen = 0  # outbox entries already looked at for buttons
+        self._end = console.clock()
+        self._round: tuple[str, datetime] | None = None  # the round job, and when this period's round is due
 
     async def play(self) -> None:
         console = self.console
@@ -122,6 +125,7 @@ class HistoryPlayer:
         self.community = community
         self.refs = [console.add_member(life.member.name, user_id=life.member.user_id).ref for life in self.lives]
         self._seen = len(console.outbox.sent)
+        self._end = end
         next_tick = start
         for step in steps:
             while step.at >= next_tick:
@@ -133,11 +137,25 @@ class HistoryPlayer:
             except Exception:  # one odd step must not stop the demo; the log says which
                 log.exception("demo step %s of %s failed", step.kind, self.lives[step.who].member.name)
         await self._tick(end)
+        console.driver.forget_past()  # from now on, each job at its next firing
         await self._crm()
+
+    def _find_round(self, community: CommunityRef, end: datetime) -> None:
+        """The history stops just before this period's intro round, so that `/match run-now` pairs people at
+        once, as on the day a community starts its rounds."""
+        from cogs.matching.cog import ROUND_JOB
+
+        key = job_id(ROUND_JOB, community.id)
+        schedule = self.app.services.jobs.planned().get(key)
+        if schedule is not None:
+            self._round = (key, slot_of(schedule, end))
 
     async def _tick(self, when: datetime) -> None:
         """Let the features' jobs run up to `when` (coalesced), then have members answer what they were sent."""
-        await self.console.driver.advance(when, max_steps=1)
+        if self._round is None and self.community is not None:  # scheduled once the community uses matching
+            self._find_round(self.community, self._end)
+        hold = frozenset({self._round[0]}) if self._round and when >= self._round[1] else frozenset()
+        await self.console.driver.advance(when, max_steps=1, hold=hold)
         await self._answer_buttons()
 
     async def _do(self, community_id: int, step: _Step) -> None:

@@ -298,11 +298,12 @@ class ConsoleCommunity:
         member = self.by_name(name)
         if member is not None:
             row = await self.app.services.members.by_user_id(community.id, member.ref.user_id)
-            if row is None or row.active:
+            if row is not None and row.active:
                 self.screen.line(f"{member.ref.display_name} is a member already; /join is for newcomers. Pick a "
                                  f"new name (e.g. /join {_free_name(self, name)}).", "red")
                 return
-            self.screen.line(f"{member.ref.display_name} joined the community again.", "dim")
+            again = " again" if row is not None else ""
+            self.screen.line(f"{member.ref.display_name} joined the community{again}.", "dim")
         else:
             member = self.add_member(name)
             self.screen.line(f"{member.ref.display_name} joined the community.", "dim")

@@ -5,6 +5,7 @@ once) and keeps its members when opened again; `/join` refuses someone who is a 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -137,3 +138,41 @@ async def test_the_driver_runs_a_weekly_job_once_per_week_and_coalesces_a_freque
         await driver.advance(START + timedelta(days=14), max_steps=10)
         assert runs.count("minute") <= 11
         assert [r for r in runs if r.startswith("monday")] == ["monday Mon 09:00", "monday Mon 09:00"]
+
+
+async def test_every_file_command_writes_its_files(tmp_path: Path) -> None:
+    async with opened(tmp_path, demo=6, history=True) as console:
+        for line in ("/segment show name:at_risk file:yes", "/privacy export", "/export"):
+            await console.handle(line)
+        out = screen_text(console)
+    written = sorted(p.name for p in (tmp_path / "out").iterdir() if p.name != "console.log")
+    assert any(n.endswith(".csv") and "risk" in n for n in written), written
+    assert any(n.endswith(".json") for n in written), written
+    assert any(n.endswith(".zip") for n in written), written
+    for name in written:
+        assert f"→ {tmp_path / 'out' / name}" in out
+
+
+async def test_the_demo_has_a_history_and_the_same_seed_gives_the_same_community(tmp_path: Path) -> None:
+    shown = []
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        async with opened(tmp_path / run, demo=16, history=True) as console:
+            app, community = console.app, await console.app.community(KEY)
+            members = await app.services.members.list(community.id, present_only=False)
+            joined = sorted(m.joined_at for m in members if m.joined_at is not None)
+            assert joined and START - joined[0] > timedelta(days=80)  # joins spread over 90 days
+            assert START - joined[-1] < timedelta(days=40)
+            assert any(not m.active for m in members)  # some left
+            for line in ("/stats overview", "/match preview", "/greeter list", "/stats top by:helpfulness",
+                         "/members"):
+                await console.handle(line)
+            out = screen_text(console)
+            assert re.search(r"Messages: [1-9]\d*", out) and re.search(r"Thanks: [1-9]", out)
+            assert re.search(r"Meetings: [1-9]\d* of [1-9]", out)  # check-ins were answered
+            assert "Preview (nothing was sent)" in out and " and " in out
+            assert "already ran" not in out
+            await console.handle("/match run-now")
+            assert "already ran" not in screen_text(console)
+            shown.append(out.split("/stats overview", 1)[1])
+    assert shown[0] == shown[1]

@@ -157,6 +157,8 @@ class ConsoleCommunity:
     async def run(self, lines: AsyncIterator[str]) -> None:
         self.screen.line("Kindred console community. Type /help for Kindred's commands, /console for the "
                          "console's own. You are 'admin' (a moderator).", "bold")
+        if self.screen.out_dir is not None:
+            self.screen.line(f"Files the bot sends (charts, exports) and the log go to {self.screen.out_dir}/.", "dim")
         ticker = asyncio.create_task(self._tick()) if self.clock.flowing and self.driver is not None else None
         try:
             async for line in lines:

@@ -3,6 +3,7 @@ with how often and how recently two people met, and thin profiles meet full ones
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from itertools import combinations
 
@@ -89,6 +90,17 @@ def test_the_oldest_and_rarest_repeat_is_chosen() -> None:
     rounds = {4: [(1, 2), (3, 4)], 5: [(1, 3), (2, 4)], 6: [(1, 4), (2, 3)], 2: [(1, 2), (3, 4)]}
     result = pair_round(people, History(current_round=10, rounds=rounds), opts())
     assert {frozenset(g.members) for g in result.groups} == {frozenset((1, 3)), frozenset((2, 4))}
+
+
+@pytest.mark.parametrize(("n", "exclude"), [(6, 1), (8, 2), (10, 3)])
+def test_small_communities_rotate_evenly(n: int, exclude: int) -> None:
+    """Where repeats are unavoidable (everyone has met everyone), the pairs that met least often and longest
+    ago meet again first: over 12 rounds no pair meets more than once more than any other."""
+    people = [Member(i, f"M{i}", topics=("rust",) if i % 2 else ()) for i in range(1, n + 1)]
+    results = simulate_rounds(people, opts(exclude_rounds=exclude), 12)
+    met = Counter(frozenset(p) for r in results for g in r.groups for p in combinations(g.members, 2))
+    assert len(met) == n * (n - 1) // 2
+    assert max(met.values()) - min(met.values()) <= 1
 
 
 meetings = st.lists(st.integers(min_value=4, max_value=12), unique=True, max_size=6)

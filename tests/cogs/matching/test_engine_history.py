@@ -12,7 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cogs.matching.engine import History, MatchOptions, Member, ScoringContext, pair_round, pair_score, violation
+from cogs.matching.engine import (
+    History,
+    MatchOptions,
+    Member,
+    ScoringContext,
+    Weights,
+    pair_round,
+    pair_score,
+    violation,
+)
 from cogs.matching.engine.encode import encode
 from cogs.matching.engine.simulate import left_out_max, repeat_share, simulate_rounds, thin_thin_share
 from cogs.matching.engine.vector import score_pairs
@@ -169,9 +178,18 @@ def test_thin_profiles_gain_from_full_partners() -> None:
     assert all(len({2, 3} & set(g.members)) == 1 for g in result.groups)
 
 
-def test_vector_and_scalar_agree_on_repeats_trios_and_thin_profiles() -> None:
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {},
+        {"prefer_cross_team": True, "language_required": False, "use_activity": False},
+        {"weights": Weights(newcomer=0.0, profile_full=0, history=0.3, history_decay=0.9, base=0.0)},
+        {"weights": Weights(history=0.0, profile_full=1, floor=2.0), "history_horizon": 4},
+    ],
+)
+def test_vector_and_scalar_agree_on_repeats_trios_and_thin_profiles(variant: dict[str, object]) -> None:
     c = community(70, 11, empty_share=0.2)
-    options = opts(exclude_rounds=1)
+    options = opts(exclude_rounds=1, **variant)
     results = simulate_rounds(c.members, options, 9, blocks=c.blocks)
     rounds = {r: [g.members for g in res.groups] for r, res in enumerate(results)}
     rounds[8] = [*rounds[8], *rounds[3][:5]]  # the same pair twice in one round counts once

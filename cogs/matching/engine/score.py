@@ -59,6 +59,11 @@ class ScoringContext:
     def zone(self, m: Member) -> str:
         return valid_zone(m.timezone, self.options.default_timezone)
 
+    @property
+    def last_met(self) -> dict[tuple[int, int], int]:
+        """Most recent round index in which each unordered pair (low id first) met."""
+        return {pair: rounds[0] for pair, rounds in self.meetings.items()}
+
     def met_rounds_ago(self, a: int, b: int) -> tuple[int, ...]:
         """Rounds since each meeting of a and b within the horizon, most recent first."""
         horizon = max(self.options.history_horizon, self.options.exclude_rounds)

@@ -169,7 +169,7 @@ async def test_the_demo_has_a_history_and_the_same_seed_gives_the_same_community
                 await console.handle(line)
             out = screen_text(console)
             assert re.search(r"Messages: [1-9]\d*", out) and re.search(r"Thanks: [1-9]", out)
-            assert re.search(r"Meetings: [1-9]\d* of [1-9]", out)  # check-ins were answered
+            assert re.search(r"(Meetings|met): [1-9]\d* of [1-9]", out)  # check-ins were answered
             assert "Preview (nothing was sent)" in out and " and " in out
             assert "already ran" not in out
             await console.handle("/match run-now")

@@ -77,14 +77,14 @@ class JobDriver:
         """Move the clock to `until`, firing every job due on the way in time order (at most `max_steps` runs of
         each job, the rest coalesced; the jobs named in `hold` not at all); returns how many runs were made."""
         start = self.clock()
-        if until < start:
-            return 0
+        until = max(until, start)  # a flowing clock has moved on since `until` was read: run what is due now
         min_gap = (until - start) / max(1, max_steps)
         runs = 0
         while True:
             now = self.clock()
+            horizon = max(until, now)  # a flowing clock moves on while the jobs run
             due = [(when, key) for key, schedule in self.jobs.planned().items() if key not in hold
-                   and (when := self._next(key, schedule, now, min_gap)) is not None and when <= until]
+                   and (when := self._next(key, schedule, now, min_gap)) is not None and when <= horizon]
             if not due:
                 break
             when, key = min(due)
@@ -96,7 +96,7 @@ class JobDriver:
             except Exception:  # a job's failure is logged by Jobs; this is for anything that escapes it
                 log.exception("job %s failed at %s", key, when)
             runs += 1
-        self.clock.set(until)
+        self.clock.set(max(until, self.clock()))
         return runs
 
     def forget_past(self) -> None:

@@ -176,3 +176,16 @@ async def test_the_demo_has_a_history_and_the_same_seed_gives_the_same_community
             assert "already ran" not in screen_text(console)
             shown.append(out.split("/stats overview", 1)[1])
     assert shown[0] == shown[1]
+
+
+async def test_a_flowing_clock_runs_what_is_due_now(tmp_path: Path) -> None:
+    async with opened(tmp_path) as console:
+        clock = VirtualClock(START, flowing=True)
+        ran: list[datetime] = []
+
+        async def once() -> None:
+            ran.append(clock())
+
+        console.app.services.jobs.at("test.once", START, once)
+        await JobDriver(console.app.services.jobs, clock).advance(clock())
+        assert len(ran) == 1 and ran[0] >= START

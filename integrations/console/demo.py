@@ -88,6 +88,7 @@ class Life:
     mentee_topic: str | None = None
     mentee_from: float | None = None  # days ago they asked for a mentor
     crm: dict[str, str] = field(default_factory=dict)
+    profile: bool = True  # False: joined and never filled in a profile (nor posted)
 
 
 def demo_lives(members: list[DemoMember], seed: int = 1, days: int = HISTORY_DAYS) -> list[Life]:
@@ -106,14 +107,18 @@ def demo_lives(members: list[DemoMember], seed: int = 1, days: int = HISTORY_DAY
         quiet_from = left = None
         fate = rng.random()
         if fate < 0.14 and joined > 20:
-            quiet_from = rng.uniform(8, joined - 5)
+            quiet_from = rng.uniform(8, min(26.0, joined - 5))  # recently inactive: often a regular who stopped
+            chattiness = max(chattiness, rng.uniform(0.5, 3.0))
         elif fate < 0.18 and joined > 15:
             left = rng.uniform(3, joined - 7)
-        rounds_from = joined - rng.uniform(0.1, 3) if rng.random() < 0.75 else None
+        silent = 7 < joined < 30 and left is None and rng.random() < 0.2  # a newcomer at risk: never started
+        if silent:
+            chattiness = 0.0
+        rounds_from = joined - rng.uniform(0.1, 3) if rng.random() < 0.75 and not silent else None
         early = joined > days * 0.6
         greeter = early and left is None and rng.random() < 0.3
         mentor_topics = list(m.facets["offers"]) if early and left is None and rng.random() < 0.25 else []
-        mentee = not early and left is None and not mentor_topics and rng.random() < 0.2
+        mentee = not early and left is None and not mentor_topics and not silent and rng.random() < 0.2
         crm: dict[str, str] = {}
         if rng.random() < 0.35:
             crm = {"email": f"{m.name}@example.org", "console": m.user_id, "plan": rng.choice(PLANS),
@@ -121,7 +126,7 @@ def demo_lives(members: list[DemoMember], seed: int = 1, days: int = HISTORY_DAY
         lives.append(Life(m, round(joined, 3), chattiness, quiet_from, left,
                           max(rounds_from, 0.05) if rounds_from is not None else None, greeter, mentor_topics,
                           m.facets["wants"][0] if mentee else None,
-                          max(joined - rng.uniform(1, 10), 0.1) if mentee else None, crm))
+                          max(joined - rng.uniform(1, 10), 0.1) if mentee else None, crm, not silent))
     staying = [i for i, life in enumerate(lives) if life.left is None]
     if staying and not any(life.greeter for life in lives):  # even a small demo shows a buddy
         lives[staying[0]] = replace(lives[staying[0]], greeter=True)

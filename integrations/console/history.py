@@ -66,6 +66,8 @@ def timeline(lives: list[Life], end: datetime, rng: random.Random, days: int = H
             steps.append(_Step(at(life.mentee_from), 2, "mentee", i, life.mentee_topic))
         if life.left is not None:
             steps.append(_Step(at(life.left), 9, "leave", i))
+        if life.quiet_from is not None:
+            steps.append(_Step(at(life.quiet_from), 8, "quiet", i))
         until = life.quiet_from or life.left or 0.0
         day = life.joined
         while day > until:
@@ -75,9 +77,9 @@ def timeline(lives: list[Life], end: datetime, rng: random.Random, days: int = H
                 topic = rng.choice(life.member.facets["topics"])
                 steps.append(_Step(at(when), 3, "message", i, rng.choice(_CHATTER).format(t=topic)))
                 if rng.random() < 0.4:
-                    steps.append(_Step(at(when - 0.01), 4, "react", i, rng.choice(["👍", "🎉", "❤️", "🙏"])))
+                    steps.append(_Step(at(max(when - 0.01, until)), 4, "react", i, rng.choice(["👍", "🎉", "❤️", "🙏"])))
                 if rng.random() < 0.04:
-                    steps.append(_Step(at(when - 0.02), 5, "thanks", i, topic))
+                    steps.append(_Step(at(max(when - 0.02, until)), 5, "thanks", i, topic))
             day -= 1.0
     steps.sort()
     return steps
@@ -107,6 +109,7 @@ class HistoryPlayer:
         self.community: CommunityRef | None = None
         self.present: list[int] = []  # lives present now, in join order
         self.helpers: list[int] = []  # greeters and mentors: thanked more often
+        self.quiet: set[int] = set()  # lives who went quiet: no messages, reactions, answers any more
         self._seen = 0  # outbox entries already looked at for buttons
         self._end = console.clock()
         self._round: tuple[str, datetime] | None = None  # the round job, and when this period's round is due
@@ -164,16 +167,21 @@ class HistoryPlayer:
             await self.app.emit(MemberJoined(key=KEY, member=ref, at=now))
             member = self.console.members[ref.user_id]
             member.ref = await self.app.resolve_member(self.community, ref)
-            await self.app.services.profiles.set_fields(community_id, member.ref.id, life.member.facets)
-            await self.app.emit(ProfileUpdated(key=KEY, member=member.ref, fields=tuple(life.member.facets),
-                                               complete=True, at=now))
+            if life.profile:
+                await self.app.services.profiles.set_fields(community_id, member.ref.id, life.member.facets)
+                await self.app.emit(ProfileUpdated(key=KEY, member=member.ref, fields=tuple(life.member.facets),
+                                                   complete=True, at=now))
             self.present.append(step.who)
         elif step.kind == "leave":
             await self.app.emit(MemberLeft(key=KEY, member=self._member(step.who), at=now))
             self.present.remove(step.who)
+        elif step.kind == "quiet":  # stops taking part in anything
+            self.quiet.add(step.who)
+            if life.rounds_from is not None:
+                await self._command(step.who, "/match leave")
         elif step.kind == "greeter":
             self.helpers.append(step.who)
-            await self._command(step.who, "/greeter join")
+            await self._command(step.who, "/greeter join capacity:5")
         elif step.kind == "mentor":
             self.helpers.append(step.who)
             await self._command(step.who, f"/mentor offer topics:{step.arg} capacity:2")
@@ -185,7 +193,7 @@ class HistoryPlayer:
             await self.app.emit(MessagePosted(key=KEY, member=self._member(step.who), channel=GENERAL,
                                               length=len(step.arg), text=step.arg, at=now))
         elif step.kind == "react":
-            author = self._other(step.who, self.present)
+            author = self._other(step.who, [i for i in self.present if i not in self.quiet])
             if author is not None:
                 await self.app.emit(ReactionAdded(key=KEY, member=self._member(author), channel=GENERAL,
                                                   emoji=step.arg, message_author=self._member(step.who), at=now))
@@ -216,7 +224,7 @@ class HistoryPlayer:
         for kind, target, message in fresh:
             index = by_user.get(target) if kind == "dm" else None
             positive = [b for b in message.buttons if b.style == ButtonStyle.SUCCESS]
-            if index is None or not positive or index not in self.present:
+            if index is None or not positive or index not in self.present or index in self.quiet:
                 continue
             roll = self.rng.random()
             others = [b for b in message.buttons if b.style not in (ButtonStyle.SUCCESS, ButtonStyle.DANGER)]

@@ -86,8 +86,9 @@ def import_members(
             await store.close()
 
     inserted, updated, matched = asyncio.run(go())
-    typer.echo(f"Imported {len(parsed.records)} people ({inserted} new, {updated} updated); "
-               f"{matched} match accounts in the store.")
+    people = len(parsed.records)
+    typer.echo(f"Imported {people} {'person' if people == 1 else 'people'} ({inserted} new, {updated} updated); "
+               f"{matched} {'matches an account' if matched == 1 else 'match accounts'} in the store.")
 
 
 def export(
@@ -145,7 +146,7 @@ async def _report(settings: Settings, out: Path, community: int | None, days: in
     from cogs.engagement.metrics import percent
     from cogs.engagement.stats import BAR_METRICS, CHART_METRICS, CHART_TITLES, chart_summary
     from core.community_config import CommunityConfigResolver
-    from core.i18n import translator
+    from core.i18n import N_n, translator
     from storage.communities import CommunityRepo
     from storage.engine import open_store
     from storage.overrides import OverrideRepo
@@ -176,7 +177,8 @@ async def _report(settings: Settings, out: Path, community: int | None, days: in
                 series = await analytics.series(c.id, metric, days, now)
                 title = _(CHART_TITLES[metric])
                 png = await asyncio.to_thread(render_chart, series, title=title,
-                                              subtitle=_("{community}, last {days} days",
+                                              subtitle=_(N_n("{community}, last {days} day",
+                                                             "{community}, last {days} days", "days"),
                                                          community=c.name or c.external_id, days=days),
                                               summary=chart_summary(metric, series, _),
                                               bars=metric in BAR_METRICS)

@@ -93,13 +93,13 @@ class Stats(Cog):
             Field(ctx._("Monthly active"), str(ov.mau)),
             Field(ctx._("Messages"), str(ov.messages)),
             Field(ctx._("Thanks"), str(ov.thanks)),
-            Field(ctx._("Matched"), ctx._("{n} people ({rate} of members)", n=ov.matched,
-                                          rate=percent(ov.match_rate))),
+            Field(ctx._("Matched"), ctx._n("{n} person ({rate} of members)", "{n} people ({rate} of members)",
+                                           ov.matched, rate=percent(ov.match_rate))),
             Field(ctx._("Meetings"), ctx._("{yes} of {answers} check-ins said they met ({rate})", yes=ov.met_yes,
                                            answers=ov.met_answers, rate=percent(ov.meeting_rate))),
         ]
-        title = ctx._("{community}: the last {days} days", community=ctx.community.name or ctx.community.id,
-                      days=days)
+        title = ctx._n("{community}: the last {days} day", "{community}: the last {days} days", days,
+                       community=ctx.community.name or ctx.community.id, days=days)
         if (await self.services.config.get(ctx.community.id)).engagement.exclude_staff:
             note = ctx._("People are counted once across linked accounts; staff and bots are left out.")
         else:
@@ -118,7 +118,8 @@ class Stats(Cog):
         fields = []
         for plat, rows in ranked.items():
             if by == "helpfulness":
-                lines = [ctx._("{rank}. {name}: {n} thanks", rank=i + 1, name=r.name, n=r.thanks)
+                lines = [ctx._n("{rank}. {name}: {n} thank-you", "{rank}. {name}: {n} thanks", r.thanks,
+                                rank=i + 1, name=r.name)
                          for i, r in enumerate(rows)]
             else:
                 lines = [ctx._("{rank}. {name}: score {score}", rank=i + 1, name=r.name, score=r.score)
@@ -186,7 +187,7 @@ class Stats(Cog):
     async def retention(self, ctx: Context) -> None:
         await self._fresh()
         rows = await self.analytics.retention(ctx.community.id, self.services.clock())
-        fields = [Field(ctx._("{days} days", days=r.horizon),
+        fields = [Field(ctx._n("{days} day", "{days} days", r.horizon, days=r.horizon),
                         ctx._("matched or buddy: {a} of {an} ({ar}) · others: {b} of {bn} ({br})",
                               a=r.supported_retained, an=r.supported, ar=percent(r.supported_rate),
                               b=r.others_retained, bn=r.others, br=percent(r.others_rate)), inline=False)
@@ -205,8 +206,8 @@ class Stats(Cog):
         days = PERIODS[period]
         series = await self.analytics.series(ctx.community.id, metric, days, self.services.clock())
         title = ctx._(CHART_TITLES[metric])
-        subtitle = ctx._("{community}, last {days} days", community=ctx.community.name or ctx.community.id,
-                         days=days)
+        subtitle = ctx._n("{community}, last {days} day", "{community}, last {days} days", days,
+                          community=ctx.community.name or ctx.community.id, days=days)
         png = await asyncio.to_thread(render_chart, series, title=title, subtitle=subtitle,
                                       summary=chart_summary(metric, series, ctx._), bars=metric in BAR_METRICS)
         await ctx.reply(Message(title=title, files=[Attachment(f"{metric}-{period}.png", png, title)]),
@@ -257,7 +258,7 @@ class Stats(Cog):
             for a, detail in found:
                 w.writerow([a.member_id, a.platform, a.user_id, a.username, a.display_name, detail])
             data = buf.getvalue().encode("utf-8")
-            await ctx.reply(Message(title=title, text=ctx._("{n} members.", n=len(found)),
+            await ctx.reply(Message(title=title, text=ctx._n("{n} member.", "{n} members.", len(found)),
                                     files=[Attachment(f"segment-{name}.csv", data)]), ephemeral=True)
             return
         if not found:

@@ -21,6 +21,7 @@ from cogs.matching.engine import (
     conversation_starters,
     explain_group,
 )
+from cogs.matching.mentor_texts import ended_lines
 from cogs.matching.people import load_members, options_for
 from cogs.matching.rounds import RoundRunner
 from cogs.matching.store.departures import MatchingDepartures
@@ -32,7 +33,7 @@ from core.dispatcher import App
 from core.errors import DeliveryFailed, UserError
 from core.events import MemberLeft, MentorSessionStarted
 from core.i18n import N_, translator
-from core.messages import Field, Message
+from core.messages import Button, ButtonStyle, Field, Message
 from core.refs import CommunityRef
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,9 @@ class Mentoring(Cog):
         if capacity == 0:
             await ctx.reply(ctx._("You no longer take new mentees. Running mentorships continue."), ephemeral=True)
             return
-        await ctx.reply(ctx._("Thank you! You mentor in {topics}, up to {n} mentees at a time.",
-                              topics=", ".join(topics), n=capacity), ephemeral=True)
+        await ctx.reply(ctx._n("Thank you! You mentor in {topics}, up to {n} mentee at a time.",
+                               "Thank you! You mentor in {topics}, up to {n} mentees at a time.", capacity,
+                               topics=", ".join(topics)), ephemeral=True)
         await self.assign(ctx.community)
 
     @command("mentor request", N_("Ask for a mentor"), options=[
@@ -109,6 +111,7 @@ class Mentoring(Cog):
     @command("mentor status", N_("Your mentoring: offers, requests, mentorships"))
     async def status(self, ctx: Context) -> None:
         fields = []
+        buttons: list[Button] = []
         mine = [m for m in await self.repo.mentors(ctx.community.id) if m.member_id == ctx.member.id]
         ships = await self.repo.mentorships(ctx.community.id, member_id=ctx.member.id)
         names = {}
@@ -124,6 +127,12 @@ class Mentoring(Cog):
                                                        capacity=mine[0].capacity, names=", ".join(mentees) or "-")))
             if waiting:
                 fields.append(Field(ctx._("Waiting for your answer"), ", ".join(waiting)))
+            for s in ships:  # the request DM may be long gone: answer here too, as /match status does
+                if s.mentor_id == ctx.member.id and s.status == "proposed":
+                    buttons.append(Button(ctx._("Accept {name}", name=names[s.mentee_id])[:80],
+                                          msgs.MENTOR_OK_ID.format(mentorship_id=s.id), ButtonStyle.SUCCESS))
+                    buttons.append(Button(ctx._("Decline {name}", name=names[s.mentee_id])[:80],
+                                          msgs.MENTOR_NO_ID.format(mentorship_id=s.id)))
         for s in ships:
             if s.mentee_id == ctx.member.id:
                 state = ctx._("active") if s.status == "active" else ctx._("waiting for the mentor's answer")
@@ -135,15 +144,22 @@ class Mentoring(Cog):
             await ctx.reply(ctx._("No mentoring yet. Offer with /mentor offer or ask with /mentor request."),
                             ephemeral=True)
             return
-        await ctx.reply(Message(title=ctx._("Your mentoring"), fields=fields), ephemeral=True)
+        await ctx.reply(Message(title=ctx._("Your mentoring"), fields=fields, buttons=buttons), ephemeral=True)
 
     @command("mentor end", N_("End your mentorships and withdraw your mentor request"))
     async def end(self, ctx: Context) -> None:
+        ships = await self.repo.mentorships(ctx.community.id, member_id=ctx.member.id)
+        requests = await self.repo.mentor_requests(ctx.community.id, mentee_id=ctx.member.id,
+                                                   statuses=("waiting", "proposed", "matched"))
+        names = {}
+        for m in {i for s in ships for i in (s.mentor_id, s.mentee_id)}:
+            row = await self.services.members.get(m)
+            names[m] = msgs.clean_name(row.display_name) if row else "?"
         ended, withdrawn = await self.repo.end_mentoring(ctx.community.id, ctx.member.id, self.now())
         if not ended and not withdrawn:
             raise UserError(N_("You have no mentorship or mentor request to end."))
-        await ctx.reply(ctx._("Ended {ended} mentorships and withdrew {withdrawn} requests. Thank you!",
-                              ended=ended, withdrawn=withdrawn), ephemeral=True)
+        lines = ended_lines(ctx.member.id, ships, requests, names, ctx._, ctx._n)
+        await ctx.reply("\n".join([*lines, ctx._("Thank you!")]), ephemeral=True)
         await self.assign(ctx.community)  # freed capacity may help someone waiting
 
     # ------------------------------------------------------------------ buttons

@@ -30,7 +30,7 @@ from cogs.matching.texts import FILTER_ERRORS
 from core.context import Context
 from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, UserError
-from core.i18n import N_
+from core.i18n import N_, N_n
 from core.messages import Button, ButtonStyle, Field, Message
 
 
@@ -89,8 +89,10 @@ class Requests:
         if m.requests_per_week == 0:
             raise UserError(N_("Intro requests are switched off in this community."))
         if await self.repo.sent_since(ctx.community.id, ctx.member.id, now - timedelta(days=7)) >= m.requests_per_week:
-            raise UserError(N_("You have sent {n} intro requests this week, the most this community allows. "
-                               "Try again in a few days."), n=m.requests_per_week)
+            raise UserError(N_n("You have sent {n} intro request this week, the most this community allows. "
+                                "Try again in a few days.",
+                                "You have sent {n} intro requests this week, the most this community allows. "
+                                "Try again in a few days."), n=m.requests_per_week)
         since = now - self.window
         if await self.repo.open_request_between(ctx.community.id, ctx.member.id, target_id, since):
             raise UserError(N_("You have already asked {name}; they have not answered yet."),

@@ -99,6 +99,12 @@ def test_no_text_is_both_plain_and_counted() -> None:
     plain = {m for m in messages if isinstance(m, str)}
     clashes = sorted(m[0] for m in messages if isinstance(m, tuple) and m[0] in plain)
     assert not clashes, f"used both with and without a count: {clashes}"
+    plurals: dict[str, set[str]] = {}
+    for m in messages:
+        if isinstance(m, tuple):
+            plurals.setdefault(m[0], set()).add(m[1])
+    twice = sorted(singular for singular, forms in plurals.items() if len(forms) > 1)
+    assert not twice, f"one singular with two different plurals: {twice}"
 
 
 def _literal_calls(names: set[str]) -> list[tuple[str, str, str]]:

@@ -60,8 +60,9 @@ async def check(services: Services, ctx: Context, cog: Cog, needed: Level, what:
     if cog.module:
         disabled = (await services.config.get(ctx.community.id)).community.disabled_modules
         if cog.module in disabled:
+            title = ctx._(module_title(cog.module))  # with the name /config module takes to switch it on
             raise UserError(N_("The {module} module is switched off in this community."),
-                            module=ctx._(module_title(cog.module)))
+                            module=title if title == cog.module else f"{title} ({cog.module})")
 
 
 async def run_answering(services: Services, ctx: Context, call: Awaitable[None], label: str) -> bool:

@@ -144,6 +144,6 @@ def test_the_global_config_option_reaches_every_tool(tmp_path: Path) -> None:
     crm = tmp_path / "crm.csv"
     crm.write_text("email,discord,plan\nana@x.org,ana,pro\n", encoding="utf-8")
     res = CliRunner().invoke(bot.cli, ["--config", str(conf), "import-members", str(crm), "--key", "email"])
-    assert res.exit_code == 0 and "1 match accounts" in res.output, res.output
+    assert res.exit_code == 0 and "1 matches an account" in res.output, res.output
     res = CliRunner().invoke(bot.cli, ["--config", str(conf), "report", "--out", str(tmp_path / "rep")])
     assert res.exit_code == 0 and "Guild" in (tmp_path / "rep" / "index.html").read_text(encoding="utf-8")

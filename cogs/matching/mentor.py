@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from cogs.matching import messages as msgs
@@ -213,8 +214,11 @@ class Mentoring(Cog):
         used = Counter(s.mentor_id for s in await self.repo.mentorships(cid))
         ids = {r.mentee_id for r in waiting} | {m.member_id for m in mentors}
         people = await load_members(self.services, self.repo, cid, ids, use_activity=False)
-        # Full mentors stay in with no free slot, so a mentee hears "busy" rather than "nobody mentors this".
-        offers = [MentorOffer(people[m.member_id], tuple(m.topics), max(0, m.capacity - used[m.member_id]))
+        away = await self._away(cid, now, [m.member_id for m in mentors])
+        # Full mentors, and mentors who paused or left the intros, stay in with no free slot, so a mentee hears
+        # "busy" rather than "nobody mentors this" (and is proposed to them once they are back).
+        offers = [MentorOffer(people[m.member_id], tuple(m.topics),
+                              0 if m.member_id in away else max(0, m.capacity - used[m.member_id]))
                   for m in mentors if m.member_id in people and m.capacity > 0]
         # a mentee who left is not assigned while gone (their request waits, and is closed when the leave is heard)
         requests = [MenteeRequest(people[r.mentee_id], tuple(r.topics), r.goal) for r in waiting
@@ -244,6 +248,17 @@ class Mentoring(Cog):
                 await self.repo.decide_mentorship(ship_id, "declined", now)
                 left[req.id] = "no_capacity"
         return left
+
+    async def _away(self, community_id: int, now: datetime, ids: list[int]) -> set[int]:
+        """Mentors who said "no intros now": paused with `/match pause` (until the pause ends) or left with
+        `/match leave` (until `/match join`). A mentor who never joined the rounds is not away: offering to
+        mentor is taking part in mentoring."""
+        away = set()
+        for member_id in ids:
+            p = await self.repo.participant(community_id, member_id)
+            if p is not None and not p.active_at(now):
+                away.add(member_id)
+        return away
 
     async def forget_member(self, community_id: int, member_id: int) -> None:
         await self.repo.forget(community_id, member_id)

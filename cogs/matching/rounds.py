@@ -43,6 +43,7 @@ HEARTBEAT_EVERY = 20  # intros between heartbeats while sending
 HEARTBEAT_SECONDS = 20.0  # heartbeat period while a round is planned and stored
 RECENT_REQUESTS = timedelta(days=28)
 LEDGER_KEPT = timedelta(days=90)  # finished delivery-ledger rows are dropped after this
+TIME_LEAD = timedelta(hours=12)  # an intro's first suggested meeting time is at least this far ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,19 +201,20 @@ class RoundRunner:
         for k, intro in enumerate(await self.repo.round_intros(rnd.id, "pending")):
             if k and k % HEARTBEAT_EVERY == 0:
                 await self.repo.update_round(rnd.id, self.token, heartbeat_at=self.now())
-            if await self.send_intro(community, intro, cfg, fresh=fresh):
+            if await self.send_intro(community, intro, cfg, fresh=fresh, group=rnd.grp):
                 sent += 1
         await self.repo.update_round(rnd.id, self.token, status="done", finished_at=self.now(),
                                      heartbeat_at=self.now())
         return sent
 
     async def send_intro(self, community: CommunityRef, intro: IntroRow, cfg: CommunityConfig,
-                         note: str = "", *, fresh: bool = False) -> bool:
+                         note: str = "", *, fresh: bool = False, group: str = "") -> bool:
         """Claim one intro and open its conversation. False when someone else has it or delivery failed.
 
         The claim (pending -> sending) fences the intro: only a process that took its round over puts it back
         to pending, so the ledger row an earlier holder left is taken over at once and read back first.
-        `fresh`: the intro was made by this process moments ago and never tried (the ledger is not asked)."""
+        `fresh`: the intro was made by this process moments ago and never tried (the ledger is not asked).
+        `group`: the round's group (`/match join group:...`), which the intro names."""
         try:
             messenger = self.app.messenger(community.platform)
         except LookupError:
@@ -229,9 +231,9 @@ class RoundRunner:
         people = [(r.user_id, r.display_name, (p.first("timezone") if (p := profiles[r.id]) else None))
                   for r in refs]
         locale = cfg.community.language
-        tomorrow = (self.now() + timedelta(days=1)).date()  # suggested times must not have passed already
-        message = msgs.intro_message(locale, people, intro.reason, intro.starters, tomorrow,
-                                     cfg.matching.timezone, note=note)
+        after = self.now() + TIME_LEAD  # suggested times must not have passed, and leave time to plan
+        message = msgs.intro_message(locale, people, intro.reason, intro.starters, after,
+                                     cfg.matching.timezone, note=note, group=group)
         channel = ChannelRef(community.platform, cfg.community.intro_channel) if cfg.community.intro_channel else None
         try:
             delivery = await self.deliverer.introduce(messenger, community, intro_key(intro.id), refs, message,

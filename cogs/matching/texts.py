@@ -33,6 +33,7 @@ REASONS: dict[str, str] = {
     "match_language": N_("{name} speaks {languages}"),
     "match_timezone": N_("{name} lives in {zone}"),
     "match_any": N_("{name} lists {facet}"),
+    "fresh_named": N_("a chance for {names} to meet someone new"),
 }
 
 STARTERS: dict[str, str] = {

@@ -39,6 +39,8 @@ from core.refs import CommunityRef
 log = logging.getLogger(__name__)
 
 MAX_CAPACITY = 20
+RETRY_JOB = "mentor:assign"
+RETRY_SECONDS = 3600
 
 
 class Mentoring(Cog):
@@ -54,6 +56,20 @@ class Mentoring(Cog):
 
     def now(self) -> Any:
         return self.services.clock()
+
+    async def setup(self) -> None:
+        self.services.jobs.every(RETRY_JOB, RETRY_SECONDS, self.retry, once=True)
+
+    async def retry(self) -> None:
+        """Assign again where mentees wait: a mentor whose `/match pause` ran out is free again without any
+        command or event this cog hears, and a mentee must not wait for the next offer to get them."""
+        for community in await self.services.communities.all():
+            try:
+                if await self.services.jobs.switched_on(community.id, self.module):
+                    await self.assign(community)
+            except Exception as exc:
+                if not self.services.store.health.outage(exc, "the mentor assignment"):
+                    log.exception("mentor assignment of community %s failed", community.id)
 
     # ------------------------------------------------------------------ commands
     @command("mentor offer", N_("Offer to mentor others in some topics"), options=[

@@ -176,3 +176,18 @@ async def test_the_intro_names_its_group_and_suggests_working_days(open_console:
                 assert day in ("Mon", "Tue", "Wed", "Thu", "Fri"), (line, zone)
         # Kiritimati is a day ahead of Honolulu on the same clock
         assert lines[0].startswith("Tue") and lines[0].split("; ")[1].startswith("Mon")
+
+
+async def test_a_mentor_back_from_a_pause_gets_the_waiting_mentee(open_console: Opener, clock: FakeClock) -> None:
+    async with open_console() as (app, console):
+        await profile(console, "mia", "languages:en")
+        await console.handle("/mentor offer topics:rust capacity:1")
+        await console.handle("/match pause weeks:1")
+        await profile(console, "tom", "languages:en")
+        await console.handle("/mentor request topic:rust")
+        assert "busy right now" in last_reply(console)
+        await mentoring(app).retry()  # the hourly retry: still paused, nothing is proposed
+        assert sent(console, "dm", "mia") == []
+        clock.advance(days=7, hours=1)
+        await mentoring(app).retry()
+        assert "tom is looking for a mentor in rust." in (sent(console, "dm", "mia")[-1].text or "")

@@ -4,11 +4,12 @@ Only members who take part now are suggested or can be requested: joined with `/
 left, still in the community, not blocked either way. Partners a member met lately (in any group's round, or
 through a request or mentoring) rank below strangers who fit as well.
 
-A member may send `requests_per_week` requests; a member holding `max_open_requests` unanswered requests is
-not suggested (nor can be requested) until they answer, so popular members are not overrun. Both caps are
-checked again after the request is stored, so two presses at the same moment (or two processes) cannot pass
-them together. Requests expire after `window` unanswered. Deciding is a conditional update, so a double press
-or two processes make one intro.
+A member may send `requests_per_week` requests, and does not see (nor can ask) a member who declined them in
+the last four weeks; a member holding `max_open_requests` unanswered requests is not suggested (nor can be
+requested) until they answer, so popular members are not overrun. Both caps are checked again after the
+request is stored, so two presses at the same moment (or two processes) cannot pass them together. Requests
+expire after `window` unanswered. Deciding is a conditional update, so a double press or two processes make
+one intro.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from core.i18n import N_
 from core.messages import Button, ButtonStyle, Field, Message
 
 HISTORY_ROUNDS = 12  # how far back (in each group's rounds) meeting someone still ranks them lower
+DECLINE_REST = timedelta(days=28)  # after "not now", the same requester does not see or ask that member again
 
 
 class Requests:
@@ -89,6 +91,7 @@ class Requests:
         candidates = [m for m in people.values() if m.id in taking]
         blocked = await self.repo.blocks(ctx.community.id)
         capped = await self._capped(ctx.community.id, cfg.matching.max_open_requests)
+        capped |= await self.repo.declined_by(ctx.community.id, ctx.member.id, now - DECLINE_REST)
         history = await self.recent_history(ctx.community.id, now, blocked)
         found = await asyncio.to_thread(find_people, me, candidates, filters, history, options_for(cfg, now), capped)
         if not found:
@@ -124,6 +127,9 @@ class Requests:
         if await self.repo.sent_since(ctx.community.id, ctx.member.id, now - timedelta(days=7)) >= m.requests_per_week:
             raise UserError(N_("You have sent {n} intro requests this week, the most this community allows. "
                                "Try again in a few days."), n=m.requests_per_week)
+        if target_id in await self.repo.declined_by(ctx.community.id, ctx.member.id, now - DECLINE_REST):
+            raise UserError(N_("{name} could not take on an intro with you lately. Try someone else."),
+                            name=msgs.clean_name(target.display_name))
         since = now - self.window
         if await self.repo.open_request_between(ctx.community.id, ctx.member.id, target_id, since):
             raise UserError(N_("You have already asked {name}; they have not answered yet."),

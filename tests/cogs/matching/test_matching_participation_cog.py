@@ -191,3 +191,30 @@ async def test_a_mentor_back_from_a_pause_gets_the_waiting_mentee(open_console: 
         clock.advance(days=7, hours=1)
         await mentoring(app).retry()
         assert "tom is looking for a mentor in rust." in (sent(console, "dm", "mia")[-1].text or "")
+
+
+async def test_who_declined_is_not_suggested_to_the_same_requester_again(open_console: Opener,
+                                                                        clock: FakeClock) -> None:
+    async with open_console() as (_app, console):
+        await profile(console, "me", "topics:smart factories languages:en")
+        await profile(console, "ana", SAME)
+        await profile(console, "ben", SAME)
+        await console.handle("/as me")
+        await console.handle("/match find topic:smart factories")
+        found = last_message(console)
+        await press(console, found, "ana")
+        await console.handle("/as ana")
+        await press(console, sent(console, "dm", "ana")[-1], "Not now")
+        await console.handle("/as me")
+        await console.handle("/match find topic:smart factories")
+        assert suggested(console) == ["ben"]  # ana said "not now": asking again would only press her
+        await press(console, found, "ana")  # the old button
+        assert "ana could not take on an intro with you lately" in last_reply(console)
+        assert len([m for m in sent(console, "dm", "ana") if "would like to be introduced" in (m.text or "")]) == 1
+        await console.handle("/as ben")  # others still see ana
+        await console.handle("/match find topic:smart factories")
+        assert "ana" in suggested(console)
+        clock.advance(days=29)
+        await console.handle("/as me")
+        await console.handle("/match find topic:smart factories")
+        assert sorted(suggested(console)) == ["ana", "ben"]

@@ -22,7 +22,7 @@ from cogs.matching.engine import (
     conversation_starters,
     explain_group,
 )
-from cogs.matching.people import load_members, options_for
+from cogs.matching.people import load_members, options_for, recent_history
 from cogs.matching.rounds import RoundRunner
 from cogs.matching.store.departures import MatchingDepartures
 from cogs.matching.store.repo import MatchingRepo
@@ -239,9 +239,11 @@ class Mentoring(Cog):
         # a mentee who left is not assigned while gone (their request waits, and is closed when the leave is heard)
         requests = [MenteeRequest(people[r.mentee_id], tuple(r.topics), r.goal) for r in waiting
                     if r.mentee_id in people]
+        blocks = await self.repo.blocks(cid)
         excluded = set(await self.repo.declined_pairs(cid))
-        excluded |= {(a, b) for a, b in await self.repo.blocks(cid)} | {(b, a) for a, b in await self.repo.blocks(cid)}
-        result = assign_mentors(requests, offers, options_for(cfg, now), excluded)
+        excluded |= {(a, b) for a, b in blocks} | {(b, a) for a, b in blocks}
+        history = await recent_history(self.repo, cid, now, blocks)
+        result = assign_mentors(requests, offers, options_for(cfg, now), excluded, history)
         by_mentee = {r.mentee_id: r for r in waiting}
         capacity = {m.member_id: m.capacity for m in mentors}
         left = {by_mentee[mentee].id: reason for mentee, reason in result.unassigned}

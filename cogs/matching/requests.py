@@ -29,8 +29,8 @@ from cogs.matching.engine import (
     parse_filters,
 )
 from cogs.matching.engine import Member as EngineMember
-from cogs.matching.people import load_members, options_for
-from cogs.matching.rounds import RECENT_REQUESTS, RoundRunner
+from cogs.matching.people import load_members, options_for, recent_history
+from cogs.matching.rounds import RoundRunner
 from cogs.matching.store.departures import CANCELLED
 from cogs.matching.store.repo import MatchingRepo
 from cogs.matching.texts import FILTER_ERRORS
@@ -40,7 +40,6 @@ from core.errors import DeliveryFailed, DMClosed, UserError
 from core.i18n import N_
 from core.messages import Button, ButtonStyle, Field, Message
 
-HISTORY_ROUNDS = 12  # how far back (in each group's rounds) meeting someone still ranks them lower
 DECLINE_REST = timedelta(days=28)  # after "not now", the same requester does not see or ask that member again
 
 
@@ -61,22 +60,6 @@ class Requests:
         """Members who take part now: joined, not paused, not left, still in the community."""
         return {p.member_id for p in await self.runner.participants(community_id, now)}
 
-    async def recent_history(self, community_id: int, now: datetime, blocked: list[tuple[int, int]],
-                             horizon: int = HISTORY_ROUNDS) -> History:
-        """Who met whom lately, as one engine history: every group's last `horizon` rounds, counted back from
-        each group's latest round (so "last round" means the same in every group), and intros made on request
-        or through mentoring in the last four weeks as the latest round."""
-        current = horizon + 1
-        rounds: dict[int, list[tuple[int, ...]]] = {}
-        for grp in sorted({r.grp for r in await self.repo.rounds(community_id, limit=200)}):
-            latest, by_index = await self.repo.history(community_id, grp, horizon)
-            for index, groups in by_index.items():
-                rounds.setdefault(current - (latest - index), []).extend(groups)
-        recent = await self.repo.met_pairs(community_id, now - RECENT_REQUESTS)
-        if recent:
-            rounds.setdefault(current - 1, []).extend(recent)
-        return History(current_round=current, rounds=rounds, blocked=blocked)
-
     async def find(self, ctx: Context, text: str) -> Message:
         try:
             filters = parse_filters(text)
@@ -92,7 +75,7 @@ class Requests:
         blocked = await self.repo.blocks(ctx.community.id)
         capped = await self._capped(ctx.community.id, cfg.matching.max_open_requests)
         capped |= await self.repo.declined_by(ctx.community.id, ctx.member.id, now - DECLINE_REST)
-        history = await self.recent_history(ctx.community.id, now, blocked)
+        history = await recent_history(self.repo, ctx.community.id, now, blocked)
         found = await asyncio.to_thread(find_people, me, candidates, filters, history, options_for(cfg, now), capped)
         if not found:
             return Message(text=ctx._("Nobody matches all of that right now. Try fewer or broader wishes."))

@@ -52,3 +52,22 @@ def test_never_the_blocked_or_capped_and_never_more_than_three(data: st.DataObje
     assert len(ids) <= min(3, limit) and len(set(ids)) == len(ids)
     assert not set(ids) & (blocked | capped | {me.id})
     assert len(ids) == min(3, limit, len({m.id for m in others} - blocked - capped))
+
+
+@settings(max_examples=60, deadline=None)
+@given(ago=st.integers(1, 12), partner_first=st.booleans(), capacity=st.integers(1, 3))
+def test_a_mentor_met_lately_is_proposed_only_after_an_equal_stranger(ago: int, partner_first: bool,
+                                                                       capacity: int) -> None:
+    from cogs.matching.engine import MenteeRequest, MentorOffer, assign_mentors
+
+    mentee = Member(1, "Tom", languages=("en",), timezone="UTC")
+    known, new = (2, 3) if partner_first else (3, 2)
+    offers = [MentorOffer(Member(i, f"M{i}", languages=("en",), timezone="UTC"), ("rust",), capacity)
+              for i in sorted((known, new))]
+    history = History(current_round=20, rounds={20 - ago: [(mentee.id, known)]})
+    result = assign_mentors([MenteeRequest(mentee, ("rust",))], offers, options(), history=history)
+    assert [m.mentor for m in result.matches] == [new]
+    # the only mentor of the topic is still proposed, however recently they met
+    alone = assign_mentors([MenteeRequest(mentee, ("rust",))], [o for o in offers if o.mentor.id == known],
+                           options(), history=history)
+    assert [m.mentor for m in alone.matches] == [known]

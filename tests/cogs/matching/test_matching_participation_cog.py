@@ -218,3 +218,20 @@ async def test_who_declined_is_not_suggested_to_the_same_requester_again(open_co
         await console.handle("/as me")
         await console.handle("/match find topic:smart factories")
         assert sorted(suggested(console)) == ["ana", "ben"]
+
+
+async def test_a_mentor_the_mentee_met_lately_comes_after_a_new_one(open_console: Opener) -> None:
+    async with open_console() as (_app, console):
+        await profile(console, "mia", "languages:en timezone:UTC")  # first: without the history, mia would win
+        await profile(console, "tom", "languages:en timezone:UTC")
+        await console.handle("/as admin")
+        await console.handle("/match run-now")
+        assert len(intros(console)) == 1  # tom and mia met in last week's round
+        await profile(console, "max", "languages:en timezone:UTC")
+        for mentor in ("mia", "max"):
+            await console.handle(f"/as {mentor}")
+            await console.handle("/mentor offer topics:rust capacity:1")
+        await console.handle("/as tom")
+        await console.handle("/mentor request topic:rust")
+        assert "tom is looking for a mentor in rust." in (sent(console, "dm", "max")[-1].text or "")
+        assert not [m for m in sent(console, "dm", "mia") if "looking for a mentor" in (m.text or "")]

@@ -201,20 +201,20 @@ class RoundRunner:
         for k, intro in enumerate(await self.repo.round_intros(rnd.id, "pending")):
             if k and k % HEARTBEAT_EVERY == 0:
                 await self.repo.update_round(rnd.id, self.token, heartbeat_at=self.now())
-            if await self.send_intro(community, intro, cfg, fresh=fresh, group=rnd.grp):
+            if await self.send_intro(community, intro, cfg, fresh=fresh):
                 sent += 1
         await self.repo.update_round(rnd.id, self.token, status="done", finished_at=self.now(),
                                      heartbeat_at=self.now())
         return sent
 
     async def send_intro(self, community: CommunityRef, intro: IntroRow, cfg: CommunityConfig,
-                         note: str = "", *, fresh: bool = False, group: str = "") -> bool:
+                         note: str = "", *, fresh: bool = False) -> bool:
         """Claim one intro and open its conversation. False when someone else has it or delivery failed.
 
         The claim (pending -> sending) fences the intro: only a process that took its round over puts it back
         to pending, so the ledger row an earlier holder left is taken over at once and read back first.
         `fresh`: the intro was made by this process moments ago and never tried (the ledger is not asked).
-        `group`: the round's group (`/match join group:...`), which the intro names."""
+        An intro of a group's round (`/match join group:...`) names the group."""
         try:
             messenger = self.app.messenger(community.platform)
         except LookupError:
@@ -231,6 +231,8 @@ class RoundRunner:
         people = [(r.user_id, r.display_name, (p.first("timezone") if (p := profiles[r.id]) else None))
                   for r in refs]
         locale = cfg.community.language
+        rnd = await self.repo.round(intro.round_id) if intro.round_id is not None else None
+        group = rnd.grp if rnd is not None else ""
         after = self.now() + TIME_LEAD  # suggested times must not have passed, and leave time to plan
         message = msgs.intro_message(locale, people, intro.reason, intro.starters, after,
                                      cfg.matching.timezone, note=note, group=group)
@@ -246,7 +248,6 @@ class RoundRunner:
         if conv is None:  # another process took it over this very moment; it finishes the intro
             return False
         await self.repo.finish_intro(intro.id, "sent", self.now(), ",".join(conv.channel_ids))
-        rnd = await self.repo.round(intro.round_id) if intro.round_id is not None else None
         await self.app.emit(IntroSent(key=community.key, community=community, at=self.now(),
                                       members=tuple(r.id for r in refs), conversation=conv.kind,
                                       intro=str(intro.id), match=intro.kind,

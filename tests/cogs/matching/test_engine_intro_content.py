@@ -137,3 +137,19 @@ def test_a_trio_member_without_shared_features_is_named_with_what_they_bring() -
     assert text == "Ana and Ben both work on rust; Cy works on pottery; 13 waking hours overlap."
     text = render(explain_group([ana, ben, dee], ctx))
     assert text == "Ana and Ben both work on rust; a chance for Dee to meet someone new; 13 waking hours overlap."
+
+
+@settings(max_examples=20, deadline=None)
+@given(n=st.integers(5, 40), seed=st.integers(0, 10_000), size=st.sampled_from([3, 4]))
+def test_every_group_of_a_planned_round_names_all_its_members(n: int, seed: int, size: int) -> None:
+    from cogs.matching.engine import plan_round
+
+    from .engine_data import members
+
+    people = members(n, seed=seed)
+    by_id = {m.id: m for m in people}
+    plan = plan_round(people, options=options(group_size=size, prefer_cross_team=seed % 2 == 0))
+    for intro in plan.intros:
+        if len(intro.members) > 2:
+            named = set().union(*(named_in(p) for p in intro.reason))
+            assert {by_id[i].name for i in intro.members} <= named, intro.reason

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_skeleton
 
 from cogs.matching.engine import MatchOptions, render_starter
 from cogs.matching.engine import render as render_reason
@@ -62,7 +62,7 @@ def names_line(locale: str, names: Sequence[str]) -> str:
 
 
 def suggested_times(locale: str, zones: Sequence[tuple[str, str | None]], after: datetime, default_zone: str) -> str:
-    """"Wed 4 Mar, 14:00 for Ana; Wed 4 Mar, 08:00 for Ben", one line per suggested hour, or "".
+    """"Wed, Mar 4, 14:00 for Ana; Wed, Mar 4, 08:00 for Ben", one line per suggested hour, or "".
 
     Up to three hours after `after`, on different days, each on a working day (Monday to Friday) inside the
     waking hours of everyone, and each shown in every person's own calendar and clock (two people a day apart
@@ -74,13 +74,15 @@ def suggested_times(locale: str, zones: Sequence[tuple[str, str | None]], after:
                           count=3, step_minutes=15)
     lines = []
     for slot in slots:
-        each = [
-            _("{time} for {name}", time=format_datetime(slot.astimezone(ZoneInfo(z)), "EEE d MMM, HH:mm",
-                                                         locale=locale), name=n)
-            for n, z in named
-        ]
+        each = [_("{time} for {name}", time=local_time(slot, z, locale), name=n) for n, z in named]
         lines.append("; ".join(each))
     return "\n".join(lines)
+
+
+def local_time(at: datetime, zone: str, locale: str) -> str:
+    """"Mon, Mar 9, 14:00" / "Mo., 9. März, 14:00": weekday and date as the locale writes them, 24-hour clock."""
+    local = at.astimezone(ZoneInfo(zone))
+    return f"{format_skeleton('MMMEd', local, locale=locale)}, {format_datetime(local, 'HH:mm', locale=locale)}"
 
 
 def intro_message(

@@ -172,7 +172,7 @@ async def test_the_intro_names_its_group_and_suggests_working_days(open_console:
         assert len(lines) == 3
         for line in lines:
             for part, zone in zip(line.split("; "), ("Pacific/Kiritimati", "Pacific/Honolulu"), strict=True):
-                day = part.split(" ")[0]
+                day = part.split(",")[0]
                 assert day in ("Mon", "Tue", "Wed", "Thu", "Fri"), (line, zone)
         # Kiritimati is a day ahead of Honolulu on the same clock
         assert lines[0].startswith("Tue") and lines[0].split("; ")[1].startswith("Mon")

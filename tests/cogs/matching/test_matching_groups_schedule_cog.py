@@ -66,7 +66,7 @@ async def test_schedule_shows_next_round_cadence_and_last_round(open_console: Op
         assert "Taking part: 2" in text and "Last round" not in text
         await console.handle("/match run-now")
         await console.handle("/match schedule")
-        assert "Last round: Tue 3 Mar 2026, 10:00 UTC: 1 intros" in last_reply(console)
+        assert "Last round: Tue 3 Mar 2026, 10:00 UTC: 1 intro" in last_reply(console)
 
 
 async def test_schedule_skips_firings_of_a_period_that_ran(open_console: Opener) -> None:

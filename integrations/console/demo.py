@@ -128,6 +128,8 @@ def demo_lives(members: list[DemoMember], seed: int = 1, days: int = HISTORY_DAY
                           m.facets["wants"][0] if mentee else None,
                           max(joined - rng.uniform(1, 10), 0.1) if mentee else None, crm, not silent))
     staying = [i for i, life in enumerate(lives) if life.left is None]
+    if lives and not staying:  # somebody stays, so that there is a community to show
+        lives[0], staying = replace(lives[0], left=None), [0]
     if staying and not any(life.greeter for life in lives):  # even a small demo shows a buddy
         lives[staying[0]] = replace(lives[staying[0]], greeter=True)
     if staying and not any(life.mentor_topics for life in lives):

@@ -338,6 +338,16 @@ class Jobs:
         """Whether `module` is on in the community (for process-wide jobs acting per community)."""
         return await self.config.switched_on(community_id, module)
 
+    async def drain(self, seconds: float) -> int:
+        """No more runs; give the runs under way (a round being stored, its intros being sent) up to `seconds` to
+        finish by themselves. The number still running after that (`stop` cancels them)."""
+        self._closed = True
+        tasks = [t for t in self._tasks if not t.done() and t is not asyncio.current_task()]
+        if not tasks or seconds <= 0:
+            return len(tasks)
+        _done, left = await asyncio.wait(tasks, timeout=seconds)
+        return len(left)
+
     async def stop(self) -> None:
         """No more runs; cancel the runs under way and wait for them to unwind (before the store closes)."""
         self._closed = True

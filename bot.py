@@ -234,7 +234,7 @@ async def _serve(settings: Settings, platforms: list[str]) -> None:
         done, _pending = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
         if stopping in done:
             grace = settings.ops.grace_seconds
-            log.info("stopping: finishing the work under way (at most %.0f s)", grace)
+            log.info("stopping: finishing the work under way (at most %g s)", grace)
             await app.drain(grace)
         stop.set()
         stopping.cancel()

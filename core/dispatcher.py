@@ -148,7 +148,7 @@ class App:
             _done, pending = await asyncio.wait(tasks, timeout=max(deadline - asyncio.get_running_loop().time(), 0))
             left += len(pending)
         if left:
-            log.warning("%d task(s) still running after the %.0f s grace time: they are cancelled", left, seconds)
+            log.warning("%d task(s) still running after the %g s grace time: they are cancelled", left, seconds)
 
     async def stop(self) -> None:
         """Cancel background work and wait for it to unwind before the cogs (and then the store) close: a task

@@ -41,6 +41,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from core import metrics
 from core.community_config import CommunityConfigResolver
 from core.ports import CommunityDirectory, JobClaims, StoreHealth
 from core.refs import CommunityRef
@@ -320,10 +321,12 @@ class Jobs:
                 await spec.handler(community)  # type: ignore[call-arg]
             else:
                 await spec.handler()  # type: ignore[call-arg]
+            metrics.job_done(spec.name, "ok")
             return True
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            metrics.job_done(spec.name, "failed")
             if not self.health.outage(exc, f"the job {spec.label}"):
                 log.exception("job %s failed", spec.label)
             if claimed and slot is not None:

@@ -40,9 +40,10 @@ _ANSWER = Histogram("kindred_answer_seconds", "Time from a command or button rea
                     ["platform"], registry=REGISTRY,
                     buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 2.5, 3.0, 5.0, 10.0, 30.0))
 _API_CALLS = Counter("kindred_platform_api_calls", "Calls to a platform's API.", ["platform"], registry=REGISTRY)
-_API_ERRORS = Counter("kindred_platform_api_errors", "Platform API calls that failed (rate limits included).",
+_API_ERRORS = Counter("kindred_platform_api_errors", "Platform API calls that failed in the end (after retries).",
                       ["platform"], registry=REGISTRY)
-_API_429 = Counter("kindred_platform_rate_limited", "Platform API answers of 429 (rate limited).", ["platform"],
+_API_429 = Counter("kindred_platform_rate_limited", "Platform API answers of 429 (rate limited), retried or not.",
+                   ["platform"],
                    registry=REGISTRY)
 _EVENTS = Counter("kindred_events_recorded", "Engagement events written to the store.", registry=REGISTRY)
 _EVENTS_REJECTED = Counter("kindred_events_rejected", "Engagement events the store refused for good.",
@@ -97,13 +98,16 @@ def answer_timer(platform: str) -> Callable[[], None]:
     return answered
 
 
-def platform_call(platform: str, *, failed: bool = False, rate_limited: bool = False) -> None:
-    """One call to a platform's API, and whether it failed or was rate limited (a 429 counts as failed too)."""
+def platform_call(platform: str, *, failed: bool = False) -> None:
+    """One call to a platform's API (its retries included), and whether it failed in the end."""
     _API_CALLS.labels(platform).inc()
-    if failed or rate_limited:
+    if failed:
         _API_ERRORS.labels(platform).inc()
-    if rate_limited:
-        _API_429.labels(platform).inc()
+
+
+def rate_limited(platform: str) -> None:
+    """The platform answered 429 (the call is retried after the time it asks for, or fails)."""
+    _API_429.labels(platform).inc()
 
 
 def events_written(rows: int, rejected: int = 0) -> None:

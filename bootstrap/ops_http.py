@@ -3,7 +3,8 @@
 - `/healthz`: the process lives and its event loop turns (200 whenever it answers at all).
 - `/readyz`: the store answers a query and every platform the bot was started for is connected; otherwise 503
   with one line per reason, so that an orchestrator stops sending traffic and an alert can say why.
-- `/metrics`: every metric of core/metrics.py in the Prometheus text format.
+- `/metrics`: every metric of core/metrics.py in the Prometheus text format, `kindred_ready` (what /readyz would
+  say) refreshed with each scrape.
 
 It is off unless `[ops] listen` is set, and it listens on its own address (aiohttp), apart from Slack's HTTP
 mode: probes and scrapes should not share a port that the internet reaches.
@@ -70,6 +71,7 @@ def ops_app(readiness: Readiness) -> web.Application:
         return web.Response(text="ready\n")
 
     async def metrics_page(_request: web.Request) -> web.Response:
+        metrics.ready(not await readiness.problems())  # so that an alert needs no second probe
         response = web.Response(body=metrics.exposition())
         response.headers["Content-Type"] = metrics.CONTENT_TYPE
         return response

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from core import guard, metrics
-from core.background import Hold
 from core.commands import Autocomplete, Cog, Command, ComponentSpec, EventHandler, Handler
 from core.context import Context, Messenger, Responder
 from core.errors import NotFound, UserError
@@ -339,15 +338,14 @@ class App:
         """Run a command. `command` is a Command, a path, or the whole typed text (`/profile set ...`).
         Background work waits until it is answered (see core/background.py)."""
         hold = self.services.background.foreground()
-        answered = metrics.answer_timer(key.platform)
+        answered = metrics.answer_timer(key.platform, then=hold.release)
         try:
-            return await self._invoke(hold, key, member, channel, command, raw, responder, messenger, answered)
+            return await self._invoke(key, member, channel, command, raw, responder, messenger, answered)
         finally:
             hold.release()
 
     async def _invoke(
         self,
-        hold: Hold,
         key: CommunityKey | CommunityRef,
         member: MemberRef,
         channel: ChannelRef | None,
@@ -379,7 +377,7 @@ class App:
             if unknown is None:
                 metrics.command_done(cmd.name, "store_down" if self.services.store.health.down else "error")
             return False
-        ctx.on_answer = _both(hold.release, answered)
+        ctx.on_answer = answered
         if unknown is not None:
             await guard.tell(ctx, gettext(ctx.locale, unknown.msgid, **unknown.params))
             return False
@@ -413,12 +411,12 @@ class App:
         messenger: Messenger,
     ) -> bool:
         hold = self.services.background.foreground()
-        answered = metrics.answer_timer(key.platform)
+        answered = metrics.answer_timer(key.platform, then=hold.release)
         try:
             ctx = await self._context_or_answer(key, member, channel, responder, messenger, custom_id[:100])
             if ctx is None:
                 return False
-            ctx.on_answer = _both(hold.release, answered)
+            ctx.on_answer = answered
             ok = await self._route_id(ctx, table, custom_id, values)
             answered()
             return ok
@@ -571,14 +569,6 @@ class App:
             except Exception as exc:
                 if not self.services.store.health.outage(exc, f"{type(event).__name__} of {cog.name}"):
                     log.exception("%s handler of %s failed", type(event).__name__, cog.name)
-
-
-def _both(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
-    def call() -> None:
-        first()
-        second()
-
-    return call
 
 
 class _EmitPlan(NamedTuple):

@@ -68,6 +68,8 @@ _OUTAGES = Counter("kindred_store_outages", "Store outages (from the first failu
 _OUTAGE_SECONDS = Counter("kindred_store_outage_seconds", "Time the store was unavailable, counted when an outage "
                           "ends.", registry=REGISTRY)
 _STORE_DOWN = Gauge("kindred_store_down", "1 while the store is unavailable.", registry=REGISTRY)
+_READY = Gauge("kindred_ready", "1 when the last look found the store answering and every platform connected "
+               "(as /readyz; refreshed at every scrape of /metrics).", registry=REGISTRY)
 _JOBS = Counter("kindred_jobs", "Scheduled jobs run, by job and outcome.", ["job", "outcome"], registry=REGISTRY)
 
 COMMAND_OUTCOMES = ("ok", "refused", "store_down", "error")
@@ -83,14 +85,17 @@ def command_done(command: str, outcome: str) -> None:
     _COMMANDS.labels(command, outcome).inc()
 
 
-def answer_timer(platform: str) -> Callable[[], None]:
-    """Start timing a request; the function returned records the time to the first answer once (later calls do
-    nothing), so that it can be called from every place an answer may come from."""
+def answer_timer(platform: str, then: Callable[[], None] | None = None) -> Callable[[], None]:
+    """Start timing a request; the function returned records the time to the first answer once (later calls
+    record nothing), so that it can be called from every place an answer may come from. It calls `then` each
+    time (the dispatcher's release of background work, which is idempotent)."""
     start = time.perf_counter()
     done = False
 
     def answered() -> None:
         nonlocal done
+        if then is not None:
+            then()
         if not done:
             done = True
             _ANSWER.labels(platform).observe(time.perf_counter() - start)
@@ -151,6 +156,10 @@ def store_down(down: bool, lasted: float = 0.0) -> None:
     else:
         _STORE_DOWN.set(0)
         _OUTAGE_SECONDS.inc(max(lasted, 0.0))
+
+
+def ready(is_ready: bool) -> None:
+    _READY.set(1 if is_ready else 0)
 
 
 def job_done(job: str, outcome: str) -> None:

@@ -142,6 +142,7 @@ async def test_readyz_is_503_while_the_store_is_down(store_url: tuple[str, dict[
             assert (await get(server, "/healthz"))[0] == 200
             during = samples((await get(server, "/metrics"))[2])
             assert value(during, "kindred_store_down") == 1
+            assert value(during, "kindred_ready") == 0
             assert value(during, "kindred_store_errors_total") > value(before, "kindred_store_errors_total")
             assert (value(during, "kindred_commands_total", command="profile set", outcome="store_down")
                     == value(before, "kindred_commands_total", command="profile set", outcome="store_down") + 1)
@@ -150,6 +151,7 @@ async def test_readyz_is_503_while_the_store_is_down(store_url: tuple[str, dict[
             assert (await get(server, "/readyz"))[0] == 200
             after = samples((await get(server, "/metrics"))[2])
             assert value(after, "kindred_store_down") == 0
+            assert value(after, "kindred_ready") == 1
             assert value(after, "kindred_store_outages_total") == value(before, "kindred_store_outages_total") + 1
             assert ("kindred_store_outage_seconds_total", ()) in samples((await get(server, "/metrics"))[2])
             assert app.services.store.health.down is False

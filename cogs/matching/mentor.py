@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from cogs.matching import messages as msgs
@@ -21,7 +22,7 @@ from cogs.matching.engine import (
     conversation_starters,
     explain_group,
 )
-from cogs.matching.people import load_members, options_for
+from cogs.matching.people import load_members, options_for, recent_history
 from cogs.matching.rounds import RoundRunner
 from cogs.matching.store.departures import MatchingDepartures
 from cogs.matching.store.repo import MatchingRepo
@@ -38,6 +39,8 @@ from core.refs import CommunityRef
 log = logging.getLogger(__name__)
 
 MAX_CAPACITY = 20
+RETRY_JOB = "mentor:assign"
+RETRY_SECONDS = 3600
 
 
 class Mentoring(Cog):
@@ -53,6 +56,20 @@ class Mentoring(Cog):
 
     def now(self) -> Any:
         return self.services.clock()
+
+    async def setup(self) -> None:
+        self.services.jobs.every(RETRY_JOB, RETRY_SECONDS, self.retry, once=True)
+
+    async def retry(self) -> None:
+        """Assign again where mentees wait: a mentor whose `/match pause` ran out is free again without any
+        command or event this cog hears, and a mentee must not wait for the next offer to get them."""
+        for community in await self.services.communities.all():
+            try:
+                if await self.services.jobs.switched_on(community.id, self.module):
+                    await self.assign(community)
+            except Exception as exc:
+                if not self.services.store.health.outage(exc, "the mentor assignment"):
+                    log.exception("mentor assignment of community %s failed", community.id)
 
     # ------------------------------------------------------------------ commands
     @command("mentor offer", N_("Offer to mentor others in some topics"), options=[
@@ -213,15 +230,20 @@ class Mentoring(Cog):
         used = Counter(s.mentor_id for s in await self.repo.mentorships(cid))
         ids = {r.mentee_id for r in waiting} | {m.member_id for m in mentors}
         people = await load_members(self.services, self.repo, cid, ids, use_activity=False)
-        # Full mentors stay in with no free slot, so a mentee hears "busy" rather than "nobody mentors this".
-        offers = [MentorOffer(people[m.member_id], tuple(m.topics), max(0, m.capacity - used[m.member_id]))
+        away = await self._away(cid, now, [m.member_id for m in mentors])
+        # Full mentors, and mentors who paused or left the intros, stay in with no free slot, so a mentee hears
+        # "busy" rather than "nobody mentors this" (and is proposed to them once they are back).
+        offers = [MentorOffer(people[m.member_id], tuple(m.topics),
+                              0 if m.member_id in away else max(0, m.capacity - used[m.member_id]))
                   for m in mentors if m.member_id in people and m.capacity > 0]
         # a mentee who left is not assigned while gone (their request waits, and is closed when the leave is heard)
         requests = [MenteeRequest(people[r.mentee_id], tuple(r.topics), r.goal) for r in waiting
                     if r.mentee_id in people]
+        blocks = await self.repo.blocks(cid)
         excluded = set(await self.repo.declined_pairs(cid))
-        excluded |= {(a, b) for a, b in await self.repo.blocks(cid)} | {(b, a) for a, b in await self.repo.blocks(cid)}
-        result = assign_mentors(requests, offers, options_for(cfg, now), excluded)
+        excluded |= {(a, b) for a, b in blocks} | {(b, a) for a, b in blocks}
+        history = await recent_history(self.repo, cid, now, blocks)
+        result = assign_mentors(requests, offers, options_for(cfg, now), excluded, history)
         by_mentee = {r.mentee_id: r for r in waiting}
         capacity = {m.member_id: m.capacity for m in mentors}
         left = {by_mentee[mentee].id: reason for mentee, reason in result.unassigned}
@@ -244,6 +266,17 @@ class Mentoring(Cog):
                 await self.repo.decide_mentorship(ship_id, "declined", now)
                 left[req.id] = "no_capacity"
         return left
+
+    async def _away(self, community_id: int, now: datetime, ids: list[int]) -> set[int]:
+        """Mentors who said "no intros now": paused with `/match pause` (until the pause ends) or left with
+        `/match leave` (until `/match join`). A mentor who never joined the rounds is not away: offering to
+        mentor is taking part in mentoring."""
+        away = set()
+        for member_id in ids:
+            p = await self.repo.participant(community_id, member_id)
+            if p is not None and not p.active_at(now):
+                away.add(member_id)
+        return away
 
     async def forget_member(self, community_id: int, member_id: int) -> None:
         await self.repo.forget(community_id, member_id)

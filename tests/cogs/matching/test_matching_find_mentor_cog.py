@@ -31,9 +31,12 @@ async def press(console: ConsoleCommunity, message: Message, label_part: str) ->
     raise AssertionError(f"no button {label_part!r} in {[c.label for c in console.screen.choices]}")
 
 
-async def profile(console: ConsoleCommunity, name: str, facets: str) -> None:
+async def profile(console: ConsoleCommunity, name: str, facets: str, *, join: bool = True) -> None:
+    """Fill in a member's profile and (by default) join the intros: only members who take part are suggested."""
     await console.handle(f"/as {name}")
     await console.handle(f"/profile set {facets}")
+    if join:
+        await console.handle("/match join")
 
 
 async def seeded(console: ConsoleCommunity) -> None:

@@ -95,7 +95,7 @@ async def test_intro_suggests_times_that_have_not_passed(open_console: Opener) -
         await join_all(console, ["ana", "ben"])
         await console.handle("/match run-now")
         times = next(f.value for f in sent(console, "intro")[0].fields if f.name == "Times that suit everyone")
-        assert "Wed " in times and "Tue " not in times
+        assert "Wed, " in times and "Tue, " not in times
 
 
 async def test_crash_while_planning_is_planned_and_sent_once(open_console: Opener, clock: FakeClock) -> None:

@@ -15,7 +15,9 @@ import numpy as np
 
 from .assignment import EXACT_MAX, assignment_matching, exact_small_matching
 from .candidates import all_pairs, candidate_graph, scored_candidates
+from .cardinality import maximise_pairs
 from .encode import Encoded, encode
+from .lp import PRICE_MAX, lp_pairs
 from .matching import greedy, improve, improve_dense, select_disjoint
 from .model import Group, History, MatchOptions, Member, RoundResult, Unplaced
 from .vector import score_pairs
@@ -65,7 +67,7 @@ def _pair_up_free(
         free = np.nonzero(mate < 0)[0]
         if free.size < 2:
             return
-        if free.size <= 2000:
+        if free.size <= 500:
             x, y = all_pairs(free.size)
             a, b = free[x], free[y]
             s, ok = score_pairs(enc, a, b)
@@ -77,7 +79,7 @@ def _pair_up_free(
         before = free.size
         greedy(mate, pscore, a, b, s)
         edges[0], edges[1], edges[2] = (np.concatenate((e, x)) for e, x in zip(edges, (a, b, s), strict=True))
-        if free.size <= 2000 or int((mate < 0).sum()) > 0.8 * before:
+        if free.size <= 500 or int((mate < 0).sum()) > 0.8 * before:
             return
 
 
@@ -291,6 +293,13 @@ def pair_round(
             mate[a], mate[b] = b, a
             pscore[a] = pscore[b] = matrix[a, b]
     else:
+        if n <= PRICE_MAX:
+            # Up to a few thousand members every pair can be priced: the LP optimum leads (see lp.py).
+            u, v, w, whole = lp_pairs(enc, enc.options.candidates_per_member, (u, v))
+            free = whole & (mate[u] < 0) & (mate[v] < 0)
+            a, b = u[free], v[free]
+            mate[a], mate[b] = b, a
+            pscore[a], pscore[b] = w[free], w[free]
         greedy(mate, pscore, u, v, w)
     greedy_score = float(pscore.sum() / 2)
     t3 = time.perf_counter()
@@ -306,6 +315,7 @@ def pair_round(
     free_after_pairing = int((mate < 0).sum())
     t45 = time.perf_counter()
     _augment(enc, mate, pscore, locked)
+    maximise_pairs(enc, mate, pscore, u, v, rng)
     free_after_augment = int((mate < 0).sum())
     t46 = time.perf_counter()
     if matrix is not None:

@@ -68,13 +68,21 @@ def assignment_matching(m: np.ndarray, nodes: np.ndarray) -> list[tuple[int, int
     sigma = np.empty(nodes.size, dtype=np.int64)
     sigma[rows] = cols
     pairs: list[tuple[int, int]] = []
-    for cycle in _cycles(sigma):
+    cycles = _cycles(sigma)
+    rest = [x for cycle in cycles if len(cycle) > 2 for x in cycle]
+    for cycle in cycles:
+        if len(cycle) > 2 and len(rest) <= EXACT_REST:
+            continue
         for a, b in _split_cycle(cycle, c):
             if c[a, b] > FORBIDDEN / 2:
                 pairs.append((int(nodes[a]), int(nodes[b])))
+    if 2 <= len(rest) <= EXACT_REST:
+        # The members on longer cycles are where the relaxation is not a matching: settle them exactly.
+        pairs += exact_small_matching(m, nodes[np.array(rest)])
     return pairs
 
 
+EXACT_REST = 120  # members on odd cycles of the relaxation that are re-paired exactly
 EXACT_MAX = 40  # free members up to which the blossom algorithm is used (well under 0.1 s at this size)
 
 

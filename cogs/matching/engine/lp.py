@@ -13,6 +13,8 @@ at x = 1/2) is finished by greedy choice and local search like every other path.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
@@ -22,8 +24,8 @@ from .encode import Encoded
 from .vector import score_pairs
 
 PRICE_MAX = 3000  # members up to which every pair is scored for pricing (about 4.5 million pairs)
-PRICE_ROUNDS = 6
-PRICE_PER_MEMBER = 4
+PRICE_ROUNDS = 3
+PRICE_PER_MEMBER = 8
 TOL = 1e-7
 
 
@@ -38,7 +40,8 @@ def _solve(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> tuple[np.ndar
     """(x per edge, dual price per member) of the matching LP, or None when HiGHS fails."""
     e = len(u)
     cols = np.arange(e)
-    a = sp.csr_matrix((np.ones(2 * e), (np.concatenate((u, v)), np.concatenate((cols, cols)))), shape=(n, e))
+    a: Any = sp.csr_matrix(  # Any: SciPy's stubs omit the sparse A_ub that HiGHS accepts
+        (np.ones(2 * e), (np.concatenate((u, v)), np.concatenate((cols, cols)))), shape=(n, e))
     res = linprog(-w, A_ub=a, b_ub=np.ones(n), bounds=(0, 1), method="highs")
     if res.status != 0 or res.x is None:
         return None

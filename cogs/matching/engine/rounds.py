@@ -13,8 +13,8 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
-from .assignment import EXACT_MAX, assignment_matching, exact_small_matching
-from .candidates import all_pairs, candidate_graph, scored_candidates
+from .assignment import EXACT_MAX, EXACT_REST, assignment_matching, exact_small_matching
+from .candidates import all_pairs, candidate_graph, dense_matrix, scored_candidates
 from .cardinality import maximise_pairs
 from .encode import Encoded, encode
 from .lp import PRICE_MAX, lp_pairs
@@ -292,6 +292,12 @@ def pair_round(
         for a, b in solve(matrix, free):
             mate[a], mate[b] = b, a
             pscore[a] = pscore[b] = matrix[a, b]
+    elif n <= EXACT_MAX:
+        # A handful of people: the blossom algorithm is exact and instant, whichever path was asked for.
+        small = dense_matrix(enc)
+        for a, b in exact_small_matching(small, np.nonzero(mate < 0)[0]):
+            mate[a], mate[b] = b, a
+            pscore[a] = pscore[b] = small[a, b]
     else:
         if n <= PRICE_MAX:
             # Up to a few thousand members every pair can be priced: the LP optimum leads (see lp.py).
@@ -300,6 +306,17 @@ def pair_round(
             a, b = u[free], v[free]
             mate[a], mate[b] = b, a
             pscore[a], pscore[b] = w[free], w[free]
+            rest = np.nonzero(mate < 0)[0]
+            if 2 <= rest.size <= EXACT_REST:  # the LP's fractional part (odd cycles): settle it exactly
+                sub = np.full((n, n), -np.inf) if n <= 4000 else None
+                if sub is not None:
+                    x, y = all_pairs(rest.size)
+                    s, ok = score_pairs(enc, rest[x], rest[y])
+                    sub[rest[x][ok], rest[y][ok]] = s[ok]
+                    sub[rest[y][ok], rest[x][ok]] = s[ok]
+                    for a2, b2 in exact_small_matching(sub, rest):
+                        mate[a2], mate[b2] = b2, a2
+                        pscore[a2] = pscore[b2] = sub[a2, b2]
         greedy(mate, pscore, u, v, w)
     greedy_score = float(pscore.sum() / 2)
     t3 = time.perf_counter()

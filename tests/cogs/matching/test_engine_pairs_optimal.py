@@ -89,3 +89,17 @@ def test_within_half_a_percent_of_the_optimum(shape: str, n: int, dense: bool) -
         assert result.total_score >= 0.995 * exact_round(people, history, opts).total_score
     else:  # the assignment bound sits up to about half a percent above the optimum on these shapes
         assert matching_value(people, history, opts, result) >= 0.99 * upper_bound(people, history, opts)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("n", [60, 121])
+def test_priority_members_get_plain_pairs_at_little_cost(shape: str, n: int) -> None:
+    people, history = community(shape, n, seed=1)
+    opts = options(prefer_cross_team=True)
+    priority = {m.id for m in people[::10]}
+    plain = pair_round(people, history, opts)
+    result = pair_round(people, history, opts, priority)
+    assert not [g for g in result.groups if len(g.members) != 2 and priority & set(g.members)]
+    assert not priority & {u.member for u in result.unplaced}
+    assert sum(len(g.members) != 2 for g in result.groups) <= sum(len(g.members) != 2 for g in plain.groups)
+    assert result.total_score >= 0.98 * plain.total_score

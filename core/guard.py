@@ -17,6 +17,7 @@ from core.i18n import N_, gettext
 from core.messages import Message
 from core.permissions import Level, level_name
 from core.refs import CommunityRef, MemberRef
+from core.settings.registry import module_title
 
 if TYPE_CHECKING:
     from core.commands import Cog
@@ -59,7 +60,9 @@ async def check(services: Services, ctx: Context, cog: Cog, needed: Level, what:
     if cog.module:
         disabled = (await services.config.get(ctx.community.id)).community.disabled_modules
         if cog.module in disabled:
-            raise UserError(N_("The {module} module is switched off in this community."), module=cog.module)
+            title = ctx._(module_title(cog.module))  # with the name /config module takes to switch it on
+            raise UserError(N_("The {module} module is switched off in this community."),
+                            module=title if title == cog.module else f"{title} ({cog.module})")
 
 
 async def run_answering(services: Services, ctx: Context, call: Awaitable[None], label: str) -> bool:

@@ -43,6 +43,7 @@ HEARTBEAT_EVERY = 20  # intros between heartbeats while sending
 HEARTBEAT_SECONDS = 20.0  # heartbeat period while a round is planned and stored
 RECENT_REQUESTS = timedelta(days=28)
 LEDGER_KEPT = timedelta(days=90)  # finished delivery-ledger rows are dropped after this
+TIME_LEAD = timedelta(hours=12)  # an intro's first suggested meeting time is at least this far ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +213,8 @@ class RoundRunner:
 
         The claim (pending -> sending) fences the intro: only a process that took its round over puts it back
         to pending, so the ledger row an earlier holder left is taken over at once and read back first.
-        `fresh`: the intro was made by this process moments ago and never tried (the ledger is not asked)."""
+        `fresh`: the intro was made by this process moments ago and never tried (the ledger is not asked).
+        An intro of a group's round (`/match join group:...`) names the group."""
         try:
             messenger = self.app.messenger(community.platform)
         except LookupError:
@@ -229,9 +231,11 @@ class RoundRunner:
         people = [(r.user_id, r.display_name, (p.first("timezone") if (p := profiles[r.id]) else None))
                   for r in refs]
         locale = cfg.community.language
-        tomorrow = (self.now() + timedelta(days=1)).date()  # suggested times must not have passed already
-        message = msgs.intro_message(locale, people, intro.reason, intro.starters, tomorrow,
-                                     cfg.matching.timezone, note=note)
+        rnd = await self.repo.round(intro.round_id) if intro.round_id is not None else None
+        group = rnd.grp if rnd is not None else ""
+        after = self.now() + TIME_LEAD  # suggested times must not have passed, and leave time to plan
+        message = msgs.intro_message(locale, people, intro.reason, intro.starters, after,
+                                     cfg.matching.timezone, note=note, group=group)
         channel = ChannelRef(community.platform, cfg.community.intro_channel) if cfg.community.intro_channel else None
         try:
             delivery = await self.deliverer.introduce(messenger, community, intro_key(intro.id), refs, message,
@@ -246,7 +250,8 @@ class RoundRunner:
         await self.repo.finish_intro(intro.id, "sent", self.now(), ",".join(conv.channel_ids))
         await self.app.emit(IntroSent(key=community.key, community=community, at=self.now(),
                                       members=tuple(r.id for r in refs), conversation=conv.kind,
-                                      intro=str(intro.id), match=intro.kind))
+                                      intro=str(intro.id), match=intro.kind,
+                                      round=rnd.round_index if rnd is not None else None))
         return True
 
     async def _tell_unplaced(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> None:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -121,40 +122,57 @@ def compare(sizes: Sequence[int], shapes: Sequence[str], seed: int, exact_max: i
 
 def simulate(n: int, rounds: int, shape: str, seed: int, group_size: int = 2) -> dict[str, Any]:
     """`rounds` weekly rounds of the same `n` members, each round's groups joining the next one's history and
-    earning priority as the bot gives it (left out, or in a group of another than the planned size)."""
+    earning priority as the bot gives it (left out, or in a group of another than the planned size). The
+    engine's own loop (`engine/simulate.py`) runs them when the engine has one."""
     members, history, priority = generate(n, seed, shape)
     empty = {m.id for m in members if not (m.topics or m.offers or m.wants or m.role)}
-    past = {k: list(v) for k, v in history.rounds.items()}
-    met: set[tuple[int, int]] = {p for groups in past.values() for g in groups for p in _pairs(g)}
-    current = history.current_round
-    meetings = repeats = left_out_max = empty_meetings = empty_with_empty = 0
-    seconds_max = 0.0
-    for r in range(rounds):
-        options = MatchOptions(exclude_rounds=3, seed=seed + r, reference_date=_DAY + timedelta(weeks=r),
-                               group_size=group_size)
-        h = History(current_round=current, rounds=dict(past), blocked=history.blocked)
-        t0 = time.perf_counter()
-        result = run_strategy("auto", members, h, options, priority)
-        seconds_max = max(seconds_max, time.perf_counter() - t0)
-        groups = _groups(result)
-        for g in groups:
-            for p in _pairs(g):
-                meetings += 1
-                repeats += p in met
-                if p[0] in empty or p[1] in empty:
-                    empty_meetings += 1
-                    empty_with_empty += p[0] in empty and p[1] in empty
-        met.update(p for g in groups for p in _pairs(g))
-        left_out_max = max(left_out_max, len(result.unplaced))
-        past[current] = groups
-        current += 1
-        priority = {m for g in groups if len(g) != group_size for m in g} | {u.member for u in result.unplaced}
+    options = MatchOptions(exclude_rounds=3, seed=seed, reference_date=_DAY, group_size=group_size)
+    t0 = time.perf_counter()
+    try:
+        engine_loop = importlib.import_module("cogs.matching.engine.simulate")
+    except ModuleNotFoundError:
+        engine_loop = None
+    if engine_loop is not None:
+        results = engine_loop.simulate_rounds(members, options, rounds, history)
+    else:
+        results = _simulate(members, history, priority, options, rounds)
+    seconds = time.perf_counter() - t0
+    met: set[tuple[int, int]] = {p for groups in history.rounds.values() for g in groups for p in _pairs(g)}
+    meetings = repeats = empty_meetings = empty_with_empty = 0
+    for result in results:
+        now = [p for g in _groups(result) for p in _pairs(g)]
+        for p in now:
+            meetings += 1
+            repeats += p in met
+            if p[0] in empty or p[1] in empty:
+                empty_meetings += 1
+                empty_with_empty += p[0] in empty and p[1] in empty
+        met.update(now)
     return {
         "repeat_share": round(repeats / max(1, meetings), 4),
-        "left_out_max": left_out_max,
+        "left_out_max": max((len(r.unplaced) for r in results), default=0),
         "empty_with_empty_share": round(empty_with_empty / max(1, empty_meetings), 4),
-        "simulate_seconds_max": round(seconds_max, 3),
+        "simulate_seconds": round(seconds, 2),
     }
+
+
+def _simulate(members: Sequence[Member], history: History, priority: set[int], options: MatchOptions,
+              rounds: int) -> list[Any]:
+    """The bot's weekly loop, for an engine without `simulate_rounds`."""
+    past = {k: list(v) for k, v in history.rounds.items()}
+    current = history.current_round
+    results = []
+    for r in range(rounds):
+        opts = replace(options, seed=options.seed + r, reference_date=_DAY + timedelta(weeks=r))
+        result = run_strategy("auto", members, History(current_round=current, rounds=dict(past),
+                                                       blocked=history.blocked), opts, priority)
+        results.append(result)
+        groups = _groups(result)
+        past[current] = groups
+        current += 1
+        planned = options.group_size
+        priority = {m for g in groups if len(g) != planned for m in g} | {u.member for u in result.unplaced}
+    return results
 
 
 def _pairs(group: Sequence[int]) -> Iterable[tuple[int, int]]:

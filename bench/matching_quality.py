@@ -24,7 +24,7 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from scipy.optimize import LinearConstraint, linear_sum_assignment, milp
+from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
 
 from bench.community import SHAPES, generate
 from cogs.matching.engine import History, MatchOptions, Member, exact_round
@@ -159,7 +159,7 @@ def simulate(n: int, rounds: int, shape: str, seed: int, group_size: int = 2) ->
 def _simulate(members: Sequence[Member], history: History, priority: set[int], options: MatchOptions,
               rounds: int) -> list[Any]:
     """The bot's weekly loop, for an engine without `simulate_rounds`."""
-    past = {k: list(v) for k, v in history.rounds.items()}
+    past: dict[int, list[tuple[int, ...]]] = {k: [tuple(g) for g in v] for k, v in history.rounds.items()}
     current = history.current_round
     results = []
     for r in range(rounds):
@@ -175,7 +175,7 @@ def _simulate(members: Sequence[Member], history: History, priority: set[int], o
     return results
 
 
-def _pairs(group: Sequence[int]) -> Iterable[tuple[int, int]]:
+def _pairs(group: Iterable[int]) -> Iterable[tuple[int, int]]:
     return ((min(a, b), max(a, b)) for a, b in combinations(group, 2))
 
 
@@ -215,10 +215,10 @@ def milp_optimum(matrix: np.ndarray, k: int) -> tuple[int, int, float]:
     over = np.where(size > k, size, 0.0)
     weight = np.array([sum(matrix[x, y] for x, y in combinations(g, 2)) for g in groups])
     cons = [LinearConstraint(a, 0, 1)]
-    ints = np.ones(len(groups))
+    ints = np.ones(len(groups), dtype=np.int64)
 
     def solve(c: np.ndarray, extra: list[LinearConstraint]) -> np.ndarray:
-        res = milp(c, constraints=cons + extra, integrality=ints, bounds=(0, 1))
+        res = milp(c, constraints=cons + extra, integrality=ints, bounds=Bounds(0, 1))
         assert res.x is not None, res.message
         return np.round(res.x)
 

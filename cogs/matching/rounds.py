@@ -244,9 +244,11 @@ class RoundRunner:
         if conv is None:  # another process took it over this very moment; it finishes the intro
             return False
         await self.repo.finish_intro(intro.id, "sent", self.now(), ",".join(conv.channel_ids))
+        rnd = await self.repo.round(intro.round_id) if intro.round_id is not None else None
         await self.app.emit(IntroSent(key=community.key, community=community, at=self.now(),
                                       members=tuple(r.id for r in refs), conversation=conv.kind,
-                                      intro=str(intro.id), match=intro.kind))
+                                      intro=str(intro.id), match=intro.kind,
+                                      round=rnd.round_index if rnd is not None else None))
         return True
 
     async def _tell_unplaced(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> None:

@@ -19,6 +19,7 @@ REASONS: dict[str, str] = {
     "same_role_some": N_("{names} are all {role}"),
     "cross_team": N_("you bring views from {teams}"),
     "activity": N_("{guide} knows the community well and can show {newcomer} around"),
+    "profile_guide": N_("{guide} can tell {newcomer} what people here work on"),
     "common_language": N_("you can talk in {languages}"),
     "timezone_overlap": N_("{hours} waking hours overlap"),
     "timezone_overlap_one": N_("1 waking hour overlaps"),

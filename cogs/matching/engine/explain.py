@@ -30,6 +30,7 @@ TEMPLATES: dict[str, str] = {
     "same_role_some": "{names} are all {role}",
     "cross_team": "you bring views from {teams}",
     "activity": "{guide} knows the community well and can show {newcomer} around",
+    "profile_guide": "{guide} can tell {newcomer} what people here work on",
     "common_language": "you can talk in {languages}",
     "timezone_overlap": "{hours} waking hours overlap",
     "timezone_overlap_one": "1 waking hour overlaps",
@@ -46,6 +47,8 @@ TEMPLATES: dict[str, str] = {
     "match_any": "{name} lists {facet}",
 }
 MAX_PARTS = 4
+THIN = 0.25  # fullness at or below which a profile says little yet (`score.fullness`)
+FULL = 0.75  # fullness from which a member can tell a newcomer about the community
 
 
 def _identity(text: str) -> str:
@@ -117,6 +120,13 @@ def _pair_parts(a: Member, b: Member, f: PairFeatures, options: MatchOptions, na
     if options.use_activity and options.weights.activity > 0 and f.activity_gap >= 0.5:
         guide, newcomer = (a, b) if (a.activity or 0) > (b.activity or 0) else (b, a)
         parts.append(("activity", {"guide": guide.name, "newcomer": newcomer.name}))
+    elif options.weights.newcomer > 0:
+        # The same guide and newcomer are named once: "knows the community well" already says it.
+        fa, fb = f.fullness
+        if fa <= THIN and fb >= FULL:
+            parts.append(("profile_guide", {"guide": b.name, "newcomer": a.name}))
+        elif fb <= THIN and fa >= FULL:
+            parts.append(("profile_guide", {"guide": a.name, "newcomer": b.name}))
     return parts
 
 
@@ -133,7 +143,7 @@ def _merged(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
     topic_people: dict[str, set[str]] = {}
     role_people: dict[str, set[str]] = {}
     teams: list[str] = []
-    guides: dict[str, list[str]] = {}
+    guides: dict[str, dict[str, list[str]]] = {"activity": {}, "profile_guide": {}}
     offered: dict[str, set[str]] = {}  # giver -> skills already named
     out: list[Part] = []
     slots: dict[str, int] = {}  # kind -> where its merged part goes (the place of its first pair part)
@@ -145,8 +155,8 @@ def _merged(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
             role_people.setdefault(params["role"], set()).update((params["a"], params["b"]))
         elif kind == "cross_team":
             teams.extend(t for t in params["teams"] if t not in teams)
-        elif kind == "activity":
-            quiet = guides.setdefault(params["guide"], [])
+        elif kind in guides:
+            quiet = guides[kind].setdefault(params["guide"], [])
             if params["newcomer"] not in quiet:
                 quiet.append(params["newcomer"])
         elif kind == "offers":
@@ -177,9 +187,10 @@ def _merged(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
         else ("same_role_some", {"names": who, "role": role})
         for role, who in ((r, names(p)) for r, p in role_people.items())]
     merged["cross_team"] = [("cross_team", {"teams": teams})] if len(teams) >= 2 else []
-    if guides:
-        guide = max(guides, key=lambda g: (len(guides[g]), -order.get(g, 0)))
-        merged["activity"] = [("activity", {"guide": guide, "newcomer": guides[guide]})]
+    for kind, by_guide in guides.items():
+        if by_guide:
+            guide = max(by_guide, key=lambda g: (len(by_guide[g]), -order.get(g, 0)))
+            merged[kind] = [(kind, {"guide": guide, "newcomer": by_guide[guide]})]
     result: list[Part] = []
     for i, part in enumerate(out):
         slot = next((k for k, at in slots.items() if at == i), None)

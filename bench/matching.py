@@ -202,6 +202,8 @@ def main() -> None:
     ap.add_argument("--sim-rounds", type=int, default=12)
     ap.add_argument("--sim-shape", choices=SHAPES, default="realistic")
     ap.add_argument("--milp-instances", type=int, default=24)
+    ap.add_argument("--milp-time-limit", type=float, default=60.0, help="milp: seconds per solve (an instance that "
+                                                                        "hits it counts in milp_timeouts)")
     args = ap.parse_args()
     parts = {p.strip() for p in args.parts.split(",") if p.strip()}
     unknown = parts - {"main", "compare", "simulate", "milp"}
@@ -218,7 +220,7 @@ def main() -> None:
     if "simulate" in parts:
         out |= simulate(args.sim_members, args.sim_rounds, args.sim_shape, args.seed, args.group_size)
     if "milp" in parts:
-        out |= milp_compare(args.milp_instances, args.seed)
+        out |= milp_compare(args.milp_instances, args.seed, time_limit=args.milp_time_limit)
     out.setdefault("seed", args.seed)
     out["peak_rss_mb"] = round(peak_rss_mb(), 1)
     print(json.dumps(out))

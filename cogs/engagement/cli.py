@@ -85,8 +85,9 @@ def import_members(
             await store.close()
 
     inserted, updated, matched = asyncio.run(go())
-    typer.echo(f"Imported {len(parsed.records)} people ({inserted} new, {updated} updated); "
-               f"{matched} match accounts in the store.")
+    people = len(parsed.records)
+    typer.echo(f"Imported {people} {'person' if people == 1 else 'people'} ({inserted} new, {updated} updated); "
+               f"{matched} {'matches an account' if matched == 1 else 'match accounts'} in the store.")
 
 
 def export(
@@ -147,7 +148,7 @@ async def _report(settings: Settings, out: Path, community: int | None, days: in
     from cogs.engagement.report_page import page, section
     from cogs.engagement.stats import BAR_METRICS, CHART_METRICS, CHART_TITLES, chart_summary
     from core.community_config import CommunityConfigResolver
-    from core.i18n import normalise_locale, translator
+    from core.i18n import N_n, normalise_locale, translator
     from storage.communities import CommunityRepo
     from storage.engine import open_store
     from storage.overrides import OverrideRepo
@@ -178,7 +179,9 @@ async def _report(settings: Settings, out: Path, community: int | None, days: in
                 title = _(CHART_TITLES[metric])
                 summary = chart_summary(metric, series, _, locale)
                 png = await asyncio.to_thread(render_chart, series, title=title,
-                                              subtitle=_("{community}, last {days} days", community=name, days=days),
+                                              subtitle=_(N_n("{community}, last {days} day",
+                                                             "{community}, last {days} days", "days"),
+                                                         community=name, days=days),
                                               summary=summary, bars=metric in BAR_METRICS, locale=locale)
                 file = f"community-{c.id}-{metric}.png"
                 await asyncio.to_thread((out / file).write_bytes, png)

@@ -16,7 +16,7 @@ from typing import Any
 from cogs.engagement.charts import number
 from cogs.engagement.metrics import RetentionRow
 from cogs.engagement.report_data import SEGMENT_TITLES, CommunityReport, Stat
-from core.i18n import N_
+from core.i18n import N_, N_n
 
 Translate = Callable[..., str]
 
@@ -54,17 +54,19 @@ def fmt_change(stat: Stat, locale: str, _: Translate, days: int) -> str:
         return ""
     if stat.of is not None:
         if not stat.previous_of:
-            return _("no data for the previous {days} days", days=days)
+            return _(N_n("no data for the previous {days} day", "no data for the previous {days} days", "days"),
+                     days=days)
         diff = (stat.rate or 0.0) - stat.previous / stat.previous_of
         shown = fmt_number(abs(diff) * 100, locale)
-        unit = _("{n} points", n=shown)
+        unit = _(N_n("{n} point", "{n} points"), n=shown)
     else:
         diff = stat.value - stat.previous
         unit = fmt_number(abs(diff), locale)
     if round(diff, 3) == 0:
-        return _("= same as the previous {days} days", days=days)
+        return _(N_n("= same as the previous {days} day", "= same as the previous {days} days", "days"), days=days)
     arrow = "▲" if diff > 0 else "▼"
-    return _("{arrow} {diff} vs the previous {days} days", arrow=arrow, diff=unit, days=days)
+    return _(N_n("{arrow} {diff} vs the previous {days} day", "{arrow} {diff} vs the previous {days} days", "days"),
+             arrow=arrow, diff=unit, days=days)
 
 
 def fmt_value(stat: Stat, locale: str, _: Translate, unit: str = "") -> str:
@@ -96,7 +98,7 @@ def _share(count: int, of: int, locale: str, _: Translate) -> str:
 def _retention(rows: Sequence[RetentionRow], locale: str, _: Translate) -> str:
     body = []
     for r in rows:
-        horizon = _("{days} days", days=r.horizon)
+        horizon = _(N_n("{days} day", "{days} days", "days"), days=r.horizon)
         body.append(f"<tr><th scope=row>{_e(horizon)}</th>"
                     f"<td>{_e(_share(r.supported_retained, r.supported, locale, _))}</td>"
                     f"<td>{_e(_share(r.others_retained, r.others, locale, _))}</td></tr>")
@@ -115,7 +117,7 @@ def _people(ranked: dict[str, list[Any]], by: str, locale: str, _: Translate) ->
         items = []
         for r in rows:
             if by == "helpfulness":
-                what = _("{n} thanks", n=fmt_number(r.thanks, locale))
+                what = _(N_n("{n} thank-you", "{n} thank-yous"), n=fmt_number(r.thanks, locale))
             else:
                 what = _("score {score}", score=fmt_number(r.score, locale))
             items.append(f"<li>{_e(r.name)}: {_e(what)}</li>")
@@ -128,7 +130,8 @@ def section(rep: CommunityReport, images: Sequence[tuple[str, str, str]], locale
     """One community: `images` are (file name, title, alt text)."""
     from babel.dates import format_date
 
-    period = _("{start} to {end} ({days} days)", start=format_date(rep.start.date(), format="medium", locale=locale),
+    period = _(N_n("{start} to {end} ({days} day)", "{start} to {end} ({days} days)", "days"),
+               start=format_date(rep.start.date(), format="medium", locale=locale),
                end=format_date(rep.end.date(), format="medium", locale=locale), days=rep.days)
     units = {"matched": _("members"), "newcomers_matched": _("newcomers"), "met": _("answers")}
     cards = "".join(_card(_(HEADLINE[k][0]), fmt_value(s, locale, _, units.get(k, "")), _(HEADLINE[k][1]),
@@ -143,8 +146,10 @@ def section(rep: CommunityReport, images: Sequence[tuple[str, str, str]], locale
                           else _("newcomers greeted in the period"), "") for s in rep.funnel)
     members_note = ""
     if rep.members.undated:
-        members_note = _("{n} of {total} members have no join date; they are counted from when Kindred first "
-                         "saw them.", n=fmt_number(rep.members.undated, locale),
+        members_note = _(N_n("{n} of {total} members has no join date; they are counted from when Kindred first "
+                             "saw them.",
+                             "{n} of {total} members have no join date; they are counted from when Kindred first "
+                             "saw them."), n=fmt_number(rep.members.undated, locale),
                          total=fmt_number(rep.members.undated + rep.members.dated, locale))
     figures = "".join(f'<figure><img src="{_e(n)}" alt="{_e(alt)}" width="880" height="440">'
                       f"<figcaption>{_e(t)}</figcaption></figure>" for n, t, alt in images)

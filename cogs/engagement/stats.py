@@ -88,8 +88,8 @@ class Stats(Cog):
             change = fmt_change(stat, ctx.locale, ctx._, days)
             value = fmt_value(stat, ctx.locale, ctx._, units.get(key, ""))
             fields.append(Field(ctx._(label), f"{value} · {ctx._(note)}" + (f"\n{change}" if change else "")))
-        title = ctx._("{community}: the last {days} days", community=ctx.community.name or ctx.community.id,
-                      days=days)
+        title = ctx._n("{community}: the last {days} day", "{community}: the last {days} days", days,
+                       community=ctx.community.name or ctx.community.id, days=days)
         if (await self.services.config.get(ctx.community.id)).engagement.exclude_staff:
             note = ctx._("People are counted once across linked accounts; staff and bots are left out.")
         else:
@@ -108,7 +108,8 @@ class Stats(Cog):
         fields = []
         for plat, rows in ranked.items():
             if by == "helpfulness":
-                lines = [ctx._("{rank}. {name}: {n} thanks", rank=i + 1, name=r.name, n=r.thanks)
+                lines = [ctx._n("{rank}. {name}: {n} thank-you", "{rank}. {name}: {n} thanks", r.thanks,
+                                rank=i + 1, name=r.name)
                          for i, r in enumerate(rows)]
             else:
                 lines = [ctx._("{rank}. {name}: score {score}", rank=i + 1, name=r.name, score=r.score)
@@ -176,7 +177,7 @@ class Stats(Cog):
     async def retention(self, ctx: Context) -> None:
         await self._fresh()
         rows = await self.analytics.retention(ctx.community.id, self.services.clock())
-        fields = [Field(ctx._("{days} days", days=r.horizon),
+        fields = [Field(ctx._n("{days} day", "{days} days", r.horizon, days=r.horizon),
                         ctx._("matched or buddy: {a} of {an} ({ar}) · others: {b} of {bn} ({br})",
                               a=r.supported_retained, an=r.supported, ar=percent(r.supported_rate),
                               b=r.others_retained, bn=r.others, br=percent(r.others_rate)), inline=False)
@@ -195,8 +196,8 @@ class Stats(Cog):
         days = PERIODS[period]
         series = await self.analytics.series(ctx.community.id, metric, days, self.services.clock())
         title = ctx._(CHART_TITLES[metric])
-        subtitle = ctx._("{community}, last {days} days", community=ctx.community.name or ctx.community.id,
-                         days=days)
+        subtitle = ctx._n("{community}, last {days} day", "{community}, last {days} days", days,
+                          community=ctx.community.name or ctx.community.id, days=days)
         png = await asyncio.to_thread(render_chart, series, title=title, subtitle=subtitle,
                                       summary=chart_summary(metric, series, ctx._, ctx.locale),
                                       bars=metric in BAR_METRICS, locale=ctx.locale)
@@ -248,7 +249,7 @@ class Stats(Cog):
             for a, detail in found:
                 w.writerow([a.member_id, a.platform, a.user_id, a.username, a.display_name, detail])
             data = buf.getvalue().encode("utf-8")
-            await ctx.reply(Message(title=title, text=ctx._("{n} members.", n=len(found)),
+            await ctx.reply(Message(title=title, text=ctx._n("{n} member.", "{n} members.", len(found)),
                                     files=[Attachment(f"segment-{name}.csv", data)]), ephemeral=True)
             return
         if not found:

@@ -45,6 +45,7 @@ TEMPLATES: dict[str, str] = {
     "match_language": "{name} speaks {languages}",
     "match_timezone": "{name} lives in {zone}",
     "match_any": "{name} lists {facet}",
+    "fresh_named": "a chance for {names} to meet someone new",
 }
 MAX_PARTS = 4
 THIN = 0.25  # fullness at or below which a profile says little yet (`score.fullness`)
@@ -198,8 +199,77 @@ def _merged(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
     return result
 
 
+_NAME_KEYS = ("a", "b", "giver", "taker", "guide", "name")
+_NAMES_KEYS = ("names", "newcomer")
+
+
+def named_in(part: Part) -> set[str]:
+    """The member names a part mentions."""
+    params = part[1]
+    found = {str(params[k]) for k in _NAME_KEYS if k in params}
+    for key in _NAMES_KEYS:
+        value = params.get(key)
+        if isinstance(value, list | tuple):
+            found.update(str(x) for x in value)
+        elif value is not None:
+            found.add(str(value))
+    return found
+
+
+def _own_part(m: Member) -> Part | None:
+    """What a member brings, from their own profile, for a group whose shared features leave them unnamed."""
+    if m.topics:
+        return ("match_topic", {"name": m.name, "topic": m.topics[0]})
+    if m.role:
+        return ("match_role", {"name": m.name, "role": m.role})
+    if m.offers:
+        return ("match_offers", {"name": m.name, "skill": m.offers[0]})
+    if m.wants:
+        return ("match_wants", {"name": m.name, "skill": m.wants[0]})
+    if m.team:
+        return ("match_team", {"name": m.name, "team": m.team})
+    return None
+
+
+def _covering(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
+    """The parts of a group of three or more that name every member, strongest first.
+
+    In a group, "you both" has no addressee: each member reads the reason for who *they* are there, so
+    everyone must appear in it. Parts that name someone not named yet are taken first (in their order of
+    strength), a member the shared features leave out is named with what they bring themselves (or, with an
+    empty profile, as someone who gets to meet new people), and the rest fill up to `MAX_PARTS - 1`."""
+    covered: set[str] = set()
+    chosen: list[int] = []
+    for i, part in enumerate(parts):
+        names = named_in(part)
+        if names - covered:
+            chosen.append(i)
+            covered |= names
+    own: list[Part] = []
+    bare: list[str] = []
+    for m in group:
+        if m.name in covered:
+            continue
+        covered.add(m.name)
+        brings = _own_part(m)
+        if brings is None:
+            bare.append(m.name)
+        else:
+            own.append(brings)
+    if bare:
+        own.append(("fresh_named", {"names": bare}))
+    budget = max(MAX_PARTS - 1, len(chosen) + len(own))
+    for i in range(len(parts)):
+        if len(chosen) + len(own) >= budget:
+            break
+        if i not in chosen:
+            chosen.append(i)
+    return [parts[i] for i in sorted(chosen)] + own
+
+
 def explain_group(group: Sequence[Member], ctx: ScoringContext) -> list[Part]:
-    """At most `MAX_PARTS` parts for a pair or trio, strongest features first, time overlap last."""
+    """The parts for a pair or group, strongest features first, time overlap last: at most `MAX_PARTS` for a
+    pair; for a group of three or more as many as it takes to name every member (see `_covering`)."""
     options = ctx.options
     pairs = list(combinations(group, 2))
     feats = {(a.id, b.id): features(a, b, ctx, history=False) for a, b in pairs}
@@ -209,8 +279,9 @@ def explain_group(group: Sequence[Member], ctx: ScoringContext) -> list[Part]:
         parts = _pair_parts(a, b, feats[(a.id, b.id)], options, named=False)
     else:
         common = [t for t in group[0].topics if all(norm(t) in {norm(x) for x in m.topics} for m in group[1:])]
-        if common and options.weights.topic > 0:
-            parts.append(("shared_topics_all", {"topics": common[: options.weights.topic_cap]}))
+        if common and options.weights.topic > 0:  # "Ana, Ben and Dara all work on Rust": everyone named
+            parts.append(("shared_topics_some", {"names": [m.name for m in group],
+                                                 "topics": common[: options.weights.topic_cap]}))
         named: list[Part] = []
         for a, b in pairs:
             for p in _pair_parts(a, b, feats[(a.id, b.id)], options, named=True):
@@ -221,7 +292,10 @@ def explain_group(group: Sequence[Member], ctx: ScoringContext) -> list[Part]:
     langs = set.intersection(*(set(f.common_languages) for f in feats.values())) if feats else set()
     if options.language_required and langs and norm(options.default_language) not in langs:
         parts.append(("common_language", {"languages": sorted(langs)}))
-    parts = parts[: MAX_PARTS - 1] if len(parts) >= MAX_PARTS else parts
+    if len(group) > 2:
+        parts = _covering(parts, group)
+    elif len(parts) >= MAX_PARTS:
+        parts = parts[: MAX_PARTS - 1]
     if len(group) == 2:
         hours = feats[(group[0].id, group[1].id)].overlap_minutes // 60
     else:  # everyone at once, as the suggested meeting times need it

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
+from core import metrics
 from core.errors import PermissionDenied, UserError
 from core.i18n import N_, gettext
 from core.messages import Message
@@ -65,19 +66,28 @@ async def check(services: Services, ctx: Context, cog: Cog, needed: Level, what:
                             module=title if title == cog.module else f"{title} ({cog.module})")
 
 
-async def run_answering(services: Services, ctx: Context, call: Awaitable[None], label: str) -> bool:
-    """Run a handler; any failure is answered to the person (see the module docstring). True when it ran."""
+async def run_answering(services: Services, ctx: Context, call: Awaitable[None], label: str,
+                        command: str | None = None) -> bool:
+    """Run a handler; any failure is answered to the person (see the module docstring). True when it ran.
+    With `command` (its name), the outcome is counted (core/metrics.py)."""
+    outcome = "ok"
     try:
         await call
         return True
     except UserError as exc:
+        outcome = "refused"
         await tell(ctx, gettext(ctx.locale, exc.msgid, **exc.params))
     except Exception as exc:
         if services.store.health.outage(exc, label):
+            outcome = "store_down"
             await tell(ctx, ctx._(STORE_DOWN))
         else:
+            outcome = "error"
             log.exception("%s failed in community %s", label, ctx.community.id)
             await tell(ctx, ctx._(APOLOGY))
+    finally:
+        if command is not None:
+            metrics.command_done(command, outcome)
     return False
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from cogs.matching.schedule import checkin_at, last_fire, member_due, period_key
 from cogs.matching.store.recovery import requeue_single_intro, stuck_single_intros
 from cogs.matching.store.repo import IntroRow, MatchingRepo, Participant, PlannedIntro, RoundRow
 from cogs.matching.texts import UNPLACED
+from core import metrics
 from core.delivery import LEASE, Deliverer
 from core.dispatcher import App
 from core.errors import DeliveryFailed
@@ -140,6 +142,7 @@ class RoundRunner:
         return await self._plan_and_send(community, rnd, cfg)
 
     async def _plan_and_send(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> RoundRow:
+        started = time.perf_counter()
         beat = asyncio.create_task(self._beat(rnd.id))
         try:
             stored = await self._plan(community, rnd, cfg)
@@ -151,6 +154,9 @@ class RoundRunner:
             return rnd
         if await self.send_pending(community, rnd, cfg, fresh=True) is not None:
             await self._tell_unplaced(community, rnd, cfg)
+        outcomes = await self.repo.outcomes(rnd.id)
+        unplaced = sum(1 for outcome, _reason in outcomes.values() if outcome == "unplaced")
+        metrics.round_done(time.perf_counter() - started, len(outcomes) - unplaced, unplaced)
         return await self.repo.round(rnd.id) or rnd
 
     async def _beat(self, round_id: int) -> None:

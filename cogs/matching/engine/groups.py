@@ -42,35 +42,44 @@ import numpy as np
 from .candidates import candidate_graph
 from .encode import encode
 from .group_build import adjacency, construct, repair
+from .group_exact import EXACT_GROUP_MAX, TIME_LIMIT, exact_groups, result_of
+from .group_polish import polish
 from .group_search import free_priority, improve, rebalance
-from .group_state import GroupState, Pairs, off_plan
+from .group_state import GroupState, Pairs, off_plan, off_size, size_range
 from .model import Group, History, MatchOptions, Member, RoundResult, Unplaced
 from .rounds import _reason, _row, pair_round
 
+POLISH_MAX = 20_000  # rounds up to this size are polished with the exact solver for POLISH_S seconds
+POLISH_WINDOWS = 24
+POLISH_S = 10.0
 SMALL = 64  # rounds up to this size try RESTARTS construction orders and keep the best result
 RESTARTS = 8
 
 
-def group_sizes(n: int, k: int) -> list[int]:
-    """Planned sizes for `n` members in groups of `k` (the module docstring explains the rule); full-size
-    groups first. `k` = 2 gives the pair engine's plan: pairs, one trio when `n` is odd."""
+def group_sizes(n: int, k: int, largest: int | None = None) -> list[int]:
+    """Planned sizes for `n` members in groups of `k` (the module docstring explains the rule), full-size
+    groups first; `largest` is the largest group allowed (default `k + 1`). The sizes add up to the most
+    members groups of `k - 1` to `largest` can hold (less than `n` only when no shape fits everybody: 2 people
+    in groups of 4). `k` = 2 gives the pair engine's plan: pairs, one trio when `n` is odd."""
     if n < 2:
         return []
     if k <= 2:
         return [2] * (n // 2 - 1) + [3] if n % 2 else [2] * (n // 2)
-    g, r = divmod(n, k)
-    if r == 0:
-        return [k] * g
-    if k == 3:
-        if r == 1:
-            return [3] * (g - 1) + [4] if g >= 1 else []
-        return [3] * (g - 2) + [4, 4] if g >= 2 else ([3, 2] if g == 1 else [2])
-    # k == 4: take members from full groups to make groups of 3.
-    if r == 3:
-        return [4] * g + [3]
-    if r == 2:
-        return [4] * (g - 1) + [3, 3] if g >= 1 else [2]
-    return [4] * (g - 2) + [3, 3, 3] if g >= 2 else ([3, 2] if g == 1 else [])
+    lo, hi = k - 1, (k + 1 if largest is None else largest)
+    for p in range(n, lo - 1, -1):
+        best: tuple[int, int, list[int]] | None = None  # (off-size groups, -pairs, sizes)
+        for c_lo in range(2 * k + 1):  # few groups are ever off size: a handful of counts covers every n
+            for c_hi in range(2 * k + 1 if hi > k else 1):
+                rest = p - c_lo * lo - c_hi * hi
+                if rest < 0 or rest % k:
+                    continue
+                sizes = [k] * (rest // k) + [lo] * c_lo + [hi] * c_hi
+                key = (c_lo + c_hi, -sum(s * (s - 1) for s in sizes))
+                if best is None or key < best[:2]:
+                    best = (*key, sizes)
+        if best is not None:
+            return best[2]
+    return []
 
 
 def group_round(
@@ -80,9 +89,12 @@ def group_round(
     priority: Collection[int] = (),
     *,
     dense: bool | None = None,
+    exact: bool | None = None,
 ) -> RoundResult:
     """Groups of `options.group_size` (3 or 4) for the round; a group's score is the sum of its pair scores.
-    `priority` and `dense` work as in `pair_round` (which handles a group size of 2)."""
+    `priority` and `dense` work as in `pair_round` (which handles a group size of 2). `exact` (default: up to
+    `EXACT_GROUP_MAX` members) solves the round exactly (`group_exact`), with the heuristic as the fallback
+    when HiGHS runs out of time; False forces the heuristic."""
     history = history or History()
     options = options or MatchOptions()
     k = options.group_size
@@ -92,9 +104,17 @@ def group_round(
         return RoundResult((), tuple(Unplaced(m.id, "alone") for m in members))
     t0 = time.perf_counter()
     enc = encode(members, history, options)
+    prio = enc.mask(priority)
+    lo, cap = size_range(options)
+    exact_answer: tuple[list[list[int]], list[int], np.ndarray] | None = None
+    if exact if exact is not None else enc.n <= EXACT_GROUP_MAX:
+        groups, alone, proved, scores = exact_groups(enc, prio, TIME_LIMIT)
+        if proved:
+            return result_of(enc, groups, alone, scores, {"group_size": k, "exact": True,
+                                                          "milp_s": time.perf_counter() - t0})
+        exact_answer = (groups, alone, scores)
     rng = np.random.default_rng(options.seed)
     n = enc.n
-    prio = enc.mask(priority)
     u, v, w, matrix = candidate_graph(enc, rng, dense)
     pv = Pairs(enc, matrix)
     t1 = time.perf_counter()
@@ -103,10 +123,9 @@ def group_round(
     np.maximum.at(top, u, w)
     np.maximum.at(top, v, w)
     options_count = (np.isfinite(matrix).sum(axis=1) if matrix is not None else np.diff(ptr)).astype(np.float64)
-    sizes = group_sizes(n, k)
+    sizes = group_sizes(n, k, cap)
     planned = np.bincount(np.array(sizes, dtype=np.int64), minlength=8)
-    cap = k + 1 if (k + 1 <= 4 or options.allow_extra_trios) else k
-    best: tuple[tuple[int, int, float], GroupState, list[int], int] | None = None
+    best: tuple[tuple[int, int, int, float], GroupState, list[int], int] | None = None
     tries = RESTARTS if n <= SMALL else 1
     for attempt in range(tries):
         # The first attempt takes those with the fewest options first; small rounds try a few shuffled
@@ -114,33 +133,36 @@ def group_round(
         noise = rng.random(n) * attempt
         order = np.lexsort((rng.random(n), options_count + noise, ~prio))
         groups, locked = construct(n, pv, sizes, order, ptr, adj, prio, rng, cap)
-        alone = repair(enc, pv, groups, locked, prio, k, cap)
+        alone = repair(enc, pv, groups, locked, prio, k, lo, cap, max(sizes, default=k))
         st = GroupState(n, groups, cap, locked, prio)
         moves = improve(pv, st, u, v, top, k, options.improve_passes)
-        moves += rebalance(pv, st, k, planned)
+        moves += rebalance(pv, st, k, planned, lo)
         free_priority(pv, st, k)
-        shape = -off_plan(st.size[: st.count], planned)  # nearer the planned sizes is better
-        key = (n - len(alone), shape, float(st.contributions(pv).sum() / 2))
+        size = st.size[: st.count]
+        key = (n - len(alone), -off_size(size, k), -off_plan(size, planned), float(st.contributions(pv).sum() / 2))
         if best is None or key > best[0]:
             best = (key, st, alone, moves)
     assert best is not None
-    _key, st, alone, moves = best
-    t3 = time.perf_counter()
+    key, st, alone, moves = best
+    if POLISH_MAX >= n > (EXACT_GROUP_MAX if exact is not False else 0):
+        # Re-solve windows of the round exactly (`group_polish`): what one-member moves cannot reach.
+        polished, alone = polish(enc, st.groups(), alone, prio, lo, cap, min(POLISH_WINDOWS, 2 + n // 10),
+                                 POLISH_S, rng)
+        st = GroupState(n, polished, cap, [False] * len(polished), prio)
+        size = st.size[: st.count]
+        key = (n - len(alone), -off_size(size, k), -off_plan(size, planned), float(st.contributions(pv).sum() / 2))
+    stats = {"group_size": k, "candidates": len(u), "moves": moves, "candidates_s": t1 - t0, "tries": tries,
+             "construct_improve_s": time.perf_counter() - t1}
+    if exact_answer is not None:  # HiGHS ran out of time: its best answer if that beats the heuristic's
+        groups, alone_x, scores = exact_answer
+        size = np.array([len(g) for g in groups], dtype=np.int64)
+        total = sum(float(scores[np.ix_(g, g)].sum() / 2) for g in groups)
+        if (n - len(alone_x), -off_size(size, k), -off_plan(size, planned), total) > key:
+            return result_of(enc, groups, alone_x, scores, {**stats, "exact": True, "optimal": False})
     contrib = st.contributions(pv)
     out = [Group(tuple(int(enc.ids[x]) for x in g), float(contrib[g].sum() / 2)) for g in st.groups()]
     unplaced = [Unplaced(int(enc.ids[x]), _reason(enc, x, _row(enc, x)[1])) for x in alone]
-    return RoundResult(
-        groups=tuple(out),
-        unplaced=tuple(unplaced),
-        stats={
-            "group_size": k,
-            "candidates": len(u),
-            "moves": moves,
-            "candidates_s": t1 - t0,
-            "tries": tries,
-            "construct_improve_s": t3 - t1,
-        },
-    )
+    return RoundResult(groups=tuple(out), unplaced=tuple(unplaced), stats=stats)
 
 
 __all__ = ["group_round", "group_sizes"]

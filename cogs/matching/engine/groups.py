@@ -1,35 +1,46 @@
 """Rounds of intro groups of three or four (`MatchOptions.group_size`), maximising the pairwise score inside groups.
 
-Group sizes (`group_sizes`): everybody who can be placed is in a group of exactly `group_size` except for the
-remainder, which is spread so that nobody is left out needlessly and no group gets unwieldy:
+What a round optimises, in this order (the exact solver's tiers, `group_exact`):
+1. the most members placed (nobody left out who could be in an allowed group);
+2. the fewest groups of another size than `group_size` the count and the hard rules allow; sizes are only
+   `group_size - 1 ... group_size + 1` (groups of 3: 2 to 4; groups of 4: 3 to 5, and 3 to 4 when
+   `allow_extra_trios` is off), and all of the planned size when the count divides and the rules allow it;
+3. priority members (left out or in an odd-sized group last time) in a group of exactly `group_size`;
+4. the score: the sum of the pair scores inside the groups.
 
-- size 3: the one or two members left over each join a group, making groups of 4 (10 people: 3, 3, 4;
-  11 people: 3, 4, 4). A pair is not a group, so it only appears when there is no other way (2 or 5 people).
-- size 4: the remainder is taken from full groups to make groups of 3 (10 people: 4, 3, 3; 9 people: 3, 3, 3;
-  7 people: 4, 3); five would be too many for one call. Again 2 or 5 people give a pair (5: 3, 2).
+Group sizes (`group_sizes`) follow from tier 2: groups of 3 with one left over make one group of 4 (10: 3, 3,
+4), with two left over one pair (11: 3, 3, 3, 2: one group off size, where 4, 4, 3 would be two); groups of 4
+with one left over make one group of 5 (9: 4, 5), with two two groups of 5 (10: 5, 5; as few off size as 4,
+3, 3, and more people to meet), with three one group of 3 (11: 4, 4, 3). A group of 5 only ever appears for
+such a remainder: at most two per round when nothing else is in the way. Fewer than `group_size - 1` people
+(2 in groups of 4) make no group and are reported unplaced.
 
-So every group has between 2 and 4 members. A member who fits no planned group without breaking a hard rule
-joins the group that suits them best while it has room (at most `group_size + 1`, and 4 when
-`allow_extra_trios` is off), else pairs up with another such member, else is reported unplaced with a reason.
+Rounds up to `EXACT_GROUP_MAX` (24) members are solved exactly by SciPy's HiGHS (`group_exact`), in well under
+a second on most rounds; when HiGHS runs out of its time limit, the heuristic below answers (or HiGHS's best
+round, if better).
 
-Pipeline: encode -> candidate edges (the pair engine's: every pair in small rounds, the facet index in large
+Larger rounds: encode -> candidate edges (the pair engine's: every pair in small rounds, the facet index in large
 ones) -> construction (priority members, then those with the fewest options, seed a group each and the group
 adds, one by one, the free member with the highest summed score to everybody already in it, checked against
 every hard rule with each of them; a seed that finds nobody gives its planned group back) -> repair (members
-still alone, tried again while that places anybody) -> local search (swap two members of different groups, or
-move a member from a group one larger to a group one smaller, whenever the total rises; disjoint moves are
-applied together, later passes only look at groups that changed) -> rebalance (the few groups off the plan: a
-member of a group too large moves to one too small, directly or by taking the place of someone who suits the
-small group, every member checked and not only candidate edges) -> the priority swap. Small rounds try several
-construction orders and keep the one that places most, then is nearest the plan (groups of each size more or
-fewer than planned), then scores best. Every pair inside a group honours every hard rule (no repeat within K
-rounds, blocks, a common language when required).
+still alone, tried again while that places anybody; with groups of 4 no pairs, but three members left out
+make a group of 3) -> local search (swap two members of different groups, or move a member from a group one
+larger to a group one smaller, whenever the total rises; disjoint moves are applied together, later passes
+only look at groups that changed) -> rebalance (the few groups off the plan: a member of a group too large
+moves to one too small, directly or by taking the place of someone who suits the small group, every member
+checked and not only candidate edges; a new group gathered from the too-large ones when groups are missing)
+-> the priority swap -> polish (`group_polish`: windows of about 20 members, the off-size groups and those
+left out first, re-solved exactly). Small rounds try several construction orders and keep the best by the
+tiers above. Every pair inside a group honours every hard rule (no repeat within K rounds, blocks, a common
+language when required).
 
-Priority (members left out or in an odd-sized group last time): they seed groups first, their groups are not
-changed by the local search, and they end in a group of exactly `group_size` whenever a swap allows it.
+Priority members seed groups first; the local search never moves them into an odd-sized group, the priority
+swap moves them out of one, and the polish ranks them above score. Their groups are not locked (that cost up
+to 10% of the score): the search improves them like any other.
 
-Modules: this one plans the sizes and runs the pipeline; `group_build` constructs and repairs, `group_search`
-improves (local search, rebalance, priority swap), `group_state` holds what both share (pair scores, the table).
+Modules: this one plans the sizes and runs the pipeline; `group_exact` is the exact solver, `group_build`
+constructs and repairs, `group_search` improves (local search, rebalance, priority swap), `group_polish`
+re-solves windows, `group_state` holds what they share (pair scores, the table).
 """
 
 from __future__ import annotations
@@ -49,9 +60,9 @@ from .group_state import GroupState, Pairs, off_plan, off_size, size_range
 from .model import Group, History, MatchOptions, Member, RoundResult, Unplaced
 from .rounds import _reason, _row, pair_round
 
-POLISH_MAX = 20_000  # rounds up to this size are polished with the exact solver for POLISH_S seconds
+POLISH_MAX = 5_000  # rounds up to this size are polished with the exact solver (at most POLISH_S seconds)
 POLISH_WINDOWS = 24
-POLISH_S = 10.0
+POLISH_S = 30.0  # a guard only (windows are counted, so that the same seed gives the same groups)
 SMALL = 64  # rounds up to this size try RESTARTS construction orders and keep the best result
 RESTARTS = 8
 
@@ -131,7 +142,7 @@ def group_round(
         # The first attempt takes those with the fewest options first; small rounds try a few shuffled
         # variants of that order too (cheap there) and keep the best.
         noise = rng.random(n) * attempt
-        order = np.lexsort((rng.random(n), options_count + noise, ~prio))
+        order = np.lexsort((rng.random(n), options_count + noise))
         groups, locked = construct(n, pv, sizes, order, ptr, adj, prio, rng, cap)
         alone = repair(enc, pv, groups, locked, prio, k, lo, cap, max(sizes, default=k))
         st = GroupState(n, groups, cap, locked, prio)
@@ -146,8 +157,8 @@ def group_round(
     key, st, alone, moves = best
     if POLISH_MAX >= n > (EXACT_GROUP_MAX if exact is not False else 0):
         # Re-solve windows of the round exactly (`group_polish`): what one-member moves cannot reach.
-        polished, alone = polish(enc, st.groups(), alone, prio, lo, cap, min(POLISH_WINDOWS, 2 + n // 10),
-                                 POLISH_S, rng)
+        windows = min(POLISH_WINDOWS, 4 + n // 4) if n <= 400 else 8  # mid-size rounds gain most
+        polished, alone = polish(enc, st.groups(), alone, prio, lo, cap, windows, POLISH_S, rng)
         st = GroupState(n, polished, cap, [False] * len(polished), prio)
         size = st.size[: st.count]
         key = (n - len(alone), -off_size(size, k), -off_plan(size, planned), float(st.contributions(pv).sum() / 2))

@@ -62,7 +62,9 @@ def _exact(
     members: Sequence[Member], history: History, options: MatchOptions, priority: Collection[int]
 ) -> RoundResult:
     if options.group_size > 2:
-        raise StrategyError("the exact strategy forms pairs only (group_size 2)")
+        from .group_exact import milp_optimum
+
+        return milp_optimum(members, history, options, priority)
     return exact_round(members, history, options, priority)
 
 
@@ -76,7 +78,8 @@ STRATEGIES: dict[str, Strategy] = {
         Strategy("auto", "picks by round size: dense below options.dense_threshold, sparse above", _auto),
         Strategy("dense", "scores every pair; assignment relaxation and local search", _dense, 20_000),
         Strategy("sparse", "facet-index candidates; greedy and local search (large rounds)", _sparse),
-        Strategy("exact", "networkx blossom on every pair (pairs only; slow, a reference)", _exact, 400),
+        Strategy("exact", "networkx blossom on every pair; groups of 3 or 4: the HiGHS partition (up to about "
+                          "24 members); slow, a reference", _exact, 400),
     )
 }
 

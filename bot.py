@@ -4,6 +4,8 @@
     uv run bot.py console --demo 20
     uv run bot.py check-config     validate settings and print them with secrets masked
     uv run bot.py migrate          bring the store's schema up to date
+    uv run bot.py backup --out F   copy the store while the bot runs
+    uv run bot.py copy-store --to URL   move the store (e.g. SQLite -> PostgreSQL)
 """
 
 from __future__ import annotations
@@ -134,6 +136,37 @@ def migrate(config: ConfigOption = None) -> None:
     typer.echo("Store is up to date.")
 
 
+@cli.command()
+def backup(
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write the copy to.")],
+    force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Copy the SQLite store to --out while the bot runs (PostgreSQL: prints the pg_dump command to use)."""
+    settings = settings_or_exit(config)
+    setup_logging(settings)
+    from bootstrap.store_tools import backup as go
+
+    run_async(go(settings, out, force=force, say=typer.echo))
+
+
+@cli.command("copy-store")
+def copy_store(
+    to: Annotated[str, typer.Option("--to", help="URL of the store to copy into (its schema is migrated first).")],
+    force: Annotated[bool, typer.Option(help="Empty the target first if it holds rows.")] = False,
+    batch: Annotated[int, typer.Option(help="Rows per batch.", min=1, max=100_000)] = 1000,
+    config: ConfigOption = None,
+) -> None:
+    """Copy every table of the configured store into another (e.g. SQLite -> PostgreSQL) and check the copy."""
+    settings = settings_or_exit(config)
+    setup_logging(settings)
+    from rich.console import Console
+
+    from bootstrap.store_tools import copy as go
+
+    run_async(go(settings, to, force=force, batch=batch, console=Console(highlight=False)))
+
+
 @cli.command("check-config")
 def check_config(config: ConfigOption = None) -> None:
     """Validate the settings and print them with secrets masked."""
@@ -163,36 +196,53 @@ def open_app(settings: Settings, **options: Any) -> AbstractAsyncContextManager[
 
 
 async def _console(settings: Settings, *, demo: int, seed: int) -> None:
+    from bootstrap.ops_http import serving_ops
     from integrations.console.repl import ConsoleCommunity, stdin_lines
 
-    async with open_app(settings) as app:
+    async with open_app(settings) as app, serving_ops(app, settings.ops, ["console"]):
         community = ConsoleCommunity(app)
         await community.setup(demo=demo, seed=seed)
         await community.run(stdin_lines(community.prompt))
 
 
-async def _serve(settings: Settings, platforms: list[str]) -> None:
-    stop = asyncio.Event()
+def _on_stop_signals(signalled: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, signalled.set)
         except (NotImplementedError, RuntimeError):
             pass
-    async with open_app(settings) as app:
+
+
+async def _serve(settings: Settings, platforms: list[str]) -> None:
+    """Serve until a platform stops or SIGTERM/SIGINT arrives. On a signal the work under way (a round being
+    stored, its intros being sent, queued events) gets `[ops] grace_seconds` to finish while the platforms are
+    still connected; then the platforms disconnect, the engagement writer flushes, and the exit code is 0."""
+    from bootstrap.ops_http import serving_ops
+
+    signalled = asyncio.Event()
+    _on_stop_signals(signalled)
+    stop = asyncio.Event()
+    async with open_app(settings) as app, \
+            serving_ops(app, settings.ops, platforms):
         tasks = []
         for name in platforms:
             module = importlib.import_module(f"integrations.{name}.runner")
             tasks.append(asyncio.create_task(module.serve(app, settings, stop), name=name))
         log.info("Kindred running on %s", ", ".join(platforms))
-        stopping = asyncio.create_task(stop.wait())
+        stopping = asyncio.create_task(signalled.wait())
         done, _pending = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
+        if stopping in done:
+            grace = settings.ops.grace_seconds
+            log.info("stopping: finishing the work under way (at most %g s)", grace)
+            await app.drain(grace)
         stop.set()
         stopping.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     failure = _first_failure(tasks, ended_first=done)
     if failure is not None:
         raise failure
+    log.info("Kindred stopped")
 
 
 def _first_failure(tasks: list[asyncio.Task[None]], ended_first: set[asyncio.Task[Any]]) -> StartupFailed | None:

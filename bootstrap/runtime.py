@@ -63,8 +63,10 @@ async def running_app(
     clock: Callable[[], datetime] = utcnow,
     connect_args: dict[str, Any] | None = None,
     start_scheduler: bool = True,
+    grace: float = 0.0,
 ) -> AsyncIterator[App]:
-    """Open the store (migrating it), load the cogs and start them; undo it all on exit."""
+    """Open the store (migrating it), load the cogs and start them; undo it all on exit, after giving the work
+    under way up to `grace` seconds to finish (bot.py passes `[ops] grace_seconds`)."""
     if cogs is None:
         cogs = discover()
     store = await open_store(settings.storage.url, echo=settings.storage.echo, connect_args=connect_args)
@@ -77,6 +79,8 @@ async def running_app(
         await app.start()
         yield app
     finally:
+        if grace > 0:
+            await app.drain(grace)
         await app.stop()
         if services.scheduler.running:
             services.scheduler.shutdown(wait=False)

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.delivery import IntroJournal
-from core.i18n import gettext
+from core.i18n import Text, gettext, ngettext
 from core.messages import Form, Message
 from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef, RoleRef
 from core.settings import CommunityConfig
@@ -126,9 +126,13 @@ class Context:
     def services(self) -> Services:
         return self.app.services
 
-    def _(self, msgid: str, **params: Any) -> str:
-        """Translate into the community's language."""
+    def _(self, msgid: Text, **params: Any) -> str:
+        """Translate into the community's language (a counted `N_n` text too, in the form its count needs)."""
         return gettext(self.locale, msgid, **params)
+
+    def _n(self, singular: str, plural: str, n: int, /, **params: Any) -> str:
+        """Translate a counted text into the community's language, in the form that fits `n` ("1 day", "2 days")."""
+        return ngettext(self.locale, singular, plural, n, **params)
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.messenger.capabilities

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
+from core import metrics
 from core.errors import DeliveryFailed, DeliveryUnverified
 from core.messages import Message
 from core.refs import ChannelRef, CommunityRef, ConversationRef, MemberRef, MessageRef
@@ -372,8 +373,10 @@ class Deliverer:
             conversation = await messenger.introduce(community, members, replace(message, ref=claim.marker),
                                                      channel=channel, journal=journal)
         except DeliveryFailed as exc:
+            metrics.intro("deferred" if exc.retry_after and not isinstance(exc, DeliveryUnverified) else "failed")
             await write(journal.unwritten(), self._outcome(exc))
             raise
+        metrics.intro("sent")
         await write(journal.unwritten(), Settlement(
             State.SENT, conversation.kind, ",".join(conversation.channel_ids),
             next((p.message_id for p in journal.all() if p.posted), "")))

@@ -15,12 +15,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from core import guard
-from core.background import Hold
+from core import guard, metrics
 from core.commands import Autocomplete, Cog, Command, ComponentSpec, EventHandler, Handler
 from core.context import Context, Messenger, Responder
 from core.errors import NotFound, UserError
-from core.events import CommandUsed, Event, MemberJoined, MemberLeft
+from core.events import CommandUsed, Event, MemberJoined, MemberLeft, NewcomerGreeted
 from core.i18n import N_, gettext
 from core.options import parse_options
 from core.permissions import Level
@@ -136,6 +135,19 @@ class App:
     async def start(self) -> None:
         for cog in self.cogs:
             await cog.setup()
+
+    async def drain(self, seconds: float) -> None:
+        """A stop was asked for (SIGTERM): start no more scheduled jobs and give those under way and the work
+        spawned in the background up to `seconds` to finish while the platforms are still connected; `stop`
+        cancels whatever is left."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        left = await self.services.jobs.drain(seconds)
+        tasks = [t for t in self._tasks if not t.done()]
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=max(deadline - asyncio.get_running_loop().time(), 0))
+            left += len(pending)
+        if left:
+            log.warning("%d task(s) still running after the %g s grace time: they are cancelled", left, seconds)
 
     async def stop(self) -> None:
         """Cancel background work and wait for it to unwind before the cogs (and then the store) close: a task
@@ -326,14 +338,14 @@ class App:
         """Run a command. `command` is a Command, a path, or the whole typed text (`/profile set ...`).
         Background work waits until it is answered (see core/background.py)."""
         hold = self.services.background.foreground()
+        answered = metrics.answer_timer(key.platform, then=hold.release)
         try:
-            return await self._invoke(hold, key, member, channel, command, raw, responder, messenger)
+            return await self._invoke(key, member, channel, command, raw, responder, messenger, answered)
         finally:
             hold.release()
 
     async def _invoke(
         self,
-        hold: Hold,
         key: CommunityKey | CommunityRef,
         member: MemberRef,
         channel: ChannelRef | None,
@@ -341,6 +353,7 @@ class App:
         raw: str | Mapping[str, Any] | None,
         responder: Responder,
         messenger: Messenger,
+        answered: Callable[[], None],
     ) -> bool:
         unknown: UserError | None = None
         try:
@@ -360,9 +373,11 @@ class App:
         stored = unknown is not None or cmd.spec.stored_member
         ctx = await self._context_or_answer(key, member, channel, responder, messenger, "a command",
                                             stored_member=stored)
-        if ctx is None:
+        if ctx is None:  # answered already: the store could not say who is asking
+            if unknown is None:
+                metrics.command_done(cmd.name, "store_down" if self.services.store.health.down else "error")
             return False
-        ctx.on_answer = hold.release
+        ctx.on_answer = answered
         if unknown is not None:
             await guard.tell(ctx, gettext(ctx.locale, unknown.msgid, **unknown.params))
             return False
@@ -378,7 +393,8 @@ class App:
                 await ctx.defer(ephemeral=True)
             await cmd.handler(ctx, **values)
 
-        ok = await guard.run_answering(self.services, ctx, call(), f"/{cmd.name}")
+        ok = await guard.run_answering(self.services, ctx, call(), f"/{cmd.name}", command=cmd.name)
+        answered()  # an error's answer bypasses ctx (guard.tell): it is timed here
         await self.emit(CommandUsed(key=CommunityKey(ctx.community.platform, ctx.community.external_id),
                                     community=ctx.community, member=ctx.member, command=cmd.name, ok=ok))
         return ok
@@ -395,12 +411,15 @@ class App:
         messenger: Messenger,
     ) -> bool:
         hold = self.services.background.foreground()
+        answered = metrics.answer_timer(key.platform, then=hold.release)
         try:
             ctx = await self._context_or_answer(key, member, channel, responder, messenger, custom_id[:100])
             if ctx is None:
                 return False
-            ctx.on_answer = hold.release
-            return await self._route_id(ctx, table, custom_id, values)
+            ctx.on_answer = answered
+            ok = await self._route_id(ctx, table, custom_id, values)
+            answered()
+            return ok
         finally:
             hold.release()
 
@@ -498,6 +517,8 @@ class App:
         This runs for every message and reaction of every community, so the cached answers (community, member,
         handlers, switched-off modules) are read inline and the store is only asked on a miss."""
         plan = self._plans.get(type(event)) or self._plan_for(type(event))
+        if type(event) is NewcomerGreeted:
+            metrics.greeting_sent(event.via)
         try:
             community = event.community
             if community is None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
+from core.i18n import Text, gettext
+
 
 class KindredError(Exception):
     """Base of Kindred's own errors."""
@@ -18,8 +20,8 @@ class KindredError(Exception):
 class UserError(KindredError):
     """Something the person can fix: wrong input, missing permission, unknown member."""
 
-    def __init__(self, msgid: str, **params: Any) -> None:
-        super().__init__(msgid.format(**params) if params else msgid)
+    def __init__(self, msgid: Text, **params: Any) -> None:
+        super().__init__(gettext("en", msgid, **params))
         self.msgid = msgid
         self.params = params
 

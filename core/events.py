@@ -97,6 +97,7 @@ class IntroSent(Event):
     conversation: str  # the kind of conversation: "thread", "group_dm", "dm", ...
     intro: str  # the introducing feature's id of this intro
     match: str | None = None
+    round: int | None = None  # the number of the intro round it came from (None outside a round)
 
 
 @dataclass(slots=True, kw_only=True)

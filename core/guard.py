@@ -12,11 +12,13 @@ import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
+from core import metrics
 from core.errors import PermissionDenied, UserError
 from core.i18n import N_, gettext
 from core.messages import Message
 from core.permissions import Level, level_name
 from core.refs import CommunityRef, MemberRef
+from core.settings.registry import module_title
 
 if TYPE_CHECKING:
     from core.commands import Cog
@@ -59,22 +61,33 @@ async def check(services: Services, ctx: Context, cog: Cog, needed: Level, what:
     if cog.module:
         disabled = (await services.config.get(ctx.community.id)).community.disabled_modules
         if cog.module in disabled:
-            raise UserError(N_("The {module} module is switched off in this community."), module=cog.module)
+            title = ctx._(module_title(cog.module))  # with the name /config module takes to switch it on
+            raise UserError(N_("The {module} module is switched off in this community."),
+                            module=title if title == cog.module else f"{title} ({cog.module})")
 
 
-async def run_answering(services: Services, ctx: Context, call: Awaitable[None], label: str) -> bool:
-    """Run a handler; any failure is answered to the person (see the module docstring). True when it ran."""
+async def run_answering(services: Services, ctx: Context, call: Awaitable[None], label: str,
+                        command: str | None = None) -> bool:
+    """Run a handler; any failure is answered to the person (see the module docstring). True when it ran.
+    With `command` (its name), the outcome is counted (core/metrics.py)."""
+    outcome = "ok"
     try:
         await call
         return True
     except UserError as exc:
+        outcome = "refused"
         await tell(ctx, gettext(ctx.locale, exc.msgid, **exc.params))
     except Exception as exc:
         if services.store.health.outage(exc, label):
+            outcome = "store_down"
             await tell(ctx, ctx._(STORE_DOWN))
         else:
+            outcome = "error"
             log.exception("%s failed in community %s", label, ctx.community.id)
             await tell(ctx, ctx._(APOLOGY))
+    finally:
+        if command is not None:
+            metrics.command_done(command, outcome)
     return False
 
 

@@ -7,7 +7,8 @@ untranslated. Each feature owns its texts: a text used only by files of one feat
 catalogue (`cogs/<feature>/locales/<lang>.po`, the folders the composition root registered with core/i18n.py), one
 used by several features into each of theirs, and one used anywhere else (core/, integrations/) into the shared
 `locales/<lang>.po`. Besides the literals in `_()`, `N_()` and `gettext()`, the descriptions of the per-community
-settings are texts too: `/config show` shows them to moderators.
+settings are texts too: `/config show` shows them to moderators. Counted texts (`_n()`, `ngettext()`) are extracted
+as (singular, plural) pairs and written as gettext plural entries (`msgid_plural`, one `msgstr[i]` per form).
 """
 
 from __future__ import annotations
@@ -24,22 +25,31 @@ from core.i18n import LANGUAGES, LOCALES_DIR, catalogue_dirs
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("core", "cogs", "integrations", "storage", "bootstrap")
-KEYWORDS = {"_": None, "N_": None, "gettext": (2,)}
+KEYWORDS = {"_": None, "N_": None, "gettext": (2,), "_n": (1, 2), "ngettext": (2, 3), "N_n": (1, 2)}
+
+Msgid = str | tuple[str, str]
+"""A text, or a counted text's (singular, plural) pair."""
 
 
-def extract_messages(root: Path = ROOT) -> dict[str, list[tuple[str, int]]]:
-    """msgid -> [(file, line)] for every literal passed to `_`, `N_` or `gettext(locale, ...)`."""
-    found: dict[str, list[tuple[str, int]]] = {}
+def extract_messages(root: Path = ROOT) -> dict[Msgid, list[tuple[str, int]]]:
+    """msgid -> [(file, line)] for every literal passed to `_`, `N_` or `gettext(locale, ...)`, and (singular,
+    plural) -> [(file, line)] for every pair passed to `_n` or `ngettext(locale, ...)`."""
+    found: dict[Msgid, list[tuple[str, int]]] = {}
     for folder in SOURCE_DIRS:
         base = root / folder
         for filename, lineno, message, _comments, _context in extract_from_dir(
             base, method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=()
         ):
+            key: Msgid
             if isinstance(message, tuple):
-                message = message[0]
-            if not message or not isinstance(message, str):
+                if len(message) != 2 or not all(isinstance(m, str) and m for m in message):
+                    continue
+                key = (message[0], message[1])
+            elif isinstance(message, str) and message:
+                key = message
+            else:
                 continue
-            found.setdefault(message, []).append((f"{folder}/{filename}", lineno))
+            found.setdefault(key, []).append((f"{folder}/{filename}", lineno))
     for message, where in setting_descriptions().items():
         found.setdefault(message, []).append(where)
     return found
@@ -103,13 +113,13 @@ def write_catalog(catalog: Catalog, locale: str) -> None:
         write_po(fh, catalog, width=0, omit_header=False, sort_output=True, include_previous=False)
 
 
-def append_missing(locale: str, msgids: list[str], folder: Path | None = None) -> None:
+def append_missing(locale: str, msgids: list[Msgid], folder: Path | None = None) -> None:
     """Add these texts, untranslated, at the end of a catalogue, without touching anything already in it."""
     if not msgids:
         return
     block = Catalog(locale=locale, project="Kindred", fuzzy=False)
     for msgid in msgids:
-        block.add(msgid, "")
+        block.add(msgid, ("",) * block.num_plurals if isinstance(msgid, tuple) else "")
     buf = io.BytesIO()
     write_po(buf, block, width=0, omit_header=True, no_location=True, sort_output=False)
     folder = folder or LOCALES_DIR
@@ -124,10 +134,10 @@ def append_missing(locale: str, msgids: list[str], folder: Path | None = None) -
     path.write_bytes(existing + separator + buf.getvalue().lstrip(b"\n"))
 
 
-def messages_by_catalogue(root: Path = ROOT) -> dict[Path, list[str]]:
+def messages_by_catalogue(root: Path = ROOT) -> dict[Path, list[Msgid]]:
     """Catalogue folder -> the texts it must hold (the shared folder is always present)."""
     features = feature_folders(root)
-    out: dict[Path, list[str]] = {LOCALES_DIR: []}
+    out: dict[Path, list[Msgid]] = {LOCALES_DIR: []}
     for msgid, locations in extract_messages(root).items():
         for folder in destinations(locations, features):
             out.setdefault(folder, []).append(msgid)
@@ -147,11 +157,31 @@ def update_catalogues(root: Path = ROOT) -> dict[str, int]:
             write_catalog(new, locale)
             missing[locale] = 0
             continue
-        lacking: set[str] = set()
+        lacking: set[Msgid] = set()
         for folder, msgids in wanted.items():
             old = read_catalog(locale, folder)
-            append_missing(locale, [m for m in msgids if old.get(m) is None], folder)
-            translated = {m.id for m in read_catalog(locale, folder) if m.id and m.string}
+            append_missing(locale, [m for m in msgids if not _holds(old, m)], folder)
+            translated = {_key(m.id) for m in read_catalog(locale, folder) if m.id and _filled(m.string)}
             lacking.update(m for m in msgids if m not in translated)
         missing[locale] = len(lacking)
     return missing
+
+
+def _key(msgid: object) -> Msgid:
+    """A catalogue entry's id as `extract_messages` names it: a text, or a (singular, plural) pair."""
+    if isinstance(msgid, (tuple, list)):
+        return (str(msgid[0]), str(msgid[1]))
+    return str(msgid)
+
+
+def _holds(catalog: Catalog, msgid: Msgid) -> bool:
+    """Whether the catalogue has an entry for this text, of the same kind (plain, or plural with this plural)."""
+    entry = catalog.get(msgid)
+    return entry is not None and _key(entry.id) == msgid
+
+
+def _filled(string: object) -> bool:
+    """A translation with every form written (a plural entry with one empty form is still untranslated)."""
+    if isinstance(string, (tuple, list)):
+        return bool(string) and all(string)
+    return bool(string)

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.errors import OptionError
-from core.i18n import N_
+from core.i18n import N_, N_n
 from core.refs import MemberRef
 
 MAX_TEXT = 4000
@@ -24,6 +24,12 @@ _FALSE = {"false", "no", "n", "off", "0", "nein", "falsch"}
 _KEY = re.compile(r"(?<!\S)([A-Za-z_][\w-]*):(?!//)")
 _MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|([^>]*))?>$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+TOO_MANY = N_n("“{name}” takes at most {max} item.", "“{name}” takes at most {max} items.", "max")
+TOO_LONG = N_n("“{name}” is too long (at most {max} character).", "“{name}” is too long (at most {max} characters).",
+               "max")
+TOO_SHORT = N_n("“{name}” is too short (at least {min} character).",
+                "“{name}” is too short (at least {min} characters).", "min")
 
 
 class OptionType(StrEnum):
@@ -212,10 +218,10 @@ async def convert(option: Option, value: Any, resolve_member: MemberResolver | N
     if option.multiple:
         items = [i.strip() for i in text.split(",") if i.strip()]
         if len(items) > option.max_items:
-            raise OptionError(N_("“{name}” takes at most {max} items."), name=name, max=option.max_items)
+            raise OptionError(TOO_MANY, name=name, max=option.max_items)
         for item in items:
             if len(item) > limit:
-                raise OptionError(N_("“{name}” is too long (at most {max} characters)."), name=name, max=limit)
+                raise OptionError(TOO_LONG, name=name, max=limit)
         if option.choices:
             allowed = {c.lower(): c for c in option.choices}
             bad = [i for i in items if i.lower() not in allowed]
@@ -229,9 +235,9 @@ async def convert(option: Option, value: Any, resolve_member: MemberResolver | N
             items = [allowed[i.lower()] for i in items]
         return items
     if len(text) > limit:
-        raise OptionError(N_("“{name}” is too long (at most {max} characters)."), name=name, max=limit)
+        raise OptionError(TOO_LONG, name=name, max=limit)
     if option.min_length is not None and len(text) < option.min_length:
-        raise OptionError(N_("“{name}” is too short (at least {min} characters)."), name=name, min=option.min_length)
+        raise OptionError(TOO_SHORT, name=name, min=option.min_length)
     if option.choices:
         allowed_map = {c.lower(): c for c in option.choices}
         if text.lower() not in allowed_map:

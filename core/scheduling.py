@@ -41,6 +41,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from core import metrics
 from core.community_config import CommunityConfigResolver
 from core.ports import CommunityDirectory, JobClaims, StoreHealth
 from core.refs import CommunityRef
@@ -320,10 +321,12 @@ class Jobs:
                 await spec.handler(community)  # type: ignore[call-arg]
             else:
                 await spec.handler()  # type: ignore[call-arg]
+            metrics.job_done(spec.name, "ok")
             return True
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            metrics.job_done(spec.name, "failed")
             if not self.health.outage(exc, f"the job {spec.label}"):
                 log.exception("job %s failed", spec.label)
             if claimed and slot is not None:
@@ -337,6 +340,16 @@ class Jobs:
     async def switched_on(self, community_id: int, module: str) -> bool:
         """Whether `module` is on in the community (for process-wide jobs acting per community)."""
         return await self.config.switched_on(community_id, module)
+
+    async def drain(self, seconds: float) -> int:
+        """No more runs; give the runs under way (a round being stored, its intros being sent) up to `seconds` to
+        finish by themselves. The number still running after that (`stop` cancels them)."""
+        self._closed = True
+        tasks = [t for t in self._tasks if not t.done() and t is not asyncio.current_task()]
+        if not tasks or seconds <= 0:
+            return len(tasks)
+        _done, left = await asyncio.wait(tasks, timeout=seconds)
+        return len(left)
 
     async def stop(self) -> None:
         """No more runs; cancel the runs under way and wait for them to unwind (before the store closes)."""

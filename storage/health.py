@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from core import metrics
 from storage.errors import describe_failure, is_outage
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,11 @@ class StoreHealth:
         work that failed, for the debug line."""
         if not is_outage(exc):
             return False
+        metrics.store_error()
         if self._down_since is None:
             self._down_since = time.monotonic()
             self.outages += 1
+            metrics.store_down(True)
             log.warning("store unavailable (%s): commands are answered with \"try again in a moment\" until it "
                         "is back", describe_failure(exc))
             self._watch_for_recovery()
@@ -61,6 +64,7 @@ class StoreHealth:
             return
         lasted = time.monotonic() - self._down_since
         self._down_since = None
+        metrics.store_down(False, lasted)
         log.info("store available again after %.0f s", lasted)
         if self._watch is not None and self._watch is not asyncio.current_task():
             self._watch.cancel()

@@ -60,7 +60,8 @@ FILES = {
             async def garden(self, ctx: Context) -> None:
                 config = await self.services.config.get(ctx.community.id)
                 beds = config.section(GardenSettings).beds
-                await ctx.reply(ctx._("The garden has {beds} beds.", beds=beds))
+                await ctx.reply(ctx._n("The garden has {beds} bed.", "The garden has {beds} beds.", beds,
+                                       beds=beds))
         ''',
     "kindred_garden-0.1.dist-info/METADATA": """
         Metadata-Version: 2.1

@@ -14,6 +14,7 @@ from cogs.config.render import (
     close_keys,
     history_view,
     key_view,
+    module_name,
     modules_view,
     overview,
     section_view,
@@ -121,7 +122,9 @@ class ConfigCog(Cog):
                                 ephemeral=True)
                 return
             await ctx.reply(Message(
-                text=ctx._("Return all {count} settings of this community to the defaults?", count=len(overrides)),
+                text=ctx._n("Return the {count} setting of this community to its default?",
+                            "Return all {count} settings of this community to the defaults?", len(overrides),
+                            count=len(overrides)),
                 buttons=[Button(ctx._("Yes, reset all"), "config:resetall", ButtonStyle.DANGER)]), ephemeral=True)
             return
         if wanted in sections(self.schema):
@@ -168,10 +171,12 @@ class ConfigCog(Cog):
         changes = await apply_as(ctx, self.editor, set_values={"community.disabled_modules": sorted(disabled)},
                                     action="module")
         if not changes:
-            await ctx.reply(ctx._("{module} is already {state}.", module=name, state=state), ephemeral=True)
+            await ctx.reply(ctx._("{module} is already {state}.", module=module_name(name, ctx._),
+                                  state=ctx._(state)), ephemeral=True)
             return
         msg = modules_view(disabled, ctx._)
-        msg.text = ctx._("{module} is now {state}.", module=name, state=state) + "\n" + msg.text
+        msg.text = ctx._("{module} is now {state}.", module=module_name(name, ctx._), state=ctx._(state)) + "\n" \
+            + msg.text
         await ctx.reply(msg, ephemeral=True)
 
     # ------------------------------------------------------------------ history
@@ -202,7 +207,8 @@ class ConfigCog(Cog):
         ]
         text = export_toml(overrides, self.schema, header)
         name = _FILE_SAFE.sub("-", f"kindred-{ctx.community.platform}-{ctx.community.external_id}")[:80] + ".toml"
-        summary = ctx._("{count} settings are set for this community.", count=len(overrides))
+        summary = ctx._n("{count} setting is set for this community.",
+                          "{count} settings are set for this community.", len(overrides), count=len(overrides))
         if ctx.supports(Capability.FILES):
             msg = Message(text=summary, files=[Attachment(name, text.encode("utf-8"), "Kindred settings")])
         else:

@@ -133,18 +133,25 @@ ACTIONS = {"set": N_("set"), "reset": N_("reset"), "import": N_("import"), "setu
            "module": N_("module")}
 
 
+def module_name(name: str, _: Translate) -> str:
+    """A module as people read it, with the name `/config module` takes: "Vorstellungsrunden (matching)"."""
+    title = _(registry.module_title(name))
+    return title if title == name else f"{title} ({name})"
+
+
 def modules_view(disabled: Iterable[str], _: Translate) -> Message:
     """Each module on or off, with a button to switch it."""
     off = set(disabled)
     lines, buttons = [], []
     for name in registry.modules():
+        title = module_name(name, _)
         if name in off:
-            lines.append(_("{module}: off", module=name))
-            buttons.append(Button(_("Switch {module} on", module=name), f"config:module:{name}:on",
+            lines.append(_("{module}: off", module=title))
+            buttons.append(Button(_("Switch {module} on", module=title), f"config:module:{name}:on",
                                   ButtonStyle.SUCCESS))
         else:
-            lines.append(_("{module}: on", module=name))
-            buttons.append(Button(_("Switch {module} off", module=name), f"config:module:{name}:off",
+            lines.append(_("{module}: on", module=title))
+            buttons.append(Button(_("Switch {module} off", module=title), f"config:module:{name}:off",
                                   ButtonStyle.SECONDARY))
     return Message(title=_("Modules"), text="\n".join(lines), buttons=buttons)
 

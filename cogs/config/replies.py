@@ -65,7 +65,9 @@ IMPORT_DRAFT = "config.import"
 def replace_question(ctx: Context, changes: list[Change], schema: Mapping[str, KeySpec], draft_id: int) -> Message:
     """What a replace-import would do, the resets first, with buttons to go ahead or cancel."""
     resets = [c for c in changes if c.reset]
-    lines = [ctx._("Importing with mode:replace returns {count} settings to the defaults:", count=len(resets))]
+    lines = [ctx._n("Importing with mode:replace returns {count} setting to its default:",
+                    "Importing with mode:replace returns {count} settings to the defaults:", len(resets),
+                    count=len(resets))]
     lines += change_lines(resets, schema, ctx._)
     if len(resets) < len(changes):
         lines.append(ctx._("and sets:"))

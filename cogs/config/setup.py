@@ -20,7 +20,7 @@ from cogs.config.editor import ConfigEditor
 from cogs.config.render import change_lines, modules_view
 from cogs.config.replies import apply_as, changes_message, refused, require_level
 from cogs.config.schema import community_schema
-from cogs.config.setup_logic import answers_to_values, schedule_text
+from cogs.config.setup_logic import answers_to_values, proposed_modules, schedule_text
 from cogs.config.store.drafts import DraftRepo
 from cogs.config.values import ValueRefused, explain, format_value
 from core import options as opt
@@ -32,7 +32,7 @@ from core.i18n import LANGUAGES, N_, gettext
 from core.messages import Button, ButtonStyle, Form, FormField, Message
 from core.options import parse_options
 from core.permissions import Level
-from core.settings import CommunityConfig
+from core.settings import CommunityConfig, registry
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +103,8 @@ class SetupCog(Cog):
                                     text="\n".join([*lines, ctx._("Nothing was changed.")])), ephemeral=True)
             return
         config = await self.services.config.get(ctx.community.id)
-        welcome_on = values.get("welcome.enabled", config.welcome.enabled)
-        values["community.disabled_modules"] = sorted(
-            m for m in config.community.disabled_modules if m != "matching" and not (m == "welcome" and welcome_on))
+        values["community.disabled_modules"] = proposed_modules(config.community.disabled_modules,
+                                                                values.get("welcome.enabled"), registry.modules())
         require_level(ctx, [self.schema[k] for k in values])
         try:
             changes, proposed = await self.editor.preview(ctx.community.id, values)
@@ -137,11 +136,15 @@ class SetupCog(Cog):
         ran: list[str] = []
         missing: list[str] = []
         failed: list[str] = []
+        off: list[str] = []
         for path in PREVIEWS:
             name = "/" + " ".join(path)
             cmd = self.app.find(path)
             if cmd is None or (ctx.level is not None and ctx.level < cmd.spec.level):
                 missing.append(name)
+                continue
+            if cmd.cog.module and cmd.cog.module in proposed.community.disabled_modules:
+                off.append(name)  # a greeting preview for a community that will not greet misleads
                 continue
             sub = replace(ctx, locale=proposed.community.language, proposed=proposed)
             try:
@@ -159,6 +162,8 @@ class SetupCog(Cog):
             lines.append(ctx._("Dry run done: {commands}. Nothing was sent to members.", commands=", ".join(ran)))
         if failed:
             lines.append(ctx._("No preview from: {commands}.", commands=", ".join(failed)))
+        if off:
+            lines.append(ctx._("Switched off, so no preview: {commands}.", commands=", ".join(off)))
         if missing:
             lines.append(ctx._("Not installed here, so no preview: {commands}.", commands=", ".join(missing)))
         await ctx.reply("\n".join(lines), ephemeral=True)

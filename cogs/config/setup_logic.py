@@ -8,7 +8,7 @@ because that is how people say it; missing parts keep their current value.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cogs.config.schema import KeySpec
@@ -97,6 +97,18 @@ def answers_to_values(answers: Mapping[str, str | bool | None], schema: Mapping[
         except ValueRefused as exc:
             problems.append(exc)
     return values, problems
+
+
+def proposed_modules(disabled: Iterable[str], welcome: bool | None, known: Iterable[str]) -> list[str]:
+    """The switched-off modules after /setup: matching on (setup configures it), and the welcome module following
+    the "Greet newcomers" answer, so the summary, the module list and the dry run all say the same; not answered
+    (None): as it is."""
+    out = {m for m in disabled if m != "matching"}
+    if welcome is True:
+        out.discard("welcome")
+    elif welcome is False and "welcome" in known:  # `known`: the module names there are (features loaded)
+        out.add("welcome")
+    return sorted(out)
 
 
 def schedule_text(cadence: str, day: str, hour: int, timezone: str) -> str:

@@ -17,7 +17,7 @@ from cogs.config.nesting import MAX_DEPTH, TooDeep, load_toml
 from cogs.config.schema import KeySpec
 from cogs.config.values import ValueRefused, check_value, shown
 from core.errors import UserError
-from core.i18n import N_
+from core.i18n import N_, N_n
 
 MAX_IMPORT_CHARS = 20_000
 
@@ -55,11 +55,13 @@ def parse_import(text: str, schema: Mapping[str, KeySpec]) -> tuple[dict[str, An
     """Every key of the file checked: (values to apply, problems). Raises `UserError` for a file that is not
     TOML at all. The caller applies nothing unless `problems` is empty."""
     if len(text) > MAX_IMPORT_CHARS:
-        raise UserError(N_("The file is too large (at most {max} characters)."), max=MAX_IMPORT_CHARS)
+        raise UserError(N_n("The file is too large (at most {max} character).",
+                            "The file is too large (at most {max} characters).", "max"), max=MAX_IMPORT_CHARS)
     try:
         data = load_toml(text)
     except TooDeep:
-        raise UserError(N_("This is not valid TOML: tables or lists are nested more than {max} levels deep."),
+        raise UserError(N_n("This is not valid TOML: tables or lists are nested more than {max} level deep.",
+                            "This is not valid TOML: tables or lists are nested more than {max} levels deep.", "max"),
                         max=MAX_DEPTH) from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(N_("This is not valid TOML: {error}"), error=str(exc)[:200]) from None

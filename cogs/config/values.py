@@ -23,7 +23,7 @@ from cogs.config.nesting import MAX_DEPTH, TooDeep, load_json, load_toml
 from cogs.config.schema import KeySpec, Kind
 from core.community_config import apply_overrides
 from core.errors import OptionError
-from core.i18n import N_
+from core.i18n import N_, N_n, Plural, Text
 from core.settings import CommunityConfig
 from core.settings.hints import Shape
 from core.settings.refusals import SETTING_ERROR
@@ -46,7 +46,7 @@ Translate = Callable[..., str]
 class ValueRefused(OptionError):
     """A value a key does not accept. `msgid`/`params` say what is wrong; `allowed()` says what would do."""
 
-    def __init__(self, spec: KeySpec | None, key: str, msgid: str, **params: Any) -> None:
+    def __init__(self, spec: KeySpec | None, key: str, msgid: Text, **params: Any) -> None:
         super().__init__(msgid, key=key, **params)
         self.spec = spec
         self.key = key
@@ -65,7 +65,7 @@ def _num(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def allowed(spec: KeySpec) -> tuple[str, dict[str, Any]]:
+def allowed(spec: KeySpec) -> tuple[Text, dict[str, Any]]:
     """What a key accepts, as a message id with its parameters (translated by the caller)."""
     lo, hi, gt = _num(spec.minimum), _num(spec.maximum), _num(spec.exclusive_minimum)
     match spec.kind:
@@ -104,7 +104,8 @@ def allowed(spec: KeySpec) -> tuple[str, dict[str, Any]]:
         case _ if spec.key == "welcome.trigger":
             return N_("Allowed: join, role:<role id> or channel:<channel id>."), {}
         case _ if spec.max_length:
-            return N_("Allowed: text of at most {max} characters, or - for none."), {"max": spec.max_length}
+            return N_n("Allowed: text of at most {max} character, or - for none.",
+                       "Allowed: text of at most {max} characters, or - for none.", "max"), {"max": spec.max_length}
         case _:
             return N_("Allowed: any text, or - for none."), {}
 
@@ -172,8 +173,11 @@ def _split_list(spec: KeySpec, text: str) -> list[Any]:
 
 
 def _too_deep(spec: KeySpec) -> ValueRefused:
-    return ValueRefused(spec, spec.key, N_("The value for {key} nests tables or lists more than {max} levels deep."),
-                        max=MAX_DEPTH)
+    return ValueRefused(spec, spec.key, TOO_DEEP, max=MAX_DEPTH)
+
+
+TOO_DEEP = N_n("The value for {key} nests tables or lists more than {max} level deep.",
+               "The value for {key} nests tables or lists more than {max} levels deep.", "max")
 
 
 def _role_id(item: str) -> str:
@@ -238,7 +242,8 @@ def parse_text(spec: KeySpec, raw: str) -> Any:
 
 def _check_text(spec: KeySpec, value: str) -> str:
     if spec.max_length is not None and len(value) > spec.max_length:
-        raise ValueRefused(spec, spec.key, N_("The value for {key} is too long ({length} characters)."),
+        raise ValueRefused(spec, spec.key, N_n("The value for {key} is too long ({length} character).",
+                                                "The value for {key} is too long ({length} characters).", "length"),
                            length=len(value))
     if spec.pattern and value and not re.fullmatch(spec.pattern, value):
         raise ValueRefused(spec, spec.key, N_("“{value}” is not allowed for {key}."), value=shown(value))
@@ -338,8 +343,11 @@ def validate_config(defaults: CommunityConfig, overrides: Mapping[str, Any],
         spec = (specs or {}).get(key)
         context = err.get("ctx") or {}
         if err.get("type") == SETTING_ERROR and "msgid" in context:  # a message of ours: translatable
-            params = {k: v for k, v in context.items() if k not in ("msgid", "key")}
-            raise ValueRefused(spec, key, str(context["msgid"]), **params) from None
+            params = {k: v for k, v in context.items() if k not in ("msgid", "msgid_plural", "count", "key")}
+            msgid: Text = str(context["msgid"])
+            if "msgid_plural" in context:  # a counted text (N_n)
+                msgid = Plural(str(msgid), str(context["msgid_plural"]), str(context.get("count", "n")))
+            raise ValueRefused(spec, key, msgid, **params) from None
         reason = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         raise ValueRefused(spec, key, N_("The value for {key} is not valid: {reason}."), reason=reason) from None
 

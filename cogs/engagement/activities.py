@@ -28,6 +28,19 @@ ACTIVITY_TITLES: dict[str, str] = {
 
 
 
+def match_partners(meta: str | None, target: int | None) -> list[int | None]:
+    """The partners of a `matched` event: those its metadata names in `group`, else its target (events of
+    older versions name only one), else one unknown partner."""
+    group: Any = None
+    if meta:
+        try:
+            group = json.loads(meta).get("group")
+        except (ValueError, AttributeError):
+            group = None
+    found: list[int | None] = [m for m in group if isinstance(m, int)] if isinstance(group, list) else []
+    return found or ([target] if target is not None else [None])
+
+
 class ActivitiesFile:
     """A JSON array of Orbit-style `{"activity": {...}, "identity": {...}}` objects, written as a stream.
 
@@ -126,15 +139,22 @@ class ActivityEncoder:
                 f'"title": {self._q(ACTIVITY_TITLES.get(kind, kind))}, "weight": "{weight:g}", ')
         return got
 
+    def _match_props(self, member: int | None, target: int | None, value: int | None, meta: str | None) -> str:
+        """A match's round number and every partner of the member's group (a trio's member has two)."""
+        partners = [p for p in match_partners(meta, target) if p is not None and p != member]
+        keys = ", ".join(f'"{self.person(p)}"' for p in partners)
+        return f', "round": {value or "null"}, "partners": [{keys}]'
+
     def encode_rows(self, rows: Sequence[tuple[Any, ...]]) -> list[bytes]:
         """The activities of event rows (storage EVENT_COLUMNS order), UTF-8 encoded: the actor's, and for a
         thanks also the helper's ("kindred:helped", weighted highest)."""
         out: list[bytes] = []
         add = out.append
         ident, q, prefix, person = self._identity, self._q, self._prefix, self.person
-        for (eid, cid, _platform, member, kind, at, channel, target, value, label, _meta, _text) in rows:
+        for (eid, cid, _platform, member, kind, at, channel, target, value, label, meta, _text) in rows:
+            extra = self._match_props(member, target, value, meta) if kind == Kind.MATCHED else ""
             props = (f'"community_id": {cid}, "channel": {q(channel) if channel else "null"}, '
-                     f'"label": {q(label) if label else "null"}, "value": {value or 0}}}}}')
+                     f'"label": {q(label) if label else "null"}, "value": {value or 0}{extra}}}}}')
             when = f"{at[:10]}T{at[11:]}Z"
             if member is not None:
                 identity = ident.get(member) or self._id(member)

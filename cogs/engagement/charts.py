@@ -24,14 +24,16 @@ def render_chart(
     summary: str = "",
     ylabel: str = "",
     bars: bool = False,
+    locale: str = "en",
 ) -> bytes:
     """A line (or bar) chart of one daily series as PNG bytes; `summary` (e.g. "42 in total") is printed large
-    in the top right corner, where the eye lands after the title."""
+    in the top right corner, where the eye lands after the title. Dates and numbers on the axes are written the
+    way `locale` writes them (Babel: "3. Feb." and "0,5" in German), like the page around the chart."""
     # imported here: matplotlib takes seconds to import, and most runs of the bot never draw a chart
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.dates import AutoDateLocator
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     fig = Figure(figsize=(8, 4), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
@@ -46,13 +48,14 @@ def render_chart(
             ax.plot(days, values, color=ACCENT, linewidth=2.2)
             ax.fill_between(days, values, color=ACCENT, alpha=0.12)
             ax.scatter([days[-1]], [values[-1]], color=ACCENT, zorder=3)
-            ax.annotate(_fmt(values[-1]), (days[-1], values[-1]), textcoords="offset points", xytext=(6, 6),
+            ax.annotate(number(values[-1], locale), (days[-1], values[-1]), textcoords="offset points", xytext=(6, 6),
                         fontsize=11, fontweight="bold", color=ACCENT)
         locator = AutoDateLocator(minticks=3, maxticks=8)
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _tick_date(x, locale)))
     ax.set_ylim(bottom=0, top=max([*values, 1.0]) * 1.18)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: number(y, locale)))
     ax.set_title(title, loc="left", fontsize=15, fontweight="bold")
     if subtitle:
         ax.text(0.0, 1.01, subtitle, transform=ax.transAxes, fontsize=10, color="#555555", va="bottom")
@@ -69,5 +72,34 @@ def render_chart(
     return buf.getvalue()
 
 
-def _fmt(v: float) -> str:
-    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+def number(v: float, locale: str = "en") -> str:
+    """A count as a whole number, anything else with one decimal, written the locale's way ("0,1" in German)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(round(v, 1), format="#,##0.#", locale=locale)
+
+
+def _tick_date(x: float, locale: str) -> str:
+    from babel.dates import format_skeleton
+    from matplotlib.dates import num2date
+
+    return format_skeleton("MMMd", num2date(x).date(), locale=locale)
+
+
+def chart_alt(series: Sequence[tuple[str, float]], *, title: str, summary: str, locale: str, _: Any) -> str:
+    """The text alternative of a chart for screen readers: what it shows, its summary, its range and where it
+    ends, so that the picture adds nothing a reader without it misses."""
+    from babel.dates import format_date
+
+    if not series:
+        return _("{title}: no data yet.", title=title)
+    hi = max(series, key=lambda p: p[1])
+    lo = min(series, key=lambda p: p[1])
+
+    def day(d: str) -> str:
+        return format_date(parse_day(d), format="long", locale=locale)
+
+    return _("{title}, {first} to {last}: {summary}. Highest {high} on {high_day}, lowest {low} on {low_day}, "
+             "last {latest}.", title=title, first=day(series[0][0]), last=day(series[-1][0]),
+             summary=summary, high=number(hi[1], locale), high_day=day(hi[0]), low=number(lo[1], locale),
+             low_day=day(lo[0]), latest=number(series[-1][1], locale))

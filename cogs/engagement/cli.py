@@ -11,7 +11,6 @@ or a store that cannot be opened ends them with one line and exit code 2 (bot.py
 from __future__ import annotations
 
 import asyncio
-import html
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,8 +85,9 @@ def import_members(
             await store.close()
 
     inserted, updated, matched = asyncio.run(go())
-    typer.echo(f"Imported {len(parsed.records)} people ({inserted} new, {updated} updated); "
-               f"{matched} match accounts in the store.")
+    people = len(parsed.records)
+    typer.echo(f"Imported {people} {'person' if people == 1 else 'people'} ({inserted} new, {updated} updated); "
+               f"{matched} {'matches an account' if matched == 1 else 'match accounts'} in the store.")
 
 
 def export(
@@ -139,13 +139,16 @@ def report(
     typer.echo(f"Report written to {out / 'index.html'}")
 
 
-async def _report(settings: Settings, out: Path, community: int | None, days: int) -> None:
+async def _report(settings: Settings, out: Path, community: int | None, days: int,
+                  now: datetime | None = None) -> Path:
+    """Write the report of each community (or of one) to `out`; returns the page's path."""
     from cogs.engagement.analytics import Analytics
-    from cogs.engagement.charts import render_chart
-    from cogs.engagement.metrics import percent
+    from cogs.engagement.charts import chart_alt, render_chart
+    from cogs.engagement.report_data import gather
+    from cogs.engagement.report_page import page, section
     from cogs.engagement.stats import BAR_METRICS, CHART_METRICS, CHART_TITLES, chart_summary
     from core.community_config import CommunityConfigResolver
-    from core.i18n import translator
+    from core.i18n import N_n, normalise_locale, translator
     from storage.communities import CommunityRepo
     from storage.engine import open_store
     from storage.overrides import OverrideRepo
@@ -161,52 +164,36 @@ async def _report(settings: Settings, out: Path, community: int | None, days: in
                 typer.echo(f"kindred: there is no community {community}", err=True)
                 raise typer.Exit(2)
         await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
-        now = datetime.now(UTC)
+        now = now or datetime.now(UTC)
         sections = []
+        locales = []
         for c in communities:
-            _ = translator((await config.get(c.id)).community.language)
-            ov = await analytics.overview(c.id, days, now)
-            numbers = [(_("Members"), ov.members), (_("New"), ov.new), (_("Left"), ov.left),
-                       (_("Active people"), ov.active), (_("Daily active (average)"), f"{ov.dau:.1f}"),
-                       (_("Weekly active"), ov.wau), (_("Monthly active"), ov.mau), (_("Messages"), ov.messages),
-                       (_("Thanks"), ov.thanks), (_("Matched"), percent(ov.match_rate)),
-                       (_("Meetings"), percent(ov.meeting_rate))]
+            locale = normalise_locale((await config.get(c.id)).community.language)
+            locales.append(locale)
+            _ = translator(locale)
+            name = c.name or c.external_id
+            rep = await gather(analytics, c.id, name, c.platform, days, now, CHART_METRICS)
             images = []
             for metric in CHART_METRICS:
-                series = await analytics.series(c.id, metric, days, now)
+                series = rep.series[metric]
                 title = _(CHART_TITLES[metric])
+                summary = chart_summary(metric, series, _, locale)
                 png = await asyncio.to_thread(render_chart, series, title=title,
-                                              subtitle=_("{community}, last {days} days",
-                                                         community=c.name or c.external_id, days=days),
-                                              summary=chart_summary(metric, series, _),
-                                              bars=metric in BAR_METRICS)
-                name = f"community-{c.id}-{metric}.png"
-                await asyncio.to_thread((out / name).write_bytes, png)
-                images.append((name, title))
-            sections.append(_section(c.name or c.external_id, c.platform, numbers, images))
-        page = _PAGE.format(generated=html.escape(now.strftime("%Y-%m-%d %H:%M UTC")),
-                            sections="\n".join(sections) or "<p>No communities yet.</p>")
-        await asyncio.to_thread((out / "index.html").write_text, page, encoding="utf-8")
+                                              subtitle=_(N_n("{community}, last {days} day",
+                                                             "{community}, last {days} days", "days"),
+                                                         community=name, days=days),
+                                              summary=summary, bars=metric in BAR_METRICS, locale=locale)
+                file = f"community-{c.id}-{metric}.png"
+                await asyncio.to_thread((out / file).write_bytes, png)
+                images.append((file, title, chart_alt(series, title=title, summary=summary, locale=locale, _=_)))
+            sections.append(section(rep, images, locale, _))
+        locale = locales[0] if locales else normalise_locale(settings.community_defaults().community.language)
+        text = page(sections, locale=locale, generated=now, _=translator(locale))
+        path = out / "index.html"
+        await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+        return path
     finally:
         await store.close()
-
-
-def _section(name: str, platform: str, numbers: list[tuple[str, object]], images: list[tuple[str, str]]) -> str:
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in numbers)
-    imgs = "".join(f'<figure><img src="{html.escape(n)}" alt="{html.escape(t)}"></figure>' for n, t in images)
-    return (f"<section><h2>{html.escape(name)} <small>({html.escape(platform)})</small></h2>"
-            f"<table>{rows}</table><div class=charts>{imgs}</div></section>")
-
-
-_PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><title>Kindred report</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}}table{{border-collapse:collapse}}
-th{{text-align:left;padding:.2rem 1rem .2rem 0;font-weight:normal;color:#555}}td{{font-weight:bold}}
-.charts{{display:flex;flex-wrap:wrap;gap:1rem}}img{{max-width:100%;width:720px}}</style></head>
-<body><h1>Kindred report</h1><p>Generated {generated}</p>
-{sections}
-</body></html>
-"""
 
 
 def register(cli: typer.Typer) -> None:

@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cogs.engagement.activities import ACTIVITIES_FILE, ActivitiesFile, ActivityEncoder
+from cogs.engagement.activities import ACTIVITIES_FILE, ActivitiesFile, ActivityEncoder, match_partners
 from cogs.engagement.crm import crm_index, records_naming
 from cogs.engagement.kinds import Kind
 from cogs.engagement.store.crm import CrmRepo
@@ -286,7 +286,7 @@ _STORED = (("id", "int"), ("community_id", "int"), ("platform", "str"), ("member
 
 class _ArrowEvents:
     """Event batches to Arrow in C: one struct conversion of the row tuples (no per-row Python work), person
-    keys by vectorised look-up, timestamps parsed from the stored text, matches filtered out of the same batch."""
+    keys by vectorised look-up, timestamps parsed from the stored text."""
 
     def __init__(self, links: dict[int, int]) -> None:
         import pyarrow as pa
@@ -321,13 +321,25 @@ class _ArrowEvents:
                 self.timestamps(c("at")), c("channel"), c("target_id"), c("value"), c("label"), c("meta"),
                 c("text")]
 
-    def matches(self, b: Any) -> list[Any] | None:
-        m = b.filter(self.pc.equal(b.column("kind"), Kind.MATCHED.value))
-        if not m.num_rows:
-            return None
-        c = m.column
-        return [c("id"), c("community_id"), c("member_id"), self.persons(c("member_id")), c("target_id"),
-                self.persons(c("target_id")), c("label"), c("value"), self.timestamps(c("at"))]
+
+
+def match_rows(rows: Iterable[tuple[Any, ...]], who: Callable[[int | None], str | None]) -> list[tuple[Any, ...]]:
+    """The matches table's rows of stored event rows: one row per member and partner.
+
+    A `matched` event is recorded once per member of a group with its first partner as `target_id` and every
+    partner in `meta.group`, so a trio's member has two partners: both are written (reading only `target_id`
+    lost a trio's other pairs). `round` is the round number, empty for a match outside a round (a request or a
+    mentorship, whose events carry 0)."""
+    out: list[tuple[Any, ...]] = []
+    for (eid, cid, _platform, member, kind, at, _channel, target, value, label, meta, _text) in rows:
+        if kind != Kind.MATCHED:
+            continue
+        partners = match_partners(meta, target)
+        when = f"{at[:10]}T{at[11:]}Z"
+        number = value if value else None
+        out.extend((eid, cid, member, who(member), p, who(p), label, number, when)
+                   for p in dict.fromkeys(partners) if p != member)
+    return out
 
 
 async def _ahead(batches: AsyncIterator[T]) -> AsyncGenerator[T, None]:
@@ -371,36 +383,28 @@ async def _events_pass(
             result.files.append(table.path)
     arrow = _ArrowEvents(links) if fmt == "parquet" else None
     counts = {"events": 0, "matches": 0}
-    held: list[list[Any]] = []  # Parquet matches, gathered into row groups of about `batch` rows
+    held: list[tuple[Any, ...]] = []  # Parquet matches, gathered into row groups of about `batch` rows
 
     def write_held(at_least: int) -> None:
-        # `held` fills only when the matches go to Parquet
-        if held and isinstance(m_out, ParquetTable) and sum(len(cols[0]) for cols in held) >= at_least:
-            import pyarrow as pa
-
-            m_out.write_arrays([pa.concat_arrays([cols[i] for cols in held]) for i in range(len(held[0]))])
+        # Parquet matches are gathered into row groups of about `batch` rows (a batch of events holds few)
+        if held and m_out is not None and len(held) >= at_least:
+            m_out.write(held)
             held.clear()
 
     def write(rows: list[tuple[Any, ...]]) -> None:
-        if arrow is not None:
-            b = arrow.batch(rows)
-            if isinstance(ev_out, ParquetTable):  # as are the matches: `arrow` is there for Parquet only
-                ev_out.write_arrays(arrow.events(b))
-            found = arrow.matches(b) if m_out is not None else None
-            if found is not None:
-                held.append(found)
-                counts["matches"] += len(found[0])
+        if arrow is not None and isinstance(ev_out, ParquetTable):
+            ev_out.write_arrays(arrow.events(arrow.batch(rows)))
+        elif ev_out is not None:
+            ev_out.write([(i, c, p, m, who(m), k, f"{at[:10]}T{at[11:]}Z", ch, t, v, lb, meta, tx)
+                          for (i, c, p, m, k, at, ch, t, v, lb, meta, tx) in rows])
+        if m_out is not None:
+            found = match_rows(rows, who)
+            counts["matches"] += len(found)
+            if isinstance(m_out, ParquetTable):
+                held.extend(found)
                 write_held(batch)
-        else:
-            if ev_out is not None:
-                ev_out.write([(i, c, p, m, who(m), k, f"{at[:10]}T{at[11:]}Z", ch, t, v, lb, meta, tx)
-                              for (i, c, p, m, k, at, ch, t, v, lb, meta, tx) in rows])
-            if m_out is not None:
-                found_rows = [(r[0], r[1], r[3], who(r[3]), r[7], who(r[7]), r[9], r[8], f"{r[5][:10]}T{r[5][11:]}Z")
-                              for r in rows if r[4] == Kind.MATCHED]
-                if found_rows:
-                    m_out.write(found_rows)
-                    counts["matches"] += len(found_rows)
+            elif found:
+                m_out.write(found)
         if acts is not None:
             acts.write(encoder.encode_rows(rows))
         if ev_out is not None:

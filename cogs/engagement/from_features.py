@@ -35,7 +35,7 @@ async def record_feature_event(recorder: Recorder, event: Event) -> None:
             target = partners[0] if partners else None
             if event.match is not None:
                 await recorder.record(cid, member_id, Kind.MATCHED, at=at, target_id=target, label=event.match,
-                                      group=partners, intro=event.intro)
+                                      value=event.round or 0, group=partners, intro=event.intro)
             await recorder.record(cid, member_id, Kind.INTRO_SENT, at=at, target_id=target,
                                   label=event.conversation, intro=event.intro)
     elif isinstance(event, MatchFeedback):

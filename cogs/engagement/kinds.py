@@ -14,6 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from core.i18n import N_n, Plural
+
 
 class Kind(StrEnum):
     JOINED = "joined"
@@ -68,6 +70,24 @@ SPECS: dict[Kind, KindSpec] = {
     Kind.PROFILE_STARTED: KindSpec("the newcomer", label="where it was started (welcome)"),
     Kind.BUDDY_ASSIGNED: KindSpec("the newcomer", target="the buddy",
                                   label="greeting (with the greeting) or later (\"Find me a buddy\")"),
+}
+
+# What each kind is called where a person reads it (`/privacy show`), counted: "31 commands", "1 completed profile".
+LABELS: dict[Kind, Plural] = {
+    Kind.JOINED: N_n("{n} join", "{n} joins"),
+    Kind.LEFT: N_n("{n} departure", "{n} departures"),
+    Kind.MESSAGE: N_n("{n} message", "{n} messages"),
+    Kind.REACTION: N_n("{n} reaction", "{n} reactions"),
+    Kind.THANKS: N_n("{n} thank-you", "{n} thank-yous"),
+    Kind.COMMAND: N_n("{n} command", "{n} commands"),
+    Kind.PROFILE_COMPLETED: N_n("{n} completed profile", "{n} completed profiles"),
+    Kind.MATCHED: N_n("{n} match", "{n} matches"),
+    Kind.INTRO_SENT: N_n("{n} introduction", "{n} introductions"),
+    Kind.MET: N_n("{n} check-in answer", "{n} check-in answers"),
+    Kind.MENTOR_SESSION: N_n("{n} mentorship", "{n} mentorships"),
+    Kind.GREETED: N_n("{n} greeting", "{n} greetings"),
+    Kind.PROFILE_STARTED: N_n("{n} opened profile form", "{n} opened profile forms"),
+    Kind.BUDDY_ASSIGNED: N_n("{n} buddy assignment", "{n} buddy assignments"),
 }
 
 # Kinds that mean the member did something (as opposed to something happening to them).

@@ -189,9 +189,11 @@ class Links(Cog):
                     "Nothing was linked. The owner can link the accounts with /link start and /link confirm."),
                     ephemeral=True)
                 return
-        await ctx.reply(ctx._("I asked the owners of {a} and {b} by direct message. Nothing is linked until both "
-                              "confirm; the request expires in {days} days.", a=describe(here), b=describe(other),
-                              days=REQUEST_TTL.days), ephemeral=True)
+        await ctx.reply(ctx._n("I asked the owners of {a} and {b} by direct message. Nothing is linked until both "
+                               "confirm; the request expires in {days} day.",
+                               "I asked the owners of {a} and {b} by direct message. Nothing is linked until both "
+                               "confirm; the request expires in {days} days.", REQUEST_TTL.days, a=describe(here),
+                               b=describe(other), days=REQUEST_TTL.days), ephemeral=True)
 
     async def _ask(self, ctx: Context, request: int, account: Account, partner: Account) -> str | None:
         """DM one owner the confirmation request (on their own platform); the problem's message id, or None."""

@@ -16,6 +16,7 @@ from typing import Any
 from cogs.engagement.api import recorder
 from cogs.engagement.cog import _anonymised, forget_crm
 from cogs.engagement.crm import AccountId, match_records
+from cogs.engagement.kinds import LABELS, Kind
 from cogs.engagement.store.crm import CrmRepo
 from cogs.engagement.store.events import EventRepo
 from cogs.engagement.store.identity import Account, IdentityRepo
@@ -33,6 +34,18 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
+
+
+_KINDS = frozenset(k.value for k in Kind)
+
+
+def _event_counts(ctx: Context, counts: dict[str, int]) -> str:
+    """"31 commands, 1 completed profile": each kind by its translated name, the most frequent first."""
+    parts = []
+    for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        label = LABELS.get(Kind(kind)) if kind in _KINDS else None
+        parts.append(ctx._(label, n=n) if label else f"{kind} {n}")  # a kind from a newer version: as stored
+    return ", ".join(parts) or ctx._("none")
 
 
 class Privacy(Cog):
@@ -75,12 +88,11 @@ class Privacy(Cog):
             Field(ctx._("Accounts"), "\n".join(f"{a.platform}: {a.display_name or a.username}" for a in accounts),
                   inline=False),
             Field(ctx._("Profile values"), str(facets)),
-            Field(ctx._("Events you did"), ", ".join(f"{k} {n}" for k, n in sorted(own.items())) or "0",
-                  inline=False),
-            Field(ctx._("Events about you"), ", ".join(f"{k} {n}" for k, n in sorted(about.items())) or "0",
-                  inline=False),
+            Field(ctx._("Events you did"), _event_counts(ctx, own), inline=False),
+            Field(ctx._("Events about you"), _event_counts(ctx, about), inline=False),
             Field(ctx._("Message text stored"), ctx._("yes") if cfg.store_message_text else ctx._("no")),
-            Field(ctx._("Raw events kept for"), ctx._("{days} days", days=cfg.retention_days)),
+            Field(ctx._("Raw events kept for"), ctx._n("{days} day", "{days} days", cfg.retention_days,
+                                                      days=cfg.retention_days)),
             Field(ctx._("Opted out"), ctx._("yes") if opted_out else ctx._("no")),
             Field(ctx._("CRM records"), str(len(crm))),
         ]

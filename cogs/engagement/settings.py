@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from core.i18n import N_
 from core.settings.registry import SettingsSection, register
 
 
@@ -25,4 +26,5 @@ class EngagementWriterSettings(BaseModel):
 
 
 SECTION = register(SettingsSection("engagement", community=EngagementSettings, process=EngagementWriterSettings,
-                                   modules=("engagement",), order=50))
+                                   modules=("engagement",), order=50,
+                                   module_titles=(("engagement", N_("Engagement and stats")),)))

@@ -9,8 +9,10 @@ from typing import Any
 
 from cogs.engagement.analytics import Analytics
 from cogs.engagement.api import recorder
-from cogs.engagement.charts import render_chart
+from cogs.engagement.charts import number, render_chart
 from cogs.engagement.metrics import activity_label, percent
+from cogs.engagement.report_data import headline
+from cogs.engagement.report_page import HEADLINE, fmt_change, fmt_value
 from cogs.engagement.segments import SEGMENTS
 from core import options as opt
 from core.commands import Cog, command
@@ -40,19 +42,15 @@ CHART_TITLES = {
 BAR_METRICS = ("joins", "leaves")
 
 
-def chart_summary(metric: str, series: list[tuple[str, float]], _: Any) -> str:
+def chart_summary(metric: str, series: list[tuple[str, float]], _: Any, locale: str = "en") -> str:
     """The one number a chart is read for, in words: the count now, the daily average or the period total."""
     if not series:
         return ""
     if metric == "members":
-        return _("{n} now", n=_number(series[-1][1]))
+        return _("{n} now", n=number(series[-1][1], locale))
     if metric == "active":
-        return _("{n} a day on average", n=_number(sum(v for _d, v in series) / len(series)))
-    return _("{n} in total", n=_number(sum(v for _d, v in series)))
-
-
-def _number(v: float) -> str:
-    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+        return _("{n} a day on average", n=number(sum(v for _d, v in series) / len(series), locale))
+    return _("{n} in total", n=number(sum(v for _d, v in series), locale))
 
 
 LEVEL_WORDS = {"quiet": N_("quiet"), "occasional": N_("occasional"), "active": N_("active"),
@@ -82,24 +80,16 @@ class Stats(Cog):
     async def overview(self, ctx: Context, period: str = "month") -> None:
         await self._fresh()
         days = PERIODS[period]
-        ov = await self.analytics.overview(ctx.community.id, days, self.services.clock())
-        fields = [
-            Field(ctx._("Members"), str(ov.members)),
-            Field(ctx._("New"), str(ov.new)),
-            Field(ctx._("Left"), str(ov.left)),
-            Field(ctx._("Active people"), str(ov.active)),
-            Field(ctx._("Daily active (average)"), f"{ov.dau:.1f}"),
-            Field(ctx._("Weekly active"), str(ov.wau)),
-            Field(ctx._("Monthly active"), str(ov.mau)),
-            Field(ctx._("Messages"), str(ov.messages)),
-            Field(ctx._("Thanks"), str(ov.thanks)),
-            Field(ctx._("Matched"), ctx._("{n} people ({rate} of members)", n=ov.matched,
-                                          rate=percent(ov.match_rate))),
-            Field(ctx._("Meetings"), ctx._("{yes} of {answers} check-ins said they met ({rate})", yes=ov.met_yes,
-                                           answers=ov.met_answers, rate=percent(ov.meeting_rate))),
-        ]
-        title = ctx._("{community}: the last {days} days", community=ctx.community.name or ctx.community.id,
-                      days=days)
+        stats = await headline(self.analytics, ctx.community.id, days, self.services.clock())
+        units = {"matched": ctx._("members"), "newcomers_matched": ctx._("newcomers"), "met": ctx._("answers")}
+        fields = []
+        for key, stat in stats.items():
+            label, note = HEADLINE[key]
+            change = fmt_change(stat, ctx.locale, ctx._, days)
+            value = fmt_value(stat, ctx.locale, ctx._, units.get(key, ""))
+            fields.append(Field(ctx._(label), f"{value} · {ctx._(note)}" + (f"\n{change}" if change else "")))
+        title = ctx._n("{community}: the last {days} day", "{community}: the last {days} days", days,
+                       community=ctx.community.name or ctx.community.id, days=days)
         if (await self.services.config.get(ctx.community.id)).engagement.exclude_staff:
             note = ctx._("People are counted once across linked accounts; staff and bots are left out.")
         else:
@@ -118,7 +108,8 @@ class Stats(Cog):
         fields = []
         for plat, rows in ranked.items():
             if by == "helpfulness":
-                lines = [ctx._("{rank}. {name}: {n} thanks", rank=i + 1, name=r.name, n=r.thanks)
+                lines = [ctx._n("{rank}. {name}: {n} thank-you", "{rank}. {name}: {n} thanks", r.thanks,
+                                rank=i + 1, name=r.name)
                          for i, r in enumerate(rows)]
             else:
                 lines = [ctx._("{rank}. {name}: score {score}", rank=i + 1, name=r.name, score=r.score)
@@ -186,7 +177,7 @@ class Stats(Cog):
     async def retention(self, ctx: Context) -> None:
         await self._fresh()
         rows = await self.analytics.retention(ctx.community.id, self.services.clock())
-        fields = [Field(ctx._("{days} days", days=r.horizon),
+        fields = [Field(ctx._n("{days} day", "{days} days", r.horizon, days=r.horizon),
                         ctx._("matched or buddy: {a} of {an} ({ar}) · others: {b} of {bn} ({br})",
                               a=r.supported_retained, an=r.supported, ar=percent(r.supported_rate),
                               b=r.others_retained, bn=r.others, br=percent(r.others_rate)), inline=False)
@@ -205,10 +196,11 @@ class Stats(Cog):
         days = PERIODS[period]
         series = await self.analytics.series(ctx.community.id, metric, days, self.services.clock())
         title = ctx._(CHART_TITLES[metric])
-        subtitle = ctx._("{community}, last {days} days", community=ctx.community.name or ctx.community.id,
-                         days=days)
+        subtitle = ctx._n("{community}, last {days} day", "{community}, last {days} days", days,
+                          community=ctx.community.name or ctx.community.id, days=days)
         png = await asyncio.to_thread(render_chart, series, title=title, subtitle=subtitle,
-                                      summary=chart_summary(metric, series, ctx._), bars=metric in BAR_METRICS)
+                                      summary=chart_summary(metric, series, ctx._, ctx.locale),
+                                      bars=metric in BAR_METRICS, locale=ctx.locale)
         await ctx.reply(Message(title=title, files=[Attachment(f"{metric}-{period}.png", png, title)]),
                         ephemeral=True)
 
@@ -257,7 +249,7 @@ class Stats(Cog):
             for a, detail in found:
                 w.writerow([a.member_id, a.platform, a.user_id, a.username, a.display_name, detail])
             data = buf.getvalue().encode("utf-8")
-            await ctx.reply(Message(title=title, text=ctx._("{n} members.", n=len(found)),
+            await ctx.reply(Message(title=title, text=ctx._n("{n} member.", "{n} members.", len(found)),
                                     files=[Attachment(f"segment-{name}.csv", data)]), ephemeral=True)
             return
         if not found:

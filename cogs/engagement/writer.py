@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from core import metrics
 from core.aio import bounded
 from core.ports import StoreHealth
 from storage.errors import is_permanent
@@ -111,6 +112,7 @@ class BatchWriter(Generic[T]):
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name=f"{self.name}-writer")
+            metrics.watch_queue(self.name, lambda: self.pending)
 
     def offer(self, row: T) -> bool:
         """Queue one row when that needs no waiting; False when the caller must `await put(row)` instead (the
@@ -294,6 +296,7 @@ class BatchWriter(Generic[T]):
                 if self._permanent(exc):
                     if single or len(batch) == 1:
                         self.stats.rejected += 1
+                        metrics.events_written(0, rejected=1)
                         log.error("%s: the store rejected an event; it is not written (%s): %.300s",
                                   self.name, type(exc).__name__, _describe(batch[0]))
                         return
@@ -313,10 +316,9 @@ class BatchWriter(Generic[T]):
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.retry_max)
                 continue
-            if not single:
-                self.stats.written += len(batch)
-            else:
-                self.stats.written += 1
+            written = len(batch) if not single else 1
+            self.stats.written += written
+            metrics.events_written(written)
             if self._failing:
                 self._failing = False
                 if self._health is not None:

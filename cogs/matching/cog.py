@@ -232,9 +232,10 @@ class Matching(Cog):
         since = now - self.requests.window
         received = (await self.repo.open_counts(ctx.community.id, since)).get(ctx.member.id, 0)
         sent = await self.repo.sent_since(ctx.community.id, ctx.member.id, now - timedelta(days=7))
-        fields.append(Field(ctx._("Intro requests"), ctx._(
+        fields.append(Field(ctx._("Intro requests"), ctx._n(
             "{received} waiting for your answer; {sent} of {limit} sent this week",
-            received=received, sent=sent, limit=cfg.matching.requests_per_week)))
+            "{received} waiting for your answer; {sent} of {limit} sent this week",
+            received, received=received, sent=sent, limit=cfg.matching.requests_per_week)))
         buttons = await self._answer_buttons(ctx, since) if received else []
         await ctx.reply(Message(title=ctx._("Your intro rounds"), text=state, fields=fields, buttons=buttons),
                         ephemeral=True)
@@ -422,8 +423,9 @@ class Matching(Cog):
                   Field(ctx._("Taking part"), str(len(await self.runner.participants(ctx.community.id, now))))]
         rounds = await self.repo.rounds(ctx.community.id, limit=1)
         if rounds:
-            fields.append(Field(ctx._("Last round"), ctx._("{when}: {groups} intros", when=msgs.when_text(
-                ctx.locale, rounds[0].started_at, m.timezone), groups=rounds[0].groups_count)))
+            fields.append(Field(ctx._("Last round"), ctx._n("{when}: {groups} intro", "{when}: {groups} intros",
+                rounds[0].groups_count, when=msgs.when_text(ctx.locale, rounds[0].started_at, m.timezone),
+                groups=rounds[0].groups_count)))
         await ctx.reply(Message(title=ctx._("Intro rounds"), fields=fields), ephemeral=True)
 
     async def _next_round_text(self, ctx: Context, cfg: CommunityConfig | None = None) -> str:

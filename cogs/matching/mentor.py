@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from cogs.matching import messages as msgs
@@ -21,7 +22,8 @@ from cogs.matching.engine import (
     conversation_starters,
     explain_group,
 )
-from cogs.matching.people import load_members, options_for
+from cogs.matching.mentor_texts import ended_lines
+from cogs.matching.people import load_members, options_for, recent_history
 from cogs.matching.rounds import RoundRunner
 from cogs.matching.store.departures import MatchingDepartures
 from cogs.matching.store.repo import MatchingRepo
@@ -32,12 +34,14 @@ from core.dispatcher import App
 from core.errors import DeliveryFailed, UserError
 from core.events import MemberLeft, MentorSessionStarted
 from core.i18n import N_, translator
-from core.messages import Field, Message
+from core.messages import Button, ButtonStyle, Field, Message
 from core.refs import CommunityRef
 
 log = logging.getLogger(__name__)
 
 MAX_CAPACITY = 20
+RETRY_JOB = "mentor:assign"
+RETRY_SECONDS = 3600
 
 
 class Mentoring(Cog):
@@ -53,6 +57,20 @@ class Mentoring(Cog):
 
     def now(self) -> Any:
         return self.services.clock()
+
+    async def setup(self) -> None:
+        self.services.jobs.every(RETRY_JOB, RETRY_SECONDS, self.retry, once=True)
+
+    async def retry(self) -> None:
+        """Assign again where mentees wait: a mentor whose `/match pause` ran out is free again without any
+        command or event this cog hears, and a mentee must not wait for the next offer to get them."""
+        for community in await self.services.communities.all():
+            try:
+                if await self.services.jobs.switched_on(community.id, self.module):
+                    await self.assign(community)
+            except Exception as exc:
+                if not self.services.store.health.outage(exc, "the mentor assignment"):
+                    log.exception("mentor assignment of community %s failed", community.id)
 
     # ------------------------------------------------------------------ commands
     @command("mentor offer", N_("Offer to mentor others in some topics"), options=[
@@ -72,8 +90,9 @@ class Mentoring(Cog):
         if capacity == 0:
             await ctx.reply(ctx._("You no longer take new mentees. Running mentorships continue."), ephemeral=True)
             return
-        await ctx.reply(ctx._("Thank you! You mentor in {topics}, up to {n} mentees at a time.",
-                              topics=", ".join(topics), n=capacity), ephemeral=True)
+        await ctx.reply(ctx._n("Thank you! You mentor in {topics}, up to {n} mentee at a time.",
+                               "Thank you! You mentor in {topics}, up to {n} mentees at a time.", capacity,
+                               topics=", ".join(topics)), ephemeral=True)
         await self.assign(ctx.community)
 
     @command("mentor request", N_("Ask for a mentor"), options=[
@@ -109,6 +128,7 @@ class Mentoring(Cog):
     @command("mentor status", N_("Your mentoring: offers, requests, mentorships"))
     async def status(self, ctx: Context) -> None:
         fields = []
+        buttons: list[Button] = []
         mine = [m for m in await self.repo.mentors(ctx.community.id) if m.member_id == ctx.member.id]
         ships = await self.repo.mentorships(ctx.community.id, member_id=ctx.member.id)
         names = {}
@@ -124,6 +144,12 @@ class Mentoring(Cog):
                                                        capacity=mine[0].capacity, names=", ".join(mentees) or "-")))
             if waiting:
                 fields.append(Field(ctx._("Waiting for your answer"), ", ".join(waiting)))
+            for s in ships:  # the request DM may be long gone: answer here too, as /match status does
+                if s.mentor_id == ctx.member.id and s.status == "proposed":
+                    buttons.append(Button(ctx._("Accept {name}", name=names[s.mentee_id])[:80],
+                                          msgs.MENTOR_OK_ID.format(mentorship_id=s.id), ButtonStyle.SUCCESS))
+                    buttons.append(Button(ctx._("Decline {name}", name=names[s.mentee_id])[:80],
+                                          msgs.MENTOR_NO_ID.format(mentorship_id=s.id)))
         for s in ships:
             if s.mentee_id == ctx.member.id:
                 state = ctx._("active") if s.status == "active" else ctx._("waiting for the mentor's answer")
@@ -135,15 +161,22 @@ class Mentoring(Cog):
             await ctx.reply(ctx._("No mentoring yet. Offer with /mentor offer or ask with /mentor request."),
                             ephemeral=True)
             return
-        await ctx.reply(Message(title=ctx._("Your mentoring"), fields=fields), ephemeral=True)
+        await ctx.reply(Message(title=ctx._("Your mentoring"), fields=fields, buttons=buttons), ephemeral=True)
 
     @command("mentor end", N_("End your mentorships and withdraw your mentor request"))
     async def end(self, ctx: Context) -> None:
+        ships = await self.repo.mentorships(ctx.community.id, member_id=ctx.member.id)
+        requests = await self.repo.mentor_requests(ctx.community.id, mentee_id=ctx.member.id,
+                                                   statuses=("waiting", "proposed", "matched"))
+        names = {}
+        for m in {i for s in ships for i in (s.mentor_id, s.mentee_id)}:
+            row = await self.services.members.get(m)
+            names[m] = msgs.clean_name(row.display_name) if row else "?"
         ended, withdrawn = await self.repo.end_mentoring(ctx.community.id, ctx.member.id, self.now())
         if not ended and not withdrawn:
             raise UserError(N_("You have no mentorship or mentor request to end."))
-        await ctx.reply(ctx._("Ended {ended} mentorships and withdrew {withdrawn} requests. Thank you!",
-                              ended=ended, withdrawn=withdrawn), ephemeral=True)
+        lines = ended_lines(ctx.member.id, ships, requests, names, ctx._, ctx._n)
+        await ctx.reply("\n".join([*lines, ctx._("Thank you!")]), ephemeral=True)
         await self.assign(ctx.community)  # freed capacity may help someone waiting
 
     # ------------------------------------------------------------------ buttons
@@ -213,15 +246,20 @@ class Mentoring(Cog):
         used = Counter(s.mentor_id for s in await self.repo.mentorships(cid))
         ids = {r.mentee_id for r in waiting} | {m.member_id for m in mentors}
         people = await load_members(self.services, self.repo, cid, ids, use_activity=False)
-        # Full mentors stay in with no free slot, so a mentee hears "busy" rather than "nobody mentors this".
-        offers = [MentorOffer(people[m.member_id], tuple(m.topics), max(0, m.capacity - used[m.member_id]))
+        away = await self._away(cid, now, [m.member_id for m in mentors])
+        # Full mentors, and mentors who paused or left the intros, stay in with no free slot, so a mentee hears
+        # "busy" rather than "nobody mentors this" (and is proposed to them once they are back).
+        offers = [MentorOffer(people[m.member_id], tuple(m.topics),
+                              0 if m.member_id in away else max(0, m.capacity - used[m.member_id]))
                   for m in mentors if m.member_id in people and m.capacity > 0]
         # a mentee who left is not assigned while gone (their request waits, and is closed when the leave is heard)
         requests = [MenteeRequest(people[r.mentee_id], tuple(r.topics), r.goal) for r in waiting
                     if r.mentee_id in people]
+        blocks = await self.repo.blocks(cid)
         excluded = set(await self.repo.declined_pairs(cid))
-        excluded |= {(a, b) for a, b in await self.repo.blocks(cid)} | {(b, a) for a, b in await self.repo.blocks(cid)}
-        result = assign_mentors(requests, offers, options_for(cfg, now), excluded)
+        excluded |= {(a, b) for a, b in blocks} | {(b, a) for a, b in blocks}
+        history = await recent_history(self.repo, cid, now, blocks)
+        result = assign_mentors(requests, offers, options_for(cfg, now), excluded, history)
         by_mentee = {r.mentee_id: r for r in waiting}
         capacity = {m.member_id: m.capacity for m in mentors}
         left = {by_mentee[mentee].id: reason for mentee, reason in result.unassigned}
@@ -244,6 +282,17 @@ class Mentoring(Cog):
                 await self.repo.decide_mentorship(ship_id, "declined", now)
                 left[req.id] = "no_capacity"
         return left
+
+    async def _away(self, community_id: int, now: datetime, ids: list[int]) -> set[int]:
+        """Mentors who said "no intros now": paused with `/match pause` (until the pause ends) or left with
+        `/match leave` (until `/match join`). A mentor who never joined the rounds is not away: offering to
+        mentor is taking part in mentoring."""
+        away = set()
+        for member_id in ids:
+            p = await self.repo.participant(community_id, member_id)
+            if p is not None and not p.active_at(now):
+                away.add(member_id)
+        return away
 
     async def forget_member(self, community_id: int, member_id: int) -> None:
         await self.repo.forget(community_id, member_id)

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_skeleton
 
-from cogs.matching.engine import MatchOptions, common_slots, render_starter
+from cogs.matching.engine import MatchOptions, render_starter
 from cogs.matching.engine import render as render_reason
-from cogs.matching.engine.timezones import valid_zone
+from cogs.matching.engine.timezones import valid_zone, working_slots
 from core.i18n import gettext, translator
 from core.messages import Button, ButtonStyle, Field, Message
 
@@ -61,47 +61,54 @@ def names_line(locale: str, names: Sequence[str]) -> str:
     return _("{names} and {last}", names=", ".join(items[:-1]), last=items[-1])
 
 
-def suggested_times(locale: str, zones: Sequence[tuple[str, str | None]], day: date, default_zone: str) -> str:
-    """"Wed 14:00 for Ana, 08:00 for Ben; …" for up to three hours everyone is awake on `day`, or "".
+def suggested_times(locale: str, zones: Sequence[tuple[str, str | None]], after: datetime, default_zone: str) -> str:
+    """"Wed, Mar 4, 14:00 for Ana; Wed, Mar 4, 08:00 for Ben", one line per suggested hour, or "".
 
-    The waking window is the engine's, so an intro whose reason says "2 waking hours overlap" always shows
-    times; quarter-hour steps fit every real UTC offset (India, Nepal, Newfoundland)."""
+    Up to three hours after `after`, on different days, each on a working day (Monday to Friday) inside the
+    waking hours of everyone, and each shown in every person's own calendar and clock (two people a day apart
+    see their own weekday). The waking window is the engine's, the one its "waking hours overlap" reason uses;
+    quarter-hour steps fit every real UTC offset (India, Nepal, Newfoundland)."""
     _ = translator(locale)
     named = [(clean_name(n), valid_zone(z, default_zone)) for n, z in zones]
-    slots = common_slots([z for _n, z in named], day, _WAKING.waking_start_hour, _WAKING.waking_end_hour,
-                         count=3, step_minutes=15)
+    slots = working_slots([z for _n, z in named], after, _WAKING.waking_start_hour, _WAKING.waking_end_hour,
+                          count=3, step_minutes=15)
     lines = []
     for slot in slots:
-        each = [
-            _("{time} for {name}", time=format_datetime(slot.astimezone(ZoneInfo(z)), "EEE HH:mm", locale=locale),
-              name=n)
-            for n, z in named
-        ]
+        each = [_("{time} for {name}", time=local_time(slot, z, locale), name=n) for n, z in named]
         lines.append("; ".join(each))
     return "\n".join(lines)
 
 
+def local_time(at: datetime, zone: str, locale: str) -> str:
+    """"Mon, Mar 9, 14:00" / "Mo., 9. März, 14:00": weekday and date as the locale writes them, 24-hour clock."""
+    local = at.astimezone(ZoneInfo(zone))
+    return f"{format_skeleton('MMMEd', local, locale=locale)}, {format_datetime(local, 'HH:mm', locale=locale)}"
+
+
 def intro_message(
     locale: str, people: Sequence[tuple[str, str, str | None]], reason: Sequence[Any], starters: Sequence[Any],
-    day: date, default_zone: str, *, note: str = "",
+    after: datetime, default_zone: str, *, note: str = "", group: str = "",
 ) -> Message:
-    """The intro: who, why (one sentence), two conversation starters, times that suit everyone.
+    """The intro: which round it comes from, who, why (one sentence), two conversation starters, times that
+    suit everyone.
 
-    `people` are (platform user id, display name, time zone); the times are suggested for `day`, which the
-    caller picks in the future (the day after sending), so no suggestion has already passed."""
+    `people` are (platform user id, display name, time zone); the times are suggested after `after`, which the
+    caller picks in the future, so no suggestion has already passed. `group` is the round's group
+    (`/match join group:...`), named so that members of several circles know which one introduced them."""
     _ = translator(locale)
     names = [n for _u, n, _z in people]
+    head = _("From the intro round of the group “{group}”.", group=clean_name(group)) if group else ""
     msg = Message(
         title=_("Meet {names}!", names=names_line(locale, names)),
-        text="\n".join(p for p in (note, reason_text(reason, locale)) if p),
+        text="\n".join(p for p in (head, note, reason_text(reason, locale)) if p),
         mentions=tuple(u for u, _n, _z in people),
     )
     starts = starter_texts(starters, locale)
     if starts:
         msg.fields.append(Field(_("Conversation starters"), "\n".join(f"• {s}" for s in starts), inline=False))
-    times = suggested_times(locale, [(n, z) for _u, n, z in people], day, default_zone)
-    msg.fields.append(Field(_("Times that suit everyone"), times or _("No shared daytime hour; find an early or "
-                                                                       "late slot that works."), inline=False))
+    times = suggested_times(locale, [(n, z) for _u, n, z in people], after, default_zone)
+    msg.fields.append(Field(_("Times that suit everyone"), times or _("No shared working-day hour; find an early "
+                                                                       "or late slot that works."), inline=False))
     return msg
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from cogs.matching.engine import MatchOptions, Member
+from cogs.matching.engine import History, MatchOptions, Member
 from cogs.matching.store.repo import MatchingRepo
 from core.interfaces import ActivityLevels
 from core.ports import MemberRecord, ProfileRecord
@@ -15,6 +15,9 @@ from core.services import Services
 from core.settings import CommunityConfig
 
 log = logging.getLogger(__name__)
+
+HISTORY_ROUNDS = 12  # how far back (in each group's rounds) meeting someone still ranks them lower
+RECENT_SINGLE = timedelta(days=28)  # intros on request or through mentoring count as the latest round this long
 
 
 def _first(profile: ProfileRecord | None, name: str) -> str | None:
@@ -83,3 +86,21 @@ def options_for(cfg: CommunityConfig, now: datetime, salt: str = "") -> MatchOpt
         seed=zlib.crc32(salt.encode()),
         group_size=m.group_size,
     )
+
+
+async def recent_history(repo: MatchingRepo, community_id: int, now: datetime,
+                         blocked: Iterable[tuple[int, int]] = (), horizon: int = HISTORY_ROUNDS) -> History:
+    """Who met whom lately, as one engine history for suggestions (`/match find`, `/mentor request`): every
+    group's last `horizon` rounds, counted back from each group's latest round (so "last round" means the same
+    in every group, and a member who changed groups keeps their past), and intros made on request or through
+    mentoring in the last four weeks as the latest round."""
+    current = horizon + 1
+    rounds: dict[int, list[tuple[int, ...]]] = {}
+    for grp in sorted({r.grp for r in await repo.rounds(community_id, limit=200)}):
+        latest, by_index = await repo.history(community_id, grp, horizon)
+        for index, groups in by_index.items():
+            rounds.setdefault(current - (latest - index), []).extend(groups)
+    recent = await repo.met_pairs(community_id, now - RECENT_SINGLE)
+    if recent:
+        rounds.setdefault(current - 1, []).extend(recent)
+    return History(current_round=current, rounds=rounds, blocked=list(blocked))

@@ -1,14 +1,21 @@
 """On-demand intros: `/match find` suggestions, "request intro" buttons, accept/decline, with caps.
 
-A member may send `requests_per_week` requests; a member holding `max_open_requests` unanswered requests is
-not suggested (nor can be requested) until they answer, so popular members are not overrun. Requests expire
-after `window` unanswered. Deciding is a conditional update, so a double press or two processes make one intro.
+Only members who take part now are suggested or can be requested: joined with `/match join`, not paused, not
+left, still in the community, not blocked either way. Partners a member met lately (in any group's round, or
+through a request or mentoring) rank below strangers who fit as well.
+
+A member may send `requests_per_week` requests, and does not see (nor can ask) a member who declined them in
+the last four weeks; a member holding `max_open_requests` unanswered requests is not suggested (nor can be
+requested) until they answer, so popular members are not overrun. Both caps are checked again after the
+request is stored, so two presses at the same moment (or two processes) cannot pass them together. Requests
+expire after `window` unanswered. Deciding is a conditional update, so a double press or two processes make
+one intro.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from cogs.matching import messages as msgs
@@ -22,7 +29,7 @@ from cogs.matching.engine import (
     parse_filters,
 )
 from cogs.matching.engine import Member as EngineMember
-from cogs.matching.people import load_members, options_for
+from cogs.matching.people import load_members, options_for, recent_history
 from cogs.matching.rounds import RoundRunner
 from cogs.matching.store.departures import CANCELLED
 from cogs.matching.store.repo import MatchingRepo
@@ -30,8 +37,13 @@ from cogs.matching.texts import FILTER_ERRORS
 from core.context import Context
 from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, UserError
-from core.i18n import N_
+from core.i18n import N_, N_n
 from core.messages import Button, ButtonStyle, Field, Message
+
+DECLINE_REST = timedelta(days=28)  # after "not now", the same requester does not see or ask that member again
+
+WEEKLY_CAP = N_n("You have sent {n} intro request this week, the most this community allows. Try again in a few days.",
+                 "You have sent {n} intro requests this week, the most this community allows. Try again in a few days.")
 
 
 class Requests:
@@ -47,6 +59,10 @@ class Requests:
         since = self.runner.now() - self.window
         return {m for m, n in (await self.repo.open_counts(community_id, since)).items() if n >= limit}
 
+    async def taking_part(self, community_id: int, now: datetime) -> set[int]:
+        """Members who take part now: joined, not paused, not left, still in the community."""
+        return {p.member_id for p in await self.runner.participants(community_id, now)}
+
     async def find(self, ctx: Context, text: str) -> Message:
         try:
             filters = parse_filters(text)
@@ -54,13 +70,16 @@ class Requests:
             raise UserError(FILTER_ERRORS[exc.code], **exc.params) from None
         cfg = await self.services.config.get(ctx.community.id)
         now = self.runner.now()
-        people = await load_members(self.services, self.repo, ctx.community.id, with_profile_only=True,
-                                    use_activity=False)
+        taking = await self.taking_part(ctx.community.id, now)
+        people = await load_members(self.services, self.repo, ctx.community.id, taking | {ctx.member.id},
+                                    with_profile_only=True, use_activity=False)
         me = people.get(ctx.member.id) or EngineMember(ctx.member.id, ctx.member.display_name)
+        candidates = [m for m in people.values() if m.id in taking]
         blocked = await self.repo.blocks(ctx.community.id)
         capped = await self._capped(ctx.community.id, cfg.matching.max_open_requests)
-        found = await asyncio.to_thread(find_people, me, list(people.values()), filters, History(blocked=blocked),
-                                        options_for(cfg, now), capped)
+        capped |= await self.repo.declined_by(ctx.community.id, ctx.member.id, now - DECLINE_REST)
+        history = await recent_history(self.repo, ctx.community.id, now, blocked)
+        found = await asyncio.to_thread(find_people, me, candidates, filters, history, options_for(cfg, now), capped)
         if not found:
             return Message(text=ctx._("Nobody matches all of that right now. Try fewer or broader wishes."))
         msg = Message(title=ctx._("People you could meet"))
@@ -83,14 +102,19 @@ class Requests:
             raise UserError(N_("This member is no longer here."))
         if target_id == ctx.member.id:
             raise UserError(N_("You cannot request an intro with yourself."))
+        if target_id not in await self.taking_part(ctx.community.id, now):  # paused or left since the suggestion
+            raise UserError(N_("{name} is not taking part in intros right now."),
+                            name=msgs.clean_name(target.display_name))
         blocked = await self.repo.blocks(ctx.community.id)
         if (ctx.member.id, target_id) in blocked or (target_id, ctx.member.id) in blocked:
             raise UserError(N_("This intro is not possible."))
         if m.requests_per_week == 0:
             raise UserError(N_("Intro requests are switched off in this community."))
         if await self.repo.sent_since(ctx.community.id, ctx.member.id, now - timedelta(days=7)) >= m.requests_per_week:
-            raise UserError(N_("You have sent {n} intro requests this week, the most this community allows. "
-                               "Try again in a few days."), n=m.requests_per_week)
+            raise UserError(WEEKLY_CAP, n=m.requests_per_week)
+        if target_id in await self.repo.declined_by(ctx.community.id, ctx.member.id, now - DECLINE_REST):
+            raise UserError(N_("{name} could not take on an intro with you lately. Try someone else."),
+                            name=msgs.clean_name(target.display_name))
         since = now - self.window
         if await self.repo.open_request_between(ctx.community.id, ctx.member.id, target_id, since):
             raise UserError(N_("You have already asked {name}; they have not answered yet."),
@@ -108,6 +132,7 @@ class Requests:
         if request_id is None:  # a second press at the same moment made it first
             raise UserError(N_("You have already asked {name}; they have not answered yet."),
                             name=msgs.clean_name(target.display_name))
+        await self._hold_caps(ctx, request_id, target_id, target.display_name)
         try:
             await ctx.messenger.dm(ctx.community, target.ref, msgs.request_message(
                 ctx.locale, ctx.member.display_name, reason, request_id))
@@ -117,6 +142,21 @@ class Requests:
                             name=msgs.clean_name(target.display_name)) from None
         return ctx._("Request sent to {name}. I'll introduce you when they accept.",
                      name=msgs.clean_name(target.display_name))
+
+    async def _hold_caps(self, ctx: Context, request_id: int, target_id: int, target_name: str) -> None:
+        """Check both caps again now that the request is stored: of requests that passed the first check at the
+        same moment, only the oldest within each cap stay (the others are cancelled, with the cap's message)."""
+        m = (await self.services.config.get(ctx.community.id)).matching
+        now = self.runner.now()
+        held = await self.repo.open_requests_for(ctx.community.id, target_id, now - self.window,
+                                                 limit=m.max_open_requests)
+        if request_id not in {r.id for r in held}:
+            await self.repo.decide_request(request_id, CANCELLED, now)
+            raise UserError(N_("{name} has many open requests right now. Try someone else or ask again later."),
+                            name=msgs.clean_name(target_name))
+        if await self.repo.sent_since(ctx.community.id, ctx.member.id, now - timedelta(days=7)) > m.requests_per_week:
+            await self.repo.decide_request(request_id, CANCELLED, now)
+            raise UserError(WEEKLY_CAP, n=m.requests_per_week)
 
     async def decide(self, ctx: Context, request_text: str, *, accept: bool) -> str:
         req = await self.repo.request(int(request_text)) if request_text.isdigit() and len(request_text) < 12 \

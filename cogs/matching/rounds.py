@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from cogs.matching.schedule import checkin_at, last_fire, member_due, period_key
 from cogs.matching.store.recovery import requeue_single_intro, stuck_single_intros
 from cogs.matching.store.repo import IntroRow, MatchingRepo, Participant, PlannedIntro, RoundRow
 from cogs.matching.texts import UNPLACED
+from core import metrics
 from core.delivery import LEASE, Deliverer
 from core.dispatcher import App
 from core.errors import DeliveryFailed
@@ -43,6 +45,7 @@ HEARTBEAT_EVERY = 20  # intros between heartbeats while sending
 HEARTBEAT_SECONDS = 20.0  # heartbeat period while a round is planned and stored
 RECENT_REQUESTS = timedelta(days=28)
 LEDGER_KEPT = timedelta(days=90)  # finished delivery-ledger rows are dropped after this
+TIME_LEAD = timedelta(hours=12)  # an intro's first suggested meeting time is at least this far ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,7 @@ class RoundRunner:
         return await self._plan_and_send(community, rnd, cfg)
 
     async def _plan_and_send(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> RoundRow:
+        started = time.perf_counter()
         beat = asyncio.create_task(self._beat(rnd.id))
         try:
             stored = await self._plan(community, rnd, cfg)
@@ -150,6 +154,9 @@ class RoundRunner:
             return rnd
         if await self.send_pending(community, rnd, cfg, fresh=True) is not None:
             await self._tell_unplaced(community, rnd, cfg)
+        outcomes = await self.repo.outcomes(rnd.id)
+        unplaced = sum(1 for outcome, _reason in outcomes.values() if outcome == "unplaced")
+        metrics.round_done(time.perf_counter() - started, len(outcomes) - unplaced, unplaced)
         return await self.repo.round(rnd.id) or rnd
 
     async def _beat(self, round_id: int) -> None:
@@ -212,7 +219,8 @@ class RoundRunner:
 
         The claim (pending -> sending) fences the intro: only a process that took its round over puts it back
         to pending, so the ledger row an earlier holder left is taken over at once and read back first.
-        `fresh`: the intro was made by this process moments ago and never tried (the ledger is not asked)."""
+        `fresh`: the intro was made by this process moments ago and never tried (the ledger is not asked).
+        An intro of a group's round (`/match join group:...`) names the group."""
         try:
             messenger = self.app.messenger(community.platform)
         except LookupError:
@@ -229,9 +237,11 @@ class RoundRunner:
         people = [(r.user_id, r.display_name, (p.first("timezone") if (p := profiles[r.id]) else None))
                   for r in refs]
         locale = cfg.community.language
-        tomorrow = (self.now() + timedelta(days=1)).date()  # suggested times must not have passed already
-        message = msgs.intro_message(locale, people, intro.reason, intro.starters, tomorrow,
-                                     cfg.matching.timezone, note=note)
+        rnd = await self.repo.round(intro.round_id) if intro.round_id is not None else None
+        group = rnd.grp if rnd is not None else ""
+        after = self.now() + TIME_LEAD  # suggested times must not have passed, and leave time to plan
+        message = msgs.intro_message(locale, people, intro.reason, intro.starters, after,
+                                     cfg.matching.timezone, note=note, group=group)
         channel = ChannelRef(community.platform, cfg.community.intro_channel) if cfg.community.intro_channel else None
         try:
             delivery = await self.deliverer.introduce(messenger, community, intro_key(intro.id), refs, message,
@@ -246,7 +256,8 @@ class RoundRunner:
         await self.repo.finish_intro(intro.id, "sent", self.now(), ",".join(conv.channel_ids))
         await self.app.emit(IntroSent(key=community.key, community=community, at=self.now(),
                                       members=tuple(r.id for r in refs), conversation=conv.kind,
-                                      intro=str(intro.id), match=intro.kind))
+                                      intro=str(intro.id), match=intro.kind,
+                                      round=rnd.round_index if rnd is not None else None))
         return True
 
     async def _tell_unplaced(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig) -> None:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
 
+from core.i18n import N_
 from core.settings.hints import TIMEZONE
 from core.settings.registry import SettingsSection, register
 
@@ -38,4 +39,5 @@ class MatchingSettings(BaseModel):
 
 
 SECTION = register(SettingsSection("matching", community=MatchingSettings, modules=("matching", "mentoring"),
-                                     order=30))
+                                     order=30, module_titles=(("matching", N_("Intro rounds")),
+                                                              ("mentoring", N_("Mentoring")))))

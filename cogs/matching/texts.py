@@ -6,7 +6,7 @@ texts and German translations live in locales/de.po. A test checks they stay ide
 
 from __future__ import annotations
 
-from core.i18n import N_
+from core.i18n import N_, N_n, Text
 
 REASONS: dict[str, str] = {
     "shared_topics": N_("you both work on {topics}"),
@@ -19,6 +19,7 @@ REASONS: dict[str, str] = {
     "same_role_some": N_("{names} are all {role}"),
     "cross_team": N_("you bring views from {teams}"),
     "activity": N_("{guide} knows the community well and can show {newcomer} around"),
+    "profile_guide": N_("{guide} can tell {newcomer} what people here work on"),
     "common_language": N_("you can talk in {languages}"),
     "timezone_overlap": N_("{hours} waking hours overlap"),
     "timezone_overlap_one": N_("1 waking hour overlaps"),
@@ -33,6 +34,7 @@ REASONS: dict[str, str] = {
     "match_language": N_("{name} speaks {languages}"),
     "match_timezone": N_("{name} lives in {zone}"),
     "match_any": N_("{name} lists {facet}"),
+    "fresh_named": N_("a chance for {names} to meet someone new"),
 }
 
 STARTERS: dict[str, str] = {
@@ -57,12 +59,13 @@ UNPLACED: dict[str, str] = {
 }
 
 # Engine filter errors in /match find.
-FILTER_ERRORS: dict[str, str] = {
+FILTER_ERRORS: dict[str, Text] = {
     "no_filters": N_("Tell me what you are looking for, e.g. /match find topic:rust language:de"),
     "unknown_key": N_(
         "I don't know the filter “{key}”. Use role:, topic:, offers:, wants:, language:, timezone: or team:."
     ),
     "empty_value": N_("The filter “{key}” needs a value, e.g. {key}:rust"),
-    "too_long": N_("The filter “{key}” is too long (at most {max} characters)."),
-    "too_many": N_("Use at most {max} filters at once."),
+    "too_long": N_n("The filter “{key}” is too long (at most {max} character).",
+                    "The filter “{key}” is too long (at most {max} characters).", "max"),
+    "too_many": N_n("Use at most {max} filter at once.", "Use at most {max} filters at once.", "max"),
 }

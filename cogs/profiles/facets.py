@@ -12,7 +12,7 @@ from babel import Locale, UnknownLocaleError
 from cogs.profiles.settings import BUILTIN_FIELDS, ProfileSettings
 from core import options as opt
 from core.errors import OptionError
-from core.i18n import N_
+from core.i18n import N_, N_n
 from core.text import clean_line, only_invisible
 
 
@@ -155,7 +155,8 @@ def clean_values(field: FacetField, values: list[str], max_items: int) -> list[s
             continue
         if len(value) > field.max_length:
             raise OptionError(
-                N_("“{name}” is too long (at most {max} characters)."), name=field.name, max=field.max_length
+                N_n("“{name}” is too long (at most {max} character).",
+                    "“{name}” is too long (at most {max} characters).", "max"), name=field.name, max=field.max_length
             )
         if field.name == "timezone":
             value = normalise_timezone(value)
@@ -176,7 +177,8 @@ def clean_values(field: FacetField, values: list[str], max_items: int) -> list[s
         if value.lower() not in {v.lower() for v in out}:
             out.append(value)
     if len(out) > max_items:
-        raise OptionError(N_("“{name}” takes at most {max} items."), name=field.name, max=max_items)
+        raise OptionError(N_n("“{name}” takes at most {max} item.", "“{name}” takes at most {max} items.", "max"),
+                          name=field.name, max=max_items)
     return out if field.multiple else out[:1]
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from core.i18n import N_
+from core.i18n import N_, N_n
 from core.settings.refusals import refusal
 from core.settings.registry import SettingsSection, register
 
@@ -37,7 +37,7 @@ class ProfileSettings(BaseModel):
     @classmethod
     def _names(cls, v: dict[str, ExtraField]) -> dict[str, ExtraField]:
         if len(v) > MAX_EXTRA_FIELDS:
-            raise refusal(N_("At most {max} extra fields."), max=MAX_EXTRA_FIELDS)
+            raise refusal(N_n("At most {max} extra field.", "At most {max} extra fields.", "max"), max=MAX_EXTRA_FIELDS)
         for name in v:
             if not name.isidentifier() or not name.islower() or not name.isascii() or len(name) > 30:
                 raise refusal(N_("The field name “{name}” must be lower-case letters, digits and _ (at most 30)."),
@@ -49,4 +49,5 @@ class ProfileSettings(BaseModel):
         return v
 
 
-SECTION = register(SettingsSection("profiles", community=ProfileSettings, modules=("profiles",), order=20))
+SECTION = register(SettingsSection("profiles", community=ProfileSettings, modules=("profiles",), order=20,
+                                   module_titles=(("profiles", N_("Profiles")),)))

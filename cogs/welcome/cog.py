@@ -187,8 +187,9 @@ class Welcome(Cog):
         cfg = ctx.proposed or await self.services.config.get(ctx.community.id)  # /setup's dry run proposes one
         variants = self.flow.variants(cfg, ctx._)
         message = await self.flow.personal_greeting(ctx.community, cfg, ctx.member, ctx._)
-        message.title = ctx._("Preview of the greeting ({count} variants, one picked at random)",
-                              count=len(variants))
+        message.title = ctx._n("Preview of the greeting (one variant)",
+                               "Preview of the greeting ({count} variants, one picked at random)", len(variants),
+                               count=len(variants))
         message.mentions = ()
         if len(variants) > 1:
             newcomer = [Newcomer(ctx.member.user_id, ctx.member.display_name)]
@@ -210,7 +211,8 @@ class Welcome(Cog):
         if cfg.welcome.dm:
             message = await self.flow.personal_greeting(ctx.community, cfg, ctx.member, ctx._,
                                                         buddy_name=buddy_name,
-                                                        no_greeter_free=cfg.welcome.buddy and not buddy_name)
+                                                        no_greeter_free=cfg.welcome.buddy and not buddy_name,
+                                                        test=True)
             try:
                 await ctx.dm(ctx.member, message)
                 report.append(ctx._("Greeting sent to you by DM."))
@@ -232,11 +234,13 @@ class Welcome(Cog):
         else:
             report.append(ctx._("No welcome channel is set; newcomers with closed DMs cannot be greeted."))
         if cfg.welcome.buddy:
-            report.append(ctx._("Your buddy would be {buddy} (not introduced in a test).", buddy=buddy_name)
+            report.append(ctx._("Your buddy would be {buddy}; a test introduces nobody.", buddy=buddy_name)
                           if buddy_name else ctx._("No greeter has room for a newcomer right now."))
-        report.append(ctx._("Delay after joining: {seconds} s. Nudge on day {nudge}, digest on day {digest} "
-                            "(0 = off).", seconds=cfg.welcome.delay_seconds, nudge=cfg.welcome.nudge_day,
-                            digest=cfg.welcome.digest_day))
+        report.append(ctx._n("Delay after joining: {seconds} second. Nudge on day {nudge}, digest on day {digest} "
+                             "(0 = off).",
+                             "Delay after joining: {seconds} seconds. Nudge on day {nudge}, digest on day {digest} "
+                             "(0 = off).", cfg.welcome.delay_seconds, seconds=cfg.welcome.delay_seconds,
+                             nudge=cfg.welcome.nudge_day, digest=cfg.welcome.digest_day))
         if cfg.welcome.digest_day > 0:
             report.append(await self._digest_destination(ctx, cfg))
         await ctx.reply(Message(title=ctx._("Welcome test"), text="\n".join(report), fields=fields),
@@ -277,10 +281,12 @@ class Welcome(Cog):
             await self.services.config.changed(ctx.community.id, set(changes))
         self.wake()
         shown = {
-            "message": ctx._("{count} greeting variants", count=len(resolved.welcome.messages)),
+            "message": ctx._n("{count} greeting variant", "{count} greeting variants", len(resolved.welcome.messages),
+                               count=len(resolved.welcome.messages)),
             "channel": f"#{clean_name(resolved.welcome.channel)}" if resolved.welcome.channel else ctx._("off"),
             "dm": ctx._("on") if resolved.welcome.dm else ctx._("off"),
-            "delay": ctx._("{seconds} seconds", seconds=resolved.welcome.delay_seconds),
+            "delay": ctx._n("{seconds} second", "{seconds} seconds", resolved.welcome.delay_seconds,
+                             seconds=resolved.welcome.delay_seconds),
             "buddy": ctx._("on") if resolved.welcome.buddy else ctx._("off"),
         }[what]
         text = ctx._("Saved: {what} is now {value}.", what=what, value=shown)
@@ -314,7 +320,8 @@ class Welcome(Cog):
         if undelivered:
             lines.append(ctx._("Some newcomers could not be greeted (closed DMs and no welcome channel). Set one "
                                "with /welcome set channel #name."))
-        await ctx.reply(Message(title=ctx._("Welcome, last {days} days", days=FUNNEL_DAYS), text="\n".join(lines)),
+        await ctx.reply(Message(title=ctx._n("Welcome, last {days} day", "Welcome, last {days} days", FUNNEL_DAYS,
+                                             days=FUNNEL_DAYS), text="\n".join(lines)),
                         ephemeral=True)
 
     # ------------------------------------------------------------------ greeters
@@ -324,8 +331,10 @@ class Welcome(Cog):
     async def greeter_join(self, ctx: Context, capacity: int = 3) -> None:
         await self.flow.repo.greeter_join(ctx.community.id, ctx.member.id, capacity, self.flow.now())
         cfg = await self.services.config.get(ctx.community.id)
-        text = ctx._("Thank you! You are a greeter now and get at most {capacity} newcomers at a time. Leave any "
-                     "time with /greeter leave.", capacity=capacity)
+        text = ctx._n("Thank you! You are a greeter now and get at most {capacity} newcomer at a time. Leave any "
+                      "time with /greeter leave.",
+                      "Thank you! You are a greeter now and get at most {capacity} newcomers at a time. Leave any "
+                      "time with /greeter leave.", capacity, capacity=capacity)
         if not cfg.welcome.buddy:
             text += "\n" + ctx._("Buddies are switched off here at the moment; a moderator can turn them on with "
                                  "/welcome set buddy yes.")

@@ -379,8 +379,9 @@ class Onboarding:
 
     def personal_greeting_for(self, cfg: CommunityConfig, member: MemberRef, has_profile: bool,
                               base: TemplateValues, _: Translate, *, buddy_name: str = "",
-                              no_greeter_free: bool = False, template: str | None = None) -> Message:
-        """The personal greeting from values computed once per batch."""
+                              no_greeter_free: bool = False, template: str | None = None,
+                              test: bool = False) -> Message:
+        """The personal greeting from values computed once per batch (`test`: a moderator's /welcome test)."""
         text = template or pick_variant(self.variants(cfg, _), self.rng)
         rendered = render(text, replace(base, newcomers=(Newcomer(member.user_id, member.display_name),)))
         parts = msgs.GreetingParts(
@@ -389,17 +390,18 @@ class Onboarding:
             buddy_name=buddy_name,
             offer_buddy=cfg.welcome.buddy and not buddy_name,
             no_greeter_free=no_greeter_free,
+            test=test,
         )
         return msgs.greeting_dm(_, rendered, parts)
 
     async def personal_greeting(self, community: CommunityRef, cfg: CommunityConfig, member: MemberRef,
                                 _: Translate, *, buddy_name: str = "", no_greeter_free: bool = False,
-                                template: str | None = None) -> Message:
+                                template: str | None = None, test: bool = False) -> Message:
         profile = await self.services.profiles.get(member.id)
         base = await self.template_values(community, cfg, [], _)
         return self.personal_greeting_for(cfg, member, profile is not None and not profile.empty, base, _,
                                           buddy_name=buddy_name, no_greeter_free=no_greeter_free,
-                                          template=template)
+                                          template=template, test=test)
 
     # ------------------------------------------------------------------ buddies
     async def pick_buddy(self, community: CommunityRef, newcomer: MemberRef) -> tuple[Greeter, tuple[str, ...]] | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from cogs.welcome.templates import split_variants, validate_variants
 from core.errors import OptionError
-from core.i18n import N_
+from core.i18n import N_, N_n
 
 SETTABLE = ("message", "channel", "dm", "delay", "buddy")
 KEYS = {
@@ -70,7 +70,8 @@ def parse_delay(value: str) -> int:
         h, mins, s = (int(g) if g else 0 for g in m.groups())
         seconds = h * 3600 + mins * 60 + s
     if seconds > MAX_DELAY:
-        raise OptionError(N_("The delay can be at most one day ({max} seconds)."), max=MAX_DELAY)
+        raise OptionError(N_n("The delay can be at most one day ({max} second).",
+                              "The delay can be at most one day ({max} seconds).", "max"), max=MAX_DELAY)
     return seconds
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cogs.welcome.templates import Rendered, clean_name, mention_token
-from core.i18n import Translate
+from core.i18n import N_n, Translate
 from core.messages import Button, ButtonStyle, Message
 
 PROFILE_ID = "welcome:profile"
@@ -55,6 +55,7 @@ class GreetingParts:
     buddy_name: str = ""  # the buddy's (clean) name when one was introduced
     offer_buddy: bool = False  # show "Find me a buddy" (buddies on, none assigned yet)
     no_greeter_free: bool = False
+    test: bool = False  # a moderator's /welcome test: the buddy is named but nobody is introduced
 
 
 def greeting_dm(_: Translate, rendered: Rendered, parts: GreetingParts) -> Message:
@@ -69,7 +70,10 @@ def greeting_dm(_: Translate, rendered: Rendered, parts: GreetingParts) -> Messa
         lines.append(_("One thing to start with: say hello in #{channel}.", channel=clean_name(parts.channel)))
     else:
         lines.append(_("One thing to start with: say hello and tell people what you are working on."))
-    if parts.buddy_name:
+    if parts.buddy_name and parts.test:
+        lines.append(_("{buddy} would be your buddy for the first weeks. This is a test, so I have not introduced "
+                       "you to each other.", buddy=parts.buddy_name))
+    elif parts.buddy_name:
         lines.append(_("{buddy} is your buddy for the first weeks; I have introduced you to each other.",
                        buddy=parts.buddy_name))
     elif parts.offer_buddy:
@@ -110,8 +114,10 @@ def buddy_intro(_: Translate, newcomer: tuple[str, str], buddy: tuple[str, str],
 def buddy_reminder(_: Translate, newcomer_name: str, days: int, newcomer_id: int,
                    buddy: tuple[str, str] | None = None) -> Message:
     """A reminder to a buddy who has not said hello yet (addressed by mention when posted in a channel)."""
-    text = _("{newcomer} joined {days} days ago and has not heard from their buddy yet. Could you say hello? "
-             "Press the button once you have.", newcomer=clean_name(newcomer_name), days=days)
+    text = _(N_n("{newcomer} joined {days} day ago and has not heard from their buddy yet. Could you say hello? "
+                 "Press the button once you have.",
+                 "{newcomer} joined {days} days ago and has not heard from their buddy yet. Could you say hello? "
+                 "Press the button once you have.", "days"), newcomer=clean_name(newcomer_name), days=days)
     mentions: tuple[str, ...] = ()
     if buddy is not None:
         text = f"{who(*buddy)} {text}"
@@ -131,7 +137,8 @@ def digest(_: Translate, stalled: Sequence[tuple[str, int, list[str]]]) -> Messa
     """The moderators' digest: who joined about a week ago and has not got going (names only, no pings)."""
     labels = {"profile": _("no profile"), "message": _("no message"), "match": _("no match")}
     lines = [
-        _("{name} (joined {days} days ago): {missing}", name=clean_name(name), days=days,
+        _(N_n("{name} (joined {days} day ago): {missing}", "{name} (joined {days} days ago): {missing}", "days"),
+          name=clean_name(name), days=days,
           missing=", ".join(labels[m] for m in missing))
         for name, days, missing in stalled
     ]

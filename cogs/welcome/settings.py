@@ -73,4 +73,5 @@ class WelcomeSettings(BaseModel):
         return v
 
 
-SECTION = register(SettingsSection("welcome", community=WelcomeSettings, modules=("welcome",), order=40))
+SECTION = register(SettingsSection("welcome", community=WelcomeSettings, modules=("welcome",), order=40,
+                                   module_titles=(("welcome", N_("Welcome")),)))

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.errors import UserError
-from core.i18n import N_
+from core.i18n import N_, N_n
 
 ZWSP = "\u200b"
 PLACEHOLDERS = ("member", "community", "member_count", "channel", "moderators")
@@ -77,7 +77,8 @@ def validate_template(template: str) -> str:
         raise TemplateError(N_("The greeting is empty. Write a text, e.g. Welcome to {community}, {member}!"),
                             community="{community}", member="{member}")
     if len(text) > MAX_TEMPLATE:
-        raise TemplateError(N_("A greeting can be at most {max} characters long (this one has {length})."),
+        raise TemplateError(N_n("A greeting can be at most {max} character long (this one has {length}).",
+                                "A greeting can be at most {max} characters long (this one has {length}).", "max"),
                             max=MAX_TEMPLATE, length=len(text))
     for _literal, field, spec, conversion in _parse(text):
         if field is None:
@@ -123,7 +124,8 @@ def validate_variants(variants: Sequence[str]) -> list[str]:
         raise TemplateError(N_("The greeting is empty. Write a text, e.g. Welcome to {community}, {member}!"),
                             community="{community}", member="{member}")
     if len(variants) > MAX_VARIANTS:
-        raise TemplateError(N_("At most {max} greeting variants, separated by ||."), max=MAX_VARIANTS)
+        raise TemplateError(N_n("At most {max} greeting variant, separated by ||.",
+                                "At most {max} greeting variants, separated by ||.", "max"), max=MAX_VARIANTS)
     return [validate_template(v) for v in variants]
 
 

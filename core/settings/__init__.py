@@ -29,6 +29,7 @@ from core.errors import ExitCode, StartupFailed
 from core.settings import registry
 from core.settings.community import CommunitySettings, with_modules
 from core.settings.logging import LoggingSettings
+from core.settings.ops import OpsSettings
 from core.settings.platforms import DiscordSettings, SlackSettings
 from core.settings.registry import SettingsSection
 from core.settings.storage import StorageSettings
@@ -60,6 +61,7 @@ registry.register(SettingsSection("storage", process=StorageSettings, order=0))
 registry.register(SettingsSection("discord", process=DiscordSettings, order=1))
 registry.register(SettingsSection("slack", process=SlackSettings, order=2))
 registry.register(SettingsSection("community", community=CommunitySettings, order=10))
+registry.register(SettingsSection("ops", process=OpsSettings, order=80))
 registry.register(SettingsSection("logging", process=LoggingSettings, order=90))
 
 M = TypeVar("M", bound=BaseModel)

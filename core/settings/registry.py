@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, create_model
 
-__all__ = ["SettingsSection", "fingerprint", "modules", "owner_keys", "register", "sections", "unregister"]
+__all__ = ["SettingsSection", "fingerprint", "module_title", "modules", "owner_keys", "register", "sections",
+           "unregister"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class SettingsSection:
     process: type[BaseModel] | None = None
     modules: tuple[str, ...] = ()
     order: int = 50
+    module_titles: tuple[tuple[str, str], ...] = ()
+    """(module, English display name marked with `N_`) pairs: what `/config module` and refusals call a module in
+    the community's language ("Intro rounds" for `matching`); a module without one is shown by its name."""
     model: type[BaseModel] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -81,8 +85,8 @@ def register(section: SettingsSection) -> SettingsSection:
     a mistake and raise)."""
     old = _sections.get(section.name)
     if old is not None:
-        if (old.community, old.process, old.modules, old.order) == (
-                section.community, section.process, section.modules, section.order):
+        if (old.community, old.process, old.modules, old.order, old.module_titles) == (
+                section.community, section.process, section.modules, section.order, section.module_titles):
             return old
         raise ValueError(f"settings section {section.name!r} is registered twice")
     taken = {m: s.name for s in _sections.values() for m in s.modules}
@@ -112,6 +116,15 @@ def sections() -> list[SettingsSection]:
 def modules() -> tuple[str, ...]:
     """The switchable module names, in section order (the one list `/config module` offers)."""
     return tuple(m for s in sections() for m in s.modules)
+
+
+def module_title(name: str) -> str:
+    """A module's English display name (translate it with `_`), or its name when its feature declares none."""
+    for section in _sections.values():
+        for module, title in section.module_titles:
+            if module == name:
+                return title
+    return name
 
 
 def owner_keys() -> frozenset[str]:

@@ -17,6 +17,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from core import metrics
 from core.settings.platforms import DiscordSettings
 from integrations.discord.commands import command_payloads, same_commands
 from integrations.discord.errors import DiscordStartupError, reason_of
@@ -138,6 +139,25 @@ class KindredBridge:
         return list(await self.client.http.request(route, params={"with_localizations": "true"}))
 
 
+def api_trace() -> aiohttp.TraceConfig:
+    """Every REST call discord.py makes, counted (core/metrics.py): a 429 as rate limited (discord.py waits and
+    tries again, so it is not the call's end), anything else as a call, failed from status 400 on."""
+
+    async def ended(_session: Any, _context: Any, params: aiohttp.TraceRequestEndParams) -> None:
+        if params.response.status == 429:
+            metrics.rate_limited("discord")
+        else:
+            metrics.platform_call("discord", failed=params.response.status >= 400)
+
+    async def failed(_session: Any, _context: Any, _params: aiohttp.TraceRequestExceptionParams) -> None:
+        metrics.platform_call("discord", failed=True)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(ended)
+    trace.on_request_exception.append(failed)
+    return trace
+
+
 class KindredClient(discord.AutoShardedClient):
     """The gateway connection(s): one shard for most communities, `[discord] shard_count` for large bots.
 
@@ -198,6 +218,7 @@ def build_client(
     base: dict[str, Any] = {
         "intents": kindred_intents(settings),
         "allowed_mentions": discord.AllowedMentions.none(),
+        "http_trace": api_trace(),
         **options,
     }
     client = KindredClient(shard_count=settings.shard_count, shard_ids=settings.shard_ids, **base)

@@ -6,8 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from core.i18n import LANGUAGES, LOCALES_DIR, catalogue_dirs, format_text, gettext, load_catalogue, read_catalogue_file
-from core.i18n_catalog import extract_messages, messages_by_catalogue
+from core.i18n import (
+    LANGUAGES,
+    LOCALES_DIR,
+    catalogue_dirs,
+    format_text,
+    gettext,
+    load_catalogue,
+    load_plurals,
+    read_catalogue_file,
+    read_plural_file,
+)
+from core.i18n_catalog import Msgid, extract_messages, messages_by_catalogue
+
+
+def _translated(folder: Path, locale: str) -> set[Msgid]:
+    """The texts a catalogue file translates: plain ones, and (singular, plural) pairs with every form written."""
+    return {*read_catalogue_file(folder / f"{locale}.po", locale), *read_plural_file(folder / f"{locale}.po", locale)}
 
 
 def test_every_catalogue_holds_its_own_texts() -> None:
@@ -18,8 +33,8 @@ def test_every_catalogue_holds_its_own_texts() -> None:
         if locale == "en":
             continue
         for folder, msgids in wanted.items():
-            catalogue = read_catalogue_file(folder / f"{locale}.po", locale)
-            missing = sorted(m for m in msgids if not catalogue.get(m))
+            catalogue = _translated(folder, locale)
+            missing = sorted((m for m in msgids if m not in catalogue), key=str)
             hint = f"translate them in {folder}/{locale}.po (uv run bot.py i18n-update adds them)"
             assert not missing, f"{len(missing)} texts untranslated, e.g. {missing[:5]}: {hint}"
 
@@ -41,9 +56,11 @@ def test_a_text_in_two_catalogues_translates_the_same() -> None:
     for locale in LANGUAGES:
         seen: dict[str, tuple[str, str]] = {}
         for folder in catalogue_dirs():
-            for msgid, msgstr in read_catalogue_file(folder / f"{locale}.po", locale).items():
-                first = seen.setdefault(msgid, (msgstr, str(folder)))
-                assert first[0] == msgstr, f"{msgid!r} translates differently in {first[1]} and {folder}"
+            entries: dict[Msgid, object] = {**read_catalogue_file(folder / f"{locale}.po", locale),
+                                            **read_plural_file(folder / f"{locale}.po", locale)}
+            for msgid, msgstr in entries.items():
+                first = seen.setdefault(str(msgid), (str(msgstr), str(folder)))
+                assert first[0] == str(msgstr), f"{msgid!r} translates differently in {first[1]} and {folder}"
 
 
 def test_every_message_is_in_every_catalogue() -> None:
@@ -52,8 +69,8 @@ def test_every_message_is_in_every_catalogue() -> None:
     for locale in LANGUAGES:
         if locale == "en":
             continue  # English is the source language: each text is its own translation
-        catalogue = load_catalogue(locale)
-        missing = sorted(m for m in messages if not catalogue.get(m))
+        catalogue = {*load_catalogue(locale), *load_plurals(locale)}
+        missing = sorted((m for m in messages if m not in catalogue), key=str)
         hint = "uv run bot.py i18n-update adds them, untranslated, to the catalogue of their feature or locales/de.po"
         assert not missing, f"{locale}.po lacks {len(missing)} texts, e.g. {missing[:5]}: {hint}"
 

@@ -72,7 +72,7 @@ def test_process_keys_are_the_owner_keys(garden: SettingsSection) -> None:
 
 def test_sections_keep_their_order_and_modules_are_listed_once() -> None:
     assert list(settings_model().model_fields) == [
-        "storage", "discord", "slack", "community", "profiles", "matching", "welcome", "engagement", "logging",
+        "storage", "discord", "slack", "community", "profiles", "matching", "welcome", "engagement", "ops", "logging",
         "owners"]
     assert list(community_model().model_fields) == ["community", "profiles", "matching", "welcome", "engagement"]
     assert registry.modules() == ("profiles", "matching", "mentoring", "welcome", "engagement")

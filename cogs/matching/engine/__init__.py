@@ -20,7 +20,7 @@ from .rounds import pair_round
 from .score import PairFeatures, ScoringContext, feasible, features, pair_score, score, violation
 from .starters import TEMPLATES as STARTER_TEMPLATES
 from .starters import conversation_starters, render_starter
-from .timezones import common_slots
+from .timezones import common_slots, working_slots
 
 __all__ = [
     "REASON_TEMPLATES",
@@ -62,4 +62,5 @@ __all__ = [
     "render_starter",
     "score",
     "violation",
+    "working_slots",
 ]

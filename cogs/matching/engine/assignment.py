@@ -56,7 +56,9 @@ def _split_cycle(cycle: list[int], c: np.ndarray) -> list[tuple[int, int]]:
     return [(cycle[(best_r + 1 + 2 * t) % n], cycle[(best_r + 2 + 2 * t) % n]) for t in range((n - 1) // 2)]
 
 
-def assignment_matching(m: np.ndarray, nodes: np.ndarray) -> list[tuple[int, int]]:
+def assignment_matching(
+    m: np.ndarray, nodes: np.ndarray, spare: np.ndarray | None = None
+) -> list[tuple[int, int]]:
     """Pairs (as indices into the full matrix) among `nodes`, from the assignment relaxation of the
     score sub-matrix (-inf marks forbidden pairs). Forbidden pairs are never returned."""
     if nodes.size < 2:
@@ -68,20 +70,31 @@ def assignment_matching(m: np.ndarray, nodes: np.ndarray) -> list[tuple[int, int
     sigma = np.empty(nodes.size, dtype=np.int64)
     sigma[rows] = cols
     pairs: list[tuple[int, int]] = []
-    for cycle in _cycles(sigma):
+    cycles = _cycles(sigma)
+    rest = [x for cycle in cycles if len(cycle) > 2 for x in cycle]
+    for cycle in cycles:
+        if len(cycle) > 2 and len(rest) <= EXACT_REST:
+            continue
         for a, b in _split_cycle(cycle, c):
             if c[a, b] > FORBIDDEN / 2:
                 pairs.append((int(nodes[a]), int(nodes[b])))
+    if 2 <= len(rest) <= EXACT_REST:
+        # The members on longer cycles are where the relaxation is not a matching: settle them exactly.
+        pairs += exact_small_matching(m, nodes[np.array(rest)], spare)
     return pairs
 
 
+EXACT_REST = 120  # members on odd cycles of the relaxation that are re-paired exactly
 EXACT_MAX = 40  # free members up to which the blossom algorithm is used (well under 0.1 s at this size)
 
 
-def exact_small_matching(m: np.ndarray, nodes: np.ndarray) -> list[tuple[int, int]]:
+def exact_small_matching(
+    m: np.ndarray, nodes: np.ndarray, spare: np.ndarray | None = None
+) -> list[tuple[int, int]]:
     """The maximum-cardinality, maximum-weight pairs among `nodes` (networkx's blossom algorithm), for small
     rounds: the relaxation plus local search is near the optimum on average but can miss it by a few percent
-    on a dozen people, which is exactly where members would notice a worse partner."""
+    on a dozen people, which is exactly where members would notice a worse partner. With `spare` (a mask
+    over all members), only those it marks may be the one left over when the count is odd."""
     import networkx as nx  # only small rounds need it
 
     g: nx.Graph[int] = nx.Graph()
@@ -91,4 +104,9 @@ def exact_small_matching(m: np.ndarray, nodes: np.ndarray) -> list[tuple[int, in
             w = m[a, b]
             if np.isfinite(w):
                 g.add_edge(int(a), int(b), weight=float(w))
-    return [(int(a), int(b)) for a, b in nx.max_weight_matching(g, maxcardinality=True)]
+    if spare is not None and len(nodes) % 2 == 1 and not spare[nodes].all():
+        # Odd count: a stand-in partner of weight 0 for each member who may be the one left over (not a
+        # priority member), so the optimum leaves out whoever costs least among them.
+        g.add_edges_from(((-1, int(x)) for x in nodes if spare[x]), weight=0.0)
+    pairs = nx.max_weight_matching(g, maxcardinality=True)
+    return [(int(a), int(b)) for a, b in pairs if a >= 0 and b >= 0]

@@ -39,7 +39,9 @@ class Encoded:
     team: np.ndarray  # (n,) int32, -1 none
     activity: np.ndarray  # (n,) float64, nan unknown
     hist_keys: np.ndarray  # sorted int64 pair keys met within the horizon
-    hist_ago: np.ndarray  # int32 rounds ago for each key
+    hist_ago: np.ndarray  # int32 rounds since the most recent meeting, per key
+    hist_pressure: np.ndarray  # float64 `score.repeat_pressure` of all meetings within the horizon, per key
+    fullness: np.ndarray  # (n,) float64 `score.fullness`: 0 empty profile .. 1 full
     block_keys: np.ndarray  # sorted int64 pair keys that must never meet
     vocab_size: int
     language_ids: dict[str, int]
@@ -117,9 +119,11 @@ def _categories(values: list[str | None]) -> np.ndarray:
 
 
 def _history_arrays(
-    history: History, index: dict[int, int], n: int, horizon: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted pair keys met within the horizon and, per key, rounds since the most recent meeting."""
+    history: History, index: dict[int, int], n: int, options: MatchOptions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted pair keys met within the horizon and, per key, rounds since the most recent meeting and the
+    repeat pressure of all meetings (each round once per pair, summed most recent first as `score` does)."""
+    horizon = max(options.history_horizon, options.exclude_rounds)
     a: list[int] = []
     b: list[int] = []
     r: list[int] = []
@@ -135,7 +139,7 @@ def _history_arrays(
                     b.append(people[q])
                     r.append(ago)
     if not a:
-        return np.empty(0, np.int64), np.empty(0, np.int32)
+        return np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, np.float64)
     ia, ib = np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)
     keys = np.minimum(ia, ib) * n + np.maximum(ia, ib)
     ago_arr = np.array(r, dtype=np.int32)
@@ -143,9 +147,16 @@ def _history_arrays(
     keys, ago_arr = keys[keep], ago_arr[keep]
     order = np.lexsort((ago_arr, keys))  # per key, most recent (smallest ago) first
     keys, ago_arr = keys[order], ago_arr[order]
+    once = np.ones(keys.size, dtype=bool)  # a pair twice in one round (a round plus a request) met once
+    once[1:] = (keys[1:] != keys[:-1]) | (ago_arr[1:] != ago_arr[:-1])
+    keys, ago_arr = keys[once], ago_arr[once]
     first = np.ones(keys.size, dtype=bool)
     first[1:] = keys[1:] != keys[:-1]
-    return keys[first], ago_arr[first]
+    # `score.repeat_pressure`, one meeting per entry, summed per key (most recent first, as there).
+    beyond = np.maximum(ago_arr.astype(np.int64) - options.exclude_rounds - 1, 0).astype(np.float64)
+    term = 1.0 + np.power(float(options.weights.history_decay), beyond)
+    pressure = np.add.reduceat(term, np.flatnonzero(first))
+    return keys[first], ago_arr[first], pressure
 
 
 def encode(members: Sequence[Member], history: History, options: MatchOptions) -> Encoded:
@@ -192,8 +203,13 @@ def encode(members: Sequence[Member], history: History, options: MatchOptions) -
     activity = np.array([np.nan if m.activity is None else m.activity for m in members], dtype=np.float64)
     activity = np.clip(activity, 0.0, 1.0)
 
-    horizon = max(options.history_horizon, options.exclude_rounds)
-    hist_keys, hist_ago = _history_arrays(history, index, n, horizon)
+    hist_keys, hist_ago, hist_pressure = _history_arrays(history, index, n, options)
+    full = options.weights.profile_full
+    if full > 0:
+        facets = (topics_a >= 0).sum(axis=1) + (offers_a >= 0).sum(axis=1) + (wants_b >= 0).sum(axis=1)
+        fullness = np.minimum(facets, full) / full
+    else:
+        fullness = np.ones(n, dtype=np.float64)
     bk = sorted(
         {
             min(ia, ib) * n + max(ia, ib)
@@ -220,6 +236,8 @@ def encode(members: Sequence[Member], history: History, options: MatchOptions) -
         activity=activity,
         hist_keys=hist_keys,
         hist_ago=hist_ago,
+        hist_pressure=hist_pressure,
+        fullness=fullness.astype(np.float64),
         block_keys=np.array(bk, dtype=np.int64),
         vocab_size=len(vocab),
         language_ids=lang_ids,

@@ -30,6 +30,7 @@ TEMPLATES: dict[str, str] = {
     "same_role_some": "{names} are all {role}",
     "cross_team": "you bring views from {teams}",
     "activity": "{guide} knows the community well and can show {newcomer} around",
+    "profile_guide": "{guide} can tell {newcomer} what people here work on",
     "common_language": "you can talk in {languages}",
     "timezone_overlap": "{hours} waking hours overlap",
     "timezone_overlap_one": "1 waking hour overlaps",
@@ -44,8 +45,11 @@ TEMPLATES: dict[str, str] = {
     "match_language": "{name} speaks {languages}",
     "match_timezone": "{name} lives in {zone}",
     "match_any": "{name} lists {facet}",
+    "fresh_named": "a chance for {names} to meet someone new",
 }
 MAX_PARTS = 4
+THIN = 0.25  # fullness at or below which a profile says little yet (`score.fullness`)
+FULL = 0.75  # fullness from which a member can tell a newcomer about the community
 
 
 def _identity(text: str) -> str:
@@ -117,6 +121,13 @@ def _pair_parts(a: Member, b: Member, f: PairFeatures, options: MatchOptions, na
     if options.use_activity and options.weights.activity > 0 and f.activity_gap >= 0.5:
         guide, newcomer = (a, b) if (a.activity or 0) > (b.activity or 0) else (b, a)
         parts.append(("activity", {"guide": guide.name, "newcomer": newcomer.name}))
+    elif options.weights.newcomer > 0:
+        # The same guide and newcomer are named once: "knows the community well" already says it.
+        fa, fb = f.fullness
+        if fa <= THIN and fb >= FULL:
+            parts.append(("profile_guide", {"guide": b.name, "newcomer": a.name}))
+        elif fb <= THIN and fa >= FULL:
+            parts.append(("profile_guide", {"guide": a.name, "newcomer": b.name}))
     return parts
 
 
@@ -133,7 +144,7 @@ def _merged(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
     topic_people: dict[str, set[str]] = {}
     role_people: dict[str, set[str]] = {}
     teams: list[str] = []
-    guides: dict[str, list[str]] = {}
+    guides: dict[str, dict[str, list[str]]] = {"activity": {}, "profile_guide": {}}
     offered: dict[str, set[str]] = {}  # giver -> skills already named
     out: list[Part] = []
     slots: dict[str, int] = {}  # kind -> where its merged part goes (the place of its first pair part)
@@ -145,8 +156,8 @@ def _merged(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
             role_people.setdefault(params["role"], set()).update((params["a"], params["b"]))
         elif kind == "cross_team":
             teams.extend(t for t in params["teams"] if t not in teams)
-        elif kind == "activity":
-            quiet = guides.setdefault(params["guide"], [])
+        elif kind in guides:
+            quiet = guides[kind].setdefault(params["guide"], [])
             if params["newcomer"] not in quiet:
                 quiet.append(params["newcomer"])
         elif kind == "offers":
@@ -177,9 +188,10 @@ def _merged(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
         else ("same_role_some", {"names": who, "role": role})
         for role, who in ((r, names(p)) for r, p in role_people.items())]
     merged["cross_team"] = [("cross_team", {"teams": teams})] if len(teams) >= 2 else []
-    if guides:
-        guide = max(guides, key=lambda g: (len(guides[g]), -order.get(g, 0)))
-        merged["activity"] = [("activity", {"guide": guide, "newcomer": guides[guide]})]
+    for kind, by_guide in guides.items():
+        if by_guide:
+            guide = max(by_guide, key=lambda g: (len(by_guide[g]), -order.get(g, 0)))
+            merged[kind] = [(kind, {"guide": guide, "newcomer": by_guide[guide]})]
     result: list[Part] = []
     for i, part in enumerate(out):
         slot = next((k for k, at in slots.items() if at == i), None)
@@ -187,8 +199,77 @@ def _merged(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
     return result
 
 
+_NAME_KEYS = ("a", "b", "giver", "taker", "guide", "name")
+_NAMES_KEYS = ("names", "newcomer")
+
+
+def named_in(part: Part) -> set[str]:
+    """The member names a part mentions."""
+    params = part[1]
+    found = {str(params[k]) for k in _NAME_KEYS if k in params}
+    for key in _NAMES_KEYS:
+        value = params.get(key)
+        if isinstance(value, list | tuple):
+            found.update(str(x) for x in value)
+        elif value is not None:
+            found.add(str(value))
+    return found
+
+
+def _own_part(m: Member) -> Part | None:
+    """What a member brings, from their own profile, for a group whose shared features leave them unnamed."""
+    if m.topics:
+        return ("match_topic", {"name": m.name, "topic": m.topics[0]})
+    if m.role:
+        return ("match_role", {"name": m.name, "role": m.role})
+    if m.offers:
+        return ("match_offers", {"name": m.name, "skill": m.offers[0]})
+    if m.wants:
+        return ("match_wants", {"name": m.name, "skill": m.wants[0]})
+    if m.team:
+        return ("match_team", {"name": m.name, "team": m.team})
+    return None
+
+
+def _covering(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
+    """The parts of a group of three or more that name every member, strongest first.
+
+    In a group, "you both" has no addressee: each member reads the reason for who *they* are there, so
+    everyone must appear in it. Parts that name someone not named yet are taken first (in their order of
+    strength), a member the shared features leave out is named with what they bring themselves (or, with an
+    empty profile, as someone who gets to meet new people), and the rest fill up to `MAX_PARTS - 1`."""
+    covered: set[str] = set()
+    chosen: list[int] = []
+    for i, part in enumerate(parts):
+        names = named_in(part)
+        if names - covered:
+            chosen.append(i)
+            covered |= names
+    own: list[Part] = []
+    bare: list[str] = []
+    for m in group:
+        if m.name in covered:
+            continue
+        covered.add(m.name)
+        brings = _own_part(m)
+        if brings is None:
+            bare.append(m.name)
+        else:
+            own.append(brings)
+    if bare:
+        own.append(("fresh_named", {"names": bare}))
+    budget = max(MAX_PARTS - 1, len(chosen) + len(own))
+    for i in range(len(parts)):
+        if len(chosen) + len(own) >= budget:
+            break
+        if i not in chosen:
+            chosen.append(i)
+    return [parts[i] for i in sorted(chosen)] + own
+
+
 def explain_group(group: Sequence[Member], ctx: ScoringContext) -> list[Part]:
-    """At most `MAX_PARTS` parts for a pair or trio, strongest features first, time overlap last."""
+    """The parts for a pair or group, strongest features first, time overlap last: at most `MAX_PARTS` for a
+    pair; for a group of three or more as many as it takes to name every member (see `_covering`)."""
     options = ctx.options
     pairs = list(combinations(group, 2))
     feats = {(a.id, b.id): features(a, b, ctx, history=False) for a, b in pairs}
@@ -198,8 +279,9 @@ def explain_group(group: Sequence[Member], ctx: ScoringContext) -> list[Part]:
         parts = _pair_parts(a, b, feats[(a.id, b.id)], options, named=False)
     else:
         common = [t for t in group[0].topics if all(norm(t) in {norm(x) for x in m.topics} for m in group[1:])]
-        if common and options.weights.topic > 0:
-            parts.append(("shared_topics_all", {"topics": common[: options.weights.topic_cap]}))
+        if common and options.weights.topic > 0:  # "Ana, Ben and Dara all work on Rust": everyone named
+            parts.append(("shared_topics_some", {"names": [m.name for m in group],
+                                                 "topics": common[: options.weights.topic_cap]}))
         named: list[Part] = []
         for a, b in pairs:
             for p in _pair_parts(a, b, feats[(a.id, b.id)], options, named=True):
@@ -210,7 +292,10 @@ def explain_group(group: Sequence[Member], ctx: ScoringContext) -> list[Part]:
     langs = set.intersection(*(set(f.common_languages) for f in feats.values())) if feats else set()
     if options.language_required and langs and norm(options.default_language) not in langs:
         parts.append(("common_language", {"languages": sorted(langs)}))
-    parts = parts[: MAX_PARTS - 1] if len(parts) >= MAX_PARTS else parts
+    if len(group) > 2:
+        parts = _covering(parts, group)
+    elif len(parts) >= MAX_PARTS:
+        parts = parts[: MAX_PARTS - 1]
     if len(group) == 2:
         hours = feats[(group[0].id, group[1].id)].overlap_minutes // 60
     else:  # everyone at once, as the suggested meeting times need it

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .explain import Part
 from .facets import languages_of, norm
@@ -172,12 +172,15 @@ def find_people(
 ) -> list[Suggestion]:
     """At most `limit` (never more than three) members matching every filter, best fit first.
 
+    `candidates` are the members who take part now (the caller leaves out whoever paused, left or is gone).
     Never suggests the requester, anyone blocked with them (either direction), anyone in `capped`, or
     someone they share no language with when the community requires one. Recent partners may be found
-    (asking for someone is a deliberate choice) but rank lower through the history penalty.
+    (asking for someone is a deliberate choice) but rank lower through the history penalty of `score`,
+    which here applies from the very last round on: the no-repeat window of rounds (`exclude_rounds`) is a
+    hard rule for rounds, and without this a partner of last week would rank as a stranger.
     """
     history = history or History()
-    options = options or MatchOptions()
+    options = replace(options or MatchOptions(), exclude_rounds=0)
     ctx = ScoringContext(history, options)
     limit = max(0, min(limit, LIMIT))
     capped_set = set(capped)

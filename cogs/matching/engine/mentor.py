@@ -16,8 +16,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .facets import languages_of, norm, norm_set
-from .model import MatchOptions, Member
-from .score import reference_date
+from .model import History, MatchOptions, Member
+from .score import ScoringContext, reference_date
 from .timezones import overlap_minutes, valid_zone
 
 TOPIC_WEIGHT = 2.0
@@ -60,9 +60,12 @@ class MentorAssignment:
 
 
 def _fit(
-    req: MenteeRequest, offer: MentorOffer, options: MatchOptions, excluded: set[tuple[int, int]]
+    req: MenteeRequest, offer: MentorOffer, options: MatchOptions, excluded: set[tuple[int, int]],
+    ctx: ScoringContext,
 ) -> tuple[float, tuple[str, ...], str | None]:
-    """(fit, matched topics, why not) for one mentee and one mentor."""
+    """(fit, matched topics, why not) for one mentee and one mentor. A mentor the mentee met lately fits a
+    little less (the rounds' history penalty, from the last round on): someone new widens their circle, while
+    the floor keeps a known mentor possible when nobody else mentors the topic."""
     mentee, mentor = req.mentee, offer.mentor
     if mentee.id == mentor.id or (mentee.id, mentor.id) in excluded:
         return 0.0, (), "excluded"
@@ -82,6 +85,9 @@ def _fit(
     fit += options.weights.language * bool(la & lb)
     if norm(mentee.team) and norm(mentee.team) == norm(mentor.team):
         fit -= 0.1  # someone outside your own team is a little better placed to mentor
+    ago = ctx.rounds_ago(mentee.id, mentor.id)
+    if ago is not None:
+        fit -= options.weights.history * options.weights.history_decay ** (ago - 1)
     return max(fit, options.weights.floor), topics, None
 
 
@@ -90,12 +96,14 @@ def assign_mentors(
     offers: Sequence[MentorOffer],
     options: MatchOptions | None = None,
     excluded: Collection[tuple[int, int]] = (),
+    history: History | None = None,
 ) -> MentorAssignment:
     """Assign mentees to mentors maximising total fit within each mentor's remaining capacity.
 
     `excluded` holds (mentee id, mentor id) pairs that must not be proposed (blocked, declined before,
-    already running)."""
+    already running); `history` says who met lately (they rank lower)."""
     options = options or MatchOptions()
+    ctx = ScoringContext(history or History(), options)
     excl = set(excluded)
     m = len(requests)
     slots: list[tuple[int, int]] = []  # (offer index, slot number)
@@ -110,7 +118,7 @@ def assign_mentors(
     fits = {}
     for ri, req in enumerate(requests):
         for oi, offer in enumerate(offers):
-            f, t, reason = _fit(req, offer, options, excl)
+            f, t, reason = _fit(req, offer, options, excl, ctx)
             if reason is None:
                 fits[(ri, oi)] = f
                 topics[(ri, oi)] = t

@@ -64,6 +64,21 @@ class History:
                         last[(ids[x], ids[y])] = index
         return last
 
+    def meetings(self) -> dict[tuple[int, int], tuple[int, ...]]:
+        """Every round index in which each unordered pair (low id first) shared a group, most recent first.
+        A round counts once per pair even when the pair shared two of its groups (a round plus an intro on
+        request filed under the same index)."""
+        met: dict[tuple[int, int], set[int]] = {}
+        for index, groups in self.rounds.items():
+            if index >= self.current_round:
+                continue
+            for group in groups:
+                ids = sorted(set(group))
+                for x in range(len(ids)):
+                    for y in range(x + 1, len(ids)):
+                        met.setdefault((ids[x], ids[y]), set()).add(index)
+        return {pair: tuple(sorted(rounds, reverse=True)) for pair, rounds in met.items()}
+
     def blocked_pairs(self) -> set[tuple[int, int]]:
         """Blocks as unordered pairs, low id first (a block works in both directions)."""
         return {(min(a, b), max(a, b)) for a, b in self.blocked if a != b}
@@ -73,7 +88,18 @@ class History:
 class Weights:
     """How much each feature adds to a pair's score. Defaults are tuned so that a shared interest or a
     skill one person offers and the other wants outweighs time-zone convenience, while a pair of strangers
-    with nothing in common still scores above zero (meeting someone beats not meeting)."""
+    with nothing in common still scores above zero (meeting someone beats not meeting).
+
+    Meeting again costs `history` times the highest score a pair can reach (`score.score_ceiling`) for every
+    earlier meeting within the horizon, plus that much again times `history_decay` per round the meeting
+    lies beyond the no-repeat window: the more often and the more recently two people met, the more it
+    costs. At 1.0 (or more) any repeat scores below any new pair, so people meet someone new every week while
+    anyone is left; a repeat still scores above zero, so it beats leaving someone out.
+
+    `newcomer` pairs thin profiles with full ones: a profile is full at `profile_full` topics, offers and
+    wants together, and a pair gains `newcomer` times how much of one's profile is missing times how full the
+    other's is (both ways). Two empty profiles gain nothing, an empty and a full one the whole weight: a
+    newcomer who has not said much yet meets a regular who has, not another newcomer."""
 
     base: float = 0.5
     topic: float = 1.0
@@ -87,6 +113,8 @@ class Weights:
     activity: float = 0.3
     history: float = 1.0
     history_decay: float = 0.5
+    newcomer: float = 1.5
+    profile_full: int = 4
     floor: float = 0.01
 
 

@@ -1,6 +1,6 @@
 """One matching round: everybody opted in gets a partner (one trio when the count is odd).
 
-Pipeline: encode -> candidate edges -> priority members choose first -> greedy -> 2-opt improvement ->
+Pipeline: encode -> candidate edges -> LP / assignment relaxation or greedy -> 2-opt improvement ->
 place whoever is still alone (pair them up, or swap along a short augmenting path) -> the odd one out joins
 the pair that suits them best. Hard rules are checked on every pair that is formed; a member who cannot be
 placed without breaking one is reported as unplaced with a reason instead.
@@ -13,9 +13,11 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
-from .assignment import EXACT_MAX, assignment_matching, exact_small_matching
-from .candidates import all_pairs, candidate_graph, scored_candidates
+from .assignment import EXACT_MAX, EXACT_REST, assignment_matching, exact_small_matching
+from .candidates import all_pairs, candidate_graph, dense_matrix, scored_candidates
+from .cardinality import maximise_pairs
 from .encode import Encoded, encode
+from .lp import PRICE_MAX, lp_pairs
 from .matching import greedy, improve, improve_dense, select_disjoint
 from .model import Group, History, MatchOptions, Member, RoundResult, Unplaced
 from .vector import score_pairs
@@ -28,33 +30,6 @@ def _row(enc: Encoded, x: int) -> tuple[np.ndarray, np.ndarray]:
     return score_pairs(enc, np.full(enc.n, x, dtype=np.int64), np.arange(enc.n, dtype=np.int64))
 
 
-def _priority_first(
-    enc: Encoded, mate: np.ndarray, pscore: np.ndarray, locked: np.ndarray, prio: np.ndarray,
-    u: np.ndarray, v: np.ndarray, w: np.ndarray,
-) -> None:
-    """Members left out or put in a trio last time pick first: the fewest-options member takes their best
-    free candidate, and that pair is locked against later swaps."""
-    idx = np.nonzero(prio)[0]
-    if idx.size == 0:
-        return
-    options: dict[int, list[tuple[float, int]]] = {int(p): [] for p in idx}
-    mask = prio[u] | prio[v]
-    for a, b, s in zip(u[mask].tolist(), v[mask].tolist(), w[mask].tolist(), strict=True):
-        if a in options:
-            options[a].append((s, b))
-        if b in options:
-            options[b].append((s, a))
-    for p in sorted(options, key=lambda p: (len(options[p]), p)):
-        if mate[p] >= 0:
-            continue
-        for s, q in sorted(options[p], reverse=True):
-            if mate[q] < 0:
-                mate[p], mate[q] = q, p
-                pscore[p] = pscore[q] = s
-                locked[p] = locked[q] = True
-                break
-
-
 def _pair_up_free(
     enc: Encoded, mate: np.ndarray, pscore: np.ndarray, rng: np.random.Generator, edges: list[np.ndarray]
 ) -> None:
@@ -65,7 +40,7 @@ def _pair_up_free(
         free = np.nonzero(mate < 0)[0]
         if free.size < 2:
             return
-        if free.size <= 2000:
+        if free.size <= 500:
             x, y = all_pairs(free.size)
             a, b = free[x], free[y]
             s, ok = score_pairs(enc, a, b)
@@ -77,7 +52,7 @@ def _pair_up_free(
         before = free.size
         greedy(mate, pscore, a, b, s)
         edges[0], edges[1], edges[2] = (np.concatenate((e, x)) for e, x in zip(edges, (a, b, s), strict=True))
-        if free.size <= 2000 or int((mate < 0).sum()) > 0.8 * before:
+        if free.size <= 500 or int((mate < 0).sum()) > 0.8 * before:
             return
 
 
@@ -263,8 +238,10 @@ def pair_round(
 ) -> RoundResult:
     """Pair everybody in `members` for the round described by `history` and `options`.
 
-    `priority` holds ids of members who were left out or in a trio last time: they choose first and are
-    never the extra member of a trio when someone else can be. `dense` forces (True) or forbids (False)
+    `priority` holds ids of members who were left out or in a trio last time: they get a plain pair this
+    time whenever a swap allows (never the extra member of a trio, never left out when someone else can
+    be). They do not choose first: that would cost the round several percent for no fairness gained.
+    `dense` forces (True) or forbids (False)
     scoring every pair; by default small rounds are dense and large ones use the facet index.
     """
     history = history or History()
@@ -282,15 +259,38 @@ def pair_round(
     t1 = time.perf_counter()
     u, v, w, matrix = candidate_graph(enc, rng, dense)
     t2 = time.perf_counter()
-    _priority_first(enc, mate, pscore, locked, prio, u, v, w)
     if matrix is not None:
         # Small round: exact when very small, else the assignment relaxation; then 2-opt over every pair of pairs.
         free = np.nonzero(mate < 0)[0]
         solve = exact_small_matching if free.size <= EXACT_MAX else assignment_matching
-        for a, b in solve(matrix, free):
+        for a, b in solve(matrix, free, ~prio):
             mate[a], mate[b] = b, a
             pscore[a] = pscore[b] = matrix[a, b]
+    elif n <= EXACT_MAX:
+        # A handful of people: the blossom algorithm is exact and instant, whichever path was asked for.
+        small = dense_matrix(enc)
+        for a, b in exact_small_matching(small, np.nonzero(mate < 0)[0], ~prio):
+            mate[a], mate[b] = b, a
+            pscore[a] = pscore[b] = small[a, b]
     else:
+        if n <= PRICE_MAX:
+            # Up to a few thousand members every pair can be priced: the LP optimum leads (see lp.py).
+            u, v, w, whole = lp_pairs(enc, enc.options.candidates_per_member, (u, v))
+            free = whole & (mate[u] < 0) & (mate[v] < 0)
+            a, b = u[free], v[free]
+            mate[a], mate[b] = b, a
+            pscore[a], pscore[b] = w[free], w[free]
+            rest = np.nonzero(mate < 0)[0]
+            if 2 <= rest.size <= EXACT_REST:  # the LP's fractional part (odd cycles): settle it exactly
+                sub = np.full((n, n), -np.inf) if n <= 4000 else None
+                if sub is not None:
+                    x, y = all_pairs(rest.size)
+                    s, ok = score_pairs(enc, rest[x], rest[y])
+                    sub[rest[x][ok], rest[y][ok]] = s[ok]
+                    sub[rest[y][ok], rest[x][ok]] = s[ok]
+                    for a2, b2 in exact_small_matching(sub, rest, ~prio):
+                        mate[a2], mate[b2] = b2, a2
+                        pscore[a2] = pscore[b2] = sub[a2, b2]
         greedy(mate, pscore, u, v, w)
     greedy_score = float(pscore.sum() / 2)
     t3 = time.perf_counter()
@@ -306,6 +306,7 @@ def pair_round(
     free_after_pairing = int((mate < 0).sum())
     t45 = time.perf_counter()
     _augment(enc, mate, pscore, locked)
+    maximise_pairs(enc, mate, pscore, u, v, rng)
     free_after_augment = int((mate < 0).sum())
     t46 = time.perf_counter()
     if matrix is not None:

@@ -6,6 +6,8 @@ This is the readable reference: explanations are built from these features, the 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -28,6 +30,8 @@ class PairFeatures:
     activity_gap: float  # |activity a - activity b|, 0 when unknown
     rounds_ago: int | None  # rounds since they last met, None if never (within the horizon)
     blocked: bool
+    met_rounds_ago: tuple[int, ...] = ()  # rounds since each meeting within the horizon, most recent first
+    fullness: tuple[float, float] = (1.0, 1.0)  # how complete each profile is, 0 (empty) to 1 (`profile_full`)
 
 
 def reference_date(options: MatchOptions) -> date:
@@ -42,26 +46,34 @@ class ScoringContext:
         self.options = options
         self.history = history
         self.ref = reference_date(options)
-        self._last_met: dict[tuple[int, int], int] | None = None
+        self._meetings: dict[tuple[int, int], tuple[int, ...]] | None = None
         self.blocked = history.blocked_pairs()
 
     @property
-    def last_met(self) -> dict[tuple[int, int], int]:
+    def meetings(self) -> dict[tuple[int, int], tuple[int, ...]]:
         """Built on first use: explanations never need it, audits and suggestions do."""
-        if self._last_met is None:
-            self._last_met = self.history.last_met()
-        return self._last_met
+        if self._meetings is None:
+            self._meetings = self.history.meetings()
+        return self._meetings
 
     def zone(self, m: Member) -> str:
         return valid_zone(m.timezone, self.options.default_timezone)
 
-    def rounds_ago(self, a: int, b: int) -> int | None:
-        last = self.last_met.get((min(a, b), max(a, b)))
-        if last is None:
-            return None
-        ago = self.history.current_round - last
+    @property
+    def last_met(self) -> dict[tuple[int, int], int]:
+        """Most recent round index in which each unordered pair (low id first) met."""
+        return {pair: rounds[0] for pair, rounds in self.meetings.items()}
+
+    def met_rounds_ago(self, a: int, b: int) -> tuple[int, ...]:
+        """Rounds since each meeting of a and b within the horizon, most recent first."""
         horizon = max(self.options.history_horizon, self.options.exclude_rounds)
-        return ago if ago <= horizon else None
+        now = self.history.current_round
+        return tuple(now - r for r in self.meetings.get((min(a, b), max(a, b)), ()) if now - r <= horizon)
+
+    def rounds_ago(self, a: int, b: int) -> int | None:
+        """Rounds since a and b last met, None if never (within the horizon)."""
+        agos = self.met_rounds_ago(a, b)
+        return agos[0] if agos else None
 
     def is_blocked(self, a: int, b: int) -> bool:
         return (min(a, b), max(a, b)) in self.blocked
@@ -69,6 +81,50 @@ class ScoringContext:
 
 def _unit(x: float | None) -> float:
     return min(1.0, max(0.0, x or 0.0))
+
+
+def fullness(m: Member, options: MatchOptions) -> float:
+    """How complete a profile is: distinct topics, offers and wants together, against `profile_full`."""
+    full = options.weights.profile_full
+    if full <= 0:
+        return 1.0
+    count = len(norm_set(m.topics)) + len(norm_set(m.offers)) + len(norm_set(m.wants))
+    return min(count, full) / full
+
+
+def score_ceiling(options: MatchOptions) -> float:
+    """The highest score a pair can reach with these weights (every feature at its best). The repeat
+    penalty is measured in this unit, so that it outweighs whatever a repeat has in common."""
+    w = options.weights
+    parts = [
+        w.base,
+        w.topic * w.topic_cap,
+        w.role,
+        w.complement * 2 * w.complement_cap,
+        w.timezone,
+        w.language,
+        w.cross_team if options.prefer_cross_team else 0.0,
+        w.activity if options.use_activity else 0.0,
+        w.newcomer,
+    ]
+    return max(sum(max(0.0, p) for p in parts), 1e-6)
+
+
+def repeat_pressure(met_rounds_ago: Sequence[int], options: MatchOptions) -> float:
+    """How strongly earlier meetings count against meeting again: 1 per meeting (how often) plus
+    `history_decay` to the power of how many rounds it lies beyond the no-repeat window (how recently)."""
+    decay = options.weights.history_decay
+    k = options.exclude_rounds
+    total = 0.0
+    for ago in met_rounds_ago:
+        total += 1.0 + decay ** max(ago - k - 1, 0)
+    return total
+
+
+def soft_floor(s: float, floor: float, span: float) -> float:
+    """Scores below `floor` are squeezed into (0, floor) instead of cut off there: a pair the rules allow
+    always scores above zero, and a worse pair (say, one met more often) still scores lower."""
+    return s if s >= floor else floor * math.exp((s - floor) / span)
 
 
 def features(a: Member, b: Member, ctx: ScoringContext, *, history: bool = True) -> PairFeatures:
@@ -84,6 +140,7 @@ def features(a: Member, b: Member, ctx: ScoringContext, *, history: bool = True)
     team_a, team_b = norm(a.team), norm(b.team)
     teams = (a.team or "", b.team or "") if team_a and team_b and team_a != team_b else None
     gap = abs(_unit(a.activity) - _unit(b.activity)) if a.activity is not None and b.activity is not None else 0.0
+    met = ctx.met_rounds_ago(a.id, b.id) if history else ()
     return PairFeatures(
         shared_topics=tuple(v for k, v in ta.items() if k in tb),
         a_gives_b=tuple(v for k, v in oa.items() if k in wb),
@@ -93,8 +150,10 @@ def features(a: Member, b: Member, ctx: ScoringContext, *, history: bool = True)
         same_role=(a.role or "").strip() if role else None,
         teams=teams,
         activity_gap=gap,
-        rounds_ago=ctx.rounds_ago(a.id, b.id) if history else None,
+        rounds_ago=met[0] if met else None,
         blocked=ctx.is_blocked(a.id, b.id),
+        met_rounds_ago=met,
+        fullness=(fullness(a, o), fullness(b, o)),
     )
 
 
@@ -135,9 +194,12 @@ def score(f: PairFeatures, options: MatchOptions) -> float:
         s += w.cross_team * (f.teams is not None)
     if options.use_activity:
         s += w.activity * f.activity_gap
-    if f.rounds_ago is not None and f.rounds_ago > options.exclude_rounds:
-        s -= w.history * w.history_decay ** (f.rounds_ago - options.exclude_rounds - 1)
-    return max(s, w.floor)
+    fa, fb = f.fullness
+    s += w.newcomer * ((1.0 - fa) * fb + (1.0 - fb) * fa)
+    span = score_ceiling(options)
+    if f.met_rounds_ago:
+        s -= w.history * span * repeat_pressure(f.met_rounds_ago, options)
+    return soft_floor(s, w.floor, span)
 
 
 def pair_score(a: Member, b: Member, ctx: ScoringContext) -> float | None:

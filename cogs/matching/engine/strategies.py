@@ -77,7 +77,8 @@ STRATEGIES: dict[str, Strategy] = {
     for s in (
         Strategy("auto", "picks by round size: dense below options.dense_threshold, sparse above", _auto),
         Strategy("dense", "scores every pair; assignment relaxation and local search", _dense, 20_000),
-        Strategy("sparse", "facet-index candidates; greedy and local search (large rounds)", _sparse),
+        Strategy("sparse", "never a full matrix: LP with pricing up to 3,000 members, facet-index greedy above; local "
+                           "search and augmenting paths (large rounds)", _sparse),
         Strategy("exact", "networkx blossom on every pair; groups of 3 or 4: the HiGHS partition (up to about "
                           "24 members); slow, a reference", _exact, 400),
     )

@@ -114,3 +114,60 @@ def common_slots(
         picks = good
     base = datetime.combine(ref, time(0), tzinfo=UTC)
     return [base + timedelta(minutes=m) for m in sorted(set(picks))]
+
+
+WORKING_DAYS = frozenset(range(5))  # Monday to Friday (datetime.weekday)
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def fits_working_hours(start: datetime, zone: str, start_hour: int, end_hour: int, minutes: int = 60) -> bool:
+    """Whether a meeting of `minutes` from `start` lies inside the zone's waking window on one of its
+    working days (Monday to Friday local time: a Sunday morning is nobody's meeting slot)."""
+    tz = _zone(zone)
+    begin = start.astimezone(tz)
+    end = (start + timedelta(minutes=minutes)).astimezone(tz)
+    if begin.weekday() not in WORKING_DAYS or begin.hour < start_hour:
+        return False
+    local_end = end.hour * 60 + end.minute
+    if end.date() == begin.date():
+        return local_end <= end_hour * 60
+    return end_hour >= 24 and end.date() == begin.date() + timedelta(days=1) and local_end == 0
+
+
+def working_slots(
+    zones: Sequence[str], after: datetime, start_hour: int, end_hour: int, *, count: int = 3,
+    step_minutes: int = 15, days: int = 14, minutes: int = 60,
+) -> list[datetime]:
+    """Up to `count` UTC start times after `after`, one per day, when a meeting of `minutes` falls on a working
+    day inside every zone's waking hours, each in the middle of that day's shared window (so nobody gets the
+    edge of their day) and on a full local hour for as many people as can have one.
+
+    Time zones a day apart (Kiritimati and Honolulu share a clock but not a date) and half- or quarter-hour
+    offsets are handled: every candidate instant is checked in each person's own calendar. Empty when no
+    working-day hour is shared within `days`."""
+    unique = sorted(set(zones)) or ["UTC"]
+    step = max(1, step_minutes)
+    base = after.astimezone(UTC).replace(second=0, microsecond=0)
+    skip = -(base.minute % step) % step
+    first = base + timedelta(minutes=skip)
+    if first < after:
+        first += timedelta(minutes=step)
+    days_found: dict[date, list[datetime]] = {}
+    anchor = _zone(unique[0])
+    for k in range(days * DAY // step):
+        at = first + timedelta(minutes=k * step)
+        if all(fits_working_hours(at, z, start_hour, end_hour, minutes) for z in unique):
+            days_found.setdefault(at.astimezone(anchor).date(), []).append(at)
+            if len(days_found) > count:
+                break
+    picks: list[datetime] = []
+    for day in sorted(days_found)[:count]:
+        found = days_found[day]
+        best = max(sum(t.astimezone(_zone(z)).minute == 0 for z in unique) for t in found)
+        full = [t for t in found if sum(t.astimezone(_zone(z)).minute == 0 for z in unique) == best]
+        picks.append(full[(len(full) - 1) // 2])
+    return picks

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .encode import Encoded
+from .score import score_ceiling
 
 CHUNK = 1 << 19
 
@@ -55,13 +56,17 @@ def _score_chunk(enc: Encoded, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray
     if o.use_activity:
         gap = np.abs(enc.activity[i] - enc.activity[j])
         s += w.activity * np.nan_to_num(gap, nan=0.0)
+    fa, fb = enc.fullness[i], enc.fullness[j]
+    s += w.newcomer * ((1.0 - fa) * fb + (1.0 - fb) * fa)
+    span = score_ceiling(o)
     keys = enc.pair_keys(i, j)
     met, pos = lookup(keys, enc.hist_keys)
     ago = np.where(met, enc.hist_ago[pos] if len(enc.hist_ago) else 0, 0)
-    old = met & (ago > o.exclude_rounds)
-    if old.any():
-        s[old] -= w.history * np.power(w.history_decay, (ago[old] - o.exclude_rounds - 1).astype(np.float64))
-    np.maximum(s, w.floor, out=s)
+    if met.any():
+        s[met] -= w.history * span * enc.hist_pressure[pos[met]]
+    low = s < w.floor  # `score.soft_floor`: squeezed into (0, floor), order kept
+    if low.any():
+        s[low] = w.floor * np.exp((s[low] - w.floor) / span)
     blocked, _ = lookup(keys, enc.block_keys)
     ok = (i != j) & ~blocked & ~(met & (ago <= o.exclude_rounds))
     if o.language_required:

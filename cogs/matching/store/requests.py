@@ -79,6 +79,14 @@ class RequestRepo:
         async with self.store.read() as conn:
             return {r.target_id: int(r.n) for r in await conn.execute(q)}
 
+    async def declined_by(self, community_id: int, requester_id: int, since: datetime) -> set[int]:
+        """Members who declined a request of `requester_id` decided since `since`."""
+        q = sa.select(_Q.target_id).where(
+            _Q.community_id == community_id, _Q.requester_id == requester_id, _Q.status == "declined",
+            _Q.decided_at >= since).distinct()
+        async with self.store.read() as conn:
+            return {r.target_id for r in await conn.execute(q)}
+
     async def open_requests_for(self, community_id: int, target_id: int, since: datetime,
                                 limit: int = 3) -> list[RequestRow]:
         """The oldest open requests a member has received and not answered yet (not expired)."""

@@ -126,7 +126,7 @@ async def test_modules_switch_on_and_off(community_a: Community) -> None:
     await community_a.run("admin", "/config module profiles off")
     assert (await community_a.config()).community.disabled_modules == ["profiles"]
     assert not await community_a.run("alice", "/profile show")
-    assert "The profiles module is switched off" in community_a.last()
+    assert "The Profiles (profiles) module is switched off" in community_a.last()
     await community_a.run("admin", "/config module")
     assert "config:module:profiles:on" in community_a.buttons()
     assert await community_a.press("admin", "config:module:profiles:on")

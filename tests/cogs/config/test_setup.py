@@ -97,7 +97,7 @@ async def test_form_summary_then_switch_on(community_a: Community) -> None:
     assert "Kindred ist eingerichtet" in community_a.all_text()  # the community speaks German from now on
     assert "config:module:matching:off" in community_a.buttons()
     rows = await ConfigEditor.of(community_a.app.services).audit.history((await community_a.ref()).id)
-    assert {r.action for r in rows} == {"setup"} and len(rows) == 8
+    assert {r.action for r in rows} == {"setup"} and len(rows) == 9  # welcome:no also switches the module off
     assert not await community_a.press("admin", apply_id)  # a draft is used once
     assert "nicht mehr verfügbar" in community_a.last()
 

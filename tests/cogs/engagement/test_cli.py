@@ -59,7 +59,7 @@ def test_import_members(cli: typer.Typer, tmp_path: Path) -> None:
     good.write_text("email,discord,plan\nana@x.org,ana,pro\nzoe@x.org,,free\n", encoding="utf-8")
     res = CliRunner().invoke(cli, ["import-members", str(good), "--key", "email"])
     assert res.exit_code == 0, res.output
-    assert "Imported 2 people (2 new, 0 updated); 1 match accounts" in res.output
+    assert "Imported 2 people (2 new, 0 updated); 1 matches an account" in res.output
     res = CliRunner().invoke(cli, ["import-members", str(good), "--key", "email"])
     assert "(0 new, 2 updated)" in res.output
     assert crm_count(tmp_path) == 2
@@ -144,6 +144,6 @@ def test_the_global_config_option_reaches_every_tool(tmp_path: Path) -> None:
     crm = tmp_path / "crm.csv"
     crm.write_text("email,discord,plan\nana@x.org,ana,pro\n", encoding="utf-8")
     res = CliRunner().invoke(bot.cli, ["--config", str(conf), "import-members", str(crm), "--key", "email"])
-    assert res.exit_code == 0 and "1 match accounts" in res.output, res.output
+    assert res.exit_code == 0 and "1 matches an account" in res.output, res.output
     res = CliRunner().invoke(bot.cli, ["--config", str(conf), "report", "--out", str(tmp_path / "rep")])
     assert res.exit_code == 0 and "Guild" in (tmp_path / "rep" / "index.html").read_text(encoding="utf-8")

@@ -90,7 +90,7 @@ async def test_show_and_export(console: ConsoleCommunity, slack: OtherPlatform, 
     await console.handle("/privacy show")
     shown = console.outbox.texts()[-1]
     assert "console: eve" in shown and "slack: Eve Slack" in shown
-    assert "message 2" in shown and "thanks 1" in shown  # both accounts
+    assert "2 messages" in shown and "1 thank-you" in shown  # both accounts, each kind in words
     assert "CRM records: 1" in shown
     await console.handle("/privacy export")
     kind, target, msg = console.outbox.sent[-2]

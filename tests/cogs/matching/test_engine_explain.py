@@ -45,16 +45,16 @@ def test_trio_and_language_and_translation_hook() -> None:
     b = Member(2, "B", topics=("iot",), languages=("de", "en"), timezone="UTC")
     c = Member(3, "C", topics=("IoT", "ml"), languages=("de",), timezone="UTC")
     parts = explain_group([a, b, c], ScoringContext(History(), options()))
-    assert ("shared_topics_all", {"topics": ["iot"]}) in parts
+    assert ("shared_topics_some", {"names": ["A", "B", "C"], "topics": ["iot"]}) in parts  # everyone named
     assert ("common_language", {"languages": ["de"]}) in parts
     seen: list[str] = []
 
     def tr(s: str) -> str:
         seen.append(s)
-        return "ihr alle arbeitet an {topics}" if s == REASON_TEMPLATES["shared_topics_all"] else s
+        return "{names} arbeiten alle an {topics}" if s == REASON_TEMPLATES["shared_topics_some"] else s
 
     text = render(parts, tr, locale="de")
-    assert text.startswith("Ihr alle arbeitet an iot") and "Deutsch" in text
+    assert text.startswith("A, B and C arbeiten alle an iot") and "Deutsch" in text
     assert REASON_TEMPLATES["common_language"] in seen
 
 

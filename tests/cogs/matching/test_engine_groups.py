@@ -295,11 +295,11 @@ def test_group_reasons_say_each_thing_once() -> None:
     assert render(explain_group([a, b, c, d], ctx)) == (
         "Ana, Ben and Dara all work on rust; Ana, Ben and Chen all work on go; Ana, Ben and Chen are all "
         "developer; 13 waking hours overlap.")
-    # The teams in one list, one guide for everyone quiet.
+    # The teams in one list, one guide for everyone quiet; Dara (no activity known) is named with her team.
     plain = [Member(m.id, m.name, team=m.team, timezone="UTC", activity=m.activity) for m in (a, b, c, d)]
     assert render(explain_group(plain, ctx)) == (
         "You bring views from Red, Blue and Green; Ana knows the community well and can show Ben and Chen around; "
-        "13 waking hours overlap.")
+        "Dara is in Red; 13 waking hours overlap.")
     # A skill someone offers is named once, for the first who wants it.
     kofi = Member(5, "Kofi", offers=("Python", "Go"), timezone="UTC")
     gus = Member(6, "Gus", wants=("python",), timezone="UTC")

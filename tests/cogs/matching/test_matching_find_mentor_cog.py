@@ -31,9 +31,12 @@ async def press(console: ConsoleCommunity, message: Message, label_part: str) ->
     raise AssertionError(f"no button {label_part!r} in {[c.label for c in console.screen.choices]}")
 
 
-async def profile(console: ConsoleCommunity, name: str, facets: str) -> None:
+async def profile(console: ConsoleCommunity, name: str, facets: str, *, join: bool = True) -> None:
+    """Fill in a member's profile and (by default) join the intros: only members who take part are suggested."""
     await console.handle(f"/as {name}")
     await console.handle(f"/profile set {facets}")
+    if join:
+        await console.handle("/match join")
 
 
 async def seeded(console: ConsoleCommunity) -> None:
@@ -142,7 +145,7 @@ async def test_mentor_flow_respects_capacity(open_console: Opener) -> None:
     async with open_console() as (app, console):
         await profile(console, "mia", "languages:en")
         await console.handle("/mentor offer topics:rust,go capacity:1")
-        assert "up to 1 mentees" in last_reply(console)
+        assert "up to 1 mentee at a time" in last_reply(console)
         await profile(console, "tom", "languages:en")
         await console.handle("/mentor request topic:rust goal:ship my first crate")
         assert "I have asked a mentor for you" in last_reply(console)
@@ -162,7 +165,7 @@ async def test_mentor_flow_respects_capacity(open_console: Opener) -> None:
         # ending frees the slot; ada (waiting) gets a proposal at once
         await console.handle("/as tom")
         await console.handle("/mentor end")
-        assert "Ended 1 mentorships" in last_reply(console)
+        assert "Ended your mentorship with mia." in last_reply(console)
         assert "ada is looking for a mentor in go." in sent(console, "dm", "mia")[-1].text
         await console.handle("/as mia")
         await press(console, sent(console, "dm", "mia")[-1], "Not now")

@@ -66,7 +66,7 @@ async def test_schedule_shows_next_round_cadence_and_last_round(open_console: Op
         assert "Taking part: 2" in text and "Last round" not in text
         await console.handle("/match run-now")
         await console.handle("/match schedule")
-        assert "Last round: Tue 3 Mar 2026, 10:00 UTC: 1 intros" in last_reply(console)
+        assert "Last round: Tue 3 Mar 2026, 10:00 UTC: 1 intro" in last_reply(console)
 
 
 async def test_schedule_skips_firings_of_a_period_that_ran(open_console: Opener) -> None:
@@ -95,7 +95,7 @@ async def test_intro_suggests_times_that_have_not_passed(open_console: Opener) -
         await join_all(console, ["ana", "ben"])
         await console.handle("/match run-now")
         times = next(f.value for f in sent(console, "intro")[0].fields if f.name == "Times that suit everyone")
-        assert "Wed " in times and "Tue " not in times
+        assert "Wed, " in times and "Tue, " not in times
 
 
 async def test_crash_while_planning_is_planned_and_sent_once(open_console: Opener, clock: FakeClock) -> None:

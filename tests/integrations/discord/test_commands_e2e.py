@@ -143,6 +143,7 @@ async def test_find_request_and_accept_by_dm_button(settings: Settings, fake: Fa
         await fake.wait_for_reply(
             await fake.slash("profile set", user=ben, options={"offers": "rust", "topics": "rust", "languages": "en"})
         )
+        await fake.wait_for_reply(await fake.slash("match join", user=ben))  # only members taking part are found
         found = await fake.wait_for_reply(await fake.slash("match find", user=ana, options={"offers": "rust"}))
         request_id = found["components"][0]["components"][0]["custom_id"]
         assert request_id.startswith("match:req:")

@@ -16,7 +16,7 @@ from core.settings import CommunityConfig
 
 log = logging.getLogger(__name__)
 
-HISTORY_ROUNDS = 12  # how far back (in each group's rounds) meeting someone still ranks them lower
+HISTORY_ROUNDS = 52  # how far back (in each group's rounds) meeting someone still ranks them lower
 RECENT_SINGLE = timedelta(days=28)  # intros on request or through mentoring count as the latest round this long
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from cogs.matching import messages as msgs
 from cogs.matching.checkins import CheckIns
 from cogs.matching.engine import History, Member, RoundPlan, plan_round
-from cogs.matching.people import load_members, options_for
+from cogs.matching.people import HISTORY_ROUNDS, load_members, options_for
 from cogs.matching.schedule import checkin_at, last_fire, member_due, period_key
 from cogs.matching.store.recovery import requeue_single_intro, stuck_single_intros
 from cogs.matching.store.repo import IntroRow, MatchingRepo, Participant, PlannedIntro, RoundRow
@@ -89,7 +89,7 @@ class RoundRunner:
         skipped = tuple(p.member_id for p in parts if p not in due)
         members = await load_members(self.services, self.repo, community_id, [p.member_id for p in due],
                                      use_activity=cfg.matching.use_activity)
-        horizon = max(cfg.matching.exclude_recent_rounds, 12)
+        horizon = max(cfg.matching.exclude_recent_rounds, HISTORY_ROUNDS)
         current, rounds = await self.repo.history(community_id, grp, horizon, round_index)
         recent = await self._recent_request_groups(community_id, now)
         if recent:

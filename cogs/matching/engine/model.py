@@ -121,14 +121,15 @@ class Weights:
 @dataclass(frozen=True)
 class MatchOptions:
     """Per-round settings. `exclude_rounds` (K) forbids anyone met in the last K rounds; older partners
-    (up to `history_horizon` rounds back) only cost a decaying penalty. `group_size` is the people per intro
+    (up to `history_horizon` rounds back, a year of weekly rounds) still cost a penalty that grows with how
+    often and how recently they met (`score.py`). `group_size` is the people per intro
     group: 2 makes pairs (one trio when the count is odd), 3 or 4 make groups of that size (`groups.py`)."""
 
     language_required: bool = True
     prefer_cross_team: bool = False
     use_activity: bool = True
     exclude_rounds: int = 3
-    history_horizon: int = 12
+    history_horizon: int = 52
     waking_start_hour: int = 8
     waking_end_hour: int = 21
     reference_date: date | None = None

@@ -28,6 +28,7 @@ PRICE_MAX = 3000  # members up to which every pair is scored and kept in memory 
 PRICE_BLOCK_MAX = 8000  # up to here every pair is priced from float32 scores kept by block, see `blocked_lp_pairs`
 BLOCK_PAIRS = 2_000_000  # pairs scored at once by the block scan (memory stays near 100 MB)
 PRICE_ROUNDS = 3
+BLOCK_PRICE_ROUNDS = 6  # pricing rounds of the block scan (cheap on cached scores; HiGHS solves dominate)
 PRICE_PER_MEMBER = 8
 TOL = 1e-7
 
@@ -184,7 +185,7 @@ def blocked_lp_pairs(
     key, first = np.unique(u * n + v, return_index=True)
     u, v, w = u[first], v[first], w[first]
     x = np.zeros(len(u))
-    for _ in range(PRICE_ROUNDS):
+    for _ in range(BLOCK_PRICE_ROUNDS):
         sol = _solve(n, u, v, w)
         if sol is None:
             break

@@ -103,21 +103,27 @@ def run(config: ConfigOption = None) -> None:
                    "discord.token, or slack.bot_token with slack.app_token (socket mode) or slack.signing_secret "
                    "(http mode), in config.toml or as KINDRED_DISCORD__TOKEN, KINDRED_SLACK__BOT_TOKEN, ...",
                    err=True)
-        run_async(_console(settings, demo=0, seed=1))
+        run_async(_console(settings, demo=0, seed=1, out=DEFAULT_OUT))
         return
     run_async(_serve(settings, platforms))
 
 
+DEFAULT_OUT = Path("kindred-out")
+
+
 @cli.command()
 def console(
-    demo: Annotated[int, typer.Option(help="Seed N synthetic members.", min=0, max=100_000)] = 0,
-    seed: Annotated[int, typer.Option(help="Random seed for --demo.")] = 1,
+    demo: Annotated[int, typer.Option(help="Create N synthetic members with 90 days of history.", min=0,
+                                      max=100_000)] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed for --demo (the same seed, the same community).")] = 1,
+    out: Annotated[Path, typer.Option("--out", envvar="KINDRED_CONSOLE_OUT",
+                                      help="Folder for the files the bot sends (charts, exports) and the log.")]
+    = DEFAULT_OUT,
     config: ConfigOption = None,
 ) -> None:
     """Open the local console community (scriptable through stdin)."""
     settings = settings_or_exit(config)
-    setup_logging(settings)
-    run_async(_console(settings, demo=demo, seed=seed))
+    run_async(_console(settings, demo=demo, seed=seed, out=out))
 
 
 @cli.command()
@@ -195,13 +201,32 @@ def open_app(settings: Settings, **options: Any) -> AbstractAsyncContextManager[
     return running_app(settings, **options)
 
 
-async def _console(settings: Settings, *, demo: int, seed: int) -> None:
+def _log_to_file(settings: Settings, path: Path) -> None:
+    """The console's chat is stdout: log lines go to a file in its output folder (stderr when that cannot be
+    written), so they never land between the messages."""
+    setup_logging(settings)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stream = path.open("a", encoding="utf-8")
+    except OSError as exc:
+        typer.echo(f"kindred: cannot write the log to {path} ({exc.strerror or exc}); logging to stderr", err=True)
+        return
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(stream)
+
+
+async def _console(settings: Settings, *, demo: int, seed: int, out: Path) -> None:
     from bootstrap.ops_http import serving_ops
+    from integrations.console.clock import VirtualClock
     from integrations.console.repl import ConsoleCommunity, stdin_lines
 
-    async with open_app(settings) as app, serving_ops(app, settings.ops, ["console"]):
-        community = ConsoleCommunity(app)
-        await community.setup(demo=demo, seed=seed)
+    _log_to_file(settings, out / "console.log")
+    clock = VirtualClock(flowing=sys.stdin.isatty())
+    async with open_app(settings, clock=clock, start_scheduler=False) as app, \
+            serving_ops(app, settings.ops, ["console"]):
+        community = ConsoleCommunity(app, out_dir=out)
+        await community.setup(demo=demo, seed=seed, history=True)
         await community.run(stdin_lines(community.prompt))
 
 

@@ -10,7 +10,20 @@ pair against the hard rules with the scalar reference code. `--group-size` 3 or 
 size instead of pairs (every pair inside a group is audited; "sizes" counts the groups by size). "odd_groups"
 counts the groups of another size than planned (with pairs: the trio an odd round needs). `--exact`
 (N <= 1000, pairs only) also solves the same scores with networkx's max_weight_matching and reports its total
-and time.
+and time. `--shape NAME` draws the community from `bench/community.py` instead (clusters with long tails, skewed
+time zones, language minorities, empty profiles, history and blocks; or an adversarial shape).
+
+`--parts` picks what runs (comma-separated; default `main`, the round above), so that each stays quick:
+- `compare`: every strategy against networkx exact (up to `--exact-max` members) or an upper bound, on each
+  of `--sizes` x `--shapes` (keys `strategies`, `strategy_ratio_min`, `strategy_fewer_placed`);
+- `simulate`: `--sim-rounds` weekly rounds of `--sim-members` members (`repeat_share`, `left_out_max`,
+  `empty_with_empty_share`);
+- `milp`: `--milp-instances` group rounds of 8-24 members against the MILP optimum (`milp_ratio_min`, ...).
+Examples:
+    uv run python bench/matching.py --members 1000 --shape realistic
+    uv run python bench/matching.py --parts compare --sizes 40,120,600,2000 --shapes realistic,chain
+    uv run python bench/matching.py --parts simulate --sim-members 300 --sim-rounds 12
+    uv run python bench/matching.py --parts milp --milp-instances 104
 """
 
 from __future__ import annotations
@@ -27,6 +40,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.community import SHAPES
+from bench.community import generate as community
+from bench.matching_quality import compare, milp_compare, simulate
 from cogs.matching.engine import (
     History,
     MatchOptions,
@@ -176,12 +192,50 @@ def main() -> None:
     ap.add_argument("--exact", action="store_true")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--sparse", action="store_true", help="force the facet-index path even for small N")
+    ap.add_argument("--shape", choices=SHAPES, help="draw the community from bench/community.py")
+    ap.add_argument("--parts", default="main", help="comma-separated: main, compare, simulate, milp")
+    ap.add_argument("--sizes", default="40,120,600", help="compare: round sizes")
+    ap.add_argument("--shapes", default=",".join(SHAPES), help="compare: community shapes")
+    ap.add_argument("--exact-max", type=int, default=160, help="compare: networkx exact up to this size, "
+                                                               "an upper bound above")
+    ap.add_argument("--sim-members", type=int, default=300)
+    ap.add_argument("--sim-rounds", type=int, default=12)
+    ap.add_argument("--sim-shape", choices=SHAPES, default="realistic")
+    ap.add_argument("--milp-instances", type=int, default=24)
+    ap.add_argument("--milp-time-limit", type=float, default=60.0, help="milp: seconds per solve (an instance that "
+                                                                        "hits it counts in milp_timeouts)")
     args = ap.parse_args()
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    unknown = parts - {"main", "compare", "simulate", "milp"}
+    if unknown:
+        ap.error(f"unknown part(s): {', '.join(sorted(unknown))}")
+    out: dict[str, object] = {}
+    if "main" in parts:
+        out |= main_round(args, ap)
+    if "compare" in parts:
+        shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
+        if bad := [s for s in shapes if s not in SHAPES]:
+            ap.error(f"unknown shape(s): {', '.join(bad)} (known: {', '.join(SHAPES)})")
+        out |= compare([int(x) for x in args.sizes.split(",")], shapes, args.seed, args.exact_max)
+    if "simulate" in parts:
+        out |= simulate(args.sim_members, args.sim_rounds, args.sim_shape, args.seed, args.group_size)
+    if "milp" in parts:
+        out |= milp_compare(args.milp_instances, args.seed, time_limit=args.milp_time_limit)
+    out.setdefault("seed", args.seed)
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    print(json.dumps(out))
+
+
+def main_round(args: argparse.Namespace, ap: argparse.ArgumentParser) -> dict[str, object]:
+    """The round pipeline on one community, audited (the benchmark's original keys)."""
     if args.exact and args.members > 1000:
         ap.error("--exact is only for --members <= 1000 (networkx is cubic)")
     if args.exact and args.group_size != 2:
         ap.error("--exact compares pairs only (use --group-size 2)")
-    members, history, priority = generate(args.members, args.seed)
+    if args.shape:
+        members, history, priority = community(args.members, args.seed, args.shape)
+    else:
+        members, history, priority = generate(args.members, args.seed)
     options = options_for(args.seed, args.group_size)
     t0 = time.perf_counter()
     plan = plan_round(members, history, options, priority, dense=False if args.sparse else None)
@@ -212,8 +266,9 @@ def main() -> None:
         out["exact_score"] = round(exact.total_score, 3)
         out["ratio"] = round(result.total_score / exact.total_score, 5) if exact.total_score else None
         out["speedup"] = round(out["exact_seconds"] / max(seconds, 1e-9), 1)  # type: ignore[operator]
-    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
-    print(json.dumps(out))
+    if args.shape:
+        out["shape"] = args.shape
+    return out
 
 
 if __name__ == "__main__":

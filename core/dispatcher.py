@@ -396,7 +396,8 @@ class App:
         ok = await guard.run_answering(self.services, ctx, call(), f"/{cmd.name}", command=cmd.name)
         answered()  # an error's answer bypasses ctx (guard.tell): it is timed here
         await self.emit(CommandUsed(key=CommunityKey(ctx.community.platform, ctx.community.external_id),
-                                    community=ctx.community, member=ctx.member, command=cmd.name, ok=ok))
+                                    community=ctx.community, member=ctx.member, command=cmd.name, ok=ok,
+                                    at=self.services.clock()))
         return ok
 
     async def _dispatch_id(

@@ -46,7 +46,8 @@ from core.community_config import CommunityConfigResolver
 from core.ports import CommunityDirectory, JobClaims, StoreHealth
 from core.refs import CommunityRef
 
-__all__ = ["AsyncIOScheduler", "At", "Cron", "Every", "Jobs", "Schedule", "job_id", "slot_of", "trigger_for"]
+__all__ = ["AsyncIOScheduler", "At", "Cron", "Every", "Jobs", "Schedule", "job_id", "next_fire", "slot_of",
+           "trigger_for"]
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,19 @@ def slot_of(schedule: Schedule, now: datetime) -> datetime:
     else:
         slot = _last_cron_fire(trigger_for(schedule), now) or now
     return slot.astimezone(UTC).replace(microsecond=0)
+
+
+def next_fire(schedule: Schedule, after: datetime) -> datetime | None:
+    """The first firing strictly after `after` (None: a one-off job whose time is past). For a driver that moves
+    a virtual clock instead of starting the scheduler (the console's `/wait`): an interval counts from `after`,
+    the previous firing."""
+    after = after.astimezone(UTC)
+    if isinstance(schedule, Every):
+        return after + timedelta(seconds=schedule.seconds)
+    if isinstance(schedule, At):
+        return schedule.when if schedule.when > after else None
+    fire = trigger_for(schedule).get_next_fire_time(None, after + timedelta(seconds=1))
+    return fire.astimezone(UTC) if fire is not None else None
 
 
 def _last_cron_fire(trigger: BaseTrigger, now: datetime) -> datetime | None:
@@ -238,6 +252,15 @@ class Jobs:
         when = datetime.now(UTC) + timedelta(seconds=max(0.0, in_seconds))
         with contextlib.suppress(JobLookupError):
             self.scheduler.modify_job(key, next_run_time=when)
+
+    def planned(self) -> dict[str, Schedule]:
+        """Every job's schedule by scheduler id: what a driver of a virtual clock (the console's `/wait`) fires
+        itself with `fire`, since the scheduler only knows the wall clock."""
+        return {key: spec.schedule for key, spec in self._specs.items()}
+
+    async def fire(self, key: str) -> bool:
+        """Run the job with this scheduler id now, as its trigger would (see `planned`); True when it ran."""
+        return await self._fire(key)
 
     # ------------------------------------------------------------------ running
     async def run(self, name: str, community: CommunityRef | int | None = None) -> bool:

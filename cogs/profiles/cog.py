@@ -213,7 +213,7 @@ class Profiles(Cog):
         await ctx.reply(msg, ephemeral=True)
         await self.app.emit(ProfileUpdated(
             key=CommunityKey(ctx.community.platform, ctx.community.external_id), community=ctx.community,
-            member=ctx.member, fields=tuple(cleaned), complete=is_complete(profile.facets),
+            member=ctx.member, fields=tuple(cleaned), complete=is_complete(profile.facets), at=self.services.clock(),
         ))
 
     async def forget_member(self, community_id: int, member_id: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -26,13 +27,19 @@ class Choice:
 
 @dataclass(slots=True)
 class Screen:
-    """The terminal, plus the choices currently on offer."""
+    """The terminal, plus the choices currently on offer. With `out_dir`, every file the bot sends (a chart, an
+    export, a settings file) is written there and its path shown, as a chat client offers a download. `muted`
+    prints nothing (while the demo's history is played)."""
 
     console: Console
     choices: list[Choice] = field(default_factory=list)
     name_of: Callable[[str], str | None] = field(default=lambda _user_id: None)
+    out_dir: Path | None = None
+    muted: bool = False
 
     def line(self, text: str, style: str = "") -> None:
+        if self.muted:
+            return
         self.console.print(escape(text), style=style or None, soft_wrap=True)
 
     def mentions(self, text: str) -> str:
@@ -40,6 +47,8 @@ class Screen:
         return _MENTION.sub(lambda m: "@" + (self.name_of(m.group(1)) or m.group(1)), text)
 
     def message(self, header: str, message: Message) -> None:
+        if self.muted:
+            return
         body: list[str] = []
         if message.title:
             body.append(f"[bold]{escape(self.mentions(message.title))}[/bold]")
@@ -48,7 +57,9 @@ class Screen:
         for f in message.fields:
             body.append(f"[cyan]{escape(f.name)}[/cyan]: {escape(self.mentions(f.value))}")
         for a in message.files:
-            body.append(f"[magenta]📎 {escape(a.filename)}[/magenta] ({len(a.data)} bytes)")
+            saved = self.save(a.filename, a.data)
+            where = f" → {escape(str(saved))}" if saved else ""
+            body.append(f"[magenta]📎 {escape(a.filename)}[/magenta]{where} ({len(a.data)} bytes)")
         for b in message.buttons:
             body.append(self._offer(Choice(b.custom_id, b.label)))
         for s in message.selects:
@@ -56,6 +67,25 @@ class Screen:
             for o in s.options:
                 body.append("  " + self._offer(Choice(s.custom_id, o.label, o.value)))
         self.console.print(Panel("\n".join(body) or " ", title=escape(header), title_align="left", expand=False))
+
+    def save(self, filename: str, data: bytes) -> Path | None:
+        """Write a file the bot sent into `out_dir` (never over an earlier one: `name-2.ext`, ...); its path, or
+        None without an output folder or when it cannot be written (said on the screen)."""
+        if self.out_dir is None:
+            return None
+        name = Path(filename).name.lstrip(".") or "file"  # only a plain name: a file stays inside the folder
+        path = self.out_dir / name
+        stem, suffix, n = path.stem, path.suffix, 1
+        while path.exists():
+            n += 1
+            path = self.out_dir / f"{stem}-{n}{suffix}"
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        except OSError as exc:
+            self.console.print(escape(f"Could not write {path}: {exc.strerror or exc}"), style="red")
+            return None
+        return path
 
     def _offer(self, choice: Choice) -> str:
         self.choices.append(choice)

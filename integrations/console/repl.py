@@ -10,6 +10,8 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -17,7 +19,8 @@ from rich.console import Console
 from core.dispatcher import App
 from core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded
 from core.messages import Form, FormField
-from core.refs import MemberRef
+from core.refs import CommunityRef, MemberRef
+from integrations.console.clock import JobDriver, VirtualClock, parse_duration
 from integrations.console.community import (
     GENERAL,
     KEY,
@@ -26,17 +29,23 @@ from integrations.console.community import (
     ConsoleResponder,
     Outbox,
 )
-from integrations.console.demo import demo_members
+from integrations.console.demo import demo_lives, demo_members
 from integrations.console.render import Screen
+
+MULTILINE_START = "<<<"
+MULTILINE_END = "."
 
 HELP = """Console commands (besides Kindred's own, see /help):
   /as NAME          act as member NAME (created if new)      /members        list members
-  /join NAME        simulate a newcomer joining              /leave [NAME]   simulate leaving
+  /join NAME        a newcomer NAME joins (a new name)       /leave [NAME]   simulate leaving
   /mod NAME         make NAME a moderator                    /dmclosed NAME  NAME refuses DMs
-  /react EMOJI      react to the last message                /wait SECONDS   let time pass (delays)
+  /react EMOJI      react to the last message                /wait TIME      let time pass: 90s, 2m, 3h, 2d
   N                 press choice N (buttons, select options) /quit           leave the console
   /role NAME [WHO]  create role NAME, or give it to WHO       /cancel         (in a form) close it unsent
-  any other text    is posted as a message in #general"""
+  any other text    is posted as a message in #general
+Time is virtual: /wait 2m moves the clock at once and runs what falls due (greetings, rounds, check-ins).
+Forms ask field by field. For several lines (a /config import), answer <<< , type or paste the lines, and end
+with a line holding only a dot (.). Files the bot sends (charts, exports) are written to the output folder."""
 
 LineSource = Callable[[str], AsyncIterator[str]]
 
@@ -61,11 +70,17 @@ async def stdin_lines(prompt: str | Callable[[], str]) -> AsyncIterator[str]:
 class ConsoleCommunity:
     """One local community; `handle` takes one typed line."""
 
-    def __init__(self, app: App, console: Console | None = None, *, outbox: Outbox | None = None) -> None:
+    def __init__(self, app: App, console: Console | None = None, *, outbox: Outbox | None = None,
+                 out_dir: Path | None = None) -> None:
         """`outbox`: the transcript to continue (a console opened again on the same store after a crash reads
-        back what was sent before, as a chat platform would)."""
+        back what was sent before, as a chat platform would). `out_dir`: where files the bot sends are written.
+        On an app whose clock is a `VirtualClock` (bot.py's console), `/wait` moves it and runs the jobs due."""
         self.app = app
-        self.screen = Screen(console or Console(highlight=False))
+        self.screen = Screen(console or Console(highlight=False), out_dir=out_dir)
+        clock = app.services.clock
+        self.clock = clock if isinstance(clock, VirtualClock) else VirtualClock()
+        self.driver = JobDriver(app.services.jobs, self.clock) if isinstance(clock, VirtualClock) else None
+        self._multiline: list[str] | None = None
         self.outbox = outbox if outbox is not None else Outbox()
         self.members: dict[str, ConsoleMember] = {}
         self.messenger = ConsoleMessenger(self.screen, self.members, self.outbox)
@@ -99,26 +114,67 @@ class ConsoleCommunity:
         return self.members.get(low) or next(
             (m for m in self.members.values() if m.ref.display_name.lower() == low), None)
 
-    async def setup(self, demo: int = 0, seed: int = 1) -> None:
+    async def setup(self, demo: int = 0, seed: int = 1, *, history: bool = False) -> None:
+        """Open the community: the members the store knows come back (a console reopened on the same store
+        keeps its people); `demo` adds that many synthetic members with profiles, and with `history` also
+        their past 90 days (integrations/console/history.py), unless the store has its demo members already."""
         community = await self.app.community(KEY)
         admin = await self.app.resolve_member(community, self.current.ref)
         self.current.ref = admin
-        if demo:
-            for dm in demo_members(demo, seed):
-                m = self.add_member(dm.name, user_id=dm.user_id)
-                m.ref = await self.app.resolve_member(community, m.ref)
-                await self.app.services.profiles.set_fields(community.id, m.ref.id, dm.facets)
-            self.screen.line(f"Seeded {demo} demo members (seed {seed}). Type /members to see them.", "dim")
+        for row in await self.app.services.members.list(community.id, present_only=False):
+            if row.user_id not in self.members:
+                self.add_member(row.display_name, user_id=row.user_id).ref = row.ref
+        known = sum(1 for key in self.members if key.startswith("demo-"))
+        if demo and known:
+            self.screen.line(f"This store has its demo community already ({known} demo members); it is reopened "
+                             "as it was. Type /members to see them.", "dim")
+        elif demo:
+            await self._seed(community, demo, seed, history)
         self.app.platform_ready("console")
+
+    async def _seed(self, community: CommunityRef, demo: int, seed: int, history: bool) -> None:
+        members = demo_members(demo, seed)
+        if history and self.driver is not None:
+            from integrations.console.history import HistoryPlayer
+
+            self.screen.line(f"Creating a demo community of {demo} members with 90 days of history …", "dim")
+            self.screen.muted = True
+            try:
+                await HistoryPlayer(self, demo_lives(members, seed), seed).play()
+            finally:
+                self.screen.muted = False
+                self.screen.choices.clear()
+            self.screen.line(f"Seeded {demo} demo members (seed {seed}) with 90 days of history: joins, messages, "
+                             "reactions, thanks, intro rounds, mentors, greeters. Type /members to see them.", "dim")
+            return
+        for dm in members:
+            m = self.add_member(dm.name, user_id=dm.user_id)
+            m.ref = await self.app.resolve_member(community, m.ref)
+            await self.app.services.profiles.set_fields(community.id, m.ref.id, dm.facets)
+        self.screen.line(f"Seeded {demo} demo members (seed {seed}). Type /members to see them.", "dim")
 
     # ------------------------------------------------------------------ input
     async def run(self, lines: AsyncIterator[str]) -> None:
         self.screen.line("Kindred console community. Type /help for Kindred's commands, /console for the "
                          "console's own. You are 'admin' (a moderator).", "bold")
-        async for line in lines:
-            await self.enter(line)
-            if not self.running:
-                break
+        if self.screen.out_dir is not None:
+            self.screen.line(f"Files the bot sends (charts, exports) and the log go to {self.screen.out_dir}/.", "dim")
+        ticker = asyncio.create_task(self._tick()) if self.clock.flowing and self.driver is not None else None
+        try:
+            async for line in lines:
+                await self.enter(line)
+                if not self.running:
+                    break
+        finally:
+            if ticker is not None:
+                ticker.cancel()
+
+    async def _tick(self) -> None:
+        """Interactive, time flows: run the jobs falling due while you read or type."""
+        assert self.driver is not None
+        while True:
+            await asyncio.sleep(1.0)
+            await self.driver.advance(self.clock())
 
     async def enter(self, line: str) -> None:
         """One typed line: the answer to the open form's current field, else a command, choice or message."""
@@ -145,7 +201,7 @@ class ConsoleCommunity:
             await self._command(text)
             return
         await self.app.emit(MessagePosted(key=KEY, member=self.current.ref, channel=GENERAL, length=len(text),
-                                          text=text))
+                                          text=text, at=self.clock()))
 
     async def _command(self, text: str) -> None:
         responder = ConsoleResponder(self.screen, self.outbox, self.current.ref)
@@ -159,13 +215,14 @@ class ConsoleCommunity:
             self._answers: dict[str, str] = {}
             self._field_index = 0
             self.screen.line(f"Form: {responder.form.title} — answer each field; empty keeps the current "
-                             "value, '-' clears it, /cancel closes the form.", "bold")
+                             f"value, '-' clears it, /cancel closes the form; {MULTILINE_START} starts several "
+                             f"lines, ended by a line with only '{MULTILINE_END}'.", "bold")
             self._ask()
 
     def _ask(self) -> None:
         assert self.pending_form is not None
         f = self.pending_form.fields[self._field_index]
-        current = f" [{f.default}]" if f.default else ""
+        current = f" [{f.default}]" if f.default and "\n" not in f.default else ""
         rules = ", ".join([*(["required"] if f.required else []), f"at most {f.max_length} characters"])
         self.screen.line(f"{f.label}{current} ({rules}):", "cyan")
 
@@ -173,12 +230,22 @@ class ConsoleCommunity:
         assert self.pending_form is not None
         form = self.pending_form
         f = form.fields[self._field_index]
-        answer = line.strip()
-        if answer.lower() == "/cancel":  # like closing a modal: nothing is submitted
-            self.pending_form = None
-            self.screen.line("Form closed; nothing was sent.", "dim")
-            return
-        value = "" if answer == "-" else (answer or f.default)
+        if self._multiline is not None:  # inside a several-line answer: collect up to the closing line
+            if line.strip() != MULTILINE_END:
+                self._multiline.append(line)
+                return
+            value, self._multiline = "\n".join(self._multiline), None
+        else:
+            answer = line.strip()
+            if answer.lower() == "/cancel":  # like closing a modal: nothing is submitted
+                self.pending_form = None
+                self.screen.line("Form closed; nothing was sent.", "dim")
+                return
+            if answer == MULTILINE_START:
+                self._multiline = []
+                self.screen.line(f"Type or paste the lines; a line with only '{MULTILINE_END}' ends them.", "dim")
+                return
+            value = "" if answer == "-" else (answer or f.default)
         problem = field_problem(f, value)
         if problem:  # as Discord and Slack refuse to submit the form: say why and ask again
             self.screen.line(problem, "red")
@@ -229,10 +296,20 @@ class ConsoleCommunity:
         if not name:
             self.screen.line("Usage: /join NAME", "red")
             return
-        member = self.by_name(name) or self.add_member(name)
-        self.screen.line(f"{member.ref.display_name} joined the community.", "dim")
-        await self.app.emit(MemberJoined(key=KEY, member=member.ref))
         community = await self.app.community(KEY)
+        member = self.by_name(name)
+        if member is not None:
+            row = await self.app.services.members.by_user_id(community.id, member.ref.user_id)
+            if row is not None and row.active:
+                self.screen.line(f"{member.ref.display_name} is a member already; /join is for newcomers. Pick a "
+                                 f"new name (e.g. /join {_free_name(self, name)}).", "red")
+                return
+            again = " again" if row is not None else ""
+            self.screen.line(f"{member.ref.display_name} joined the community{again}.", "dim")
+        else:
+            member = self.add_member(name)
+            self.screen.line(f"{member.ref.display_name} joined the community.", "dim")
+        await self.app.emit(MemberJoined(key=KEY, member=member.ref, at=self.clock()))
         member.ref = await self.app.resolve_member(community, member.ref)
 
     async def _leave(self, name: str) -> None:
@@ -241,7 +318,7 @@ class ConsoleCommunity:
             self.screen.line(f"No member called {name}.", "red")
             return
         self.screen.line(f"{member.ref.display_name} left the community.", "dim")
-        await self.app.emit(MemberLeft(key=KEY, member=member.ref))
+        await self.app.emit(MemberLeft(key=KEY, member=member.ref, at=self.clock()))
 
     async def _mod(self, name: str) -> None:
         member = self.by_name(name)
@@ -268,7 +345,7 @@ class ConsoleCommunity:
             return
         member.ref = replace(member.ref, roles=(*member.ref.roles, role))
         self.screen.line(f"{member.ref.display_name} has the role {role} now.", "dim")
-        await self.app.emit(MemberJoined(key=KEY, member=member.ref, trigger=f"role:{role}"))
+        await self.app.emit(MemberJoined(key=KEY, member=member.ref, trigger=f"role:{role}", at=self.clock()))
 
     async def _dmclosed(self, name: str) -> None:
         member = self.by_name(name)
@@ -279,21 +356,52 @@ class ConsoleCommunity:
         self.screen.line(f"{member.ref.display_name} no longer accepts DMs.", "dim")
 
     async def _react(self, emoji: str) -> None:
-        await self.app.emit(ReactionAdded(key=KEY, member=self.current.ref, channel=GENERAL, emoji=emoji or "👍"))
+        await self.app.emit(ReactionAdded(key=KEY, member=self.current.ref, channel=GENERAL, emoji=emoji or "👍",
+                                          at=self.clock()))
 
-    async def _wait(self, seconds: str) -> None:
-        try:
-            delay = min(float(seconds or "1"), 3600.0)
-        except ValueError:
-            self.screen.line("Usage: /wait SECONDS", "red")
+    async def _wait(self, text: str) -> None:
+        """Let time pass: on the virtual clock at once, running every job due on the way (greetings after their
+        delay, rounds, check-ins, the drip); without one (an app on a test's clock), really."""
+        delay = parse_duration(text or "1")
+        if delay is None or delay > MAX_WAIT:
+            self.screen.line("Usage: /wait TIME, e.g. /wait 90s, /wait 2m, /wait 3h, /wait 2d (at most 30 days).",
+                             "red")
             return
-        await asyncio.sleep(delay)
+        if self.driver is None:
+            await asyncio.sleep(min(delay.total_seconds(), 3600.0))
+            return
+        await self.driver.advance(self.clock() + delay)
+        await asyncio.sleep(0)
+        self.screen.line(f"… {_spoken(delay)} later: {self.clock():%a %d %b %Y, %H:%M} UTC.", "dim")
 
     async def _help(self, _rest: str) -> None:
         self.screen.line(HELP)
 
     async def _quit(self, _rest: str) -> None:
         self.running = False
+
+
+MAX_WAIT = timedelta(days=30)
+
+
+def _spoken(delay: timedelta) -> str:
+    """`2 minutes`, `1 hour 30 minutes`, `2 days`: a wait as it is said."""
+    seconds = int(delay.total_seconds())
+    parts = []
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        n, seconds = divmod(seconds, size)
+        if n:
+            parts.append(f"{n} {unit}{'' if n == 1 else 's'}")
+    return " ".join(parts[:2]) or "a moment"
+
+
+def _free_name(console: ConsoleCommunity, name: str) -> str:
+    """A name like `name` that nobody has yet (`zoe2`, `zoe3`, ...)."""
+    base = name.strip().lstrip("@").lower()
+    n = 2
+    while console.by_name(f"{base}{n}") is not None:
+        n += 1
+    return f"{base}{n}"
 
 
 def field_problem(f: FormField, value: str) -> str | None:

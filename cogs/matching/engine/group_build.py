@@ -113,27 +113,28 @@ def construct(
                 lone.append(int(target[i]))
                 continue
             groups.append([int(x) for x in table[i, : size[i]]])
-            locked.append(bool(prio[seeds[i]]))
+            locked.append(False)  # priority members' groups stay open to the search (which keeps them at k)
         todo[:0] = lone
     return groups, locked
 
 
 def repair(
-    enc: Encoded, pv: Pairs, groups: list[list[int]], locked: list[bool], prio: np.ndarray, k: int, cap: int
+    enc: Encoded, pv: Pairs, groups: list[list[int]], locked: list[bool], prio: np.ndarray, k: int, lo: int,
+    cap: int, normal: int,
 ) -> list[int]:
-    """Place members not in a group of at least two: into the best group with room (a group still short of
-    `k` first, and for a priority member one it completes), else with another such member; returns who is
-    still alone."""
+    """Place members not in a group of at least `lo` (groups the construction left smaller are broken up):
+    into the best group with room below `normal` (the largest planned size; a group still short of `k` first,
+    and for a priority member one it completes), else with other such members; returns who is still alone."""
     n = enc.n
     in_group = np.zeros(n, dtype=bool)
-    kept = [(g, lk) for g, lk in zip(groups, locked, strict=True) if len(g) >= 2]
+    kept = [(g, lk) for g, lk in zip(groups, locked, strict=True) if len(g) >= lo]
     groups[:] = [g for g, _ in kept]
     locked[:] = [lk for _, lk in kept]
     for g in groups:
         in_group[g] = True
     alone = [int(x) for x in np.flatnonzero(~in_group)]
     alone.sort(key=lambda x: not prio[x])
-    draft = _Draft(pv, groups, locked, prio, k, cap, len(alone))
+    draft = _Draft(pv, groups, locked, prio, k, lo, cap, normal, len(alone))
     left = draft.left
     for x in alone:
         if not draft.place(x):
@@ -157,9 +158,9 @@ class _Draft:
     `left`, the members no way has placed yet."""
 
     def __init__(self, pv: Pairs, groups: list[list[int]], locked: list[bool], prio: np.ndarray, k: int,
-                 cap: int, spare: int) -> None:
+                 lo: int, cap: int, normal: int, spare: int) -> None:
         self.pv, self.groups, self.locked, self.prio, self.k, self.cap = pv, groups, locked, prio, k, cap
-        self.normal = min(k + 1, 4)  # the largest planned size
+        self.lo, self.normal = lo, normal
         self.table = np.full((len(groups) + spare, cap), -1, dtype=np.int64)
         self.size = np.zeros(len(self.table), dtype=np.int64)
         for i, g in enumerate(groups):
@@ -172,6 +173,9 @@ class _Draft:
         """One member into a group, trying in order: a planned group with room; taking the place of a
         member who can move on; a partner among those still alone; a group one larger than planned (when
         allowed); a partner out of a bigger group."""
+        if self.lo > 2:  # groups of 4: no pairs; three members left out can still make a group of 3
+            return (self.join(x, self.normal) or self.displace(x) or self.trio_with_left(x)
+                    or (self.cap > self.normal and self.join(x, self.cap)) or self.trio_split(x))
         return (self.join(x, self.normal) or self.displace(x) or self.pair_with_left(x)
                 or (self.cap > self.normal and self.join(x, self.cap)) or self.split(x))
 
@@ -190,6 +194,64 @@ class _Draft:
         self.groups[gi].append(x)
         return True
 
+    def trio_with_left(self, x: int) -> bool:
+        """x and two members still alone, allowed with each other, make a group of three."""
+        left = np.array(self.left, dtype=np.int64)
+        if left.size < 2:
+            return False
+        s, ok = self.pv(left[:, None], left[None, :])
+        sx, okx = self.pv(np.full(left.size, x), left)
+        good = ok & okx[:, None] & okx[None, :] & (left[:, None] != left[None, :])
+        if not good.any():
+            return False
+        flat = int(np.argmax(np.where(good, s + sx[:, None] + sx[None, :], -np.inf)))
+        a, b = (int(left[i]) for i in divmod(flat, left.size))
+        self.left.remove(a)
+        self.left.remove(b)
+        self.new_group([a, b, x])
+        return True
+
+    def trio_split(self, x: int) -> bool:
+        """Last resort with groups of 4: x, one member still alone and one member taken out of a group larger
+        than `lo` (not a priority member, the group not held) make a group of three."""
+        table, size, count = self.table, self.size, self.count
+        left = np.array(self.left, dtype=np.int64)
+        if left.size == 0 or count == 0:
+            return False
+        sxl, okxl = self.pv(np.full(left.size, x), left)
+        for y in left[okxl][np.argsort(-sxl[okxl])].tolist():
+            members = table[:count]
+            real = members >= 0
+            movable = real & (size[:count] > self.lo)[:, None] & ~np.array(self.locked[:count], dtype=bool)[:, None]
+            movable &= ~self.prio[np.maximum(members, 0)]
+            s1, ok1 = self.pv(np.full(members.shape, x), members)
+            s2, ok2 = self.pv(np.full(members.shape, y), members)
+            gain = np.where(movable & ok1 & ok2, s1 + s2, -np.inf)
+            flat = int(np.argmax(gain))
+            if not np.isfinite(gain.flat[flat]):
+                continue
+            gi, slot = divmod(flat, members.shape[1])
+            z = int(table[gi, slot])
+            self._take_out(gi, z)
+            self.left.remove(y)
+            self.new_group([x, y, z])
+            return True
+        return False
+
+    def _take_out(self, gi: int, y: int) -> None:
+        row = [m for m in self.table[gi].tolist() if m >= 0 and m != y]
+        self.table[gi] = -1
+        self.table[gi, : len(row)] = row
+        self.size[gi] -= 1
+        self.groups[gi].remove(y)
+
+    def new_group(self, members: list[int]) -> None:
+        self.table[self.count, : len(members)] = members
+        self.size[self.count] = len(members)
+        self.count += 1
+        self.groups.append(list(members))
+        self.locked.append(False)
+
     def pair_with_left(self, x: int) -> bool:
         """x pairs up with the member still alone it scores best with, if any is allowed."""
         partner = best_addition(self.pv, [x], np.array(self.left, dtype=np.int64))
@@ -201,11 +263,7 @@ class _Draft:
 
     def pair(self, a: int, b: int) -> None:
         """A new group of a and b."""
-        self.table[self.count, :2] = (a, b)
-        self.size[self.count] = 2
-        self.count += 1
-        self.groups.append([a, b])
-        self.locked.append(False)
+        self.new_group([a, b])
 
     def displace(self, x: int) -> bool:
         """x fits a group but for one member y (or the group is full): x takes y's place when y finds another
@@ -229,7 +287,7 @@ class _Draft:
                     table[hi, size[hi]] = y
                     size[hi] += 1
                     self.groups[hi].append(y)
-                elif not self.pair_with_left(y):
+                elif self.lo > 2 or not self.pair_with_left(y):
                     continue
                 slot = int(np.flatnonzero(row == y)[0])
                 table[gi, slot] = x
@@ -259,10 +317,6 @@ class _Draft:
             return False
         gi, slot = divmod(flat, members.shape[1])
         y = int(table[gi, slot])
-        row = [m for m in table[gi].tolist() if m >= 0 and m != y]
-        table[gi] = -1
-        table[gi, : len(row)] = row
-        size[gi] -= 1
-        self.groups[gi].remove(y)
+        self._take_out(gi, y)
         self.pair(y, x)
         return True

@@ -133,13 +133,15 @@ def free_priority(pv: Pairs, st: GroupState, k: int) -> None:
         st.swap(p, int(cand[r]))
 
 
-def rebalance(pv: Pairs, st: GroupState, k: int, planned: np.ndarray, limit: int = 64) -> int:
+def rebalance(pv: Pairs, st: GroupState, k: int, planned: np.ndarray, lo: int, limit: int = 64) -> int:
     """Bring the group sizes nearer the plan by moving a member from a group of a size there are too many of
     to a smaller such group (a 4 and a pair become two groups of 3), checking every member of those groups,
     not only candidate edges: in large rounds the few groups off the plan rarely share one, and the local
     search cannot see the move. Only moves that keep every pair allowed, bring the sizes nearer the plan and
-    put no more priority members in an odd-sized group are made; the best-scoring first, and a two-step move
-    (`_via_swap`) only when no direct one exists. Returns the number of moves."""
+    leave no group below `lo` are made; those that put no more priority members in an odd-sized group first (the
+    priority swap runs after), then the best-scoring, and a two-step move (`_via_swap`) only when no direct one
+    exists. When there are fewer groups than planned (too many too large, none too small), a new group is
+    gathered from members of the too-large ones (`_gather`). Returns the number of moves."""
     moves = 0
     c = st.contributions(pv)
     for _ in range(st.count):
@@ -148,13 +150,17 @@ def rebalance(pv: Pairs, st: GroupState, k: int, planned: np.ndarray, limit: int
         surplus = np.ones(len(have), dtype=bool)
         surplus[: len(planned)] = have[: len(planned)] > planned
         off = np.flatnonzero(surplus[size])[:limit]  # groups of a size there are too many of
-        if off.size < 2:
-            break
-        found = _size_search(pv, st, off, c, planned, k, _direct, movers_with_priority=True)
+        found = None
+        if off.size >= 2:
+            found = _size_search(pv, st, off, c, planned, k, lo, _direct, movers_with_priority=True)
+            if found is None:
+                found = _size_search(pv, st, off, c, planned, k, lo, _via_swap, movers_with_priority=False)
         if found is None:
-            found = _size_search(pv, st, off, c, planned, k, _via_swap, movers_with_priority=False)
-        if found is None:
-            break
+            if not _gather(pv, st, c, k, planned, lo):
+                break
+            c = st.contributions(pv)
+            moves += 1
+            continue
         x, y, b = found
         a = int(st.gid[x])
         if y < 0:
@@ -176,7 +182,7 @@ key, the member y who makes room for x, -1 for none), or None when x cannot go t
 
 
 def _size_search(
-    pv: Pairs, st: GroupState, off: np.ndarray, c: np.ndarray, planned: np.ndarray, k: int,
+    pv: Pairs, st: GroupState, off: np.ndarray, c: np.ndarray, planned: np.ndarray, k: int, lo: int,
     offers: Callable[[Pairs, GroupState, np.ndarray, int, np.ndarray, np.ndarray], Offer | None],
     movers_with_priority: bool,
 ) -> tuple[int, int, int] | None:
@@ -189,7 +195,7 @@ def _size_search(
     now = off_plan(size, planned)
     best: tuple[tuple[float, ...], int, int, int] | None = None  # (key, x, y, b)
     for b in off.tolist():
-        donors = off[(off != b) & (size[off] >= size[b] + 1) & (size[off] >= 3)]
+        donors = off[(off != b) & (size[off] >= size[b] + 1) & (size[off] > lo)]
         if size[b] >= width or donors.size == 0:
             continue
         xs = st.table[donors].ravel()
@@ -199,17 +205,19 @@ def _size_search(
         if xs.size == 0 or (offer := offers(pv, st, c, b, donors, xs)) is None:
             continue
         for i, x in enumerate(xs.tolist()):
-            nearer = _nearer(st, x, b, size, now, planned, k)
+            nearer, harm = _nearer(st, x, b, size, now, planned, k)
             if nearer <= 0 or (found := offer(i, x, nearer)) is None:
                 continue
-            if best is None or found[0] > best[0]:
-                best = (found[0], x, found[1], b)
+            key = (float(nearer), float(-harm), *found[0])
+            if best is None or key > best[0]:
+                best = (key, x, found[1], b)
     return None if best is None else best[1:]
 
 
-def _nearer(st: GroupState, x: int, b: int, size: np.ndarray, now: int, planned: np.ndarray, k: int) -> int:
-    """How many groups nearer the plan the sizes come when x moves from its group to b; 0 when the move would
-    put more priority members in an odd-sized group."""
+def _nearer(st: GroupState, x: int, b: int, size: np.ndarray, now: int, planned: np.ndarray, k: int
+            ) -> tuple[int, int]:
+    """How many groups nearer the plan the sizes come when x moves from its group to b, and how many more
+    priority members the move puts in an odd-sized group (sizes first: the priority swap runs after)."""
     a = int(st.gid[x])
     after = size.copy()
     after[a] -= 1
@@ -217,7 +225,7 @@ def _nearer(st: GroupState, x: int, b: int, size: np.ndarray, now: int, planned:
     odd_before = sum(int(st.pcount[g]) for g in (a, b) if size[g] != k)
     odd_after = (int(st.pcount[a] - st.prio[x]) if after[a] != k else 0) + \
         (int(st.pcount[b] + st.prio[x]) if after[b] != k else 0)
-    return 0 if odd_after > odd_before else now - off_plan(after, planned)
+    return now - off_plan(after, planned), odd_after - odd_before
 
 
 def _direct(pv: Pairs, st: GroupState, c: np.ndarray, b: int, donors: np.ndarray, xs: np.ndarray) -> Offer:
@@ -226,7 +234,7 @@ def _direct(pv: Pairs, st: GroupState, c: np.ndarray, b: int, donors: np.ndarray
     fits, total = np.all(ok, axis=1), s.sum(axis=1)  # numpy types `ok.all(axis=1)` as maybe a scalar
 
     def offer(i: int, x: int, nearer: int) -> tuple[tuple[float, ...], int] | None:
-        return ((nearer, float(total[i]) - float(c[x])), -1) if fits[i] else None
+        return ((float(total[i]) - float(c[x]),), -1) if fits[i] else None
 
     return offer
 
@@ -261,3 +269,43 @@ def _via_swap(
         return (float(total[r]),), int(ys[r])
 
     return offer
+
+
+def _gather(pv: Pairs, st: GroupState, c: np.ndarray, k: int, planned: np.ndarray, lo: int, tries: int = 16) -> bool:
+    """A new group of a planned size there are too few of, one member (no priority member) out of each of
+    several groups of a size there are too many of and larger than `lo`, every pair allowed: 300 people in
+    groups of 4 whose construction ended with 74 groups, four of them of 5, become 75 groups of 4. Greedy from
+    the members whose leaving costs least; True when a group was formed."""
+    size = st.size[: st.count]
+    have = np.bincount(size, minlength=len(planned))[: len(planned)]
+    missing = np.flatnonzero(have < planned)
+    surplus = np.zeros(len(planned) + st.table.shape[1] + 1, dtype=bool)
+    surplus[: len(planned)] = have > planned
+    surplus[len(planned):] = True
+    donors = np.flatnonzero(surplus[size] & (size > lo))
+    if missing.size == 0 or donors.size == 0:
+        return False
+    t = int(missing[np.argmax(missing == k)]) if k in missing else int(missing.max())
+    if donors.size < t:
+        return False
+    xs = st.table[donors].ravel()
+    xs = xs[(xs >= 0)]
+    xs = xs[~st.prio[xs]]
+    if xs.size < t:
+        return False
+    order = xs[np.argsort(c[xs])]
+    for start in order[:tries].tolist():
+        chosen, groups = [start], {int(st.gid[start])}
+        while len(chosen) < t:
+            cand = order[~np.isin(st.gid[order], list(groups))]
+            s, ok = pv(cand[:, None], np.array(chosen)[None, :])
+            good = ok.all(axis=1)
+            if not good.any():
+                break
+            pick = int(cand[int(np.argmax(np.where(good, s.sum(axis=1) - c[cand], -np.inf)))])
+            chosen.append(pick)
+            groups.add(int(st.gid[pick]))
+        if len(chosen) == t:
+            st.add_group(chosen)
+            return True
+    return False

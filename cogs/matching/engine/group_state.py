@@ -6,10 +6,23 @@ from __future__ import annotations
 import numpy as np
 
 from .encode import Encoded
+from .model import MatchOptions
 from .vector import score_pairs
 
 SAMPLE = 2048  # free members tried before a full scan when a growing group has no free candidate left
 BALANCE = 1e6  # a move that brings two groups nearer the planned size outranks any score
+
+
+def size_range(options: MatchOptions) -> tuple[int, int]:
+    """The smallest and largest group a round of `options.group_size` (3 or 4) may form: `group_size - 1`
+    to `group_size + 1`, and at most 4 when `allow_extra_trios` is off (groups of 3: 2..4, of 4: 3..5)."""
+    k = options.group_size
+    return max(2, k - 1), (k + 1 if (k + 1 <= 4 or options.allow_extra_trios) else k)
+
+
+def off_size(sizes: np.ndarray, k: int) -> int:
+    """Groups of another size than `k`: what the engine keeps as few as the count and the rules allow."""
+    return int((np.asarray(sizes) != k).sum())
 
 
 class Pairs:
@@ -83,6 +96,30 @@ class GroupState:
         self.size[b] += 1
         self.pcount[a] -= int(self.prio[x])
         self.pcount[b] += int(self.prio[x])
+
+    def add_group(self, members: list[int]) -> None:
+        """A new group of `members`, each taken out of the group they are in (none may empty it)."""
+        if self.count == len(self.table):
+            grow = max(4, self.count // 4)
+            self.table = np.vstack((self.table, np.full((grow, self.table.shape[1]), -1, dtype=np.int64)))
+            self.size = np.concatenate((self.size, np.zeros(grow, dtype=np.int64)))
+            self.locked = np.concatenate((self.locked, np.zeros(grow, dtype=bool)))
+            self.pcount = np.concatenate((self.pcount, np.zeros(grow, dtype=np.int64)))
+        g = self.count
+        self.count += 1
+        self.size[g] = 0
+        self.pcount[g] = 0
+        self.locked[g] = False
+        self.table[g] = -1
+        for x in members:
+            a = int(self.gid[x])
+            self.table[a, self.slot[x]] = -1
+            self.size[a] -= 1
+            self.pcount[a] -= int(self.prio[x])
+            self.table[g, self.size[g]] = x
+            self.gid[x], self.slot[x] = g, self.size[g]
+            self.size[g] += 1
+            self.pcount[g] += int(self.prio[x])
 
     def swap(self, x: int, y: int) -> None:
         """Members x and y (of different groups) trade places."""

@@ -62,7 +62,9 @@ def _exact(
     members: Sequence[Member], history: History, options: MatchOptions, priority: Collection[int]
 ) -> RoundResult:
     if options.group_size > 2:
-        raise StrategyError("the exact strategy forms pairs only (group_size 2)")
+        from .group_exact import milp_optimum
+
+        return milp_optimum(members, history, options, priority)
     return exact_round(members, history, options, priority)
 
 
@@ -77,7 +79,8 @@ STRATEGIES: dict[str, Strategy] = {
         Strategy("dense", "scores every pair; assignment relaxation and local search", _dense, 20_000),
         Strategy("sparse", "never a full matrix: LP with pricing up to 3,000 members, facet-index greedy above; local "
                            "search and augmenting paths (large rounds)", _sparse),
-        Strategy("exact", "networkx blossom on every pair (pairs only; slow, a reference)", _exact, 400),
+        Strategy("exact", "networkx blossom on every pair; groups of 3 or 4: the HiGHS partition (up to about "
+                          "24 members); slow, a reference", _exact, 400),
     )
 }
 

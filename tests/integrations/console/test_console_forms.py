@@ -60,7 +60,7 @@ async def test_a_replace_that_resets_settings_shows_them_and_asks_first(console:
     await console.handle("/config import mode:replace")
     await console.run(_lines("matching.hour = 11"))
     question = console.outbox.sent[-1][2]
-    assert "returns 1 settings to the defaults" in question.text and "and sets:" in question.text
+    assert "returns 1 setting to its default" in question.text and "and sets:" in question.text
     await console.handle("1")  # Yes, replace
     assert await _overrides(console) == {"matching.hour": 11}
     await console.handle("1")  # the same button again: the draft is gone, nothing happens twice

@@ -17,7 +17,7 @@ from .assignment import EXACT_MAX, EXACT_REST, assignment_matching, exact_small_
 from .candidates import all_pairs, candidate_graph, dense_matrix, scored_candidates
 from .cardinality import maximise_pairs
 from .encode import Encoded, encode
-from .lp import PRICE_MAX, lp_pairs
+from .lp import PRICE_BLOCK_MAX, PRICE_MAX, blocked_lp_pairs, lp_pairs
 from .matching import greedy, improve, improve_dense, select_disjoint
 from .model import Group, History, MatchOptions, Member, RoundResult, Unplaced
 from .vector import score_pairs
@@ -228,6 +228,23 @@ def _pair_groups(
                                                pscore[a].tolist(), strict=True)]
 
 
+def _settle_rest(enc: Encoded, mate: np.ndarray, pscore: np.ndarray, prio: np.ndarray) -> None:
+    """Pair the members the LP left fractional (its odd cycles, usually a handful) exactly, on a matrix of
+    just those members."""
+    rest = np.nonzero(mate < 0)[0]
+    if not 2 <= rest.size <= EXACT_REST:
+        return
+    sub = np.full((rest.size, rest.size), -np.inf)
+    x, y = all_pairs(rest.size)
+    s, ok = score_pairs(enc, rest[x], rest[y])
+    sub[x[ok], y[ok]] = s[ok]
+    sub[y[ok], x[ok]] = s[ok]
+    for i, j in exact_small_matching(sub, np.arange(rest.size), ~prio[rest]):
+        a, b = rest[i], rest[j]
+        mate[a], mate[b] = b, a
+        pscore[a] = pscore[b] = sub[i, j]
+
+
 def pair_round(
     members: Sequence[Member],
     history: History | None = None,
@@ -273,24 +290,15 @@ def pair_round(
             mate[a], mate[b] = b, a
             pscore[a] = pscore[b] = small[a, b]
     else:
-        if n <= PRICE_MAX:
-            # Up to a few thousand members every pair can be priced: the LP optimum leads (see lp.py).
-            u, v, w, whole = lp_pairs(enc, enc.options.candidates_per_member, (u, v))
+        if n <= PRICE_BLOCK_MAX:
+            # Up to several thousand members every pair can be priced: the LP optimum leads (see lp.py).
+            price = lp_pairs if n <= PRICE_MAX else blocked_lp_pairs
+            u, v, w, whole = price(enc, enc.options.candidates_per_member, (u, v))
             free = whole & (mate[u] < 0) & (mate[v] < 0)
             a, b = u[free], v[free]
             mate[a], mate[b] = b, a
             pscore[a], pscore[b] = w[free], w[free]
-            rest = np.nonzero(mate < 0)[0]
-            if 2 <= rest.size <= EXACT_REST:  # the LP's fractional part (odd cycles): settle it exactly
-                sub = np.full((n, n), -np.inf) if n <= 4000 else None
-                if sub is not None:
-                    x, y = all_pairs(rest.size)
-                    s, ok = score_pairs(enc, rest[x], rest[y])
-                    sub[rest[x][ok], rest[y][ok]] = s[ok]
-                    sub[rest[y][ok], rest[x][ok]] = s[ok]
-                    for a2, b2 in exact_small_matching(sub, rest, ~prio):
-                        mate[a2], mate[b2] = b2, a2
-                        pscore[a2] = pscore[b2] = sub[a2, b2]
+            _settle_rest(enc, mate, pscore, prio)
         greedy(mate, pscore, u, v, w)
     greedy_score = float(pscore.sum() / 2)
     t3 = time.perf_counter()

@@ -200,6 +200,10 @@ def feasible_groups(matrix: np.ndarray, sizes: Sequence[int]) -> list[tuple[int,
     return out
 
 
+class MilpTimeout(RuntimeError):
+    """HiGHS found no partition within the time limit: the instance has no reference and is skipped."""
+
+
 def milp_optimum(matrix: np.ndarray, k: int, time_limit: float | None = None,
                  timed_out: list[bool] | None = None) -> tuple[int, int, float]:
     """(placed, groups off size k, score) of the best partition: most placed, then fewest off-size groups (and
@@ -223,7 +227,8 @@ def milp_optimum(matrix: np.ndarray, k: int, time_limit: float | None = None,
     def solve(c: np.ndarray, extra: list[LinearConstraint]) -> np.ndarray:
         options = {"time_limit": time_limit} if time_limit else None
         res = milp(c, constraints=cons + extra, integrality=ints, bounds=Bounds(0, 1), options=options)
-        assert res.x is not None, res.message
+        if res.x is None:  # the time limit came before any partition: no reference for this instance
+            raise MilpTimeout(res.message)
         if res.status == 1 and timed_out is not None:  # time limit reached: a feasible, unproven solution
             timed_out.append(True)
         return np.round(res.x)
@@ -249,6 +254,7 @@ def milp_compare(instances: int, seed: int, max_members: int = 24, time_limit: f
     per: dict[str, float] = {}
     t_milp = 0.0
     timeouts: list[bool] = []
+    skipped = 0
     for i in range(instances):
         n = 8 + (i * 7) % (max_members - 7)
         k = 3 + i % 2
@@ -256,8 +262,14 @@ def milp_compare(instances: int, seed: int, max_members: int = 24, time_limit: f
         options = MatchOptions(exclude_rounds=3, seed=seed + i, reference_date=_DAY, group_size=k)
         matrix, row = pair_matrix(members, history, options)
         t0 = time.perf_counter()
-        placed, off, best = milp_optimum(matrix, k, time_limit, timeouts)
-        t_milp += time.perf_counter() - t0
+        try:
+            placed, off, best = milp_optimum(matrix, k, time_limit, timeouts)
+        except MilpTimeout:
+            timeouts.append(True)
+            skipped += 1
+            continue
+        finally:
+            t_milp += time.perf_counter() - t0
         for name in STRATEGIES:
             try:
                 result = run_strategy(name, members, history, replace(options), priority)
@@ -283,6 +295,7 @@ def milp_compare(instances: int, seed: int, max_members: int = 24, time_limit: f
         "milp_instances": instances,
         "milp_seconds": round(t_milp, 2),
         "milp_timeouts": len(timeouts),
+        "milp_skipped": skipped,
     }
 
 

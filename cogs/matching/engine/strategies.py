@@ -28,34 +28,16 @@ class Strategy:
     max_members: int | None = None
 
 
-def _auto(
-    members: Sequence[Member], history: History, options: MatchOptions, priority: Collection[int]
-) -> RoundResult:
-    if options.group_size > 2:
-        return group_round(members, history, options, priority)
-    from .rounds import pair_round
+def _engine(dense: bool | None) -> Run:
+    """The engine's own round with the pair scores computed densely (True), from the facet index (False) or
+    as the round size decides (None); `group_round` hands pair rounds to `pair_round` itself."""
 
-    return pair_round(members, history, options, priority)
+    def run(
+        members: Sequence[Member], history: History, options: MatchOptions, priority: Collection[int]
+    ) -> RoundResult:
+        return group_round(members, history, options, priority, dense=dense)
 
-
-def _dense(
-    members: Sequence[Member], history: History, options: MatchOptions, priority: Collection[int]
-) -> RoundResult:
-    if options.group_size > 2:
-        return group_round(members, history, options, priority, dense=True)
-    from .rounds import pair_round
-
-    return pair_round(members, history, options, priority, dense=True)
-
-
-def _sparse(
-    members: Sequence[Member], history: History, options: MatchOptions, priority: Collection[int]
-) -> RoundResult:
-    if options.group_size > 2:
-        return group_round(members, history, options, priority, dense=False)
-    from .rounds import pair_round
-
-    return pair_round(members, history, options, priority, dense=False)
+    return run
 
 
 def _exact(
@@ -75,10 +57,10 @@ class StrategyError(ValueError):
 STRATEGIES: dict[str, Strategy] = {
     s.name: s
     for s in (
-        Strategy("auto", "picks by round size: dense below options.dense_threshold, sparse above", _auto),
-        Strategy("dense", "scores every pair; assignment relaxation and local search", _dense, 20_000),
+        Strategy("auto", "picks by round size: dense below options.dense_threshold, sparse above", _engine(None)),
+        Strategy("dense", "scores every pair; assignment relaxation and local search", _engine(True), 20_000),
         Strategy("sparse", "never a full matrix: LP with pricing up to 3,000 members, facet-index greedy above; local "
-                           "search and augmenting paths (large rounds)", _sparse),
+                           "search and augmenting paths (large rounds)", _engine(False)),
         Strategy("exact", "networkx blossom on every pair; groups of 3 or 4: the HiGHS partition (up to about "
                           "24 members); slow, a reference", _exact, 400),
     )

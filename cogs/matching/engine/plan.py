@@ -48,17 +48,17 @@ def plan_round(
     starters. `strategy` forces one of `strategies.STRATEGIES` by name."""
     history = history or History()
     options = options or MatchOptions()
-    if strategy is not None:
-        from .strategies import run_strategy
+    with collector_paused():
+        if strategy is not None:
+            from .strategies import run_strategy
 
-        result = run_strategy(strategy, members, history, options, priority)
-    elif options.group_size > 2:
-        result = group_round(members, history, options, priority, dense=dense)
-    else:
-        result = pair_round(members, history, options, priority, dense=dense)
-    index = {m.id: m for m in members}
-    groups = [[index[i] for i in g.members] for g in result.groups]
-    with _collector_paused():
+            result = run_strategy(strategy, members, history, options, priority)
+        elif options.group_size > 2:
+            result = group_round(members, history, options, priority, dense=dense)
+        else:
+            result = pair_round(members, history, options, priority, dense=dense)
+        index = {m.id: m for m in members}
+        groups = [[index[i] for i in g.members] for g in result.groups]
         contents = intro_contents(groups, ScoringContext(history, options))
         intros = tuple(IntroPlan(g.members, g.score, reason, starters)
                        for g, (reason, starters) in zip(result.groups, contents, strict=True))
@@ -71,16 +71,18 @@ def intro_contents(
     """(reason, starters) of every group, exactly as `explain_group` and `conversation_starters` give them.
     Pairs, a round's bulk, take a shortcut: each member's facets are normalised once and shared by the
     reason and the starters (a round of 100,000 has 50,000 intros)."""
-    with _collector_paused():
+    with collector_paused():
         return _intro_contents(groups, ctx)
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while the intros are built: they are a few hundred thousand small
-    dicts and tuples without a single cycle, yet each thousand new objects triggered a collection that
-    walks the round's whole heap (100,000 members) again; in a round of 100,000 that took longer than
-    building the intros. Restored afterwards (and only if it was on)."""
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a round is formed and its intros built. A round allocates
+    hundreds of thousands of small lists, tuples and dicts (history pairs, groups, intro parts) without a
+    single cycle, yet every few hundred new objects started a collection, and every tenth of those walked
+    the whole heap again (100,000 members, their facets): in a round of 100,000 that took longer than
+    building the intros. Restored afterwards (and only if it was on); the next collection finds the
+    little cyclic garbage other threads made meanwhile."""
     was_on = gc.isenabled()
     gc.disable()
     try:

@@ -47,11 +47,13 @@ class Encoded:
     language_ids: dict[str, int]
 
     def __post_init__(self) -> None:
-        # Column-major copies: gathering one facet slot for many pairs then reads contiguous memory.
-        self.topics_at = np.ascontiguousarray(self.topics_a.T)
-        self.topics_bt = np.ascontiguousarray(self.topics_b.T)
-        self.offers_at = np.ascontiguousarray(self.offers_a.T)
-        self.wants_bt = np.ascontiguousarray(self.wants_b.T)
+        # Column-major copies: gathering one facet slot for many pairs then reads contiguous memory; int16
+        # when the vocabulary allows (it nearly always does), which halves what millions of pairs gather.
+        small = np.int16 if self.vocab_size < np.iinfo(np.int16).max else np.int32
+        self.topics_at = np.ascontiguousarray(self.topics_a.T, dtype=small)
+        self.topics_bt = np.ascontiguousarray(self.topics_b.T, dtype=small)
+        self.offers_at = np.ascontiguousarray(self.offers_a.T, dtype=small)
+        self.wants_bt = np.ascontiguousarray(self.wants_b.T, dtype=small)
 
     def mask(self, ids: Iterable[int]) -> np.ndarray:
         """A boolean per member: True for those whose id is in `ids` (ids not in the round are ignored)."""

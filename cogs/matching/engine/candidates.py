@@ -66,7 +66,7 @@ def _by_bucket_then_rank(
     """(keys, members) ordered by key, then by the member's rank (a permutation of 0..n-1). Packed into one
     int64 (key * n + rank) and value-sorted when that fits: ten times faster than `lexsort` on millions."""
     n = len(rank)
-    if len(keys) and 0 <= int(keys.min()) and int(keys.max()) < (1 << 62) // max(n, 1):
+    if len(keys) and int(keys.min()) >= 0 and int(keys.max()) < (1 << 62) // max(n, 1):
         packed = keys.astype(np.int64) * n + rank[members]
         packed.sort()
         by_rank = np.empty(n, dtype=np.int64)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
+from typing import NamedTuple
 
 from .explain import Part, Translate, _identity
 from .facets import norm
@@ -83,8 +83,7 @@ def conversation_starters(group: Sequence[Member], count: int = 2) -> list[Part]
     return picked
 
 
-@dataclass(frozen=True, slots=True)
-class StarterKeys:
+class StarterKeys(NamedTuple):
     """A member's normalised topics and wants as `conversation_starters` compares them, made once per round."""
 
     topics: Container[str]

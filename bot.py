@@ -42,6 +42,16 @@ class KindredCommands(TyperGroup):
     (README "Command line"): 2 for settings and a store that cannot be opened or stops answering, 3 for
     credentials a platform refuses, 4 for a platform that does not answer, 130 for Ctrl-C."""
 
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _flags_without_type(command, ctx)
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _flags_without_type(self, ctx)
+        super().format_help(ctx, formatter)
+
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -55,6 +65,14 @@ class KindredCommands(TyperGroup):
             log.debug("the store stopped answering", exc_info=True)
             fail([f"kindred: the store stopped answering: {describe_failure(exc)} (details with "
                   "KINDRED_LOGGING__LEVEL=DEBUG)"], ExitCode.CONFIG)
+
+
+def _flags_without_type(command: Any, ctx: Any) -> None:
+    """A flag takes no value, so its help shows no type: Typer would print `--help <bool>`. (Typer carries its
+    own copy of click, so the options are recognised by what they are, not by click's classes.)"""
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
 
 
 def fail(lines: list[str], code: ExitCode) -> None:

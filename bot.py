@@ -245,7 +245,19 @@ async def _console(settings: Settings, *, demo: int, seed: int, out: Path) -> No
             serving_ops(app, settings.ops, ["console"]):
         community = ConsoleCommunity(app, out_dir=out)
         await community.setup(demo=demo, seed=seed, history=True)
-        await community.run(stdin_lines(community.prompt))
+        signalled = asyncio.Event()
+        _on_stop_signals(signalled)
+        session = asyncio.create_task(community.run(stdin_lines(community.prompt)), name="console")
+        stopping = asyncio.create_task(signalled.wait())
+        await asyncio.wait([session, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not session.done():  # SIGTERM or SIGINT: finish what is under way, like a platform would
+            log.info("stopping: finishing the work under way (at most %g s)", settings.ops.grace_seconds)
+            await app.drain(settings.ops.grace_seconds)
+            session.cancel()
+            await asyncio.gather(session, return_exceptions=True)
+        else:
+            session.result()
 
 
 def _on_stop_signals(signalled: asyncio.Event) -> None:

@@ -462,7 +462,7 @@ class Matching(Cog):
         community = ctx.community.name or str(ctx.community.id)
         message = insights_message(belief=belief, found=found if learned else [], summary=summary,
                                    learning=cfg.matching.learning, explore_share=cfg.matching.explore_share,
-                                   community=community, locale=ctx.locale, _=ctx._, ngettext=ctx._n)
+                                   community=community, locale=ctx.locale, _=ctx._, _n=ctx._n)
         if ctx.supports(Capability.FILES):
             title = ctx._("What predicts a meeting")
             subtitle = (ctx._n("{community}: {n} answered intro", "{community}: {n} answered intros",

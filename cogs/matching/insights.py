@@ -65,25 +65,27 @@ def confidence_words(i: Insight, _: Translate) -> str:
     return _("not sure yet")
 
 
-def insight_line(i: Insight, _: Translate, ngettext: Callable[..., str], locale: str) -> str:
-    """"Shared topics: clearly more meetings (odds ×1.6, likely ×1.1 to ×2.3; 42 intros; sure)"."""
-    detail = ngettext("odds {effect}, likely {low} to {high}; {n} intro; {confidence}",
-                      "odds {effect}, likely {low} to {high}; {n} intros; {confidence}", i.samples,
-                      effect=times(i.effect, locale), low=times(i.low, locale), high=times(i.high, locale),
-                      n=i.samples, confidence=confidence_words(i, _))
-    return _("{component}: {effect} ({detail})", component=component_words(i.component, _),
-             effect=effect_words(i, _), detail=detail)
+def insight_line(i: Insight, _: Translate, _n: Callable[..., str], locale: str) -> str:
+    """One component in words, e.g. "Shared topics: clearly more meetings (odds ×1.6, likely ×1.1 to ×2.3;
+    42 intros; sure)"."""
+    sure = confidence_words(i, _)  # not inside the call: the extractor takes a bare `_` there for a text
+    detail = _n("odds {effect}, likely {low} to {high}; {n} intro; {confidence}",
+                "odds {effect}, likely {low} to {high}; {n} intros; {confidence}", i.samples,
+                effect=times(i.effect, locale), low=times(i.low, locale), high=times(i.high, locale),
+                n=i.samples, confidence=sure)
+    name, effect = component_words(i.component, _), effect_words(i, _)
+    return _("{component}: {effect} ({detail})", component=name, effect=effect, detail=detail)
 
 
 def still_learning(belief: Belief | None, found: Sequence[Insight], summary: Summary, _: Translate,
-                   ngettext: Callable[..., str]) -> str:
+                   _n: Callable[..., str]) -> str:
     """The note while data is scarce, or "" once something is known for sure."""
     n = summary.answered
     if belief is None or belief.rounds == 0:
-        return ngettext("Still learning: {n} answered intro so far; rounds use the default weights.",
+        return _n("Still learning: {n} answered intro so far; rounds use the default weights.",
                         "Still learning: {n} answered intros so far; rounds use the default weights.", n, n=n)
     if not any(i.confident for i in found):
-        return ngettext("Still learning: {n} answered intro so far; nothing is certain yet, so rounds stay close "
+        return _n("Still learning: {n} answered intro so far; nothing is certain yet, so rounds stay close "
                         "to the default weights.",
                         "Still learning: {n} answered intros so far; nothing is certain yet, so rounds stay close "
                         "to the default weights.", n, n=n)
@@ -92,7 +94,7 @@ def still_learning(belief: Belief | None, found: Sequence[Insight], summary: Sum
 
 def insights_message(*, belief: Belief | None, found: Sequence[Insight], summary: Summary, learning: bool,
                      explore_share: float, community: str, locale: str, _: Translate,
-                     ngettext: Callable[..., str]) -> Message:
+                     _n: Callable[..., str]) -> Message:
     """The text of /match insights: the state of learning, the counts, then one line per component."""
     pct = lambda x: format_percent(x, locale=locale)  # noqa: E731
     fields = [Field(_("Learning"), _("on: rounds use what was learned here") if learning
@@ -103,13 +105,13 @@ def insights_message(*, belief: Belief | None, found: Sequence[Insight], summary
     if summary.answered:
         fields.append(Field(_("Met"), _("{rate} of answered intros", rate=pct(summary.met / summary.answered))))
     if summary.again_asked:
-        fields.append(Field(_("Would meet again"), ngettext(
+        fields.append(Field(_("Would meet again"), _n(
             "{rate} of {n} answer", "{rate} of {n} answers", summary.again_asked,
             rate=pct(summary.again_yes / summary.again_asked), n=summary.again_asked)))
-    lines = [note] if (note := still_learning(belief, found, summary, _, ngettext)) else []
+    lines = [note] if (note := still_learning(belief, found, summary, _, _n)) else []
     if belief is not None and belief.rounds > 0:
         lines.append(_("What predicts a meeting here:"))
-        lines += [f"• {insight_line(i, _, ngettext, locale)}" for i in found]
+        lines += [f"• {insight_line(i, _, _n, locale)}" for i in found]
     return Message(title=_("What makes pairs meet in {community}", community=community), text="\n".join(lines),
                    fields=fields)
 

@@ -46,10 +46,12 @@ def times(value: float, locale: str) -> str:
 
 
 def effect_words(i: Insight, _: Translate) -> str:
-    """"clearly more meetings", "hardly any difference", ..."""
+    """"clearly more meetings", "perhaps fewer meetings", "hardly any difference", ..."""
     size = abs(math.log(max(i.effect, 1e-9)))
     if size < 0.1:
         return _("hardly any difference")
+    if not i.confident:  # not "clearly" anything while the interval still allows no effect
+        return _("perhaps more meetings") if i.effect > 1 else _("perhaps fewer meetings")
     if i.effect > 1:
         return (_("a little more meetings") if size < 0.4 else _("clearly more meetings") if size < 0.9
                 else _("many more meetings"))
@@ -97,8 +99,8 @@ def insights_message(*, belief: Belief | None, found: Sequence[Insight], summary
                      _n: Callable[..., str]) -> Message:
     """The text of /match insights: the state of learning, the counts, then one line per component."""
     pct = lambda x: format_percent(x, locale=locale)  # noqa: E731
-    fields = [Field(_("Learning"), _("on: rounds use what was learned here") if learning
-                    else _("off: rounds use the default weights")),
+    fields = [Field(_("Learning"), _("on (rounds use what was learned here)") if learning
+                    else _("off (rounds use the default weights)")),
               Field(_("Exploration"), _("{share} of each round", share=pct(explore_share)) if learning
                     else _("none while learning is off")),
               Field(_("Answered intros"), str(summary.answered))]

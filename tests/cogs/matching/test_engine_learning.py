@@ -36,7 +36,7 @@ from cogs.matching.engine import (
     violation,
 )
 from cogs.matching.engine.encode import encode
-from cogs.matching.engine.learning import FIELDS, WEIGHT_RANGE, default_vector
+from cogs.matching.engine.learning import FIELDS, WEIGHT_RANGE, default_vector, explore_members_for
 from cogs.matching.engine.score import score_ceiling, soft_floor
 from cogs.matching.engine.vector import score_pairs
 
@@ -218,13 +218,20 @@ def test_exploration_share_and_determinism(share: float) -> None:
     ids = range(1, 20_001)
     opts = explored_options(share, seed=7)
     explored = [i for i in ids if opts.explores(i)]
-    assert len(explored) / 20_000 == pytest.approx(share, abs=0.01)
+    assert len(explored) / 20_000 == pytest.approx(explore_members_for(share), abs=0.01)
+    # About `share` of the pairs include an explored member.
+    rng = np.random.default_rng(0)
+    pairs = rng.choice(np.arange(1, 20_001), size=(20_000, 2))
+    touched = sum(opts.explores(int(a)) or opts.explores(int(b)) for a, b in pairs)
+    assert touched / 20_000 == pytest.approx(share, abs=0.015)
     again = explored_options(share, seed=7)
     assert again == opts and [i for i in ids if again.explores(i)] == explored
     if share:
         other = explored_options(share, seed=8)
         assert [i for i in ids if other.explores(i)] != explored
         assert other.explore_weights != opts.explore_weights  # another Thompson draw
+    else:
+        assert opts.explore_weights is None and not explored
 
 
 def test_explored_pairs_use_the_sampled_weights_in_both_scorers() -> None:

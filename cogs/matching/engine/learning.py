@@ -132,6 +132,10 @@ class Belief:
         values = np.array([*mean, *used, *support, intercept, observations, met], dtype=np.float64)
         if not (np.isfinite(values).all() and np.isfinite(cov).all()):
             raise ValueError("not a learning belief: a value is not a finite number")
+        try:
+            np.linalg.cholesky((cov + cov.T) / 2)
+        except np.linalg.LinAlgError:
+            raise ValueError("not a learning belief: the covariance is not positive definite") from None
         where = {name: i for i, name in enumerate(names)}
         out_cov = np.array(prior.covariance, dtype=np.float64)
         # Index 0 is the intercept in both; known components keep their (co)variances.
@@ -173,6 +177,7 @@ class Insight:
     weight: float
     samples: int
     confident: bool
+    used: float = 0.0  # the weight rounds use now (`Belief.weights`), which follows `weight` a bounded step a round
 
 
 def _tuples(matrix: np.ndarray) -> tuple[tuple[float, ...], ...]:
@@ -324,7 +329,10 @@ def thompson_weights(belief: Belief, defaults: Weights, seed: int) -> Weights:
     rng = np.random.default_rng(np.random.SeedSequence([abs(int(seed)), 0x1EA2]))
     cov = np.array(belief.covariance, dtype=np.float64)[1:, 1:]
     mean = np.array(belief.mean, dtype=np.float64)
-    draw = rng.multivariate_normal(mean, cov, method="cholesky")
+    try:
+        draw = rng.multivariate_normal(mean, cov, method="cholesky")
+    except np.linalg.LinAlgError:  # numerically not positive definite: the eigen-decomposition copes
+        draw = rng.multivariate_normal(mean, cov, method="eigh")
     return _as_weights(draw.tolist(), defaults)
 
 
@@ -385,12 +393,13 @@ def insights(belief: Belief) -> list[Insight]:
         belief = Belief.from_json(belief.to_json())
     var = np.diag(np.array(belief.covariance, dtype=np.float64))[1:]
     out = []
-    for c, mean, v, n in zip(COMPONENTS, belief.mean, var, belief.support, strict=True):
+    for c, mean, v, n, used in zip(COMPONENTS, belief.mean, var, belief.support, belief.weights, strict=True):
         sd = math.sqrt(max(float(v), 0.0))
         lo, hi = LOGIT_PER_POINT * (mean - Z95 * sd), LOGIT_PER_POINT * (mean + Z95 * sd)
         samples = round(n)
         confident = samples >= MIN_SAMPLES and (lo > 0 or hi < 0)
-        out.append(Insight(c, math.exp(LOGIT_PER_POINT * mean), math.exp(lo), math.exp(hi), mean, samples, confident))
+        out.append(Insight(c, math.exp(LOGIT_PER_POINT * mean), math.exp(lo), math.exp(hi), mean, samples, confident,
+                           used))
     out.sort(key=lambda i: (not i.confident, -abs(math.log(i.effect)), i.component))
     return out
 

@@ -164,7 +164,9 @@ def test_belief_json_round_trip_and_other_versions() -> None:
         assert read.mean[k] == b.mean[k]
     assert learned_weights(read, DEFAULTS).activity == DEFAULTS.activity
     update_belief(read, hidden_outcomes(10, 1), DEFAULTS)  # still usable
-    for bad in ({}, {**data, "mean": [1.0]}, {**data, "intercept": float("nan")}, {**data, "components": "x"}):
+    not_pd = {**data, "covariance": [[-1.0 if r == c else 0.0 for c in range(K + 1)] for r in range(K + 1)]}
+    for bad in ({}, {**data, "mean": [1.0]}, {**data, "intercept": float("nan")}, {**data, "components": "x"},
+                not_pd):
         with pytest.raises(ValueError):
             Belief.from_json(bad)
 
@@ -176,6 +178,7 @@ def test_insights_sorted_with_intervals() -> None:
     for x in found:
         assert x.low <= x.effect <= x.high
         assert x.samples >= 0
+        assert x.used == b.weights[COMPONENTS.index(x.component)]
     confident = [x for x in found if x.confident]
     assert {"timezone", "newcomer"} <= {x.component for x in confident}
     assert found[: len(confident)] == confident

@@ -1,6 +1,7 @@
 """Command-line tools of the matching feature (picked up by bot.py):
 
     uv run bot.py match-roster --input roster.json --out groups.json [--rounds N] [--group-size K] [--scores]
+                               [--no-learning] [--explore SHARE]
     uv run bot.py match-roster --list-strategies
 
 `match-roster` runs the bot's matching engine on a roster file, without a chat server or a store: for
@@ -43,6 +44,11 @@ def match_roster(
                                                      "groups)")] = 0,
     format: Annotated[str | None, typer.Option("--format", help="Input format when the name does not say: json "
                                                                 "or csv")] = None,
+    no_learning: Annotated[bool, typer.Option("--no-learning", help="Use the default weights; do not learn from "
+                                                                    "the history's met answers")] = False,
+    explore: Annotated[float, typer.Option("--explore", min=0.0, max=0.5,
+                                           help="Share of a learning round's intros that try what the model is "
+                                                "unsure about")] = 0.1,
 ) -> None:
     """Match the members of a roster file (JSON or CSV) into pairs or groups with the bot's engine."""
     from cogs.matching.engine.strategies import STRATEGIES
@@ -74,11 +80,14 @@ def match_roster(
         _fail(str(exc))
         return
     try:
-        result = run_rounds(roster, rounds or 1, group_size=group_size, strategy=strategy, scores=scores, seed=seed)
+        result = run_rounds(roster, rounds or 1, group_size=group_size, strategy=strategy, scores=scores, seed=seed,
+                            learning=not no_learning, explore_share=explore)
     except RunError as exc:
         _fail(f"--strategy: {exc}")
         return
     text = write_output(result, out_format, several=rounds is not None)
+    if result[0].learning is not None:
+        typer.echo(f"match-roster: {result[0].learning['summary']}", err=True)
     if out is None or str(out) == "-":
         typer.echo(text, nl=False)
         return

@@ -31,7 +31,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .model import MatchOptions, Member, Weights
-from .score import PairFeatures, ScoringContext, features
+from .score import PairFeatures, ScoringContext, features, score_ceiling
 
 # Learnable components, in a stable order, and the `Weights` field each one sets.
 COMPONENTS: tuple[str, ...] = (
@@ -132,6 +132,10 @@ class Belief:
         values = np.array([*mean, *used, *support, intercept, observations, met], dtype=np.float64)
         if not (np.isfinite(values).all() and np.isfinite(cov).all()):
             raise ValueError("not a learning belief: a value is not a finite number")
+        try:
+            np.linalg.cholesky((cov + cov.T) / 2)
+        except np.linalg.LinAlgError:
+            raise ValueError("not a learning belief: the covariance is not positive definite") from None
         where = {name: i for i, name in enumerate(names)}
         out_cov = np.array(prior.covariance, dtype=np.float64)
         # Index 0 is the intercept in both; known components keep their (co)variances.
@@ -173,6 +177,7 @@ class Insight:
     weight: float
     samples: int
     confident: bool
+    used: float = 0.0  # the weight rounds use now (`Belief.weights`), which follows `weight` a bounded step a round
 
 
 def _tuples(matrix: np.ndarray) -> tuple[tuple[float, ...], ...]:
@@ -323,7 +328,11 @@ def thompson_weights(belief: Belief, defaults: Weights, seed: int) -> Weights:
         belief = Belief.from_json(belief.to_json(), defaults)
     rng = np.random.default_rng(np.random.SeedSequence([abs(int(seed)), 0x1EA2]))
     cov = np.array(belief.covariance, dtype=np.float64)[1:, 1:]
-    draw = rng.multivariate_normal(np.array(belief.mean, dtype=np.float64), cov, method="cholesky")
+    mean = np.array(belief.mean, dtype=np.float64)
+    try:
+        draw = rng.multivariate_normal(mean, cov, method="cholesky")
+    except np.linalg.LinAlgError:  # numerically not positive definite: the eigen-decomposition copes
+        draw = rng.multivariate_normal(mean, cov, method="eigh")
     return _as_weights(draw.tolist(), defaults)
 
 
@@ -331,19 +340,44 @@ def learned_options(
     options: MatchOptions, belief: Belief | None, *, explore_share: float = 0.1, seed: int = 0
 ) -> MatchOptions:
     """The options a round runs with. `belief` None (learning off) returns `options` itself. Otherwise the
-    learned weights (`learned_weights` over `options.weights`), and about `explore_share` (0..1) of the members,
-    chosen by a hash of (seed, id), have their pairs scored with a Thompson sample from the belief instead, so
-    that matching also tries what the model is unsure about. Only feature weights change: blocks, the required
-    language and the no-repeat window hold for every pair."""
+    learned weights (`learned_weights` over `options.weights`) and exploration: about `explore_share` (0..1) of
+    the round's intros explore, i.e. members chosen by a hash of (seed, id) at the rate `explore_members_for`
+    (so that about that share of pairs includes one) have their pairs scored with a Thompson sample from the
+    belief, so that matching also tries what the model is unsure about. Deterministic for a seed. Only feature
+    weights change: blocks, the required language and the no-repeat window hold for every pair.
+
+    A belief without any outcome yet explores nothing: a draw from the prior alone would only be noise around
+    the defaults, so switching learning on changes nothing until the first check-ins have been answered."""
     if belief is None:
         return options
     share = min(1.0, max(0.0, float(explore_share)))
     learned = replace(options, weights=learned_weights(belief, options.weights),
-                      explore_weights=None, explore_share=0.0, explore_seed=0)
-    if share <= 0:
+                      explore_weights=None, explore_members=0.0, explore_seed=0)
+    if share <= 0 or belief.rounds == 0:
         return learned
-    return replace(learned, explore_weights=thompson_weights(belief, options.weights, seed), explore_share=share,
-                   explore_seed=seed)
+    sample = _same_scale(thompson_weights(belief, options.weights, seed), learned)
+    return replace(learned, explore_weights=sample, explore_members=explore_members_for(share), explore_seed=seed)
+
+
+def explore_members_for(share: float) -> float:
+    """The share of members to explore so that about `share` of the pairs include one: a pair escapes only when
+    both its members do, (1 - m)^2 = 1 - share."""
+    share = min(1.0, max(0.0, share))
+    return 1.0 - math.sqrt(1.0 - share)
+
+
+def _same_scale(sample: Weights, options: MatchOptions) -> Weights:
+    """The sampled component weights scaled so that their best possible pair scores as high as with the round's
+    weights: an explored member's pairs compete with the others on the same scale, so exploring changes whom
+    they meet, not whether the round favours them."""
+    target, got = score_ceiling(options), score_ceiling(options, sample)
+    base = sample.base
+    factor = (target - base) / (got - base) if got - base > 1e-9 and target > base else 1.0
+    unused = {"cross_team"} if not options.prefer_cross_team else set()
+    unused |= {"activity"} if not options.use_activity else set()
+    pairs = ((FIELDS[c], getattr(sample, FIELDS[c]) * (1.0 if c in unused else factor)) for c in COMPONENTS)
+    low, high = WEIGHT_RANGE
+    return replace(sample, **{name: min(high, max(low, v)) for name, v in pairs})
 
 
 def predicted_meet_rate(belief: Belief, components: Sequence[float]) -> float:
@@ -359,12 +393,13 @@ def insights(belief: Belief) -> list[Insight]:
         belief = Belief.from_json(belief.to_json())
     var = np.diag(np.array(belief.covariance, dtype=np.float64))[1:]
     out = []
-    for c, mean, v, n in zip(COMPONENTS, belief.mean, var, belief.support, strict=True):
+    for c, mean, v, n, used in zip(COMPONENTS, belief.mean, var, belief.support, belief.weights, strict=True):
         sd = math.sqrt(max(float(v), 0.0))
         lo, hi = LOGIT_PER_POINT * (mean - Z95 * sd), LOGIT_PER_POINT * (mean + Z95 * sd)
         samples = round(n)
         confident = samples >= MIN_SAMPLES and (lo > 0 or hi < 0)
-        out.append(Insight(c, math.exp(LOGIT_PER_POINT * mean), math.exp(lo), math.exp(hi), mean, samples, confident))
+        out.append(Insight(c, math.exp(LOGIT_PER_POINT * mean), math.exp(lo), math.exp(hi), mean, samples, confident,
+                           used))
     out.sort(key=lambda i: (not i.confident, -abs(math.log(i.effect)), i.component))
     return out
 
@@ -376,6 +411,7 @@ __all__ = [
     "Outcome",
     "belief_from_outcomes",
     "default_vector",
+    "explore_members_for",
     "group_outcomes",
     "insights",
     "learned_options",

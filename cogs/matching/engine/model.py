@@ -128,7 +128,7 @@ class MatchOptions:
     group: 2 makes pairs (one trio when the count is odd), 3 or 4 make groups of that size (`groups.py`).
 
     Exploration (`learning.learned_options`): when `explore_weights` is set, pairs that include a member chosen
-    by `explore.is_explored(id, explore_seed, explore_share)` are scored with those weights instead of `weights`
+    by `explore.is_explored(id, explore_seed, explore_members)` are scored with those weights instead of `weights`
     (only the feature weights differ; hard rules and the repeat penalty are the same for every pair)."""
 
     language_required: bool = True
@@ -149,12 +149,12 @@ class MatchOptions:
     allow_extra_trios: bool = True
     group_size: int = 2
     explore_weights: Weights | None = None
-    explore_share: float = 0.0
+    explore_members: float = 0.0  # share of members who explore (not of intros: see `learning.learned_options`)
     explore_seed: int = 0
 
     def explores(self, member_id: int) -> bool:
         """Whether pairs with this member are scored with `explore_weights` this round."""
-        return self.explore_weights is not None and is_explored(member_id, self.explore_seed, self.explore_share)
+        return self.explore_weights is not None and is_explored(member_id, self.explore_seed, self.explore_members)
 
     @property
     def window_minutes(self) -> int:

@@ -36,7 +36,7 @@ from cogs.matching.engine import (
     violation,
 )
 from cogs.matching.engine.encode import encode
-from cogs.matching.engine.learning import FIELDS, WEIGHT_RANGE, default_vector
+from cogs.matching.engine.learning import FIELDS, WEIGHT_RANGE, default_vector, explore_members_for
 from cogs.matching.engine.score import score_ceiling, soft_floor
 from cogs.matching.engine.vector import score_pairs
 
@@ -164,7 +164,9 @@ def test_belief_json_round_trip_and_other_versions() -> None:
         assert read.mean[k] == b.mean[k]
     assert learned_weights(read, DEFAULTS).activity == DEFAULTS.activity
     update_belief(read, hidden_outcomes(10, 1), DEFAULTS)  # still usable
-    for bad in ({}, {**data, "mean": [1.0]}, {**data, "intercept": float("nan")}, {**data, "components": "x"}):
+    not_pd = {**data, "covariance": [[-1.0 if r == c else 0.0 for c in range(K + 1)] for r in range(K + 1)]}
+    for bad in ({}, {**data, "mean": [1.0]}, {**data, "intercept": float("nan")}, {**data, "components": "x"},
+                not_pd):
         with pytest.raises(ValueError):
             Belief.from_json(bad)
 
@@ -176,6 +178,7 @@ def test_insights_sorted_with_intervals() -> None:
     for x in found:
         assert x.low <= x.effect <= x.high
         assert x.samples >= 0
+        assert x.used == b.weights[COMPONENTS.index(x.component)]
     confident = [x for x in found if x.confident]
     assert {"timezone", "newcomer"} <= {x.component for x in confident}
     assert found[: len(confident)] == confident
@@ -218,13 +221,20 @@ def test_exploration_share_and_determinism(share: float) -> None:
     ids = range(1, 20_001)
     opts = explored_options(share, seed=7)
     explored = [i for i in ids if opts.explores(i)]
-    assert len(explored) / 20_000 == pytest.approx(share, abs=0.01)
+    assert len(explored) / 20_000 == pytest.approx(explore_members_for(share), abs=0.01)
+    # About `share` of the pairs include an explored member.
+    rng = np.random.default_rng(0)
+    pairs = rng.choice(np.arange(1, 20_001), size=(20_000, 2))
+    touched = sum(opts.explores(int(a)) or opts.explores(int(b)) for a, b in pairs)
+    assert touched / 20_000 == pytest.approx(share, abs=0.015)
     again = explored_options(share, seed=7)
     assert again == opts and [i for i in ids if again.explores(i)] == explored
     if share:
         other = explored_options(share, seed=8)
         assert [i for i in ids if other.explores(i)] != explored
         assert other.explore_weights != opts.explore_weights  # another Thompson draw
+    else:
+        assert opts.explore_weights is None and not explored
 
 
 def test_explored_pairs_use_the_sampled_weights_in_both_scorers() -> None:

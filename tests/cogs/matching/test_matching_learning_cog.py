@@ -12,7 +12,14 @@ import pytest
 import sqlalchemy as sa
 
 from cogs.matching.engine import History, MatchOptions, Member, ScoringContext, explain_group, render
-from cogs.matching.engine.learning import COMPONENTS, Belief, belief_from_outcomes, learned_options, prior_belief
+from cogs.matching.engine.learning import (
+    COMPONENTS,
+    Belief,
+    belief_from_outcomes,
+    explore_members_for,
+    learned_options,
+    prior_belief,
+)
 from cogs.matching.learner import DEFAULTS, by_step
 from cogs.matching.people import options_for
 from cogs.matching.tables import matching_feedback, matching_intros, matching_learning
@@ -214,7 +221,7 @@ async def test_learning_off_plans_with_the_default_options(open_console: Opener,
         cfg = await app.services.config.get(community.id)
         base = options_for(cfg, clock(), "salt")
         learned = await learner.options(community.id, cfg, base)
-        assert learned != base and learned.explore_share == pytest.approx(0.1)
+        assert learned != base and learned.explore_members == pytest.approx(explore_members_for(0.1))
 
         await console.handle("/config set matching.learning off")
         cfg = await app.services.config.get(community.id)

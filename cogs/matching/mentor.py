@@ -297,8 +297,7 @@ class Mentoring(Cog):
         return away
 
     async def forget_member(self, community_id: int, member_id: int) -> None:
-        await self.repo.forget(community_id, member_id)
-        await self.runner.learner.rebuild(community_id)
+        await self.repo.forget(community_id, member_id)  # the Matching cog rebuilds the community's learning
 
     @on_event(MemberLeft)
     async def member_left(self, event: MemberLeft) -> None:

@@ -248,10 +248,13 @@ async def test_forget_takes_a_members_answers_out_of_the_belief(open_console: Op
         ana = member_id(console, "ana")
         remaining = [o for o in await learner.repo.learned_outcomes(community.id) if o.member_id != ana]
 
-        await cog(app).forget_member(community.id, ana)
+        await console.handle("/as ana")
+        await console.handle("/privacy forget")
+        await press(console, "Yes, erase me")  # /privacy forget calls every cog's forget_member
+        assert "Everything about you is erased" in last_reply(console)
         assert all(r.member_id != ana for r in await feedback_rows(app))
         after = await learner.repo.row(community.id)
-        assert after is not None and after.version == before.version + 1
+        assert after is not None and after.version == before.version + 1  # rebuilt once
         assert after.belief != before.belief
         assert after.belief == belief_from_outcomes(by_step(remaining), DEFAULTS).to_json()
 

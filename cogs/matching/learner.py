@@ -59,7 +59,8 @@ def intro_components(plan: RoundPlan, members: Mapping[int, Member], history: Hi
             continue
         sums = [0.0] * len(COMPONENTS)
         for a, b in pairs:
-            for k, value in enumerate(pair_components(features(a, b, ctx), options)):
+            # no history look-up: meeting before is the repeat penalty, not a component (and costs a second)
+            for k, value in enumerate(pair_components(features(a, b, ctx, history=False), options)):
                 sums[k] += float(value)
         out.append({name: round(sums[k] / len(pairs), 6) for k, name in enumerate(COMPONENTS)})
     return out

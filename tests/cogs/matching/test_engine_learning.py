@@ -277,3 +277,16 @@ def test_exploration_keeps_every_hard_rule(seed: int, share: float, dense: bool)
             for b in g.members[x + 1 :]:
                 assert violation(by_id[a], by_id[b], ctx) is None
                 assert (min(a, b), max(a, b)) not in blocked
+
+
+def test_the_learning_benchmark_reports_what_the_readme_quotes() -> None:
+    from bench.learning import bench
+
+    out = bench(members=40, rounds=3, seed=2, shape="realistic", explore=0.1, answered=0.7)
+    assert {"members", "rounds", "meet_rate_static", "meet_rate_learned", "lift", "worst_round"} <= set(out)
+    assert out["members"] == 40 and out["rounds"] == 3
+    assert 0 < out["meet_rate_static"] < 1 and 0 < out["meet_rate_learned"] < 1
+    # Round 1 has no answers yet: learning changes nothing there.
+    assert out["static_by_round"][0] == out["learned_by_round"][0]
+    assert out == bench(members=40, rounds=3, seed=2, shape="realistic", explore=0.1, answered=0.7) | {
+        "seconds": out["seconds"]}

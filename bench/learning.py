@@ -14,7 +14,9 @@ default weights throughout. Both runs start from the same members, history and b
 The meet rate of a round is the expected share of its intro groups that meet (the mean hidden probability of its
 groups, so the figure does not depend on the check-in coin flips). Prints one JSON line: members, rounds, the
 meet rates over rounds 7-12 (`meet_rate_static`, `meet_rate_learned`), `lift` (learned / static - 1),
-`worst_round` (the lowest per-round learned / static - 1 over all rounds) and each round's rates.
+`worst_round` (the lowest per-round learned / static - 1 over all rounds) and each round's rates; for scale, an
+oracle run that matches with the hidden preferences themselves as weights (`meet_rate_oracle`, `lift_oracle`:
+about the most any learning could reach here).
 
     uv run python bench/learning.py [--members 300] [--seed 1] [--shape realistic] [--explore 0.1]
 """
@@ -44,6 +46,7 @@ from cogs.matching.engine import (
     MatchOptions,
     Member,
     ScoringContext,
+    Weights,
     features,
     group_outcomes,
     learned_options,
@@ -51,7 +54,7 @@ from cogs.matching.engine import (
     prior_belief,
     update_belief,
 )
-from cogs.matching.engine.learning import Belief
+from cogs.matching.engine.learning import FIELDS, LOGIT_PER_POINT, Belief
 from cogs.matching.engine.strategies import run_strategy
 
 # The community's hidden preferences, log-odds per unit of each component (the defaults, at the model's scale of
@@ -88,10 +91,11 @@ class Community:
 
 def run(
     community: Community, history: History, priority: set[int], rounds: int, *, learning: bool, explore: float,
-    answered: float, seed: int,
+    answered: float, seed: int, weights: Weights | None = None,
 ) -> tuple[list[float], Belief]:
-    """The expected meet rate of each round, and the final belief (the prior when not learning)."""
-    base = MatchOptions(reference_date=DAY, use_activity=False)
+    """The expected meet rate of each round, and the final belief (the prior when not learning). `weights`
+    replaces the defaults (the oracle run: the hidden preferences themselves, at the model's scale)."""
+    base = MatchOptions(reference_date=DAY, use_activity=False, weights=weights or Weights())
     belief = prior_belief(base.weights)
     rng = np.random.default_rng(seed + 104_729)
     past = {idx: [tuple(g) for g in groups] for idx, groups in history.rounds.items()}
@@ -128,8 +132,12 @@ def bench(members: int, rounds: int, seed: int, shape: str, explore: float, answ
                     seed=seed)
     learned, belief = run(community, history, set(priority), rounds, learning=True, explore=explore,
                           answered=answered, seed=seed)
+    scaled: dict[str, Any] = {FIELDS[c]: HIDDEN[c] / LOGIT_PER_POINT for c in COMPONENTS}
+    hidden = replace(Weights(), **scaled)
+    oracle, _ = run(community, history, set(priority), rounds, learning=False, explore=0.0, answered=answered,
+                    seed=seed, weights=hidden)
     late = slice(min(6, rounds - 1), rounds)
-    s, ln = float(np.mean(static[late])), float(np.mean(learned[late]))
+    s, ln, orc = float(np.mean(static[late])), float(np.mean(learned[late])), float(np.mean(oracle[late]))
     rel = [(b / a - 1.0) if a > 0 else 0.0 for a, b in zip(static, learned, strict=True)]
     return {
         "bench": "learning",
@@ -143,6 +151,8 @@ def bench(members: int, rounds: int, seed: int, shape: str, explore: float, answ
         "meet_rate_learned": round(ln, 4),
         "lift": round(ln / s - 1.0, 4) if s > 0 else 0.0,
         "worst_round": round(min(rel), 4),
+        "meet_rate_oracle": round(orc, 4),
+        "lift_oracle": round(orc / s - 1.0, 4) if s > 0 else 0.0,
         "static_by_round": [round(x, 4) for x in static],
         "learned_by_round": [round(x, 4) for x in learned],
         "learned_weights": {c: round(w, 3) for c, w in zip(COMPONENTS, belief.weights, strict=True)},

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .explore import explored_mask
 from .facets import norm
 from .model import History, MatchOptions, Member
 from .score import reference_date
@@ -242,6 +243,7 @@ def encode(members: Sequence[Member], history: History, options: MatchOptions) -
         block_keys=np.array(bk, dtype=np.int64),
         vocab_size=len(vocab),
         language_ids=lang_ids,
-        explored=(np.fromiter((options.explores(m.id) for m in members), dtype=bool, count=n)
+        explored=(explored_mask(np.fromiter((m.id for m in members), dtype=np.int64, count=n), options.explore_seed,
+                                options.explore_members)
                   if options.explore_weights is not None else np.zeros(n, dtype=bool)),
     )

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
+from scipy.special import expit
 
 from .model import MatchOptions, Member, Weights
 from .score import PairFeatures, ScoringContext, features, score_ceiling
@@ -240,11 +241,11 @@ def _posterior(
         eta = z @ theta
         d = theta - mean0
         nll = float(np.sum(w * (np.logaddexp(0.0, eta) - y * eta)))
-        p = 1.0 / (1.0 + np.exp(-eta))
+        p = expit(eta)
         return 0.5 * float(d @ prec0 @ d) + nll, prec0 @ d + z.T @ (w * (p - y))
 
     def hessian(theta: np.ndarray) -> np.ndarray:
-        p = 1.0 / (1.0 + np.exp(-(z @ theta)))
+        p = expit(z @ theta)
         return prec0 + (z.T * (w * p * (1.0 - p))) @ z
 
     found = minimize(objective, mean0, jac=True, hess=hessian, method="trust-exact")
@@ -383,7 +384,7 @@ def _same_scale(sample: Weights, options: MatchOptions) -> Weights:
 def predicted_meet_rate(belief: Belief, components: Sequence[float]) -> float:
     """The posterior-mean probability that a pair with these components meets."""
     eta = belief.intercept + LOGIT_PER_POINT * float(np.dot(belief.mean, components))
-    return float(1.0 / (1.0 + math.exp(-max(-700.0, min(700.0, eta)))))
+    return float(expit(eta))
 
 
 def insights(belief: Belief) -> list[Insight]:

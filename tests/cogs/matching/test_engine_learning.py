@@ -36,6 +36,7 @@ from cogs.matching.engine import (
     violation,
 )
 from cogs.matching.engine.encode import encode
+from cogs.matching.engine.explore import explored_mask, is_explored
 from cogs.matching.engine.learning import FIELDS, WEIGHT_RANGE, default_vector, explore_members_for
 from cogs.matching.engine.score import score_ceiling, soft_floor
 from cogs.matching.engine.vector import score_pairs
@@ -277,3 +278,24 @@ def test_exploration_keeps_every_hard_rule(seed: int, share: float, dense: bool)
             for b in g.members[x + 1 :]:
                 assert violation(by_id[a], by_id[b], ctx) is None
                 assert (min(a, b), max(a, b)) not in blocked
+
+
+def test_the_learning_benchmark_reports_what_the_readme_quotes() -> None:
+    from bench.learning import bench
+
+    out = bench(members=40, rounds=3, seed=2, shape="realistic", explore=0.1, answered=0.7)
+    assert {"members", "rounds", "meet_rate_static", "meet_rate_learned", "lift", "worst_round"} <= set(out)
+    assert out["members"] == 40 and out["rounds"] == 3
+    assert 0 < out["meet_rate_static"] < 1 and 0 < out["meet_rate_learned"] < 1
+    # Round 1 has no answers yet: learning changes nothing there.
+    assert out["static_by_round"][0] == out["learned_by_round"][0]
+    assert out == bench(members=40, rounds=3, seed=2, shape="realistic", explore=0.1, answered=0.7) | {
+        "seconds": out["seconds"]}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=30), st.integers(-(2**70), 2**70),
+       st.floats(0.0, 1.0))
+def test_the_array_and_the_scalar_coin_agree(ids: list[int], seed: int, share: float) -> None:
+    mask = explored_mask(np.array(ids, dtype=np.int64), seed, share)
+    assert mask.tolist() == [is_explored(i, seed, share) for i in ids]

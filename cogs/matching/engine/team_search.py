@@ -78,12 +78,13 @@ class Teams:
 
 
 def construct(value: np.ndarray, bad: np.ndarray, masks: list[int], counts: list[int], sizes: list[int],
-              placeable: np.ndarray, rng: np.random.Generator, shuffle: bool) -> Teams:
-    """Holders of the needs dealt to the teams, then everyone else added where they fit best."""
+              placeable: np.ndarray, rng: np.random.Generator, shuffle: bool, deal: bool = True) -> Teams:
+    """Holders of the needs dealt to the teams (unless `deal` is off: then the search must find coverage),
+    then everyone else added where they fit best."""
     n = len(masks)
     st = Teams(n, sizes, bad)
     free = placeable.copy()
-    need_of = holders([m if placeable[i] else 0 for i, m in enumerate(masks)], counts, len(sizes))
+    need_of = holders([m if placeable[i] and deal else 0 for i, m in enumerate(masks)], counts, len(sizes))
     order_t = rng.permutation(len(sizes)) if shuffle else np.arange(len(sizes))
     have = np.bincount(need_of[need_of >= 0], minlength=len(counts))
     scarce = sorted(range(len(counts)), key=lambda r: (have[r] / max(counts[r] * len(sizes), 1), r))
@@ -321,32 +322,5 @@ def balance(st: Teams, value: np.ndarray, masks: list[int], slots: tuple[int, ..
             return
 
 
-def search(value: np.ndarray, bad: np.ndarray, masks: list[int], slots: tuple[int, ...], counts: list[int],
-           sizes: list[int], placeable: np.ndarray, low: int, high: int, seed: int
-           ) -> tuple[list[list[int]], list[int]]:
-    """The best teams found (member indices) and the placeable members left out."""
-    rng = np.random.default_rng(seed)
-    n = len(masks)
-    best: tuple[tuple[int, float], list[list[int]], list[int]] | None = None
-    for attempt in range(RESTARTS if n <= SMALL else 1):
-        st = construct(value, bad, masks, counts, sizes, placeable, rng, shuffle=attempt > 0)
-        place_rest(st, value, placeable, high)
-        balance(st, value, masks, slots)
-        improve(st, value, bad, masks, slots, exhaustive=n <= SMALL)
-        for team in st.members:  # a team below the smallest size gives its members back
-            if 0 < len(team) < low:
-                for x in list(team):
-                    st.remove(x)
-        left = place_rest(st, value, placeable, high)
-        balance(st, value, masks, slots)
-        improve(st, value, bad, masks, slots, exhaustive=n <= SMALL)
-        teams = [list(m) for m in st.members if m]
-        total = sum(team_value(st, t, value, masks, slots) for t in range(len(st.members)) if st.members[t])
-        key = (-len(left), total)
-        if best is None or key > best[0]:
-            best = (key, teams, left)
-    assert best is not None
-    return best[1], best[2]
-
-
-__all__ = ["COVER_COST", "ZERO_COST", "holders", "search"]
+__all__ = ["COVER_COST", "EPS", "ZERO_COST", "Teams", "balance", "construct", "holders", "improve", "place_rest",
+           "team_value"]

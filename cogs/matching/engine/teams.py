@@ -31,7 +31,8 @@ from .groups import group_sizes
 from .model import History, MatchOptions, Member
 from .team_exact import EXACT_COLUMNS, EXACT_TEAM_MAX, exact_teams, possible_teams
 from .team_needs import Need, NeedsError, check_size, cover, covered, need_mask, parse_needs, slot_needs
-from .team_search import COVER_COST, ZERO_COST, search
+from .team_polish import search
+from .team_search import COVER_COST, ZERO_COST
 
 TEAM_PEOPLE_MAX = 3000  # every pair is scored (a 3,000 x 3,000 matrix); an event beyond is refused
 TIME_LIMIT = 5.0  # seconds HiGHS may take in "auto" before the heuristic's answer is used instead

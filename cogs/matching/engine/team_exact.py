@@ -4,7 +4,9 @@ Every allowed team (each pair in it honours the hard rules) of a size in the pla
 disjoint columns with exactly the planned number of teams of each size. The objective folds the plan's tiers
 into one sum that cannot trade between them: need slots covered (times more than the rest can ever add up
 to), then the fewest pairs without a common waking hour, then the fit scaled below 1. The most people placed
-comes first of all: the plan for everybody is tried first, then for one person fewer, and so on.
+comes first of all: the plan for everybody is tried first, then for one person fewer, and so on; for each count
+the planned sizes (`groups.group_sizes`) first, and when the hard rules refuse them, the shapes with the fewest
+teams off size (the best of those).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import Counter
 
 import numpy as np
 
-from .group_exact import _Columns, allowed_groups
+from .group_exact import _Columns, allowed_groups, shapes
 from .groups import group_sizes
 from .team_needs import covered
 
@@ -49,16 +51,20 @@ def exact_teams(fit: np.ndarray, zero: np.ndarray, bad: np.ndarray, masks: list[
     cols.value = cover * zero_tier * 2 - zeros + total / (float(per.sum()) + 1e-9) * (1 - 1e-6)
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     for p in range(n, low - 1, -1):
-        left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
-        sizes = group_sizes(p, k, high)
-        if sum(sizes) != p:
-            continue
-        counts = dict(Counter(sizes))
-        x, status = cols.solve({s: counts.get(s, 0) for s in range(low, high + 1)}, 1 if p == n else 0, left)
-        if status not in (0, 2):
-            return ([] if x is None else cols.groups(x)), False
-        if x is not None:
-            return cols.groups(x), True
+        planned = group_sizes(p, k, high)
+        candidates = [[tuple(Counter(planned).get(s, 0) for s in range(low, high + 1))]] if sum(planned) == p else []
+        candidates += shapes(p, k, low, high)  # the plan first; when the rules refuse it, the fewest off size
+        for level in candidates:
+            best: tuple[float, np.ndarray] | None = None
+            for counts in level:
+                left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
+                x, status = cols.solve(dict(zip(range(low, high + 1), counts, strict=True)), 1 if p == n else 0, left)
+                if status not in (0, 2):
+                    return ([] if x is None else cols.groups(x)), False
+                if x is not None and (best is None or float(cols.value @ x) > best[0]):
+                    best = (float(cols.value @ x), x)
+            if best is not None:
+                return cols.groups(best[1]), True
     return [], True
 
 

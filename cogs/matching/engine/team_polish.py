@@ -15,6 +15,7 @@ from itertools import combinations
 
 import numpy as np
 
+from .groups import group_sizes
 from .team_needs import covered
 from .team_search import COVER_COST, EPS, RESTARTS, SMALL, Teams, balance, construct, improve, place_rest, team_value
 
@@ -115,6 +116,8 @@ def kick(st: Teams, value: np.ndarray, bad: np.ndarray, masks: list[int], slots:
          rng: np.random.Generator) -> None:
     """Iterated local search for small events: a few random allowed swaps, then the pairwise re-split; kept
     when better, undone otherwise. Reaches what needs three teams at once (a rotation of three members)."""
+    if sum(1 for team in st.members if team) < 2:
+        return
     best = _worth(st, value, masks, slots)
     for _ in range(KICKS):
         saved = [list(m) for m in st.members]
@@ -144,43 +147,116 @@ def kick(st: Teams, value: np.ndarray, bad: np.ndarray, masks: list[int], slots:
                 st.add(x, t)
 
 
+def repair_cover(st: Teams, value: np.ndarray, bad: np.ndarray, masks: list[int], slots: tuple[int, ...]) -> int:
+    """Coverage the fit-led search misses: a team lacking a need takes a member who brings it from a team
+    that does not need them for its own coverage (a swap that covers one more slot, whatever it costs in fit).
+    Returns the swaps made."""
+    if not slots:
+        return 0
+    made = 0
+    for _ in range(3):
+        cov = [covered([masks[x] for x in team], slots) for team in st.members]
+        spare = [x for x in np.flatnonzero(st.team_of >= 0).tolist() if masks[x] and covered(
+            [masks[m] for m in st.members[int(st.team_of[x])] if m != x], slots) == cov[int(st.team_of[x])]]
+        changed = 0
+        for a, team in enumerate(st.members):
+            if not team or cov[a] >= len(slots):
+                continue
+            best: tuple[float, int, int] | None = None
+            for y in spare:
+                b = int(st.team_of[y])
+                if b == a or st.team_of[y] < 0:
+                    continue
+                rest_b = [m for m in st.members[b] if m != y]
+                for x in team:
+                    rest_a = [m for m in team if m != x]
+                    if bad[y, rest_a].any() or bad[x, rest_b].any():
+                        continue
+                    gain = covered([masks[m] for m in rest_a] + [masks[y]], slots) + covered(
+                        [masks[m] for m in rest_b] + [masks[x]], slots) - cov[a] - cov[b]
+                    if gain <= 0:
+                        continue
+                    fit = float(value[y, rest_a].sum() - value[x, rest_a].sum() + value[x, rest_b].sum()
+                                - value[y, rest_b].sum())
+                    if best is None or gain * COVER_COST + fit > best[0]:
+                        best = (gain * COVER_COST + fit, x, y)
+            if best is not None:
+                _gain, x, y = best
+                b = int(st.team_of[y])
+                st.remove(x)
+                st.remove(y)
+                st.add(y, a)
+                st.add(x, b)
+                cov[a] = covered([masks[m] for m in st.members[a]], slots)
+                cov[b] = covered([masks[m] for m in st.members[b]], slots)
+                spare = [m for m in spare if m not in (x, y)]
+                changed += 1
+        made += changed
+        if not changed:
+            break
+    return made
+
+
+def _dissolve(st: Teams, low: int) -> None:
+    """A team below the smallest size gives its members back (they join other teams or stay out)."""
+    for team in st.members:
+        if 0 < len(team) < low:
+            for x in list(team):
+                st.remove(x)
+
+
+def _attempt(value: np.ndarray, bad: np.ndarray, masks: list[int], slots: tuple[int, ...], counts: list[int],
+             sizes: list[int], placeable: np.ndarray, low: int, high: int, rng: np.random.Generator,
+             attempt: int) -> Teams:
+    small = len(masks) <= SMALL
+    # Every third small attempt seeds teams with the people who have the fewest allowed partners instead of
+    # dealing the needs first: language minorities then end up together.
+    st = construct(value, bad, masks, counts, sizes, placeable, rng, shuffle=attempt > 0, deal=attempt % 3 != 2)
+    for _ in range(2):
+        place_rest(st, value, placeable, high)
+        eject(st, value, placeable, high)
+        balance(st, value, masks, slots)
+        improve(st, value, bad, masks, slots, exhaustive=small)
+        if repair_cover(st, value, bad, masks, slots):
+            improve(st, value, bad, masks, slots, exhaustive=small)
+        _dissolve(st, low)
+    if small:
+        reoptimise_pairs(st, value, bad, masks, slots)
+    return st
+
+
 def search(value: np.ndarray, bad: np.ndarray, masks: list[int], slots: tuple[int, ...], counts: list[int],
-           sizes: list[int], placeable: np.ndarray, low: int, high: int, seed: int
-           ) -> tuple[list[list[int]], list[int]]:
-    """The best teams found (member indices) and the placeable members left out: construction, placing the rest
-    (directly, then by ejection), the sizes balanced, local search; small events several times over, with
-    the pairwise re-split, keeping the best by (people placed, worth)."""
+           k: int, placeable: np.ndarray, low: int, high: int, seed: int) -> tuple[list[list[int]], list[int]]:
+    """The best teams of `k` found (member indices) and the placeable members left out: construction, placing
+    the rest (directly, then by ejection), the sizes balanced, local search; when someone stays out, again with
+    the sizes planned for those placed. Small events several times over, with the pairwise re-split and
+    random kicks, keeping the best by (people placed, teams off size `k` fewest, worth)."""
     rng = np.random.default_rng(seed)
-    n = len(masks)
-    small = n <= SMALL
-    best: tuple[tuple[int, float], Teams] | None = None
+    small = len(masks) <= SMALL
+    best: tuple[tuple[int, int, float], Teams] | None = None
     for attempt in range(RESTARTS if small else 1):
-        # Every third small attempt seeds teams with the people who have the fewest allowed partners instead of
-        # dealing the needs first: language minorities then end up together.
-        st = construct(value, bad, masks, counts, sizes, placeable, rng, shuffle=attempt > 0, deal=attempt % 3 != 2)
-        place_rest(st, value, placeable, high)
-        eject(st, value, placeable, high)
-        balance(st, value, masks, slots)
-        improve(st, value, bad, masks, slots, exhaustive=small)
-        for team in st.members:  # a team below the smallest size gives its members back
-            if 0 < len(team) < low:
-                for x in list(team):
-                    st.remove(x)
-        place_rest(st, value, placeable, high)
-        eject(st, value, placeable, high)
-        balance(st, value, masks, slots)
-        improve(st, value, bad, masks, slots, exhaustive=small)
-        if small:
-            reoptimise_pairs(st, value, bad, masks, slots)
-        key = _worth(st, value, masks, slots)
-        if best is None or key > best[0]:
-            best = (key, st)
+        who = placeable.copy()
+        for _ in range(2):
+            sizes = group_sizes(int(who.sum()), k, high)
+            st = _attempt(value, bad, masks, slots, counts, sizes, who, low, high, rng, attempt)
+            key = _key(st, value, masks, slots, k)
+            if best is None or key > best[0]:
+                best = (key, st)
+            out = who & (st.team_of < 0)
+            if not out.any():
+                break
+            who &= ~out
     assert best is not None
     st = best[1]
     if small:
         kick(st, value, bad, masks, slots, rng)
     left = [int(x) for x in np.flatnonzero(placeable & (st.team_of < 0))]
     return [list(m) for m in st.members if m], left
+
+
+def _key(st: Teams, value: np.ndarray, masks: list[int], slots: tuple[int, ...], k: int) -> tuple[int, int, float]:
+    placed, worth = _worth(st, value, masks, slots)
+    return placed, -sum(1 for m in st.members if m and len(m) != k), worth
 
 
 __all__ = ["eject", "reoptimise_pairs", "search"]

@@ -278,7 +278,7 @@ def place_rest(st: Teams, value: np.ndarray, placeable: np.ndarray, high: int) -
     for x in np.flatnonzero(placeable & (st.team_of < 0)).tolist():
         best: tuple[float, int] | None = None
         for t, team in enumerate(st.members):
-            if len(team) < high and st.fits(x, t):
+            if 0 < len(team) < high and st.fits(x, t):  # an empty team was given back: not refilled
                 gain = float(value[x, team].sum())
                 if best is None or gain > best[0]:
                     best = (gain, t)
@@ -295,7 +295,7 @@ def balance(st: Teams, value: np.ndarray, masks: list[int], slots: tuple[int, ..
     while True:
         size = [len(m) for m in st.members]
         moved = False
-        for b in sorted(range(len(size)), key=lambda t: size[t]):
+        for b in sorted((t for t in range(len(size)) if size[t]), key=lambda t: size[t]):  # empty: dissolved
             for a in sorted(range(len(size)), key=lambda t: -size[t]):
                 if size[a] < size[b] + 2:
                     break

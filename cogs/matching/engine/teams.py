@@ -27,7 +27,6 @@ import numpy as np
 from .encode import encode
 from .group_exact import dense_scores
 from .group_state import size_range
-from .groups import group_sizes
 from .model import History, MatchOptions, Member
 from .team_exact import EXACT_COLUMNS, EXACT_TEAM_MAX, exact_teams, possible_teams
 from .team_needs import Need, NeedsError, check_size, cover, covered, need_mask, parse_needs, slot_needs
@@ -130,11 +129,10 @@ def form_teams(members: Sequence[Member], history: History | None = None, option
         chosen, proved = exact_teams(fit, zero, bad, masks, slots, size, low, high,
                                      None if strategy == "exact" else TIME_LIMIT)
     if not proved:
-        sizes = group_sizes(int(placeable.sum()), size, high)
-        found, _left = search(value, bad, masks, slots, counts, sizes, placeable, low, high, options.seed)
+        found, _left = search(value, bad, masks, slots, counts, size, placeable, low, high, options.seed)
 
-        def worth(teams: list[list[int]]) -> tuple[int, float]:
-            return (sum(len(t) for t in teams), sum(
+        def worth(teams: list[list[int]]) -> tuple[int, int, float]:
+            return (sum(len(t) for t in teams), -sum(len(t) != size for t in teams), sum(
                 COVER_COST * covered([masks[x] for x in t], slots) + float(value[np.ix_(t, t)].sum() / 2)
                 for t in teams))
 

@@ -24,7 +24,10 @@ MAX_TITLE = 100
 MAX_DESCRIPTION = 1000
 MAX_COMMITMENT = 100
 MAX_AHEAD_DAYS = 3 * 366
-MIN_OVERLAP = 60  # minutes of shared waking hours with the owner, for a suggestion
+# Minutes of waking hours (the engine's 08:00-21:00) a suggested person shares with the owner. Two 13-hour windows
+# always share at least two hours, so "awake at the same time" needs more than that: three hours leaves out only
+# people 11 or 12 hours apart (Berlin and Auckland), with whom a project would meet at dawn or late at night.
+MIN_OVERLAP = 180
 _COUNT = re.compile(r"^(?P<need>.+?)\s*(?:[*x×]\s*(?P<n1>\d+)|\((?P<n2>\d+)\))$|^(?P<n3>\d+)\s*[*x×]?\s+(?P<need2>.+)$",
                     re.IGNORECASE)
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
@@ -194,7 +197,7 @@ def suggest_for_project(owner: Member, needs: Sequence[tuple[str, int]], languag
                         candidates: Iterable[Member], history: History, options: MatchOptions,
                         capped: Collection[int], per_role: int) -> dict[str, list[RolePick]]:
     """At most `per_role` (never more than three) people for each need: they have the role or offer the skill,
-    share a language with the project, have an hour of waking time in common with the owner, and are not the
+    share a language with the project, have three waking hours in common with the owner, and are not the
     owner, blocked with them (`history.blocked`) or in `capped`. Ranked by the engine's fit with the owner
     (`find_people`, so recent partners rank lower); nobody is suggested for two needs of one project."""
     langs = project_languages(languages, owner, options)

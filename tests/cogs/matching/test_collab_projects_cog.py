@@ -247,3 +247,25 @@ async def test_module_off_and_forget(open_console: Opener) -> None:
         await press(console, last_message(console), "")
         assert await count(console, collab_projects) == 0
         assert await count(console, collab_interest) == 0
+
+
+async def test_only_people_who_take_part_fit_and_can_meet_are_suggested(open_console: Opener) -> None:
+    async with open_console() as (_app, console):
+        await seeded(console)
+        for name in ("finn", "far", "lurker", "resting", "blocker"):  # each excluded for another reason
+            await console.handle(f"/as {name}")
+            await console.handle("/profile set offers:testing")
+        await profile(console, "quit", "offers:testing timezone:Europe/Berlin languages:en")
+        await console.handle("/match leave")
+        await profile(console, "gone", "offers:testing timezone:Europe/Berlin languages:en")
+        await console.handle("/leave")  # left the community
+        await console.handle("/as owner")
+        await console.handle("/profile set offers:testing")
+        await console.handle("/collab post title:Tests needs:testing")
+        assert "Nobody fits yet" in last_message(console).plain_text()
+        await profile(console, "tess", "offers:testing timezone:Europe/Berlin languages:de")
+        await console.handle("/as owner")
+        await console.handle("/collab suggest project:Tests")
+        text = last_message(console).plain_text()
+        assert "tess: tess offers testing; tess speaks German" in text
+        assert not any(f"{n}:" in text for n in ("finn", "far", "lurker", "resting", "blocker", "quit", "gone"))

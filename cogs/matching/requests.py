@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cogs.matching import messages as msgs
+from cogs.matching.collab.projects_store import ProjectRepo, ProjectRow
 from cogs.matching.engine import (
     FilterError,
     History,
@@ -37,6 +38,7 @@ from cogs.matching.texts import FILTER_ERRORS
 from core.context import Context
 from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, UserError
+from core.events import CollabIntro
 from core.i18n import N_, N_n
 from core.messages import Button, ButtonStyle, Field, Message
 
@@ -54,6 +56,7 @@ class Requests:
         self.services = app.services
         self.repo = repo
         self.runner = runner
+        self.projects = ProjectRepo(self.services.store)
 
     async def _capped(self, community_id: int, limit: int) -> set[int]:
         since = self.runner.now() - self.window
@@ -90,7 +93,10 @@ class Requests:
                                       msgs.REQUEST_ID.format(target_id=s.member), ButtonStyle.PRIMARY))
         return msg
 
-    async def request(self, ctx: Context, target_text: str) -> str:
+    async def request(self, ctx: Context, target_text: str, *, project: ProjectRow | None = None,
+                      need: str = "") -> str:
+        """Ask `target_text` for an intro, under the caps; `project` (/collab's "Request intro") is named in the
+        request and the intro."""
         if not (target_text.isdigit() and len(target_text) < 12):
             raise UserError(N_("This button is no longer active."))
         target_id = int(target_text)
@@ -133,9 +139,14 @@ class Requests:
             raise UserError(N_("You have already asked {name}; they have not answered yet."),
                             name=msgs.clean_name(target.display_name))
         await self._hold_caps(ctx, request_id, target_id, target.display_name)
+        note = ""
+        if project is not None:
+            await self.projects.link_request(request_id, project.id, need)
+            note = ctx._("It is about their project “{title}”, which needs {need}.", title=project.title,
+                         need=need) if need else ctx._("It is about their project “{title}”.", title=project.title)
         try:
             await ctx.messenger.dm(ctx.community, target.ref, msgs.request_message(
-                ctx.locale, ctx.member.display_name, reason, request_id))
+                ctx.locale, ctx.member.display_name, reason, request_id, note=note))
         except DeliveryFailed:
             await self.repo.decide_request(request_id, "failed", now)
             raise UserError(N_("I could not reach {name} by direct message, so I did not send the request."),
@@ -189,13 +200,21 @@ class Requests:
         reason = [list(p) for p in explain_group(group, ScoringContext(History(), options_for(cfg, now)))] \
             if len(group) == 2 else []
         starters = [list(p) for p in conversation_starters(group)] if len(group) == 2 else []
-        intro_id = await self.repo.create_intro(ctx.community.id, "request", [req.requester_id, req.target_id],
-                                                reason, starters, now, None)
+        linked = await self.projects.project_of_request(req.id)
+        intro_id = await self.repo.create_intro(ctx.community.id, "collab" if linked else "request",
+                                                [req.requester_id, req.target_id], reason, starters, now, None)
         await self.repo.attach_intro(req.id, intro_id)
         intro = await self.repo.intro(intro_id)
         assert intro is not None
         note = ctx._("{name} asked for this intro.", name=msgs.clean_name(requester.display_name))
+        if linked is not None:
+            note = ctx._("{name} asked for this intro for the project “{title}”.",
+                         name=msgs.clean_name(requester.display_name), title=linked[0].title)
         if not await self.runner.send_intro(ctx.community, intro, cfg, note=note, fresh=True):
             return ctx._("Accepted, but I could not open a conversation; please contact {name} directly.",
                          name=msgs.clean_name(requester.display_name))
+        if linked is not None:
+            await self.app.emit(CollabIntro(key=ctx.community.key, community=ctx.community, at=now,
+                                            requester_id=req.requester_id, member_id=req.target_id,
+                                            project=str(linked[0].id), intro=str(intro_id), need=linked[1]))
         return ctx._("Thanks! I have introduced you to {name}.", name=msgs.clean_name(requester.display_name))

@@ -34,6 +34,7 @@ class Kind(StrEnum):
     BUDDY_ASSIGNED = "buddy_assigned"
     PROJECT_POSTED = "project_posted"
     COLLAB_INTRO = "collab_intro"
+    TEAM_FORMED = "team_formed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,7 @@ LABELS: dict[Kind, Plural] = {
     Kind.BUDDY_ASSIGNED: N_n("{n} buddy assignment", "{n} buddy assignments"),
     Kind.PROJECT_POSTED: N_n("{n} posted project", "{n} posted projects"),
     Kind.COLLAB_INTRO: N_n("{n} project introduction", "{n} project introductions"),
+    Kind.TEAM_FORMED: N_n("{n} team joined", "{n} teams joined"),
 }
 
 # Kinds that mean the member did something (as opposed to something happening to them).

@@ -184,3 +184,11 @@ from cogs.matching.collab.projects_tables import (  # noqa: E402,F401
     collab_requests,
     collab_suggestions,
 )
+
+# Team formation's tables (event sign-ups, formations and their teams), with their feature part too.
+from cogs.matching.collab.teams_tables import (  # noqa: E402,F401
+    collab_events,
+    collab_formations,
+    collab_signups,
+    collab_teams,
+)

@@ -47,7 +47,7 @@ def holders(masks: list[int], counts: list[int], teams: int) -> np.ndarray:
     a = csc_array((np.ones(2 * k), (np.concatenate([m_idx, n + r_idx]), np.tile(np.arange(k), 2))),
                   shape=(n + len(counts), k))
     upper = np.concatenate([np.ones(n), np.array(counts, dtype=np.float64) * teams])
-    res = milp(-np.ones(k), integrality=np.ones(k), bounds=Bounds(0, 1),
+    res = milp(-np.ones(k), integrality=np.ones(k, dtype=np.int64), bounds=Bounds(0, 1),
                constraints=[LinearConstraint(a, 0, upper)])
     if res.x is None:
         return out
@@ -121,8 +121,8 @@ def fill(st: Teams, value: np.ndarray, bad: np.ndarray, free: np.ndarray, option
             cand = np.flatnonzero(free)
             if cand.size == 0:
                 break
-            team = st.members[t]
-            if team:
+            team = np.array(st.members[t], dtype=np.int64)
+            if team.size:
                 ok = ~bad[np.ix_(cand, team)].any(axis=1)
                 if not ok.any():
                     continue

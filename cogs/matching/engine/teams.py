@@ -119,7 +119,7 @@ def form_teams(members: Sequence[Member], history: History | None = None, option
     np.fill_diagonal(bad, False)
     masks = [need_mask(m, need_list) for m in members]
     counts = [nd.count for nd in need_list]
-    placeable = allowed.any(axis=1) & (n >= low)
+    placeable = np.asarray(allowed.any(axis=1) & (n >= low), dtype=bool)
     use_exact = strategy == "exact" or (
         strategy == "auto" and n <= EXACT_TEAM_MAX and possible_teams(n, low, high) <= EXACT_COLUMNS)
     value = fit - ZERO_COST * zero

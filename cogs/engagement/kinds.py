@@ -77,6 +77,9 @@ SPECS: dict[Kind, KindSpec] = {
     # recorded for both when an intro asked for a project is accepted
     Kind.COLLAB_INTRO: KindSpec("a participant", target="the other participant",
                                 label="requester or member", meta={"project": str, "intro": str}),
+    # recorded for every member of a team when its intro went out (`/collab teams`)
+    Kind.TEAM_FORMED: KindSpec("a team member", value="people in the team", label="the need they bring (or empty)",
+                               meta={"team": str, "source": str}),
 }
 
 # What each kind is called where a person reads it (`/privacy show`), counted: "31 commands", "1 completed profile".

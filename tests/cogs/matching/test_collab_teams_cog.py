@@ -41,7 +41,7 @@ async def event_with_people(console: ConsoleCommunity) -> Message:
     await console.handle("/collab event title:Hack day details:Saturday 10:00, room 2")
     card = sent(console, "channel")[-1]
     assert "Event 1 is posted" in last_reply(console)
-    for name, facets in PEOPLE + [("ida", "role:developer")]:
+    for name, facets in [*PEOPLE, ("ida", "role:developer")]:
         await console.handle(f"/as {name}")
         await console.handle(f"/profile set {facets} timezone:Europe/Berlin languages:en")
         await press(console, card, "I'm in")
@@ -62,7 +62,8 @@ async def test_event_teams_preview_then_confirm_introduces_each_team_once(open_c
         preview = last_message(console)
         text = preview.plain_text()
         assert preview.title == "Team preview"
-        assert "Teams of 4 for the event “Hack day”" in text and "Each team needs: developer*2, designer, domain" in text
+        assert "Teams of 4 for the event “Hack day”" in text
+        assert "Each team needs: developer*2, designer, domain" in text
         assert "1 need stays uncovered." in text
         assert [f.name for f in preview.fields] == ["Team 1", "Team 2"]
         assert "— designer" in preview.fields[0].value and "Still needed: " in text
@@ -106,7 +107,7 @@ async def test_cancel_sends_nothing_and_bad_input_changes_nothing(open_console: 
 
 async def test_a_match_group_and_the_unplaced_with_their_reason(open_console: Opener) -> None:
     async with open_console() as (_app, console):
-        for name, facets in PEOPLE[:6] + [("yuki", "role:developer languages:ja")]:
+        for name, facets in [*PEOPLE[:6], ("yuki", "role:developer languages:ja")]:
             await console.handle(f"/as {name}")
             await console.handle(f"/profile set {facets} timezone:Europe/Berlin")
             await console.handle("/match join group:cohort 3")

@@ -3,12 +3,17 @@ Confirm (each team introduced once, whoever presses again), Cancel, the engageme
 
 from __future__ import annotations
 
+from collections import Counter
+
 import sqlalchemy as sa
 
+from cogs.matching.collab.teams import CollabTeams, team_key
 from cogs.matching.collab.teams_tables import collab_signups, collab_teams
 from core.messages import Message
+from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
 from storage.engine import sql_store
+from tests.clock import FakeClock
 
 from .conftest import Opener, intros, last_reply, sent
 
@@ -135,3 +140,29 @@ async def test_forget_removes_sign_ups_and_german_texts(open_console: Opener) ->
         await console.handle("/collab teams size:4 needs:developer*2,designer event:1")
         text = last_message(console).plain_text()
         assert "Teamvorschau" in last_message(console).title and "für die Veranstaltung „Hack day“" in text
+
+
+async def test_a_confirmed_formation_cut_off_midway_is_finished_once_after_a_restart(
+        open_console: Opener, clock: FakeClock) -> None:
+    async with open_console() as (app, console):
+        await event_with_people(console)
+        await console.handle("/collab teams size:4 needs:developer*2,designer event:1")
+        found = app.cog("collab_teams")
+        assert isinstance(found, CollabTeams)
+        community = await app.community(KEY)
+        # Confirm was pressed and the first team's intro went out, then the process died before recording it
+        assert await found.teams.move(1, ("preview",), "sending", clock())
+        first = (await found.teams.teams(1))[0]
+        refs = [r for r in [await app.services.members.get(m) for m in first.members] if r is not None]
+        await found.deliverer.introduce(app.messenger(community.platform), community, team_key(1, 1),
+                                        [r.ref for r in refs], Message(text="Meet your team"))
+        transcript = console.outbox
+    clock.advance(minutes=1)
+    async with open_console(outbox=transcript) as (app, console):
+        found = app.cog("collab_teams")
+        assert isinstance(found, CollabTeams)
+        await found.ready()
+        seen = Counter(u for group in intros(console) for u in group)
+        assert len(seen) == 8 and set(seen.values()) == {1}  # everyone introduced, nobody twice
+        assert [t.status for t in await found.teams.teams(1)] == ["sent", "sent"]
+        assert (await found.teams.formation(community.id, 1)).status == "done"  # type: ignore[union-attr]

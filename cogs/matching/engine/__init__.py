@@ -6,6 +6,8 @@ Public surface:
 - rounds: `pair_round` (fast), `group_round` / `group_sizes` (groups of 3 or 4), `exact_round` (networkx
   reference), `plan_round` (+ reasons, starters; pairs or groups after `MatchOptions.group_size`)
 - `assign_mentors`, `find_people` / `parse_filters`, `explain_group` / `render`, `conversation_starters`
+- teams: `form_teams` (teams of a size covering the roles each needs: `teams.py`), `parse_needs`, `Need`,
+  `NeedsError`, `Team`, `TeamPlan`
 """
 
 from .exact import exact_round
@@ -20,6 +22,8 @@ from .rounds import pair_round
 from .score import PairFeatures, ScoringContext, feasible, features, pair_score, score, violation
 from .starters import TEMPLATES as STARTER_TEMPLATES
 from .starters import conversation_starters, render_starter
+from .team_needs import Need, NeedsError, parse_needs
+from .teams import Team, TeamPlan, form_teams
 from .timezones import common_slots, working_slots
 
 __all__ = [
@@ -34,12 +38,16 @@ __all__ = [
     "MenteeRequest",
     "MentorAssignment",
     "MentorOffer",
+    "Need",
+    "NeedsError",
     "PairFeatures",
     "Part",
     "RoundPlan",
     "RoundResult",
     "ScoringContext",
     "Suggestion",
+    "Team",
+    "TeamPlan",
     "Unplaced",
     "Weights",
     "assign_mentors",
@@ -50,12 +58,14 @@ __all__ = [
     "feasible",
     "features",
     "find_people",
+    "form_teams",
     "group_round",
     "group_sizes",
     "join_list",
     "pair_round",
     "pair_score",
     "parse_filters",
+    "parse_needs",
     "plan_round",
     "render",
     "render_part",

@@ -15,6 +15,7 @@ from itertools import combinations
 
 import numpy as np
 
+from .group_exact import shapes
 from .groups import group_sizes
 from .team_needs import covered
 from .team_search import COVER_COST, EPS, RESTARTS, SMALL, Teams, balance, construct, improve, place_rest, team_value
@@ -247,11 +248,33 @@ def search(value: np.ndarray, bad: np.ndarray, masks: list[int], slots: tuple[in
                 break
             who &= ~out
     assert best is not None
+    if small and best[0][1] < 0:
+        best = _other_shapes(best, value, bad, masks, slots, counts, k, placeable, low, high, rng)
     st = best[1]
     if small:
         kick(st, value, bad, masks, slots, rng)
     left = [int(x) for x in np.flatnonzero(placeable & (st.team_of < 0))]
     return [list(m) for m in st.members if m], left
+
+
+def _other_shapes(best: tuple[tuple[int, int, float], Teams], value: np.ndarray, bad: np.ndarray, masks: list[int],
+                  slots: tuple[int, ...], counts: list[int], k: int, placeable: np.ndarray, low: int, high: int,
+                  rng: np.random.Generator) -> tuple[tuple[int, int, float], Teams]:
+    """Small events whose teams are off size: every other way to size teams for as many people with no more teams
+    off size (`group_exact.shapes`), twice each; more teams may cover more needs."""
+    placed, off = best[0][0], -best[0][1]
+    who = placeable & (best[1].team_of >= 0)  # those the best plan placed
+    for level in shapes(placed, k, low, high)[: off + 1]:
+        for shape in level:
+            sizes = [s for s, c in zip(range(low, high + 1), shape, strict=True) for _ in range(c)]
+            if sum(1 for s in sizes if s != k) > off:
+                continue
+            for attempt in range(2):
+                st = _attempt(value, bad, masks, slots, counts, sizes, who, low, high, rng, attempt)
+                key = _key(st, value, masks, slots, k)
+                if key > best[0]:
+                    best = (key, st)
+    return best
 
 
 def _key(st: Teams, value: np.ndarray, masks: list[int], slots: tuple[int, ...], k: int) -> tuple[int, int, float]:

@@ -21,10 +21,12 @@ NEEDS_ERRORS: dict[str, Text] = {
     "size": N_("A team has {low} to {high} people, not {size}."),
     "item": N_("I cannot read the need “{item}”: write a role or a role with a count, e.g. developer*2, designer."),
     "count": N_("“{item}”: a need counts at least one person."),
-    "long": N_("A need has at most {max} characters: “{item}”."),
+    "long": N_n("A need has at most {max} character: “{item}”.", "A need has at most {max} characters: “{item}”.",
+                "max"),
     "too_many": N_n("The needs name {total} person, more than a team of {size}.",
                     "The needs name {total} people, more than a team of {size}.", "total"),
-    "people": N_("Teams are formed for at most {max} people at once."),
+    "people": N_n("Teams are formed for at most {max} person at once.",
+                  "Teams are formed for at most {max} people at once.", "max"),
     "strategy": N_("Unknown strategy {strategy}."),
 }
 

@@ -47,6 +47,37 @@ def eject(st: Teams, value: np.ndarray, placeable: np.ndarray, high: int) -> Non
             st.add(x, t)
 
 
+def insert_by_resplit(st: Teams, value: np.ndarray, bad: np.ndarray, masks: list[int], slots: tuple[int, ...],
+                      placeable: np.ndarray, high: int) -> None:
+    """Small events: a free member joins two teams that are split again in the best allowed way with them in
+    (one of the two grows by one, up to `high`), when simple placement and ejection found no place."""
+    for x in np.flatnonzero(placeable & (st.team_of < 0)).tolist():
+        best: tuple[float, int, int, list[int], list[int]] | None = None
+        for a, b in combinations(range(len(st.members)), 2):
+            ta, tb = st.members[a], st.members[b]
+            if not ta or not tb:
+                continue
+            idx = [*ta, *tb, x]
+            for size_a in {len(ta) + 1, len(ta)}:
+                if size_a > high or len(idx) - size_a > high:
+                    continue
+                firsts, seconds = _splits(len(idx), size_a)
+                total = _split_value(idx, firsts, value, bad, masks, slots) + _split_value(
+                    idx, seconds, value, bad, masks, slots)
+                k = int(np.argmax(total))
+                if np.isfinite(total[k]) and (best is None or total[k] > best[0]):
+                    best = (float(total[k]), a, b, [idx[p] for p in firsts[k].tolist()],
+                            [idx[p] for p in seconds[k].tolist()])
+        if best is not None:
+            _total, a, b, into_a, into_b = best
+            for m in [*st.members[a], *st.members[b]]:
+                st.remove(m)
+            for m in into_a:
+                st.add(m, a)
+            for m in into_b:
+                st.add(m, b)
+
+
 def _split_value(idx: list[int], parts: np.ndarray, value: np.ndarray, bad: np.ndarray, masks: list[int],
                  slots: tuple[int, ...]) -> np.ndarray:
     """Worth of each row of `parts` (positions into idx) as one team; -inf where a hard rule forbids it."""
@@ -216,6 +247,8 @@ def _attempt(value: np.ndarray, bad: np.ndarray, masks: list[int], slots: tuple[
     for _ in range(2):
         place_rest(st, value, placeable, high)
         eject(st, value, placeable, high)
+        if small:
+            insert_by_resplit(st, value, bad, masks, slots, placeable, high)
         balance(st, value, masks, slots)
         improve(st, value, bad, masks, slots, exhaustive=small)
         if repair_cover(st, value, bad, masks, slots):

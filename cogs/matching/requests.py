@@ -10,6 +10,9 @@ requested) until they answer, so popular members are not overrun. Both caps are 
 request is stored, so two presses at the same moment (or two processes) cannot pass them together. Requests
 expire after `window` unanswered. Deciding is a conditional update, so a double press or two processes make
 one intro.
+
+/collab's "Request intro" comes here too, with its project: the request is linked to the project (its tables in
+cogs/matching/collab/), the request names it, and the accepted intro names it and is told as `CollabIntro`.
 """
 
 from __future__ import annotations
@@ -58,7 +61,8 @@ class Requests:
         self.runner = runner
         self.projects = ProjectRepo(self.services.store)
 
-    async def _capped(self, community_id: int, limit: int) -> set[int]:
+    async def capped(self, community_id: int, limit: int) -> set[int]:
+        """Members holding `limit` open requests or more: not suggested (nor askable) until they answer."""
         since = self.runner.now() - self.window
         return {m for m, n in (await self.repo.open_counts(community_id, since)).items() if n >= limit}
 
@@ -79,7 +83,7 @@ class Requests:
         me = people.get(ctx.member.id) or EngineMember(ctx.member.id, ctx.member.display_name)
         candidates = [m for m in people.values() if m.id in taking]
         blocked = await self.repo.blocks(ctx.community.id)
-        capped = await self._capped(ctx.community.id, cfg.matching.max_open_requests)
+        capped = await self.capped(ctx.community.id, cfg.matching.max_open_requests)
         capped |= await self.repo.declined_by(ctx.community.id, ctx.member.id, now - DECLINE_REST)
         history = await recent_history(self.repo, ctx.community.id, now, blocked)
         found = await asyncio.to_thread(find_people, me, candidates, filters, history, options_for(cfg, now), capped)
@@ -125,7 +129,7 @@ class Requests:
         if await self.repo.open_request_between(ctx.community.id, ctx.member.id, target_id, since):
             raise UserError(N_("You have already asked {name}; they have not answered yet."),
                             name=msgs.clean_name(target.display_name))
-        if target_id in await self._capped(ctx.community.id, m.max_open_requests):
+        if target_id in await self.capped(ctx.community.id, m.max_open_requests):
             raise UserError(N_("{name} has many open requests right now. Try someone else or ask again later."),
                             name=msgs.clean_name(target.display_name))
         people = await load_members(self.services, self.repo, ctx.community.id, [ctx.member.id, target_id],

@@ -154,7 +154,7 @@ class Collab(Cog):
         capped = {m for m, n in counts.items() if n >= settings.max_projects_per_week and m not in already}
         if settings.max_projects_per_week == 0:
             capped |= set(people)
-        capped |= await self.requests._capped(cid, cfg.matching.max_open_requests)
+        capped |= await self.requests.capped(cid, cfg.matching.max_open_requests)
         capped |= await self.repo.declined_by(cid, project.owner_id, now - DECLINE_REST)
         blocked = await self.repo.blocks(cid)
         history = await recent_history(self.repo, cid, now, blocked)

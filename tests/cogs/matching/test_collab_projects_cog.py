@@ -269,3 +269,18 @@ async def test_only_people_who_take_part_fit_and_can_meet_are_suggested(open_con
         text = last_message(console).plain_text()
         assert "tess: tess offers testing; tess speaks German" in text
         assert not any(f"{n}:" in text for n in ("finn", "far", "lurker", "resting", "blocker", "quit", "gone"))
+
+
+async def test_in_german(open_console: Opener) -> None:
+    async with open_console() as (_app, console):
+        await seeded(console)
+        await console.handle("/as admin")
+        await console.handle("/config set community.language de")
+        await console.handle("/as owner")
+        await console.handle(POST + " until:31.12.2026")
+        card = sent(console, "channel", "projects")[-1]
+        assert card.title == "Projekt: Website relaunch" and [b.label for b in card.buttons] == ["Ich habe Interesse"]
+        assert "Gesucht: developer ×2, designer" in card.plain_text() and "Bis: 31.12.2026" in card.plain_text()
+        assert "„Website relaunch“ ist gepostet (#1)." in last_message(console).text
+        await console.handle("/collab post title:X needs:dev*12")
+        assert "Frag nach 1 bis 10 Personen je Rolle oder Fähigkeit („dev“)." in last_reply(console)

@@ -8,6 +8,8 @@ Public surface:
 - learning: `COMPONENTS`, `pair_components`, `Outcome`, `Belief`, `prior_belief`, `update_belief`,
   `belief_from_outcomes`, `learned_weights`, `learned_options`, `insights` / `Insight`, `group_outcomes`
 - `assign_mentors`, `find_people` / `parse_filters`, `explain_group` / `render`, `conversation_starters`
+- teams: `form_teams` (teams of a size covering the roles each needs: `teams.py`), `parse_needs`, `Need`,
+  `NeedsError`, `Team`, `TeamPlan`
 """
 
 from .exact import exact_round
@@ -38,6 +40,8 @@ from .rounds import pair_round
 from .score import PairFeatures, ScoringContext, feasible, features, pair_score, score, violation
 from .starters import TEMPLATES as STARTER_TEMPLATES
 from .starters import conversation_starters, render_starter
+from .team_needs import Need, NeedsError, parse_needs
+from .teams import Team, TeamPlan, form_teams
 from .timezones import common_slots, working_slots
 
 __all__ = [
@@ -55,6 +59,8 @@ __all__ = [
     "MenteeRequest",
     "MentorAssignment",
     "MentorOffer",
+    "Need",
+    "NeedsError",
     "Outcome",
     "PairFeatures",
     "Part",
@@ -62,6 +68,8 @@ __all__ = [
     "RoundResult",
     "ScoringContext",
     "Suggestion",
+    "Team",
+    "TeamPlan",
     "Unplaced",
     "Weights",
     "assign_mentors",
@@ -73,6 +81,7 @@ __all__ = [
     "feasible",
     "features",
     "find_people",
+    "form_teams",
     "group_outcomes",
     "group_round",
     "group_sizes",
@@ -84,6 +93,7 @@ __all__ = [
     "pair_round",
     "pair_score",
     "parse_filters",
+    "parse_needs",
     "plan_round",
     "predicted_meet_rate",
     "prior_belief",

@@ -16,7 +16,9 @@ samples for exploration.
 Two numbers are kept per weight: the posterior `mean` (what the data say) and `weights`, what rounds use,
 which follow the mean by at most `max_step` score points per update, so one odd week never swings matching.
 Base, the repeat penalty, the floor, the caps and every hard rule (blocks, required language, no repeat within
-K rounds) are not components and are never learned.
+K rounds) are not components and are never learned. Exploration (`learned_options`): a share of each round's
+intros is scored with one Thompson draw from the posterior instead (`MatchOptions.explore_weights`, for the
+pairs of members picked by `explore.is_explored`), once the belief has seen outcomes.
 """
 
 from __future__ import annotations
@@ -327,7 +329,7 @@ def thompson_weights(belief: Belief, defaults: Weights, seed: int) -> Weights:
     """One draw of the component weights from the posterior (deterministic for a seed), as `Weights`."""
     if belief.components != COMPONENTS:
         belief = Belief.from_json(belief.to_json(), defaults)
-    rng = np.random.default_rng(np.random.SeedSequence([abs(int(seed)), 0x1EA2]))
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed) % (1 << 64), 0x1EA2]))
     cov = np.array(belief.covariance, dtype=np.float64)[1:, 1:]
     mean = np.array(belief.mean, dtype=np.float64)
     try:

@@ -29,7 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from core.aio import bounded
 from core.commands import Command
 from core.dispatcher import App
-from core.errors import ExitCode
+from core.errors import DeliveryFailed, ExitCode
 from core.events import Event
 from core.i18n import gettext
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef, Platform
@@ -41,6 +41,7 @@ from integrations.slack.blocks import FormOrigin, chosen_values, submitted_value
 from integrations.slack.client import make_web_client
 from integrations.slack.dedupe import DeliveryLog
 from integrations.slack.directory import Directory
+from integrations.slack.dm_help import dm_help, is_direct_message
 from integrations.slack.errors import SlackStartupError, error_code, transient
 from integrations.slack.http_guard import refuse_malformed_signing
 from integrations.slack.messenger import SlackMessenger
@@ -187,6 +188,10 @@ class SlackIntegration:
     async def locale(self, team_id: str | None = None) -> str:
         return await self.app.locale(await self.community(team_id))
 
+    async def person_locale(self, team_id: str | None, user_id: str) -> str:
+        """The language for what only this person sees."""
+        return await self.locale(team_id)
+
     def _responder(self, interaction: Interaction, team_id: str) -> SlackResponder:
         return SlackResponder(self.messenger, interaction, lambda: self.locale(team_id))
 
@@ -321,9 +326,23 @@ class SlackIntegration:
         await self._seen()
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if translate.is_counted_message(event, self.messenger.bot_user_id) and await self._first_delivery(body):
-            self._spawn(self._message_posted(body))
+        if translate.is_counted_message(event, self.messenger.bot_user_id):
+            direct = is_direct_message(event)
+            if (not direct or event.get("subtype") is None) and await self._first_delivery(body):
+                self._spawn(self._answer_dm(body, event) if direct else self._message_posted(body))
         await self._seen()
+
+    async def _answer_dm(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Somebody wrote to the bot: a short help in their language (a DM is not community activity)."""
+        team_id = str(body.get("team_id") or self.team_id)
+        community = await self.community(team_id)
+        disabled = set((await self.app.services.config.get(community.id)).community.disabled_modules)
+        locale = await self.person_locale(team_id, str(event.get("user", "")))
+        message = dm_help(self.app.find, disabled, locale, self.settings.command_prefix)
+        try:
+            await self.messenger.post(str(event.get("channel", "")), message)
+        except DeliveryFailed as error:
+            log.info("could not answer a direct message: %s", error.reason)
 
     async def _message_posted(self, body: dict[str, Any]) -> None:
         team_id = str(body.get("team_id") or self.team_id)

@@ -127,7 +127,7 @@ class FakeFile:
 
 BOT_SCOPES = frozenset({
     "channels:history", "channels:read", "chat:write", "commands", "files:write", "groups:history", "groups:read",
-    "im:history", "im:read", "im:write", "mpim:history", "mpim:read", "mpim:write", "reactions:read",
+    "im:history", "im:write", "mpim:history", "mpim:write", "reactions:read",
     "usergroups:read", "users:read",
 })
 """What the fake's bot token is granted unless a test takes some away (``workspace.scopes``)."""

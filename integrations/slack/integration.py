@@ -43,6 +43,7 @@ from integrations.slack.dedupe import DeliveryLog
 from integrations.slack.directory import Directory
 from integrations.slack.dm_help import dm_help, is_direct_message
 from integrations.slack.errors import SlackStartupError, error_code, transient
+from integrations.slack.home_refresh import HomeRefresher, HomeWatch
 from integrations.slack.http_guard import refuse_malformed_signing
 from integrations.slack.messenger import SlackMessenger
 from integrations.slack.responder import CapturingResponder, Interaction, SlackResponder
@@ -95,6 +96,8 @@ class SlackIntegration:
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.bolt = self._build_bolt()
+        self.homes = HomeRefresher(self.publish_home, self._spawn)
+        HomeWatch.attach(app, self.homes)
 
     # ------------------------------------------------------------------ bolt wiring
 
@@ -158,6 +161,16 @@ class SlackIntegration:
                 raise TimeoutError(f"{len(self._tasks)} Slack requests still in progress")
             await asyncio.wait(list(self._tasks), timeout=remaining)
 
+    async def _request(self, team_id: str, user_id: str, work: Coroutine[Any, Any, None], *,
+                       changes: bool = False) -> None:
+        """A member's request: the Home tab changes it makes are published once it is done (home_refresh.py);
+        ``changes`` when any request of its kind may change what the tab shows (buttons, forms)."""
+        self.homes.hold(team_id, user_id)
+        try:
+            await work
+        finally:
+            self.homes.release(team_id, user_id, changed=changes)
+
     async def _guarded(self, work: Coroutine[Any, Any, None], interaction: Interaction, team_id: str) -> None:
         """Run an interaction's work; if the integration itself fails (the store cannot say who the workspace
         is, ...), still tell the person (the dispatcher already answers for failures inside features)."""
@@ -215,7 +228,9 @@ class SlackIntegration:
         self.stats["commands"] += 1
         interaction = Interaction(str(command.get("user_id", "")), command.get("channel_id"),
                                   command.get("response_url"), command.get("trigger_id"))
-        self._spawn(self._guarded(self.run_command(command), interaction, str(command.get("team_id") or "")))
+        team_id = str(command.get("team_id") or self.team_id)
+        work = self._request(team_id, interaction.user_id, self.run_command(command))
+        self._spawn(self._guarded(work, interaction, team_id))
         await ack()
 
     async def run_command(self, command: dict[str, Any]) -> None:
@@ -245,7 +260,9 @@ class SlackIntegration:
         self.stats["actions"] += 1
         interaction = Interaction(str((body.get("user") or {}).get("id", "")),
                                   (body.get("channel") or {}).get("id"), body.get("response_url"))
-        self._spawn(self._guarded(self.run_action(body, action), interaction, self._team_of(body)))
+        team_id = self._team_of(body) or self.team_id
+        work = self._request(team_id, interaction.user_id, self.run_action(body, action), changes=True)
+        self._spawn(self._guarded(work, interaction, team_id))
         await ack()
 
     async def run_action(self, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -269,7 +286,7 @@ class SlackIntegration:
                                  values=chosen_values(action))
         view = body.get("view") or {}
         if container.get("type") == "view" and view.get("type") == "home":
-            await self.publish_home(user_id, team_id)
+            self.homes.shown(team_id, user_id)  # pressed on the tab: refreshed when the press is done
 
     # ------------------------------------------------------------------ modals
 
@@ -359,7 +376,9 @@ class SlackIntegration:
 
     async def _on_app_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home" and await self._first_delivery(body):
-            self._spawn(self.publish_home(str(event.get("user", "")), str(body.get("team_id") or self.team_id)))
+            team_id, user_id = str(body.get("team_id") or self.team_id), str(event.get("user", ""))
+            self.homes.shown(team_id, user_id)
+            self.homes.changed(team_id, user_id)
         await self._seen()
 
     async def _on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -383,6 +402,7 @@ class SlackIntegration:
 
     async def publish_home(self, user_id: str, team_id: str | None = None) -> None:
         """Build the member's Home tab from Kindred's own commands and publish it."""
+        team_id = team_id or self.team_id
         community = await self.community(team_id)
         locale = await self.app.locale(community)
         disabled = set((await self.app.services.config.get(community.id)).community.disabled_modules)
@@ -413,6 +433,8 @@ class SlackIntegration:
             await self.client.views_publish(user_id=user_id, view=view)
         except SlackApiError as error:
             log.warning("views.publish for the Home tab failed: %s", error_code(error))
+            return
+        self.homes.shown(team_id, user_id, (await self.app.resolve_member(community, member)).id)
 
     # ------------------------------------------------------------------ lifecycle
 

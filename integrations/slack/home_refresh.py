@@ -40,7 +40,7 @@ class HomeRefresher:
     """Publishes a member's tab again after a change; one publish at a time per member, changes coalesced."""
 
     def __init__(self, publish: Callable[[str, str], Awaitable[None]],
-                 spawn: Callable[[Coroutine[Any, Any, None]], None]) -> None:
+                 spawn: Callable[[Coroutine[Any, Any, None]], object]) -> None:
         self._publish = publish
         self._spawn = spawn
         self._shown: OrderedDict[Key, None] = OrderedDict()

@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from core.aio import bounded
 from core.commands import Command
+from core.context import Responder
 from core.dispatcher import App
 from core.errors import DeliveryFailed, ExitCode
 from core.events import Event
@@ -47,6 +48,7 @@ from integrations.slack.home_refresh import HomeRefresher, HomeWatch
 from integrations.slack.http_guard import refuse_malformed_signing
 from integrations.slack.messenger import SlackMessenger
 from integrations.slack.responder import CapturingResponder, Interaction, SlackResponder
+from integrations.slack.submission import ACK_BUDGET, SubmissionResponder
 from storage.seen_events import SeenEventRepo
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,7 @@ class SlackIntegration:
         self._runner: web.AppRunner | None = None
         self.bolt = self._build_bolt()
         self.homes = HomeRefresher(self.publish_home, self._spawn)
+        self.submit_budget = ACK_BUDGET
         HomeWatch.attach(app, self.homes)
 
     # ------------------------------------------------------------------ bolt wiring
@@ -124,11 +127,12 @@ class SlackIntegration:
         bolt.error(self._on_error)
         return bolt
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run the work for a request in the background, tracked so ``idle()`` and ``stop()`` can wait for it."""
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
+        return task
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -291,24 +295,32 @@ class SlackIntegration:
     # ------------------------------------------------------------------ modals
 
     async def _on_view_submission(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The form's handler starts at once; the ack waits briefly for its verdict, so that a refusal is shown
+        in the modal, next to the field, and the modal stays open (submission.py)."""
         self.stats["submissions"] += 1
+        team_id = self._team_of(body) or self.team_id
+        user_id = str((body.get("user") or {}).get("id", ""))
         origin = FormOrigin.load(view.get("private_metadata"))
-        interaction = Interaction(str((body.get("user") or {}).get("id", "")), origin.channel_id,
-                                  origin.response_url)
-        self._spawn(self._guarded(self.run_submission(body, view), interaction, self._team_of(body)))
+        interaction = Interaction(user_id, origin.channel_id, origin.response_url, body.get("trigger_id"))
+        held = SubmissionResponder(self._responder(interaction, team_id))
+        work = self._request(team_id, user_id, self.run_submission(body, view, held), changes=True)
+        self._spawn(self._guarded(work, interaction, team_id)).add_done_callback(held.done)
+        errors = await held.verdict(view, self.submit_budget)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
         await ack()
+        self._spawn(held.release())
 
-    async def run_submission(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def run_submission(self, body: dict[str, Any], view: dict[str, Any], responder: Responder) -> None:
         """A modal was submitted: the form's custom id is the view's callback id."""
         team_id = self._team_of(body) or self.team_id
         user = body.get("user") or {}
-        user_id = str(user.get("id", ""))
-        origin = FormOrigin.load(view.get("private_metadata"))
-        interaction = Interaction(user_id, origin.channel_id, origin.response_url, body.get("trigger_id"))
-        member = await self.directory.member(user_id, username=str(user.get("username", "")))
+        member = await self.directory.member(str(user.get("id", "")), username=str(user.get("username", "")))
         community = await self.community(team_id)
+        origin = FormOrigin.load(view.get("private_metadata"))
         await self.app.submit(community, member, channel_ref(origin.channel_id), str(view.get("callback_id", "")),
-                              submitted_values(view), self._responder(interaction, team_id), self.messenger)
+                              submitted_values(view), responder, self.messenger)
 
     # ------------------------------------------------------------------ events
 

@@ -12,8 +12,8 @@ from typing import Any
 from core import options as opt
 from core.commands import Cog, command, on_component, on_event, on_form
 from core.context import Context
-from core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded
 from core.errors import UserError
+from core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded
 from core.messages import Attachment, Form, FormField, Message, Select, SelectOption
 from core.permissions import Level
 from core.refs import ChannelRef, MemberRef

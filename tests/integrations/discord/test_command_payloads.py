@@ -21,14 +21,17 @@ async def test_the_shipped_tree_is_valid_for_discord(app: App) -> None:
 
 async def test_registered_commands_compare_equal_to_what_discord_returns(app: App) -> None:
     wanted = command_payloads(app.tree)
-    returned = [
-        {**p, "id": "1", "application_id": "2", "version": "3", "guild_id": "4", "name_localizations": None}
+    returned = [  # Discord answers null for localisations a command has none of
+        {"name_localizations": None, **p, "id": "1", "application_id": "2", "version": "3", "guild_id": "4"}
         for p in wanted
     ]
     assert same_commands(returned, wanted)
     changed = [dict(p) for p in returned]
     changed[0]["description"] = "something else"
     assert not same_commands(changed, wanted)
+    renamed = [dict(p) for p in returned]
+    renamed[0]["name_localizations"] = {"de": "anders"}
+    assert not same_commands(renamed, wanted)
 
 
 def test_option_types_limits_and_choices() -> None:
@@ -40,13 +43,20 @@ def test_option_types_limits_and_choices() -> None:
         "max_value": 23,
     }
     cadence = option_payload(opt.choice("cadence", ["weekly", "monthly"], "How often", required=True))
-    assert cadence["choices"] == [{"name": "weekly", "value": "weekly"}, {"name": "monthly", "value": "monthly"}]
+    assert cadence["choices"] == [
+        {"name": "weekly", "value": "weekly", "name_localizations": {"de": "wöchentlich"}},
+        {"name": "monthly", "value": "monthly", "name_localizations": {"de": "monatlich"}},
+    ]
+    assert cadence["name_localizations"] == {"de": "rhythmus"}
     assert cadence["required"] is True
     many = option_payload(opt.choice("tz", [f"zone{i}" for i in range(40)], "Zone"))
     assert many["autocomplete"] is True and "choices" not in many
     listed = option_payload(opt.string("topics", "Topics", multiple=True, max_length=60))
     assert "max_length" not in listed  # a list is checked item by item by the shared parser
     assert option_payload(opt.member("who", "Who"))["type"] == 6
+    assert option_payload(opt.channel("where", "Where")) == {"type": 7, "name": "where", "description": "Where",
+                                                             "channel_types": [0]}
+    assert option_payload(opt.role("roles", "Roles", multiple=True))["type"] == 8
     assert option_payload(opt.boolean("public", ""))["description"] == "public"
 
 

@@ -32,7 +32,7 @@ from core.context import Responder
 from core.dispatcher import App
 from core.errors import DeliveryFailed, ExitCode
 from core.events import Event
-from core.i18n import gettext
+from core.i18n import answer_locale, gettext
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef, Platform
 from core.retry import reach
 from core.settings.platforms import SlackSettings
@@ -206,11 +206,16 @@ class SlackIntegration:
         return await self.app.locale(await self.community(team_id))
 
     async def person_locale(self, team_id: str | None, user_id: str) -> str:
-        """The language for what only this person sees."""
-        return await self.locale(team_id)
+        """The language for what only this person sees: theirs in Slack when the community allows it
+        (``community.follow_member_locale``) and Kindred speaks it, else the community's."""
+        basics = (await self.app.services.config.get((await self.community(team_id)).id)).community
+        user = await self.directory.user(user_id) if user_id and basics.follow_member_locale else None
+        return answer_locale(basics.language, user.locale if user else None, basics.follow_member_locale)
 
     def _responder(self, interaction: Interaction, team_id: str) -> SlackResponder:
-        return SlackResponder(self.messenger, interaction, lambda: self.locale(team_id))
+        user_id = interaction.user_id
+        return SlackResponder(self.messenger, interaction, lambda: self.person_locale(team_id, user_id),
+                              lambda: self.directory.locale_of(user_id))
 
     @staticmethod
     def _team_of(body: dict[str, Any]) -> str:
@@ -250,7 +255,7 @@ class SlackIntegration:
         responder = self._responder(interaction, team_id)
         community = await self.community(team_id)
         if slash.wants_group_help(self.app.tree, invocation):
-            locale = await self.app.locale(community)
+            locale = await self.person_locale(team_id, user_id)
             message = slash.group_help(self.app.tree, invocation.name, locale, self.settings.command_prefix)
             await responder.reply(message, ephemeral=True)
             return
@@ -416,7 +421,7 @@ class SlackIntegration:
         """Build the member's Home tab from Kindred's own commands and publish it."""
         team_id = team_id or self.team_id
         community = await self.community(team_id)
-        locale = await self.app.locale(community)
+        locale = await self.person_locale(team_id, user_id)
         disabled = set((await self.app.services.config.get(community.id)).community.disabled_modules)
         member = await self.directory.member(user_id)
 
@@ -431,7 +436,7 @@ class SlackIntegration:
             command = offered(path)
             if command is None:
                 continue
-            capture = CapturingResponder()
+            capture = CapturingResponder(self.directory.locale_of(user_id))
             await self.app.invoke(community, member, None, command, None, capture, self.messenger)
             sections.extend(capture.messages)
         labels = []

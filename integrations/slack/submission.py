@@ -35,6 +35,10 @@ class SubmissionResponder:
         self.decided = asyncio.Event()
         self._holding = True
 
+    @property
+    def locale(self) -> str | None:
+        return self.inner.locale
+
     async def defer(self, *, ephemeral: bool = False) -> None:
         await self.inner.defer(ephemeral=ephemeral)
 

@@ -39,6 +39,9 @@ EVENT_SCOPES: dict[str, tuple[str, ...]] = {
 }
 """Bot event -> the scopes Slack requires before it delivers it."""
 
+NO_SCOPE_EVENTS: frozenset[str] = frozenset({"app_uninstalled", "tokens_revoked"})
+"""Events Slack sends to every app without a scope (listened to for OAuth installs; not a bot event to ask for)."""
+
 FEATURE_SCOPES: tuple[str, ...] = ("commands",)
 """Scopes for what is declared in the manifest rather than called: the slash commands."""
 

@@ -1,4 +1,5 @@
-"""message.im: a person writing to the bot gets a short help once per message; bots, edits and retries do not."""
+"""message.im: a person writing to the bot gets a short help once per message, in their language; bots, edits
+and retries get none."""
 
 from __future__ import annotations
 
@@ -39,12 +40,21 @@ async def test_bots_edits_and_shares_get_no_help(any_bot: Bot, slack: FakeSlack)
 
 async def test_the_help_follows_the_community_language_and_modules(start_bot: BotFactory, slack: FakeSlack) -> None:
     slack.workspace.users["U0ALICE"].is_admin = True
+    slack.workspace.users["U0BOB"].locale = "fr-FR"  # a language Kindred does not speak: the community's
+    slack.workspace.add_user("U0CARO", "caro", locale="de-CH")
     async with start_bot() as bot:
         await bot.command("/config", "set key:community.language value:de", user_id="U0ALICE")
         await bot.command("/config", "module name:matching state:off", user_id="U0ALICE")
-        dm = slack.workspace.dm_channel_of("U0BOB").id
-        await bot.event(slack.payloads.event_callback(slack.payloads.message("U0BOB", "hallo", channel_id=dm,
+        for user_id in ("U0BOB", "U0CARO"):
+            dm = slack.workspace.dm_channel_of(user_id).id
+            await bot.event(slack.payloads.event_callback(slack.payloads.message(user_id, "hallo", channel_id=dm,
+                                                                                 channel_type="im")))
+        await bot.command("/config", "set key:community.language value:en", user_id="U0ALICE")
+        dm = slack.workspace.dm_channel_of("U0CARO").id
+        await bot.event(slack.payloads.event_callback(slack.payloads.message("U0CARO", "und?", channel_id=dm,
                                                                              channel_type="im")))
     [answer] = _dm_texts(slack, "U0BOB")
     assert "Hallo, ich bin Kindred" in answer
     assert "/profile edit" in answer and "/match" not in answer
+    first, second = _dm_texts(slack, "U0CARO")
+    assert "Hallo, ich bin Kindred" in first and "Hallo, ich bin Kindred" in second, "her Slack speaks German"

@@ -80,3 +80,19 @@ async def test_a_slow_handler_is_acked_in_time_and_answers_by_message(any_bot: B
     bot.probe.gate.set()
     await bot.integration.idle()
     assert "the note is refused, slowly" in str(slack.responses[-1].body)
+
+
+async def test_setup_shows_each_problem_under_its_own_field(bot: Bot, slack: FakeSlack) -> None:
+    slack.workspace.users["U0ALICE"].is_admin = True
+    await bot.command("/setup")
+    modal = await opened_modal(slack, "setup:form")
+    config_before = await bot.app.services.config.get((await bot.community()).id)
+
+    ack = await bot.interactive(slack.payloads.submit_view(modal, {
+        "language": {"language": text_value("klingon")}, "schedule": {"schedule": text_value("whenever")},
+        "welcome": {"welcome": text_value("yes")}}))
+
+    assert ack is not None and set(ack["errors"]) == {"language", "schedule"}
+    assert not modal.closed
+    config_after = await bot.app.services.config.get((await bot.community()).id)
+    assert config_after == config_before

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from core import options as opt
+from core.affordances import neutral_path, shown_path
 from core.dispatcher import App
-from core.refs import MemberRef
+from core.refs import ChannelRef, MemberRef, RoleRef
 from integrations.discord.commands import command_payloads, option_payload, parse_invocation, same_commands
 from tests.fakes.discord.validate import commands_problem
 
@@ -103,3 +104,31 @@ def test_parse_invocation_of_autocomplete() -> None:
     }
     invocation = parse_invocation(data)
     assert (invocation.focused, invocation.current, invocation.values) == ("timezone", "Eur", {"role": "dev"})
+
+
+def test_parse_invocation_of_pickers_and_a_members_menu() -> None:
+    picked = parse_invocation({
+        "name": "config", "type": 1,
+        "options": [{"type": 1, "name": "channel", "options": [
+            {"type": 3, "name": "key", "value": "community.intro_channel"},
+            {"type": 7, "name": "channel", "value": "11"}]}],
+        "resolved": {"channels": {"11": {"id": "11", "name": "intros", "type": 0}}},
+    })
+    assert picked.values["channel"] == ChannelRef("discord", "11", "intros")
+    role = parse_invocation({"name": "config", "options": [{"type": 1, "name": "role", "options": [
+        {"type": 8, "name": "role", "value": "22"}]}], "resolved": {"roles": {"22": {"id": "22", "name": "Mods"}}}})
+    assert role.values["role"] == RoleRef("22", "Mods")
+    menu = parse_invocation({"name": "View profile", "type": 2, "target_id": "33",
+                             "resolved": {"users": {"33": {"id": "33", "username": "ben"}}}})
+    assert menu.path == ("View profile",)
+    assert isinstance(menu.values["member"], MemberRef) and menu.values["member"].user_id == "33"
+
+
+async def test_split_paths_map_back_to_the_neutral_tree(app: App) -> None:
+    assert neutral_path(app.tree, ("match-admin", "preview")) == ("match", "preview")
+    assert neutral_path(app.tree, ("match", "join")) == ("match", "join")
+    assert neutral_path(app.tree, ("config-admin", "show")) == ("config-admin", "show")  # config is not split
+    preview = app.find(("match", "preview"))
+    assert preview is not None
+    assert shown_path(app.tree, preview, split=True) == ("match-admin", "preview")
+    assert shown_path(app.tree, preview, split=False) == ("match", "preview")

@@ -130,9 +130,10 @@ async def test_channel_and_role_pickers_set_the_settings(
     await answer(fake, await fake.slash("config role", user=world.moderator,
                                         options={"key": "community.moderator_roles", "role": mods, "remove": True}))
     assert (await bot.app.services.config.get(community.id)).community.moderator_roles == []
+    general = world.guild.channel_named("general")
     summary = await answer(fake, await fake.slash("setup", user=world.moderator,
-                                                  options={"intro_channel": intros, "moderator_roles": mods}))
-    assert str(intros.id) in text_of(summary) and str(mods.id) in text_of(summary)
+                                                  options={"intro_channel": general, "moderator_roles": mods}))
+    assert f"{intros.id} → {general.id}" in text_of(summary) and f"→ {mods.id}" in text_of(summary)
 
 
 async def test_view_profile_and_request_intro_from_a_members_menu(

@@ -9,8 +9,10 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 import bot
@@ -56,6 +58,23 @@ def test_a_store_that_cannot_be_opened_is_one_line_and_exit_2(tmp_path: Path, co
     assert noise == []
 
 
+def test_check_config_refuses_what_migrate_refuses(tmp_path: Path) -> None:
+    """A SQLite path in a missing directory: check-config says so the way migrate would, not "valid"."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'kindred.db'}"
+    checked = _bot(["check-config"], tmp_path, KINDRED_STORAGE__URL=url)
+    migrated = _bot(["migrate"], tmp_path, KINDRED_STORAGE__URL=url)
+    assert checked.returncode == migrated.returncode == 2
+    said = [line for line in checked.stderr.splitlines() if line.startswith("kindred:")]
+    assert said == [line for line in migrated.stderr.splitlines() if line.startswith("kindred:")]
+    assert "does not exist" in said[0] and "Settings are valid" not in checked.stderr
+
+
+def test_migrate_leaves_nothing_beside_the_database(tmp_path: Path) -> None:
+    done = _bot(["migrate"], tmp_path, KINDRED_STORAGE__URL=f"sqlite+aiosqlite:///{tmp_path / 'kindred.db'}")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kindred.db"]
+
+
 @pytest.mark.parametrize("command", [*sorted(STORE_COMMANDS), "check-config", "discord-invite", "slack-manifest"])
 def test_a_bad_setting_is_one_line_and_exit_2_for_every_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                 command: str) -> None:
@@ -73,3 +92,17 @@ def test_exit_codes_are_the_documented_ones() -> None:
     readme = (REPO / "README.md").read_text()
     for code in (ExitCode.CONFIG, ExitCode.REJECTED, ExitCode.UNREACHABLE, ExitCode.INTERRUPTED):
         assert f"| {int(code)} |" in readme
+
+
+def test_no_command_help_shows_a_type_for_a_flag() -> None:
+    """`--help` and every other flag take no value, so no help page shows `<bool>` after them."""
+    runner = CliRunner()
+    root = runner.invoke(bot.cli, ["--help"], terminal_width=200)
+    assert root.exit_code == 0 and "<bool>" not in root.output and "--help" in root.output
+    group: Any = typer.main.get_command(bot.cli)
+    names = group.list_commands(group.make_context("bot.py", ["--help"], resilient_parsing=True))
+    assert {"console", "match-roster", "report", "export"} <= set(names)
+    for name in names:
+        page = runner.invoke(bot.cli, [name, "--help"], terminal_width=200)
+        assert page.exit_code == 0, (name, page.output)
+        assert "--help" in page.output and "<bool>" not in page.output, (name, page.output)

@@ -54,7 +54,7 @@ async def test_set_with_typed_options_as_discord_sends_them(community_a: Communi
     ("matching.checkin", "perhaps", "yes or no"),
     ("matching.day", "someday", "one of mon, tue, wed, thu, fri, sat, sun"),
     ("matching.timezone", "Atlantis/Capital", "IANA time zone"),
-    ("community.disabled_modules", "chess", "profiles, matching, mentoring, welcome, engagement"),
+    ("community.disabled_modules", "chess", "profiles, matching, mentoring, collab, welcome, engagement"),
     ("engagement.flush_seconds", "0", "greater than 0 and at most 60"),
     ("profiles.extra_fields", "value:{ role = {} }", "built in"),
     ("welcome.trigger", "soon", "join, role:<role id> or channel:<channel id>"),
@@ -85,7 +85,8 @@ async def test_show_overview_section_and_key(community_a: Community) -> None:
     await community_a.run("admin", "/config set matching.hour 11")
     await community_a.run("admin", "/config show")
     overview = community_a.replies()[-1]
-    assert [f.name for f in overview.fields] == ["community", "profiles", "matching", "welcome", "engagement"]
+    assert [f.name for f in overview.fields] == ["community", "profiles", "matching", "collab", "welcome",
+                                                   "engagement"]
     assert "hour = 11 *" in overview.fields[2].value
     assert all(len(f.value) <= 1024 for f in overview.fields)
     await community_a.run("admin", "/config show matching")

@@ -32,6 +32,8 @@ class Kind(StrEnum):
     GREETED = "greeted"
     PROFILE_STARTED = "profile_started"
     BUDDY_ASSIGNED = "buddy_assigned"
+    PROJECT_POSTED = "project_posted"
+    COLLAB_INTRO = "collab_intro"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,10 @@ SPECS: dict[Kind, KindSpec] = {
     Kind.PROFILE_STARTED: KindSpec("the newcomer", label="where it was started (welcome)"),
     Kind.BUDDY_ASSIGNED: KindSpec("the newcomer", target="the buddy",
                                   label="greeting (with the greeting) or later (\"Find me a buddy\")"),
+    Kind.PROJECT_POSTED: KindSpec("the owner", value="people the project asks for", meta={"project": str}),
+    # recorded for both when an intro asked for a project is accepted
+    Kind.COLLAB_INTRO: KindSpec("a participant", target="the other participant",
+                                label="requester or member", meta={"project": str, "intro": str}),
 }
 
 # What each kind is called where a person reads it (`/privacy show`), counted: "31 commands", "1 completed profile".
@@ -88,12 +94,14 @@ LABELS: dict[Kind, Plural] = {
     Kind.GREETED: N_n("{n} greeting", "{n} greetings"),
     Kind.PROFILE_STARTED: N_n("{n} opened profile form", "{n} opened profile forms"),
     Kind.BUDDY_ASSIGNED: N_n("{n} buddy assignment", "{n} buddy assignments"),
+    Kind.PROJECT_POSTED: N_n("{n} posted project", "{n} posted projects"),
+    Kind.COLLAB_INTRO: N_n("{n} project introduction", "{n} project introductions"),
 }
 
 # Kinds that mean the member did something (as opposed to something happening to them).
 ACTIVE_KINDS: frozenset[str] = frozenset(
     {Kind.MESSAGE, Kind.REACTION, Kind.THANKS, Kind.COMMAND, Kind.PROFILE_COMPLETED, Kind.MET,
-     Kind.MENTOR_SESSION, Kind.PROFILE_STARTED}
+     Kind.MENTOR_SESSION, Kind.PROFILE_STARTED, Kind.PROJECT_POSTED, Kind.COLLAB_INTRO}
 )
 
 # The row every event becomes, in the order of cogs.engagement.tables.EVENT_COLUMNS. On SQLite the recorder

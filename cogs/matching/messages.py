@@ -124,12 +124,13 @@ def checkin_message(locale: str, intro_id: int, partners: Sequence[str]) -> Mess
     )
 
 
-def request_message(locale: str, requester: str, reason: Sequence[Any], request_id: int) -> Message:
+def request_message(locale: str, requester: str, reason: Sequence[Any], request_id: int, *,
+                    note: str = "") -> Message:
     _ = translator(locale)
     text = _("{name} would like to be introduced to you.", name=clean_name(requester))
     why = reason_text(reason, locale)
     return Message(
-        text="\n".join(p for p in (text, why) if p),
+        text="\n".join(p for p in (text, note, why) if p),
         buttons=[
             Button(_("Accept"), ACCEPT_ID.format(request_id=request_id), ButtonStyle.SUCCESS),
             Button(_("Not now"), DECLINE_ID.format(request_id=request_id)),

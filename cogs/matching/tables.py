@@ -176,3 +176,11 @@ matching_mentorships = sa.Table(
     sa.Column("intro_id", sa.Integer, sa.ForeignKey("matching_intros.id", ondelete="SET NULL"), nullable=True),
     sa.Index("ix_matching_mentorships_mentor", "community_id", "mentor_id", "status"),
 )
+
+# Collaboration's tables (projects, interest, suggestions, project intro requests) live with their feature part.
+from cogs.matching.collab.projects_tables import (  # noqa: E402,F401
+    collab_interest,
+    collab_projects,
+    collab_requests,
+    collab_suggestions,
+)

@@ -27,7 +27,7 @@ from cogs.matching.schedule import last_fire, next_fire, period_key
 from cogs.matching.store.departures import MatchingDepartures
 from cogs.matching.store.repo import MatchingRepo
 from core import options as opt
-from core.commands import Autocomplete, Cog, command, on_component, on_event
+from core.commands import Autocomplete, Cog, command, on_component, on_event, user_command
 from core.context import Capability, Context
 from core.dispatcher import App
 from core.errors import UserError
@@ -383,6 +383,11 @@ class Matching(Cog):
     @on_component(msgs.REQUEST_ID)
     async def request_pressed(self, ctx: Context, target_id: str, values: list[str]) -> None:
         await ctx.reply(await self.requests.request(ctx, target_id), ephemeral=True)
+
+    @user_command("request-intro", N_("Request intro"))
+    async def request_on_member(self, ctx: Context, member: MemberRef) -> None:
+        """A member's "Apps" menu (Discord): the same request, with the same caps, as /match find's button."""
+        await ctx.reply(await self.requests.request(ctx, str(member.id)), ephemeral=True)
 
     @on_component(msgs.ACCEPT_ID)
     async def accept_pressed(self, ctx: Context, request_id: str, values: list[str]) -> None:

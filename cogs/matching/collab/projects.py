@@ -122,7 +122,7 @@ class Collab(Cog):
         else:
             try:
                 ref = await ctx.messenger.send(ctx.community, ChannelRef(ctx.community.platform, channel),
-                                               texts.card(ctx.locale, row, ctx.member.display_name))
+                                               texts.card(ctx.public_locale, row, ctx.member.display_name))
                 await self.projects.set_card(project_id, ref.channel_id, ref.message_id)
                 posted = ctx._("Your project card is up in the collab channel.")
             except DeliveryFailed as exc:
@@ -210,8 +210,8 @@ class Collab(Cog):
             name = clean_name(ctx.member.display_name)
             try:
                 await ctx.messenger.dm(ctx.community, owner.ref, Message(
-                    text=ctx._("{name} is interested in your project “{title}”.", name=name, title=row.title),
-                    buttons=[Button(ctx._("Request intro with {name}", name=name)[:80], texts.ASK_ID.format(
+                    text=ctx.public_("{name} is interested in your project “{title}”.", name=name, title=row.title),
+                    buttons=[Button(ctx.public_("Request intro with {name}", name=name)[:80], texts.ASK_ID.format(
                         project_id=row.id, target_id=ctx.member.id, need="-"), ButtonStyle.PRIMARY)]))
             except (DMClosed, DeliveryFailed):
                 log.info("project %s: owner not reachable by DM", row.id)
@@ -266,8 +266,8 @@ class Collab(Cog):
         if row.channel_id:
             try:
                 await ctx.messenger.send(ctx.community, ChannelRef(ctx.community.platform, row.channel_id),
-                                         Message(text=ctx._("The project “{title}” (#{id}) is closed. Thank you!",
-                                                            title=row.title, id=row.id)))
+                                         Message(text=ctx.public_("The project “{title}” (#{id}) is closed. "
+                                                                  "Thank you!", title=row.title, id=row.id)))
             except DeliveryFailed as exc:
                 log.info("project %s: closing note not posted: %s", row.id, exc)
         await ctx.reply(ctx._("Closed “{title}”.", title=row.title), ephemeral=True)

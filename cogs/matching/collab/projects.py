@@ -6,6 +6,10 @@ left, still here), never the owner or anyone blocked either way, nobody holding 
 `/match find` allows or who declined the owner lately; someone already suggested for
 `collab.max_projects_per_week` projects this week waits for next week. Requests go through `/match find`'s
 request/accept flow with its caps, and the intro names the project.
+
+Projects close by themselves too, quietly: the day after their "until" date (the `collab:expire` job, one
+process per run; the owner alone gets a short DM then) and when their owner leaves the community (nobody is
+told). `/privacy forget` erases the owner's projects outright.
 """
 
 from __future__ import annotations
@@ -31,12 +35,12 @@ from cogs.matching.requests import DECLINE_REST, Requests
 from cogs.matching.rounds import RoundRunner
 from cogs.matching.store.repo import MatchingRepo
 from core import options as opt
-from core.commands import Autocomplete, Cog, command, on_component, on_form
+from core.commands import Autocomplete, Cog, command, on_component, on_event, on_form
 from core.context import Capability, Context
 from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, UserError
-from core.events import ProjectPosted
-from core.i18n import N_
+from core.events import MemberLeft, ProjectPosted
+from core.i18n import N_, gettext
 from core.messages import Button, ButtonStyle, FieldStyle, Form, FormField, Message
 from core.permissions import Level
 from core.refs import ChannelRef
@@ -45,6 +49,9 @@ log = logging.getLogger(__name__)
 
 PAGE = 5
 WEEK = timedelta(days=7)
+EXPIRE_JOB = "collab:expire"
+EXPIRE_SECONDS = 3600.0  # an hour: a project closes within an hour of its end date passing (UTC)
+ENDED = N_("Your project “{title}” ended on {day}; post it again with /collab post if you still look for people.")
 
 
 class Collab(Cog):
@@ -61,6 +68,53 @@ class Collab(Cog):
 
     def now(self) -> datetime:
         return self.services.clock()
+
+    async def setup(self) -> None:
+        self.services.jobs.every(EXPIRE_JOB, EXPIRE_SECONDS, self.expire, once=True)
+
+    async def teardown(self) -> None:
+        self.services.jobs.cancel(EXPIRE_JOB)
+
+    # ------------------------------------------------------------------ closing by itself
+    async def expire(self) -> None:
+        """Close every open project whose end date has passed, in communities with collab on, and tell its
+        owner (and nobody else). The job runs in one process per slot, and the close is conditional, so an
+        owner hears of it once. Projects of owners who left while collab was off (so the leave went unheard
+        here) close too, silently."""
+        today = self.now().date()
+        try:
+            await self.projects.close_of_departed(self.now())
+        except Exception as exc:
+            if not self.services.store.health.outage(exc, "closing projects of members who left"):
+                log.exception("closing projects of members who left failed")
+        for row in await self.projects.expired(today):
+            try:
+                if not await self.services.jobs.switched_on(row.community_id, self.module):
+                    continue  # closed when the module is on again; /collab list never shows it meanwhile
+                if await self.projects.close(row.id, self.now()):
+                    await self._tell_ended(row)
+            except Exception as exc:
+                if not self.services.store.health.outage(exc, "closing ended projects"):
+                    log.exception("closing ended project %s failed", row.id)
+
+    async def _tell_ended(self, row: ProjectRow) -> None:
+        """The owner's DM, in the community's language; an owner who is gone or not reachable is skipped."""
+        community = await self.services.communities.get(row.community_id)
+        owner = await self.services.members.get(row.owner_id)
+        if community is None or owner is None or not owner.active or row.until is None:
+            return
+        locale = (await self.services.config.get(row.community_id)).community.language
+        text = gettext(locale, ENDED, title=row.title, day=texts.day_text(locale, row.until))
+        try:
+            await self.app.messenger(community.platform).dm(community, owner.ref, Message(text=text))
+        except (DMClosed, DeliveryFailed):
+            log.info("project %s: owner not reachable by DM about its end", row.id)
+
+    @on_event(MemberLeft)
+    async def owner_left(self, event: MemberLeft) -> None:
+        """A member who left cannot take anyone into their projects any more: those close, and nobody is told."""
+        assert event.community is not None
+        await self.projects.close_owned(event.community.id, event.member.id, self.now())
 
     # ------------------------------------------------------------------ posting
     @command("collab post", N_("Post a project that needs people (opens a form)"), options=[

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from cogs.matching.collab.projects_tables import collab_interest, collab_projects, collab_requests, collab_suggestions
 from core.ports import DataStore
 from storage.engine import inserted_id, sql_store
+from storage.schema import members
 
 _P = collab_projects.c
 _I = collab_interest.c
@@ -92,6 +93,31 @@ class ProjectRepo:
             res = await conn.execute(collab_projects.update().where(_P.id == project_id, _P.status == "open")
                                      .values(status="closed", closed_at=now))
         return res.rowcount > 0
+
+    async def expired(self, today: date) -> list[ProjectRow]:
+        """Projects of every community still open although their end date is before `today` (for the job that
+        closes them)."""
+        q = (sa.select(collab_projects).where(_P.status == "open", _P.until.is_not(None), _P.until < today)
+             .order_by(_P.community_id, _P.id))
+        async with self.store.read() as conn:
+            return [_project(r) for r in await conn.execute(q)]
+
+    async def close_owned(self, community_id: int, owner_id: int, now: datetime) -> int:
+        """Close the member's open projects (they left); returns how many this call closed (none on a second
+        word of the same departure, or in the second of two processes hearing it)."""
+        async with self.store.begin() as conn:
+            res = await conn.execute(collab_projects.update().where(
+                _P.community_id == community_id, _P.owner_id == owner_id, _P.status == "open",
+            ).values(status="closed", closed_at=now))
+        return int(res.rowcount or 0)
+
+    async def close_of_departed(self, now: datetime) -> int:
+        """Close open projects whose owner has left (a leave heard while collab was off); returns how many."""
+        gone = sa.select(members.c.id).where(members.c.left_at.is_not(None))
+        async with self.store.begin() as conn:
+            res = await conn.execute(collab_projects.update().where(_P.status == "open", _P.owner_id.in_(gone))
+                                     .values(status="closed", closed_at=now))
+        return int(res.rowcount or 0)
 
     # ------------------------------------------------------------------ interest
     async def toggle_interest(self, project_id: int, member_id: int, now: datetime) -> tuple[bool, bool]:

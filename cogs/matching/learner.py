@@ -12,7 +12,11 @@
 
 Only round intros are learned from: intros on request and mentorships are chosen by people, not by the rounds.
 Each member's final answer ("yes, we met" or "it didn't happen") counts as half an observation of the pair, so a
-pair both of whom answered counts once.
+pair both of whom answered counts once. "Would you meet again?" refines a "we met" (`to_outcomes`): "yes" or no
+answer is a full success; "rather not" counts half as a meeting and half as none (people met, but the pairing
+was not one to repeat), so it moves the belief toward "did not work" without ever counting as more than the
+answer itself. An answer is learned once, with the "again" it had then: changing it later changes nothing
+learned, and a rebuild replays the value the step used (`store/learning.py`, `learned_again`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ log = logging.getLogger(__name__)
 DEFAULTS = Weights()
 """The weights every community starts from (and falls back to): the engine's defaults."""
 ANSWER_WEIGHT = 0.5
+RATHER_NOT_MET = 0.5
+"""Of a "we met" answer whose member would rather not meet again, the share that counts as a meeting (the rest
+counts as no meeting)."""
 REBUILD_ATTEMPTS = 5
 
 
@@ -67,8 +74,23 @@ def intro_components(plan: RoundPlan, members: Mapping[int, Member], history: Hi
 
 
 def to_outcomes(rows: Sequence[OutcomeRow]) -> list[Outcome]:
-    """Stored answers as the engine's outcomes (a component an older intro lacks counts as 0)."""
-    return [Outcome(tuple(r.components.get(name, 0.0) for name in COMPONENTS), r.met, ANSWER_WEIGHT) for r in rows]
+    """Stored answers as the engine's outcomes (a component an older intro lacks counts as 0). Each answer
+    weighs `ANSWER_WEIGHT` in all:
+
+    - "it didn't happen": Outcome(met=False, w)
+    - "we met", would meet again (or did not say): Outcome(met=True, w)
+    - "we met", would rather not meet again: Outcome(met=True, w * RATHER_NOT_MET) and
+      Outcome(met=False, w * (1 - RATHER_NOT_MET)): a weaker success.
+    """
+    out: list[Outcome] = []
+    for r in rows:
+        comps = tuple(r.components.get(name, 0.0) for name in COMPONENTS)
+        if r.met and r.again is False:
+            out.append(Outcome(comps, True, ANSWER_WEIGHT * RATHER_NOT_MET))
+            out.append(Outcome(comps, False, ANSWER_WEIGHT * (1 - RATHER_NOT_MET)))
+        else:
+            out.append(Outcome(comps, r.met, ANSWER_WEIGHT))
+    return out
 
 
 def by_step(rows: Sequence[OutcomeRow]) -> list[list[Outcome]]:

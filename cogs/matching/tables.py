@@ -110,6 +110,7 @@ matching_feedback = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("again", sa.Boolean, nullable=True),  # "would you meet again?" (None: not answered or skipped)
     sa.Column("learned_in", sa.Integer, nullable=True),  # the round (id) whose learning step took this answer in
+    sa.Column("learned_again", sa.Boolean, nullable=True),  # `again` as that step took it in (later changes: not)
 )
 
 matching_learning = sa.Table(

@@ -4,7 +4,8 @@ Outcomes are read here only as the learning needs them (an intro's stored compon
 they met) and as aggregates for moderators (`summary`): nothing here names a person to anyone else.
 
 Every change of a belief is a compare-and-set on its `version`, made in the same transaction as the marks on
-the answers it took in (`learned_in`): a round's learning step takes each answer in exactly once, even when two
+the answers it took in (`learned_in`, and the "would you meet again?" it had then, `learned_again`): a round's
+learning step takes each answer in exactly once, with the value it had then, even when two
 processes plan two groups' rounds at the same moment or a round is retried after a crash, and a rebuild after
 /privacy forget is never overwritten by a step computed from the belief before it (the step is then dropped,
 and its answers are taken in by the next round).
@@ -51,6 +52,9 @@ class OutcomeRow:
     met: bool
     components: dict[str, float]
     learned_in: int | None
+    again: bool | None = None
+    """"Would you meet again?" after "we met": now for an answer not learned yet, as it was learned for one
+    learned already (None: not asked, skipped, or learned before "again" counted)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,9 @@ class _Lost(Exception):
 def _outcome(r: sa.Row) -> OutcomeRow:
     raw = r.components if isinstance(r.components, dict) else {}
     comps = {str(k): float(v) for k, v in raw.items() if isinstance(v, int | float)}
-    return OutcomeRow(r.intro_id, r.member_id, r.answer == "yes", comps, r.learned_in)
+    met = r.answer == "yes"
+    again = (r.learned_again if r.learned_in is not None else r.again) if met else None
+    return OutcomeRow(r.intro_id, r.member_id, met, comps, r.learned_in, again)
 
 
 class LearningRepo:
@@ -85,7 +91,8 @@ class LearningRepo:
         return LearningRow(r.community_id, dict(r.belief or {}), r.updated_round, r.version, r.updated_at)
 
     def _answers(self, community_id: int) -> sa.Select[Any]:
-        return (sa.select(_F.intro_id, _F.member_id, _F.answer, _F.learned_in, _I.components)
+        return (sa.select(_F.intro_id, _F.member_id, _F.answer, _F.again, _F.learned_in, _F.learned_again,
+                          _I.components)
                 .select_from(matching_feedback.join(matching_intros, _I.id == _F.intro_id))
                 .where(_I.community_id == community_id, _I.kind == "round", _I.components.is_not(None),
                        _F.answer.in_(FINAL))
@@ -105,8 +112,8 @@ class LearningRepo:
 
     async def save_step(self, community_id: int, before: LearningRow | None, belief: dict[str, Any],
                         round_id: int, taken: Sequence[OutcomeRow], now: datetime) -> bool:
-        """Store the belief a round's step made from `before` and mark the answers it took in; False (and
-        nothing changed) when the belief or those answers changed meanwhile."""
+        """Store the belief a round's step made from `before` and mark the answers it took in, each with the
+        "again" the step used; False (and nothing changed) when the belief or those answers changed meanwhile."""
         try:
             async with self.store.begin() as conn:
                 if before is None:  # the first step: a second one at the same moment breaks the primary key
@@ -120,12 +127,15 @@ class LearningRepo:
                     if res.rowcount != 1:
                         raise _Lost
                 marked = 0
-                for i in range(0, len(taken), CHUNK):
-                    part = taken[i : i + CHUNK]
-                    res = await conn.execute(matching_feedback.update().where(
-                        sa.tuple_(_F.intro_id, _F.member_id).in_([(o.intro_id, o.member_id) for o in part]),
-                        _F.learned_in.is_(None), _F.answer.in_(FINAL)).values(learned_in=round_id))
-                    marked += int(res.rowcount or 0)
+                for again in (None, True, False):
+                    same = [o for o in taken if o.again is again]
+                    for i in range(0, len(same), CHUNK):
+                        part = same[i : i + CHUNK]
+                        res = await conn.execute(matching_feedback.update().where(
+                            sa.tuple_(_F.intro_id, _F.member_id).in_([(o.intro_id, o.member_id) for o in part]),
+                            _F.learned_in.is_(None), _F.answer.in_(FINAL),
+                        ).values(learned_in=round_id, learned_again=again))
+                        marked += int(res.rowcount or 0)
                 if marked != len(taken):
                     raise _Lost
         except (_Lost, sa.exc.IntegrityError):

@@ -13,7 +13,6 @@ from cogs.matching.engine.learning import Belief, belief_from_outcomes
 from cogs.matching.learner import DEFAULTS, by_step
 from core.dispatcher import App
 from integrations.console.community import KEY
-from integrations.console.repl import ConsoleCommunity
 
 from .conftest import FakeClock, Opener, cog, join_all, last_reply
 from .test_matching_learning_cog import NAMES, feedback_rows, member_id, press

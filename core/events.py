@@ -163,3 +163,14 @@ class CollabIntro(Event):
     project: str
     intro: str
     need: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class TeamFormed(Event):
+    """A moderator confirmed team formation (`/collab teams`) and one team's intro went out; `covers` maps a
+    member to the need they bring ("" for none)."""
+
+    team: str  # the collaboration feature's id of the team: "<formation>:<number>"
+    members: tuple[int, ...]
+    covers: dict[int, str]
+    source: str  # "group:<name>" or "event:<id>"

@@ -24,6 +24,7 @@ ACTIVITY_TITLES: dict[str, str] = {
     Kind.MENTOR_SESSION: "Had a mentor session", Kind.GREETED: "Was welcomed",
     Kind.PROFILE_STARTED: "Started their profile", Kind.BUDDY_ASSIGNED: "Got an onboarding buddy",
     Kind.PROJECT_POSTED: "Posted a project", Kind.COLLAB_INTRO: "Was introduced for a project",
+    Kind.TEAM_FORMED: "Joined a team",
     "helped": HELPED_TITLE,
 }
 

@@ -2,7 +2,7 @@
 
 Matching and welcome never import engagement: they emit `IntroSent`, `MatchFeedback`, `MentorSessionStarted`,
 `NewcomerGreeted`, `BuddyAssigned`, `ProfileStarted`,
-`ProjectPosted` and `CollabIntro`, and the engagement cog subscribes. The welcome tables
+`ProjectPosted`, `CollabIntro` and `TeamFormed`, and the engagement cog subscribes. The welcome tables
 stay the source of truth for the onboarding funnel (`/welcome status`); the log gets the steps its kinds describe
 (cogs/engagement/kinds.py), so that retention of welcomed and buddied newcomers can be compared with everyone
 else. The recorder decides what is kept (nothing when the log is off, nothing about a member who opted out).
@@ -22,10 +22,11 @@ from core.events import (
     NewcomerGreeted,
     ProfileStarted,
     ProjectPosted,
+    TeamFormed,
 )
 
 FEATURE_EVENTS = (IntroSent, MatchFeedback, MentorSessionStarted, NewcomerGreeted, BuddyAssigned, ProfileStarted,
-                  ProjectPosted, CollabIntro)
+                  ProjectPosted, CollabIntro, TeamFormed)
 
 
 async def record_feature_event(recorder: Recorder, event: Event) -> None:
@@ -67,3 +68,7 @@ async def record_feature_event(recorder: Recorder, event: Event) -> None:
                                           (event.member_id, event.requester_id, "member")):
             await recorder.record(cid, member_id, Kind.COLLAB_INTRO, at=at, target_id=other_id, label=role,
                                   project=event.project, intro=event.intro)
+    elif isinstance(event, TeamFormed):
+        for member_id in event.members:
+            await recorder.record(cid, member_id, Kind.TEAM_FORMED, at=at, value=len(event.members),
+                                  label=event.covers.get(member_id, ""), team=event.team, source=event.source)

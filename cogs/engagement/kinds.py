@@ -34,6 +34,7 @@ class Kind(StrEnum):
     BUDDY_ASSIGNED = "buddy_assigned"
     PROJECT_POSTED = "project_posted"
     COLLAB_INTRO = "collab_intro"
+    TEAM_FORMED = "team_formed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ SPECS: dict[Kind, KindSpec] = {
     ),
     Kind.INTRO_SENT: KindSpec("a member introduced", target="a partner", label="thread, group_dm or dm",
                               meta={"intro": str}),
+    # what they answered is never exported (cogs/engagement/store/export.py), only counted
     Kind.MET: KindSpec("who answered the check-in", target="the partner", value="1 met, 0 not",
                        label="the answer", meta={"intro": str}),
     # recorded for both when a mentorship starts (the mentor accepted and both were introduced)
@@ -76,6 +78,9 @@ SPECS: dict[Kind, KindSpec] = {
     # recorded for both when an intro asked for a project is accepted
     Kind.COLLAB_INTRO: KindSpec("a participant", target="the other participant",
                                 label="requester or member", meta={"project": str, "intro": str}),
+    # recorded for every member of a team when its intro went out (`/collab teams`)
+    Kind.TEAM_FORMED: KindSpec("a team member", value="people in the team", label="the need they bring (or empty)",
+                               meta={"team": str, "source": str}),
 }
 
 # What each kind is called where a person reads it (`/privacy show`), counted: "31 commands", "1 completed profile".
@@ -96,6 +101,7 @@ LABELS: dict[Kind, Plural] = {
     Kind.BUDDY_ASSIGNED: N_n("{n} buddy assignment", "{n} buddy assignments"),
     Kind.PROJECT_POSTED: N_n("{n} posted project", "{n} posted projects"),
     Kind.COLLAB_INTRO: N_n("{n} project introduction", "{n} project introductions"),
+    Kind.TEAM_FORMED: N_n("{n} team joined", "{n} teams joined"),
 }
 
 # Kinds that mean the member did something (as opposed to something happening to them).

@@ -8,7 +8,8 @@ the store and the scheduler.
 from cogs.matching.cog import Matching
 from cogs.matching.collab.projects import Collab
 from cogs.matching.collab.settings import SECTION as COLLAB_SECTION  # noqa: F401  (registers [collab])
+from cogs.matching.collab.teams import CollabTeams
 from cogs.matching.mentor import Mentoring
 from cogs.matching.settings import SECTION as SECTION  # registers [matching] in the settings registry
 
-COGS = [Matching, Mentoring, Collab]
+COGS = [Matching, Mentoring, Collab, CollabTeams]

@@ -146,7 +146,7 @@ async def test_file_answers_arrive_as_attachments(
     uploads = [f for r in fake.requests() if r.files for f in r.files]
     sent = next(f for f in uploads if f.filename == attachment["filename"])
     assert attachment["size"] == len(sent.content) > 0
-    suffix = {"stats chart": ".png", "export": ".zip", "config export": ".toml"}[path]
+    suffix = {"stats chart": ".png", "export": ".zip", "config export": ".toml", "match insights": ".png"}[path]
     assert attachment["filename"].endswith(suffix)
     magic = {".png": b"\x89PNG", ".zip": b"PK\x03\x04", ".toml": b""}[suffix]
     assert sent.content.startswith(magic)

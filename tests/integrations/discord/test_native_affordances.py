@@ -105,9 +105,13 @@ async def test_moderator_commands_run_under_their_own_name_and_are_still_checked
     # Discord's default permission is only what it shows: a server may show the command to everyone
     refused = await answer(fake, await fake.slash("stats-admin top", user=world.members[0]))
     assert refused["content"].startswith("Only a moderator")
-    helped = text_of(await answer(fake, await fake.slash("help", user=world.moderator)))
-    assert "/match-admin preview" in helped and "/match preview" not in helped
-    member_help = text_of(await answer(fake, await fake.slash("help", user=world.members[0])))
+    helped = text_of(await answer(fake, await fake.slash("help", user=world.moderator, options={"topic": "match"})))
+    assert "/match-admin preview" in helped and "/match preview" not in helped and "/match join" in helped
+    by_discord_name = await answer(fake, await fake.slash("help", user=world.moderator,
+                                                          options={"topic": "match-admin run-now"}))
+    assert text_of(by_discord_name).count("/match-admin run-now") == 1
+    member_help = text_of(await answer(fake, await fake.slash("help", user=world.members[0],
+                                                              options={"topic": "match"})))
     assert "-admin" not in member_help and "/match join" in member_help
 
 

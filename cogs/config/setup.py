@@ -104,7 +104,9 @@ class SetupCog(Cog):
         if problems:
             lines = [explain(p, ctx._) for p in problems]
             await ctx.reply(Message(title=ctx._("Setup: please check"),
-                                    text="\n".join([*lines, ctx._("Nothing was changed.")])), ephemeral=True)
+                                    text="\n".join([*lines, ctx._("Nothing was changed.")]), refused=True,
+                                    field_errors={p.field: line for p, line in zip(problems, lines, strict=True)
+                                                  if p.field}), ephemeral=True)
             return
         config = await self.services.config.get(ctx.community.id)
         values["community.disabled_modules"] = proposed_modules(config.community.disabled_modules,

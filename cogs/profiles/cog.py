@@ -200,8 +200,11 @@ class Profiles(Cog):
             f = by_name.get(name)
             if f is None:
                 raise OptionError(N_("There is no profile field “{name}” here. The fields are: {allowed}."),
-                                  name=name[:40], allowed=", ".join(by_name))
-            vals = clean_values(f, raw, ps.max_items)
+                                  name=name[:40], allowed=", ".join(by_name)).in_field(name)
+            try:
+                vals = clean_values(f, raw, ps.max_items)
+            except UserError as exc:  # in a form, shown next to the field
+                raise exc.in_field(name) from None
             if vals or name in clear:
                 cleaned[name] = vals
         if not cleaned:

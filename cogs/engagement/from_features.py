@@ -16,8 +16,8 @@ from core.events import (
     BuddyAssigned,
     CollabIntro,
     Event,
-    IntroSent,
     IntroRated,
+    IntroSent,
     MatchFeedback,
     MentorSessionStarted,
     NewcomerGreeted,
@@ -26,8 +26,8 @@ from core.events import (
     TeamFormed,
 )
 
-FEATURE_EVENTS = (IntroSent, MatchFeedback, IntroRated, MentorSessionStarted, NewcomerGreeted, BuddyAssigned, ProfileStarted,
-                  ProjectPosted, CollabIntro, TeamFormed)
+FEATURE_EVENTS = (IntroSent, MatchFeedback, IntroRated, MentorSessionStarted, NewcomerGreeted, BuddyAssigned,
+                  ProfileStarted, ProjectPosted, CollabIntro, TeamFormed)
 
 
 async def record_feature_event(recorder: Recorder, event: Event) -> None:

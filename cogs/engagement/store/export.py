@@ -93,9 +93,10 @@ async def event_batches(
     batch: int = 20_000,
 ) -> AsyncIterator[list[tuple[Any, ...]]]:
     """Events in id order as plain tuples in EVENT_COLUMNS order, with `at` as UTC text
-    'YYYY-MM-DD HH:MM:SS.ffffff' and `meta` as JSON text (or None), on either store. A check-in answer (`met`) or rating (`rated`)
-    comes without its `value` and `label`: that someone answered is exported, what they answered (whether they
-    met) is shown per person only to the person (`/privacy export`), to others only counted.
+    'YYYY-MM-DD HH:MM:SS.ffffff' and `meta` as JSON text (or None), on either store. A check-in answer (`met`)
+    or rating (`rated`) comes without its `value` and `label`: that someone answered is exported, what they
+    answered (whether they met, would meet again) is shown per person only to the person (`/privacy export`),
+    to others only counted.
 
     On SQLite that is exactly what is stored, so rows come straight from the driver with no per-row work in
     SQL or in Python; the exporter turns whole columns into Arrow arrays. That keeps a million-row export

@@ -7,6 +7,10 @@ dispatcher, neutral answer -> Block Kit (responder.py, messenger.py). Features n
 Modes: Socket Mode (``[slack] app_token``; no public URL needed) or HTTP (``host:port``, requests verified with
 ``signing_secret``: a bad signature or a timestamp older than five minutes gets 401 and does nothing).
 
+One workspace (``[slack] bot_token``) or many (``client_id`` and ``client_secret``, HTTP mode): then workspaces
+install Kindred through OAuth (oauth.py) and every request is served with its own workspace's client, directory
+and messenger (workspaces.py), each workspace its own community.
+
 Slack redelivers an event it thinks was not acknowledged; each event is taken in once, whichever process or
 connection a delivery reaches and across restarts (dedupe.py). A member deactivated in Slack (``user_change``
 with ``deleted``) leaves the community for Kindred, and comes back when reactivated (events.user_changed).
@@ -41,10 +45,13 @@ from integrations.slack.blocks import FormOrigin, chosen_values, submitted_value
 from integrations.slack.client import make_web_client
 from integrations.slack.dedupe import DeliveryLog
 from integrations.slack.directory import Directory
-from integrations.slack.errors import SlackStartupError, error_code, transient
+from integrations.slack.errors import SlackDeliveryFailed, SlackStartupError, error_code, transient
 from integrations.slack.http_guard import refuse_malformed_signing
 from integrations.slack.messenger import SlackMessenger
+from integrations.slack.oauth import SlackOAuth
 from integrations.slack.responder import CapturingResponder, Interaction, SlackResponder
+from integrations.slack.routing import RoutingMessenger
+from integrations.slack.workspaces import Workspace, workspace
 from storage.seen_events import SeenEventRepo
 
 log = logging.getLogger(__name__)
@@ -66,7 +73,7 @@ def channel_ref(channel_id: str | None, name: str = "") -> ChannelRef | None:
 
 
 class SlackIntegration:
-    """One Slack workspace connection (single-workspace app with a bot token)."""
+    """Kindred on Slack: one workspace with a bot token, or every workspace that installed it (OAuth)."""
 
     def __init__(
         self,
@@ -78,9 +85,12 @@ class SlackIntegration:
     ) -> None:
         self.app = app
         self.settings = settings
-        self.client = client or make_web_client(settings)
-        self.directory = Directory(self.client)
-        self.messenger = SlackMessenger(app, self.client, self.directory)
+        self.oauth = SlackOAuth(app, settings) if settings.multi_workspace else None
+        self.client = client or (self.oauth.client if self.oauth is not None else make_web_client(settings))
+        self.default = workspace(app, self.client)
+        """The one workspace of a bot token (with many workspaces: a client without a token, for nothing)."""
+        self.directory: Directory = self.default.directory
+        self.messenger: SlackMessenger = self.default.messenger
         self.deliveries = DeliveryLog(SeenEventRepo(app.services.store), app.services.clock)
         self.stats = {"events": 0, "duplicates": 0, "commands": 0, "actions": 0, "submissions": 0}
         self.team_id = ""
@@ -107,7 +117,11 @@ class SlackIntegration:
             process_before_response=False,
             logger=logging.getLogger("integrations.slack.bolt"),
             name="kindred",
+            **(self.oauth.bolt_options() if self.oauth is not None else {}),
         )
+        if self.oauth is not None:
+            bolt.event("app_uninstalled")(self._on_uninstalled)
+            bolt.event("tokens_revoked")(self._on_tokens_revoked)
         bolt.command(re.compile(r"^/.+"))(self._on_command)
         bolt.action(re.compile(r".+"))(self._on_action)
         bolt.view(re.compile(r".+"))(self._on_view_submission)
@@ -163,7 +177,8 @@ class SlackIntegration:
         try:
             await work
         except Exception as exc:
-            await self.app.answer_failure(self.key(team_id), self._responder(interaction, team_id), exc,
+            known = self._cached(team_id)
+            await self.app.answer_failure(self.key(team_id), self._responder(interaction, team_id, known), exc,
                                           "Slack interaction")
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
@@ -174,7 +189,24 @@ class SlackIntegration:
 
     def key(self, team_id: str | None = None) -> CommunityKey:
         """The workspace as a neutral community key."""
-        return CommunityKey(Platform.SLACK, team_id or self.team_id, self.team_name)
+        if self.oauth is None:
+            return CommunityKey(Platform.SLACK, team_id or self.team_id, self.team_name)
+        return CommunityKey(Platform.SLACK, team_id or "", self._cached(team_id or "").team_name)
+
+    def _cached(self, team_id: str) -> Workspace:
+        """The workspace if its client is at hand (no store read), else the token-less default."""
+        if self.oauth is None:
+            return self.default
+        return self.oauth.workspaces.cached(team_id) or self.default
+
+    async def workspace(self, team_id: str | None) -> Workspace:
+        """The workspace a request or an event belongs to, with its own token (one workspace: the only one)."""
+        if self.oauth is None:
+            return self.default
+        found = await self.oauth.workspaces.get(team_id or "")
+        if found is None:
+            raise SlackDeliveryFailed("token_revoked")
+        return found
 
     async def community(self, team_id: str | None = None) -> CommunityRef:
         """The workspace as stored (cached: events arrive often)."""
@@ -187,8 +219,8 @@ class SlackIntegration:
     async def locale(self, team_id: str | None = None) -> str:
         return await self.app.locale(await self.community(team_id))
 
-    def _responder(self, interaction: Interaction, team_id: str) -> SlackResponder:
-        return SlackResponder(self.messenger, interaction, lambda: self.locale(team_id))
+    def _responder(self, interaction: Interaction, team_id: str, where: Workspace) -> SlackResponder:
+        return SlackResponder(where.messenger, interaction, lambda: self.locale(team_id))
 
     @staticmethod
     def _team_of(body: dict[str, Any]) -> str:
@@ -200,9 +232,9 @@ class SlackIntegration:
             return str(user["team_id"])
         return str(body.get("team_id") or "")
 
-    async def _known_member(self, community: CommunityRef, user_id: str) -> MemberRef:
+    async def _known_member(self, community: CommunityRef, user_id: str, where: Workspace) -> MemberRef:
         """Record a mentioned member in the store so the option parser can find them by id."""
-        return await self.app.resolve_member(community, await self.directory.member(user_id))
+        return await self.app.resolve_member(community, await where.directory.member(user_id))
 
     # ------------------------------------------------------------------ slash commands
 
@@ -216,14 +248,15 @@ class SlackIntegration:
     async def run_command(self, command: dict[str, Any]) -> None:
         """Run one slash command payload through the dispatcher (after the ack)."""
         team_id = str(command.get("team_id") or self.team_id)
+        where = await self.workspace(team_id)
         invocation = slash.parse(str(command.get("command", "")), str(command.get("text", "")),
                                  self.settings.command_prefix)
         user_id = str(command.get("user_id", ""))
-        member = await self.directory.member(user_id, username=str(command.get("user_name", "")))
+        member = await where.directory.member(user_id, username=str(command.get("user_name", "")))
         channel = channel_ref(command.get("channel_id"), str(command.get("channel_name", "")))
         interaction = Interaction(user_id, command.get("channel_id"), command.get("response_url"),
                                   command.get("trigger_id"))
-        responder = self._responder(interaction, team_id)
+        responder = self._responder(interaction, team_id, where)
         community = await self.community(team_id)
         if slash.wants_group_help(self.app.tree, invocation):
             locale = await self.app.locale(community)
@@ -231,8 +264,8 @@ class SlackIntegration:
             await responder.reply(message, ephemeral=True)
             return
         for mentioned in slash.mentioned_users(invocation.text):
-            await self._known_member(community, mentioned)
-        await self.app.invoke(community, member, channel, invocation.full_text, None, responder, self.messenger)
+            await self._known_member(community, mentioned, where)
+        await self.app.invoke(community, member, channel, invocation.full_text, None, responder, where.messenger)
 
     # ------------------------------------------------------------------ buttons and selects
 
@@ -246,21 +279,22 @@ class SlackIntegration:
     async def run_action(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         """A button press or select choice: a feature's component, or a command button from the Home tab."""
         team_id = self._team_of(body) or self.team_id
+        where = await self.workspace(team_id)
         user = body.get("user") or {}
         user_id = str(user.get("id", ""))
         container = body.get("container") or {}
         channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id")
         interaction = Interaction(user_id, channel_id, body.get("response_url"), body.get("trigger_id"))
-        responder = self._responder(interaction, team_id)
-        member = await self.directory.member(user_id, username=str(user.get("username", "")))
+        responder = self._responder(interaction, team_id, where)
+        member = await where.directory.member(user_id, username=str(user.get("username", "")))
         community = await self.community(team_id)
         channel = channel_ref(channel_id)
         custom_id = str(action.get("action_id", ""))
         path = home.command_of_action(custom_id)
         if path is not None:
-            await self.app.invoke(community, member, channel, list(path), None, responder, self.messenger)
+            await self.app.invoke(community, member, channel, list(path), None, responder, where.messenger)
         else:
-            await self.app.press(community, member, channel, custom_id, responder, self.messenger,
+            await self.app.press(community, member, channel, custom_id, responder, where.messenger,
                                  values=chosen_values(action))
         view = body.get("view") or {}
         if container.get("type") == "view" and view.get("type") == "home":
@@ -279,14 +313,15 @@ class SlackIntegration:
     async def run_submission(self, body: dict[str, Any], view: dict[str, Any]) -> None:
         """A modal was submitted: the form's custom id is the view's callback id."""
         team_id = self._team_of(body) or self.team_id
+        where = await self.workspace(team_id)
         user = body.get("user") or {}
         user_id = str(user.get("id", ""))
         origin = FormOrigin.load(view.get("private_metadata"))
         interaction = Interaction(user_id, origin.channel_id, origin.response_url, body.get("trigger_id"))
-        member = await self.directory.member(user_id, username=str(user.get("username", "")))
+        member = await where.directory.member(user_id, username=str(user.get("username", "")))
         community = await self.community(team_id)
         await self.app.submit(community, member, channel_ref(origin.channel_id), str(view.get("callback_id", "")),
-                              submitted_values(view), self._responder(interaction, team_id), self.messenger)
+                              submitted_values(view), self._responder(interaction, team_id, where), where.messenger)
 
     # ------------------------------------------------------------------ events
 
@@ -309,19 +344,21 @@ class SlackIntegration:
     async def _on_team_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if await self._first_delivery(body):
             team_id = str(body.get("team_id") or self.team_id)
-            member = self.directory.remember(event.get("user") or {}).ref()
+            member = (await self.workspace(team_id)).directory.remember(event.get("user") or {}).ref()
             self._spawn(self._emit(translate.member_joined_team(self.key(team_id), body, member), team_id))
         await self._seen()
 
     async def _on_member_joined_channel(self, body: dict[str, Any]) -> None:
         if await self._first_delivery(body):
             team_id = str(body.get("team_id") or self.team_id)
-            joined = translate.member_joined_channel(self.key(team_id), body, self.directory.known)
+            known = (await self.workspace(team_id)).directory.known
+            joined = translate.member_joined_channel(self.key(team_id), body, known)
             self._spawn(self._emit(joined, team_id))
         await self._seen()
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if translate.is_counted_message(event, self.messenger.bot_user_id) and await self._first_delivery(body):
+        bot_user_id = (await self.workspace(str(body.get("team_id") or self.team_id))).messenger.bot_user_id
+        if translate.is_counted_message(event, bot_user_id) and await self._first_delivery(body):
             self._spawn(self._message_posted(body))
         await self._seen()
 
@@ -329,13 +366,14 @@ class SlackIntegration:
         team_id = str(body.get("team_id") or self.team_id)
         config = await self.app.services.config.get((await self.community(team_id)).id)
         store_text = config.engagement.store_message_text
-        await self._emit(translate.message_posted(self.key(team_id), body, self.directory.known,
-                                                  store_text=store_text), team_id)
+        known = (await self.workspace(team_id)).directory.known
+        await self._emit(translate.message_posted(self.key(team_id), body, known, store_text=store_text), team_id)
 
     async def _on_reaction_added(self, body: dict[str, Any]) -> None:
         if await self._first_delivery(body):
             team_id = str(body.get("team_id") or self.team_id)
-            self._spawn(self._emit(translate.reaction_added(self.key(team_id), body, self.directory.known), team_id))
+            known = (await self.workspace(team_id)).directory.known
+            self._spawn(self._emit(translate.reaction_added(self.key(team_id), body, known), team_id))
         await self._seen()
 
     async def _on_app_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -353,21 +391,37 @@ class SlackIntegration:
         """A deactivation becomes a leave and a reactivation a return (see events.user_changed); the stored row
         says which of them is news, so the many other profile changes (names, status) cost one read and no event."""
         team_id = str(body.get("team_id") or data.get("team_id") or self.team_id)
-        user = self.directory.remember(data)
+        user = (await self.workspace(team_id)).directory.remember(data)
         community = await self.community(team_id)
         row = await self.app.services.members.by_user_id(community.id, user.id)
         gone = None if row is None else row.left_at is not None
         await self._emit(translate.user_changed(self.key(team_id), body, user.ref(), deleted=user.deleted,
                                                 gone=gone), team_id)
 
+    # ------------------------------------------------------------------ many workspaces: uninstalls
+
+    async def _on_uninstalled(self, body: dict[str, Any]) -> None:
+        """``app_uninstalled``: the workspace removed Kindred; its installation goes, its community stays."""
+        if self.oauth is not None:
+            await self.oauth.uninstalled(str(body.get("team_id") or ""), str(body.get("enterprise_id") or ""))
+        await self._seen()
+
+    async def _on_tokens_revoked(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """``tokens_revoked``: when the bot's token is among them, the workspace cannot be served any more (user
+        tokens are never kept)."""
+        if self.oauth is not None and ((event.get("tokens") or {}).get("bot") or []):
+            await self.oauth.uninstalled(str(body.get("team_id") or ""), str(body.get("enterprise_id") or ""))
+        await self._seen()
+
     # ------------------------------------------------------------------ App Home
 
     async def publish_home(self, user_id: str, team_id: str | None = None) -> None:
         """Build the member's Home tab from Kindred's own commands and publish it."""
+        where = await self.workspace(team_id or self.team_id)
         community = await self.community(team_id)
         locale = await self.app.locale(community)
         disabled = set((await self.app.services.config.get(community.id)).community.disabled_modules)
-        member = await self.directory.member(user_id)
+        member = await where.directory.member(user_id)
 
         def offered(path: tuple[str, ...]) -> Command | None:
             command = self.app.find(path)
@@ -381,7 +435,7 @@ class SlackIntegration:
             if command is None:
                 continue
             capture = CapturingResponder()
-            await self.app.invoke(community, member, None, command, None, capture, self.messenger)
+            await self.app.invoke(community, member, None, command, None, capture, where.messenger)
             sections.extend(capture.messages)
         labels = []
         for path, label in home.HOME_BUTTONS:
@@ -391,7 +445,7 @@ class SlackIntegration:
         view = home.home_view(gettext(locale, home.HOME_TITLE), gettext(locale, home.HOME_INTRO), sections,
                               home.home_buttons(labels))
         try:
-            await self.client.views_publish(user_id=user_id, view=view)
+            await where.client.views_publish(user_id=user_id, view=view)
         except SlackApiError as error:
             log.warning("views.publish for the Home tab failed: %s", error_code(error))
 
@@ -401,6 +455,9 @@ class SlackIntegration:
         """Check the tokens, register the messenger, then connect (Socket Mode) or listen (HTTP). A refused token
         raises `SlackStartupError` with exit code 3, a missing setting 2, an API that does not answer after
         `[slack] connect_attempts` tries with growing waits 4 (see core/retry.py)."""
+        if self.oauth is not None:
+            await self._start_many()
+            return
         try:
             auth = await self._reach(self.client.auth_test)
         except SlackApiError as error:
@@ -417,6 +474,23 @@ class SlackIntegration:
         else:
             await self._connect_socket()
         log.info("connected to Slack workspace %s (%s mode)", self.team_name or self.team_id, self.settings.mode)
+        self.app.platform_ready(Platform.SLACK.value)
+
+    async def _start_many(self) -> None:
+        """Many workspaces: no token to check at start (each workspace brings its own when it installs); serve
+        the install pages and the events over HTTP, route outgoing messages per workspace, and let scheduled work
+        skip the workspaces that uninstalled Kindred."""
+        assert self.oauth is not None
+        if self.settings.mode != "http":
+            raise SlackStartupError("[slack] mode must be \"http\" when workspaces install Kindred themselves "
+                                    "(client_id and client_secret set): the install pages need a web address")
+        self.app.register_messenger(RoutingMessenger(self.oauth.workspaces))
+        self.app.services.jobs.add_reachability(self.oauth.reaches)
+        await self._listen_http()
+        teams = await self.oauth.workspaces.teams()
+        log.info("serving %d installed Slack workspaces; new ones install at %s%s", len(teams),
+                 self.settings.public_url or (self.http_endpoint or "").removesuffix(HTTP_PATH),
+                 self.settings.install_path)
         self.app.platform_ready(Platform.SLACK.value)
 
     async def _reach(self, call: Callable[[], Awaitable[T]]) -> T:

@@ -27,6 +27,7 @@ from core.refs import ChannelRef, CommunityKey, CommunityRef, Platform
 from core.settings import load_settings
 from core.services import utcnow
 from integrations.slack.integration import HTTP_PATH, SlackIntegration
+from integrations.slack.manifest import BOT_SCOPES
 from storage.slack_installs import SlackInstallRepo
 from tests.fakes.slack import Browser, FakeSlack, Page, SignedSender
 from tests.integrations.slack.probe import SlackProbe
@@ -174,6 +175,7 @@ async def test_two_workspaces_install_and_each_is_served_with_its_own_token(
         assert tokens_used(slack, "T0KINDRED") == {token1} and tokens_used(slack, SECOND) == {token2}
         assert not slack.calls_to("auth.test", ok=False)
         assert len(slack.calls_to("oauth.v2.access", ok=True)) == 2
+        assert {g.scopes for g in slack.oauth.grants.values()} == {",".join(BOT_SCOPES)}, "the manifest's scopes"
 
 
 async def test_an_uninstalled_workspace_is_no_longer_served_and_its_community_stays(

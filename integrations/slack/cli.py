@@ -25,21 +25,16 @@ async def generate(open_app: OpenApp, out: Path, config: Path | None, request_ur
     """Load the cogs on a throw-away store (only the command tree is needed) and write the manifest (for
     distribution when `distribution_url` is given: see distribution.py)."""
     from core.settings import load_settings
-    from integrations.slack.manifest import build_manifest, render_manifest, write_manifest
+    from integrations.slack.manifest import write_manifest
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(config, storage={"url": f"sqlite+aiosqlite:///{Path(tmp) / 'manifest.db'}"})
         async with open_app(settings, start_scheduler=False) as app:
             if distribution_url is None:
                 return write_manifest(out, app, request_url=request_url)
-            from integrations.slack.distribution import distribution_manifest
+            from integrations.slack.distribution import write_distribution_manifest
 
-            slack = settings.slack
-            manifest = distribution_manifest(build_manifest(app.tree, prefix=slack.command_prefix),
-                                             distribution_url, redirect_path=slack.redirect_path,
-                                             token_rotation=token_rotation)
-            out.write_text(render_manifest(manifest), encoding="utf-8")
-            return out
+            return write_distribution_manifest(out, app, distribution_url, token_rotation=token_rotation)
 
 
 def register(cli: typer.Typer, open_app: OpenApp) -> None:

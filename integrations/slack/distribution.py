@@ -10,9 +10,14 @@ are the ones the code uses (manifest.BOT_SCOPES), which are also the ones the in
 from __future__ import annotations
 
 import copy
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from integrations.slack.integration import HTTP_PATH
+from integrations.slack.manifest import build_manifest, render_manifest
+
+if TYPE_CHECKING:
+    from core.dispatcher import App
 
 LIFECYCLE_EVENTS = ("app_uninstalled", "tokens_revoked")
 
@@ -34,3 +39,13 @@ def distribution_manifest(manifest: dict[str, Any], url: str, *, redirect_path: 
         command["url"] = endpoint
     result["oauth_config"]["redirect_urls"] = [base + redirect_path]
     return result
+
+
+def write_distribution_manifest(path: str | Path, app: App, url: str, *, token_rotation: bool = False) -> Path:
+    """Write the distribution manifest for this app's command tree (prefix and redirect path from ``[slack]``)."""
+    slack = app.services.settings.slack
+    manifest = distribution_manifest(build_manifest(app.tree, prefix=slack.command_prefix), url,
+                                     redirect_path=slack.redirect_path, token_rotation=token_rotation)
+    target = Path(path)
+    target.write_text(render_manifest(manifest), encoding="utf-8")
+    return target

@@ -120,8 +120,7 @@ class SlackIntegration:
             **(self.oauth.bolt_options() if self.oauth is not None else {}),
         )
         if self.oauth is not None:
-            bolt.event("app_uninstalled")(self._on_uninstalled)
-            bolt.event("tokens_revoked")(self._on_tokens_revoked)
+            self.oauth.listen_for_uninstalls(bolt, self._seen)
         bolt.command(re.compile(r"^/.+"))(self._on_command)
         bolt.action(re.compile(r".+"))(self._on_action)
         bolt.view(re.compile(r".+"))(self._on_view_submission)
@@ -397,21 +396,6 @@ class SlackIntegration:
         gone = None if row is None else row.left_at is not None
         await self._emit(translate.user_changed(self.key(team_id), body, user.ref(), deleted=user.deleted,
                                                 gone=gone), team_id)
-
-    # ------------------------------------------------------------------ many workspaces: uninstalls
-
-    async def _on_uninstalled(self, body: dict[str, Any]) -> None:
-        """``app_uninstalled``: the workspace removed Kindred; its installation goes, its community stays."""
-        if self.oauth is not None:
-            await self.oauth.uninstalled(str(body.get("team_id") or ""), str(body.get("enterprise_id") or ""))
-        await self._seen()
-
-    async def _on_tokens_revoked(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        """``tokens_revoked``: when the bot's token is among them, the workspace cannot be served any more (user
-        tokens are never kept)."""
-        if self.oauth is not None and ((event.get("tokens") or {}).get("bot") or []):
-            await self.oauth.uninstalled(str(body.get("team_id") or ""), str(body.get("enterprise_id") or ""))
-        await self._seen()
 
     # ------------------------------------------------------------------ App Home
 

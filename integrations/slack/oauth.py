@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -133,6 +135,22 @@ class SlackOAuth:
         await self.installations.async_delete_bot(enterprise_id=enterprise_id or None, team_id=team_id)
         log.info("Slack workspace %s uninstalled Kindred; its community stays, its data follows its retention",
                  team_id)
+
+    def listen_for_uninstalls(self, bolt: AsyncApp, seen: Callable[[], Awaitable[None]]) -> None:
+        """``app_uninstalled``, and ``tokens_revoked`` naming the bot's token, forget the workspace's installation
+        (user tokens are never kept, so revoking one changes nothing); `seen` counts the delivery."""
+
+        async def uninstalled(body: dict[str, Any]) -> None:
+            await self.uninstalled(str(body.get("team_id") or ""), str(body.get("enterprise_id") or ""))
+            await seen()
+
+        async def revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
+            if (event.get("tokens") or {}).get("bot"):
+                await self.uninstalled(str(body.get("team_id") or ""), str(body.get("enterprise_id") or ""))
+            await seen()
+
+        bolt.event("app_uninstalled")(uninstalled)
+        bolt.event("tokens_revoked")(revoked)
 
     async def reaches(self, community: CommunityRef) -> bool:
         """Whether scheduled work may run for the community: a Slack workspace must have Kindred installed."""

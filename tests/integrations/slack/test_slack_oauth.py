@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 
 from bootstrap.discovery import discover
+from bootstrap.ops_http import Readiness
 from bootstrap.runtime import running_app
 from core.dispatcher import App
 from core.errors import DeliveryFailed
 from core.messages import Message
 from core.refs import ChannelRef, CommunityKey, CommunityRef, Platform
-from core.settings import load_settings
 from core.services import utcnow
+from core.settings import load_settings
 from integrations.slack.integration import HTTP_PATH, SlackIntegration
 from integrations.slack.manifest import BOT_SCOPES
 from storage.slack_installs import SlackInstallRepo
@@ -127,8 +128,11 @@ def start_many(slack: FakeSlack, tmp_path: Path) -> ManyFactory:
         assert settings.slack.multi_workspace and settings.slack.configured
         async with running_app(settings, cogs=[*discover(), SlackProbe], start_scheduler=False,
                                connect_args=connect_args, clock=clock) as app:
+            readiness = Readiness(app, ["slack"])
+            assert await readiness.problems() == ["slack: not connected"]
             integration = SlackIntegration(app, settings.slack, http_port=0)
             await integration.start()
+            assert await readiness.problems() == [], "/readyz: serving the install pages and events is connected"
             try:
                 bot = ManyBot(app, integration, slack)
                 slack.oauth.redirect_urls = [f"{bot.base}/slack/oauth_redirect"]

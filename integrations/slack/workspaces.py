@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RECHECK = timedelta(minutes=1)
+"""How long a workspace's client is used before the store is asked again whether it is still installed: an
+uninstall that reached another process behind the load balancer is noticed here within that time."""
+
 
 @dataclass
 class Workspace:
@@ -48,7 +52,8 @@ class Workspace:
     bot_id: str = ""
     scopes: str = ""
     fresh_until: datetime | None = None
-    """When the token must be looked at again (it expires within the rotation margin then); None: never."""
+    """When the installation must be read again (`RECHECK`, or sooner when the token then expires within the
+    rotation margin); None: never (one workspace with a bot token)."""
 
 
 def workspace(app: App, client: AsyncWebClient, team_id: str = "", team_name: str = "", *,
@@ -105,8 +110,9 @@ class Workspaces:
                 return None
             found = workspace(self.app, make_web_client(self.settings, token=row.bot_token), row.team_id,
                               row.team_name, bot_user_id=row.bot_user_id, bot_id=row.bot_id, scopes=row.bot_scopes)
+            found.fresh_until = now + RECHECK
             if row.bot_token_expires_at is not None:
-                found.fresh_until = row.bot_token_expires_at - self.margin
+                found.fresh_until = min(found.fresh_until, row.bot_token_expires_at - self.margin)
             self._cache[team_id] = found
             return found
 

@@ -207,6 +207,12 @@ async def test_an_uninstalled_workspace_is_no_longer_served_and_its_community_st
         await bot.command("T0KINDRED", "/profile", "set role:Chef", "U0ALICE")
         assert await bot.profile("T0KINDRED", "U0ALICE") == {"role": ["Chef"]}
 
+        assert (await bot.install(SECOND)).status == 200  # installed again: served again, with the new token
+        await bot.command(SECOND, "/profile", "set role:Back", "U0CAROL")
+        assert await bot.profile(SECOND, "U0CAROL") == {"role": ["Back"]}
+        assert await jobs.switched_on(community.id, "matching")
+        assert slack.calls[-1].token == slack.token_of(SECOND) != old_token
+
 
 async def test_replayed_forged_and_unknown_states_are_refused(
         start_many: ManyFactory, slack: FakeSlack, store_url: tuple[str, dict[str, Any]]) -> None:

@@ -42,6 +42,16 @@ class KindredCommands(TyperGroup):
     (README "Command line"): 2 for settings and a store that cannot be opened or stops answering, 3 for
     credentials a platform refuses, 4 for a platform that does not answer, 130 for Ctrl-C."""
 
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _flags_without_type(command, ctx)
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _flags_without_type(self, ctx)
+        super().format_help(ctx, formatter)
+
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -55,6 +65,14 @@ class KindredCommands(TyperGroup):
             log.debug("the store stopped answering", exc_info=True)
             fail([f"kindred: the store stopped answering: {describe_failure(exc)} (details with "
                   "KINDRED_LOGGING__LEVEL=DEBUG)"], ExitCode.CONFIG)
+
+
+def _flags_without_type(command: Any, ctx: Any) -> None:
+    """A flag takes no value, so its help shows no type: Typer would print `--help <bool>`. (Typer carries its
+    own copy of click, so the options are recognised by what they are, not by click's classes.)"""
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
 
 
 def fail(lines: list[str], code: ExitCode) -> None:
@@ -228,7 +246,19 @@ async def _console(settings: Settings, *, demo: int, seed: int, out: Path) -> No
             serving_ops(app, settings.ops, ["console"]):
         community = ConsoleCommunity(app, out_dir=out)
         await community.setup(demo=demo, seed=seed, history=True)
-        await community.run(stdin_lines(community.prompt))
+        signalled = asyncio.Event()
+        _on_stop_signals(signalled)
+        session = asyncio.create_task(community.run(stdin_lines(community.prompt)), name="console")
+        stopping = asyncio.create_task(signalled.wait())
+        await asyncio.wait([session, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not session.done():  # SIGTERM or SIGINT: finish what is under way, like a platform would
+            log.info("stopping: finishing the work under way (at most %g s)", settings.ops.grace_seconds)
+            await app.drain(settings.ops.grace_seconds)
+            session.cancel()
+            await asyncio.gather(session, return_exceptions=True)
+        else:
+            session.result()
 
 
 def _on_stop_signals(signalled: asyncio.Event) -> None:

@@ -49,6 +49,15 @@ class Scope:
         return [a for a in self.accounts.values() if a.present and a.member_id not in self.excluded]
 
 
+def _was_here(account: Account, moment: datetime) -> bool:
+    """Whether an account was a member at `moment` (joined by then, not yet left; unknown join: assumed)."""
+    if account.is_bot:
+        return False
+    if account.joined_at is not None and account.joined_at > moment:
+        return False
+    return account.left_at is None or account.left_at > moment
+
+
 def _start_of_day(d: date) -> datetime:
     return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
@@ -166,29 +175,39 @@ class Analytics:
                                               min(support) if support else None))
         return metrics.retention(newcomers, now=now)
 
-    async def segment(self, community_id: int, name: str, now: datetime) -> list[tuple[Account, str]]:
-        """The members of a ready-made segment with a short detail each (for listing and export)."""
+    async def segment(self, community_id: int, name: str, now: datetime,
+                      as_of: datetime | None = None) -> list[tuple[Account, str]]:
+        """The members of a ready-made segment with a short detail each (for listing and export).
+
+        `as_of` sees the segment as it was at an earlier moment (the report's "change against the previous
+        period"): only members who had joined and not yet left then, and only events before then. Profiles are
+        today's (the store keeps no profile history), so a past count may be a little low on "at risk"."""
         sc = await self.scope(community_id, linked=False)
-        here = {a.member_id: a for a in sc.counted()}
-        last = await self.events.last_seen(sc.community_ids, ACTIVE_KINDS)
+        if as_of is None:
+            here = {a.member_id: a for a in sc.counted()}
+            at, before = now, None
+        else:
+            here = {m: a for m, a in sc.accounts.items() if m not in sc.excluded and _was_here(a, as_of)}
+            at, before = as_of, as_of
+        last = await self.events.last_seen(sc.community_ids, ACTIVE_KINDS, before=before)
         last = {m: t for m, t in last.items() if m in here}
-        joined = {m: a.joined_at for m, a in here.items() if a.joined_at is not None}
+        joined = {m: a.joined_at for m, a in here.items() if a.joined_at is not None and a.joined_at <= at}
         if name == "new_active":
-            ids = segments.new_active(joined, last, now)
+            ids = segments.new_active(joined, last, at)
             return [(here[m], metrics.day_str(last[m])) for m in ids]
         if name == "recently_inactive":
-            scores = await self.scores(sc, now, 83, until=now - timedelta(days=7))
-            ids = segments.recently_inactive({m: s for m, s in scores.items() if m in here}, last, now)
+            scores = await self.scores(sc, at, 83, until=at - timedelta(days=7))
+            ids = segments.recently_inactive({m: s for m, s in scores.items() if m in here}, last, at)
             return [(here[m], metrics.day_str(last[m])) for m in ids]
         if name == "at_risk":
             profiled = await ProfileRepo(self.store).member_ids(community_id)
-            messaged = set(await self.events.first_of(sc.community_ids, Kind.MESSAGE))
-            matched = set(await self.events.first_of(sc.community_ids, Kind.MATCHED))
-            ids = segments.at_risk(joined, now, has_profile=profiled, messaged=messaged, matched=matched)
+            messaged = set(await self.events.first_of(sc.community_ids, Kind.MESSAGE, before=before))
+            matched = set(await self.events.first_of(sc.community_ids, Kind.MATCHED, before=before))
+            ids = segments.at_risk(joined, at, has_profile=profiled, messaged=messaged, matched=matched)
             return [(here[m], metrics.day_str(joined[m])) for m in ids]
         if name == "top_helpers":
-            thanks = await self.events.target_counts(sc.community_ids, Kind.THANKS, now - timedelta(days=365),
-                                                     now + timedelta(seconds=1))
+            until = at + timedelta(seconds=1) if before is None else before
+            thanks = await self.events.target_counts(sc.community_ids, Kind.THANKS, at - timedelta(days=365), until)
             ids = segments.top_helpers({m: n for m, n in thanks.items() if m in here})
             return [(here[m], str(thanks[m])) for m in ids]
         raise KeyError(name)

@@ -76,7 +76,7 @@ class CommunityReport:
     platforms: dict[str, Stat] = field(default_factory=dict)
     superusers: dict[str, list[metrics.Ranked]] = field(default_factory=dict)
     helpers: dict[str, list[metrics.Ranked]] = field(default_factory=dict)
-    segments: dict[str, int] = field(default_factory=dict)
+    segments: dict[str, Stat] = field(default_factory=dict)  # now, and as it was one period earlier
     retention: list[metrics.RetentionRow] = field(default_factory=list)
     funnel: list[FunnelStep] = field(default_factory=list)
     members: MemberHistory = field(default_factory=lambda: MemberHistory([]))
@@ -199,7 +199,8 @@ async def gather(analytics: Analytics, community_id: int, name: str, platform: s
     rep.superusers = await analytics.top(community_id, now, platform=None, by="activity", limit=TOP_LIMIT)
     rep.helpers = await analytics.top(community_id, now, platform=None, by="helpfulness", limit=TOP_LIMIT)
     for seg in SEGMENT_NAMES:
-        rep.segments[seg] = len(await analytics.segment(community_id, seg, now))
+        rep.segments[seg] = Stat(len(await analytics.segment(community_id, seg, now)),
+                                 len(await analytics.segment(community_id, seg, now, as_of=start)))
     rep.retention = await analytics.retention(community_id, now)
     greeted = await ev.first_of(sc.community_ids, Kind.GREETED)
     profiled = (set(await ev.first_of(sc.community_ids, Kind.PROFILE_STARTED))

@@ -138,8 +138,8 @@ def section(rep: CommunityReport, images: Sequence[tuple[str, str, str]], locale
                           fmt_change(s, locale, _, rep.days)) for k, s in rep.headline.items() if k in HEADLINE)
     platforms = "".join(_card(p, fmt_number(s.value, locale), _("active people in the period"),
                               fmt_change(s, locale, _, rep.days)) for p, s in rep.platforms.items())
-    segments = "".join(_card(_(SEGMENT_TITLES[k]), fmt_number(n, locale), _("members now"), "")
-                       for k, n in rep.segments.items())
+    segments = "".join(_card(_(SEGMENT_TITLES[k]), fmt_number(s.value, locale), _("members now"),
+                             fmt_change(s, locale, _, rep.days)) for k, s in rep.segments.items())
     steps = "".join(_card(_(FUNNEL[s.key]), fmt_value(Stat(s.count, of=s.of) if s.key != "greeted"
                                                       else Stat(s.count), locale, _),
                           _("of the newcomers greeted in the period") if s.key != "greeted"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -52,19 +53,39 @@ LineSource = Callable[[str], AsyncIterator[str]]
 
 async def stdin_lines(prompt: str | Callable[[], str]) -> AsyncIterator[str]:
     """Lines from the terminal (with a prompt, e.g. who you are acting as) or from piped stdin, without blocking
-    the event loop."""
+    the event loop.
+
+    A daemon thread reads, one line per request: a thread of the loop's executor would keep the process alive
+    on SIGTERM while it waits for a line that never comes (asyncio waits for its executor at exit)."""
     interactive = sys.stdin.isatty()
+    loop = asyncio.get_running_loop()
     while True:
-        if interactive:
-            try:
-                line = await asyncio.to_thread(input, prompt() if callable(prompt) else prompt)
-            except EOFError:
-                return
-        else:
-            line = await asyncio.to_thread(sys.stdin.readline)
-            if not line:
-                return
+        text = prompt() if callable(prompt) else prompt
+        answer: asyncio.Future[str | None] = loop.create_future()
+        threading.Thread(target=_read_line, args=(loop, answer, text if interactive else None),
+                         name="console-stdin", daemon=True).start()
+        line = await answer
+        if line is None:
+            return
         yield line.rstrip("\n")
+
+
+def _read_line(loop: asyncio.AbstractEventLoop, answer: asyncio.Future[str | None], prompt: str | None) -> None:
+    """One line from stdin into `answer` (None at its end), read in a daemon thread."""
+    line: str | None
+    try:
+        line = input(prompt) if prompt is not None else (sys.stdin.readline() or None)
+    except (EOFError, OSError, ValueError):
+        line = None
+    try:
+        loop.call_soon_threadsafe(_settle, answer, line)
+    except RuntimeError:  # the loop closed while this thread waited: the console has ended
+        pass
+
+
+def _settle(answer: asyncio.Future[str | None], line: str | None) -> None:
+    if not answer.done():
+        answer.set_result(line)
 
 
 class ConsoleCommunity:

@@ -9,8 +9,10 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 import bot
@@ -73,3 +75,17 @@ def test_exit_codes_are_the_documented_ones() -> None:
     readme = (REPO / "README.md").read_text()
     for code in (ExitCode.CONFIG, ExitCode.REJECTED, ExitCode.UNREACHABLE, ExitCode.INTERRUPTED):
         assert f"| {int(code)} |" in readme
+
+
+def test_no_command_help_shows_a_type_for_a_flag() -> None:
+    """`--help` and every other flag take no value, so no help page shows `<bool>` after them."""
+    runner = CliRunner()
+    root = runner.invoke(bot.cli, ["--help"], terminal_width=200)
+    assert root.exit_code == 0 and "<bool>" not in root.output and "--help" in root.output
+    group: Any = typer.main.get_command(bot.cli)
+    names = group.list_commands(group.make_context("bot.py", ["--help"], resilient_parsing=True))
+    assert {"console", "match-roster", "report", "export"} <= set(names)
+    for name in names:
+        page = runner.invoke(bot.cli, [name, "--help"], terminal_width=200)
+        assert page.exit_code == 0, (name, page.output)
+        assert "--help" in page.output and "<bool>" not in page.output, (name, page.output)

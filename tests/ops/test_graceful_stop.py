@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
+import signal
+import sys
+from pathlib import Path
 
 import pytest
 
 from core import metrics
 from core.dispatcher import App
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 async def test_work_under_way_finishes_and_no_new_run_starts(app: App) -> None:
@@ -57,3 +63,26 @@ async def test_work_past_the_grace_time_is_left_to_stop(app: App, caplog: pytest
     said = [r.getMessage() for r in caplog.records if "grace time" in r.getMessage()]
     assert len(said) == 1  # the stuck job, and whatever else the app had under way at that moment
     assert re.fullmatch(r"[1-9]\d* task\(s\) still running after the 0.05 s grace time: they are cancelled", said[0])
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+async def test_the_console_stops_on_a_signal_with_exit_code_0(tmp_path: Path, sig: signal.Signals) -> None:
+    """The console waits for a line that never comes (stdin open, nothing typed): a stop signal still ends it
+    the way it ends the platforms: work under way finished, the store closed, exit code 0."""
+    env = {**os.environ, "KINDRED_STORAGE__URL": f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"}
+    env = {k: v for k, v in env.items() if not k.startswith(("KINDRED_DISCORD", "KINDRED_SLACK"))}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(REPO / "bot.py"), "console", "--out", str(tmp_path / "out"), cwd=tmp_path, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    assert proc.stdout is not None
+    banner = b""
+    while b"Type /help" not in banner:
+        line = await proc.stdout.readline()
+        assert line, banner.decode()
+        banner += line
+    proc.send_signal(sig)  # stdin stays open: the end of input is not what stops it
+    rest = await proc.stdout.read()
+    await proc.wait()
+    assert proc.returncode == 0, (banner + rest).decode()
+    assert b"Traceback" not in rest
+    assert "stopping: finishing the work under way" in (tmp_path / "out" / "console.log").read_text()

@@ -291,27 +291,33 @@ class EventRepo:
         async with self.store.read() as conn:
             return {int(v): int(n) for v, n in await conn.execute(q)}
 
-    async def last_seen(self, community_ids: Sequence[int], kinds: Iterable[str]) -> dict[int, datetime]:
-        """Each member's latest event of the given kinds."""
+    async def last_seen(self, community_ids: Sequence[int], kinds: Iterable[str],
+                        before: datetime | None = None) -> dict[int, datetime]:
+        """Each member's latest event of the given kinds (before `before`, to see a segment as it was then)."""
         q = (
             sa.select(ev.c.member_id, sa.func.max(ev.c.at))
             .where(_in(ev.c.community_id, community_ids), ev.c.kind.in_(sorted(set(kinds))),
                    ev.c.member_id.is_not(None))
             .group_by(ev.c.member_id)
         )
+        if before is not None:
+            q = q.where(ev.c.at < before)
         async with self.store.read() as conn:
             rows = (await conn.execute(q)).all()
         return {int(m): _aware(at) for m, at in rows if at is not None}
 
     async def first_of(
-        self, community_ids: Sequence[int], kind: str, *, with_target: bool = False
+        self, community_ids: Sequence[int], kind: str, *, with_target: bool = False, before: datetime | None = None
     ) -> dict[int, datetime]:
-        """Each member's first event of `kind` (optionally only those with a target, e.g. a buddy)."""
+        """Each member's first event of `kind` (optionally only those with a target, e.g. a buddy; optionally
+        only events before `before`)."""
         q = (
             sa.select(ev.c.member_id, sa.func.min(ev.c.at))
             .where(_in(ev.c.community_id, community_ids), ev.c.kind == kind, ev.c.member_id.is_not(None))
             .group_by(ev.c.member_id)
         )
+        if before is not None:
+            q = q.where(ev.c.at < before)
         if with_target:
             q = q.where(ev.c.target_id.is_not(None))
         async with self.store.read() as conn:

@@ -131,6 +131,10 @@ async def test_the_report_opens_in_a_real_browser(history: Settings, tmp_path: P
     index = await _report(history, tmp_path / "en", None, 90, now=NOW)
     page = index.read_text(encoding="utf-8")
     assert "▲" in page and " of " in page and "(90 days)" in page
+    segments = page[page.index("<h3>Segments</h3>"):]
+    segments = segments[:segments.index("<h3>", 4)]
+    assert segments.count("members now") == 3
+    assert segments.count("previous 90 days") == 3  # each segment with its change against the period before
     wide = await visit(index.as_uri(), width=1280)
     assert wide.errors == []
     assert len(wide.images) == 7 and all(i["complete"] and i["width"] > 0 for i in wide.images), wide.images

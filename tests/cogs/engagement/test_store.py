@@ -177,6 +177,12 @@ async def test_analytics_and_export_on_both_stores(store_url: tuple[str, dict[st
         assert (rows[0].horizon, rows[0].supported, rows[0].supported_retained) == (30, 1, 1)
         helpers = await analytics.segment(community.id, "top_helpers", now)
         assert [a.member_id for a, _ in helpers] == [ana.id]
+        # a segment as it was a period ago (the report's change): only what had happened by then counts
+        month_ago = now - timedelta(days=30)
+        assert await analytics.segment(community.id, "new_active", now) == []
+        assert [a.member_id for a, _ in await analytics.segment(community.id, "new_active", now,
+                                                                  as_of=month_ago)] == [ana.id]
+        assert await analytics.segment(community.id, "top_helpers", now, as_of=month_ago) == []
         result = await export_all(app.services.store, tmp_path / "x", "jsonl")
         assert result.rows["events"] == 7 and result.rows["matches"] == 1
 

@@ -13,7 +13,7 @@ import copy
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from integrations.slack.integration import HTTP_PATH
+from integrations.slack.connection import HTTP_PATH
 from integrations.slack.manifest import build_manifest, render_manifest
 
 if TYPE_CHECKING:

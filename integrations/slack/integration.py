@@ -21,11 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Coroutine
+from typing import Any
 
-from aiohttp import web
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -37,16 +35,15 @@ from core.errors import ExitCode
 from core.events import Event
 from core.i18n import gettext
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef, Platform
-from core.retry import reach
 from core.settings.platforms import SlackSettings
 from integrations.slack import events as translate
 from integrations.slack import home, slash
 from integrations.slack.blocks import FormOrigin, chosen_values, submitted_values
 from integrations.slack.client import make_web_client
+from integrations.slack.connection import HTTP_PATH, Connection
 from integrations.slack.dedupe import DeliveryLog
 from integrations.slack.directory import Directory
-from integrations.slack.errors import SlackDeliveryFailed, SlackStartupError, error_code, transient
-from integrations.slack.http_guard import refuse_malformed_signing
+from integrations.slack.errors import SlackDeliveryFailed, SlackStartupError, error_code
 from integrations.slack.messenger import SlackMessenger
 from integrations.slack.oauth import SlackOAuth
 from integrations.slack.responder import CapturingResponder, Interaction, SlackResponder
@@ -55,13 +52,6 @@ from integrations.slack.workspaces import Workspace, workspace
 from storage.seen_events import SeenEventRepo
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-HTTP_PATH = "/slack/events"
-"""The one URL slash commands, interactivity and events are sent to in HTTP mode."""
-SHUTDOWN_STEP = 5.0
-"""Seconds one step of shutting down (disconnecting, closing the client) may take before we go on."""
 
 
 def channel_ref(channel_id: str | None, name: str = "") -> ChannelRef | None:
@@ -95,14 +85,11 @@ class SlackIntegration:
         self.stats = {"events": 0, "duplicates": 0, "commands": 0, "actions": 0, "submissions": 0}
         self.team_id = ""
         self.team_name = ""
-        self.http_endpoint: str | None = None
-        self._http_port = http_port
+        self.connection = Connection(settings, http_port)
         self._communities: dict[str, CommunityRef] = {}
         self.events_seen = 0
         self._arrivals = asyncio.Condition()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._socket: AsyncSocketModeHandler | None = None
-        self._runner: web.AppRunner | None = None
         self.bolt = self._build_bolt()
 
     # ------------------------------------------------------------------ bolt wiring
@@ -183,6 +170,11 @@ class SlackIntegration:
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         kind = body.get("type") or ("slash_command" if "command" in body else "request")
         log.error("Slack %s failed: %s", kind, type(error).__name__, exc_info=error)
+
+    @property
+    def http_endpoint(self) -> str | None:
+        """HTTP mode: the URL of ``/slack/events`` on the address the server got (port 0: a free one)."""
+        return self.connection.http_endpoint
 
     # ------------------------------------------------------------------ identities
 
@@ -443,7 +435,7 @@ class SlackIntegration:
             await self._start_many()
             return
         try:
-            auth = await self._reach(self.client.auth_test)
+            auth = await self.connection.reach(self.client.auth_test)
         except SlackApiError as error:
             raise SlackStartupError(
                 f"Slack refused the bot token ([slack] bot_token): {error_code(error)}", ExitCode.REJECTED
@@ -454,9 +446,9 @@ class SlackIntegration:
         self.app.register_messenger(self.messenger)
         await self.community()
         if self.settings.mode == "http":
-            await self._listen_http()
+            await self.connection.listen_http(self.bolt)
         else:
-            await self._connect_socket()
+            await self.connection.connect_socket(self.bolt, self.client)
         log.info("connected to Slack workspace %s (%s mode)", self.team_name or self.team_id, self.settings.mode)
         self.app.platform_ready(Platform.SLACK.value)
 
@@ -470,61 +462,16 @@ class SlackIntegration:
                                     "(client_id and client_secret set): the install pages need a web address")
         self.app.register_messenger(RoutingMessenger(self.oauth.workspaces))
         self.app.services.jobs.add_reachability(self.oauth.reaches)
-        await self._listen_http()
+        await self.connection.listen_http(self.bolt)
         teams = await self.oauth.workspaces.teams()
         log.info("serving %d installed Slack workspaces; new ones install at %s%s", len(teams),
                  self.settings.public_url or (self.http_endpoint or "").removesuffix(HTTP_PATH),
                  self.settings.install_path)
         self.app.platform_ready(Platform.SLACK.value)
 
-    async def _reach(self, call: Callable[[], Awaitable[T]]) -> T:
-        return await reach(call, what=f"the Slack API at {self.settings.api_base_url}",
-                           attempts=self.settings.connect_attempts, transient=transient)
-
-    async def _connect_socket(self) -> None:
-        app_token = self.settings.app_token.get_secret_value() if self.settings.app_token else ""
-        if not app_token:
-            raise SlackStartupError("[slack] app_token is missing: Socket Mode needs an app-level token (xapp-...)")
-        handler = AsyncSocketModeHandler(self.bolt, app_token, web_client=self.client)
-        try:
-            opened = await self._reach(lambda: self.client.apps_connections_open(app_token=app_token))
-        except BaseException as error:
-            await handler.client.close()
-            if isinstance(error, SlackApiError):
-                raise SlackStartupError(f"Slack refused the app-level token ([slack] app_token): "
-                                        f"{error_code(error)}", ExitCode.REJECTED) from None
-            raise
-        handler.client.wss_uri = str(opened["url"])
-        self._socket = handler
-        await handler.connect_async()
-
-    async def _listen_http(self) -> None:
-        if not self.settings.signing_secret or not self.settings.signing_secret.get_secret_value():
-            raise SlackStartupError("[slack] signing_secret is missing: HTTP mode needs it to verify requests")
-        port = self.settings.port if self._http_port is None else self._http_port
-        web_app = self.bolt.web_app(path=HTTP_PATH)
-        web_app.middlewares.append(refuse_malformed_signing)
-        self._runner = web.AppRunner(web_app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        try:
-            await web.TCPSite(self._runner, self.settings.host, port).start()
-        except OSError as error:
-            await self._runner.cleanup()
-            self._runner = None
-            raise SlackStartupError(f"cannot listen on {self.settings.host}:{port} ([slack] host and port): "
-                                    f"{error.strerror or error}") from None
-        bound = self._runner.addresses[0]
-        self.http_endpoint = f"http://{self.settings.host}:{bound[1]}{HTTP_PATH}"
-
     async def stop(self, *, drain: float = 10.0) -> None:
         """Stop taking requests, let the ones in progress finish (up to ``drain`` seconds), disconnect."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._socket is not None:
-            self._socket.client.auto_reconnect_enabled = False
-            self._socket.client.default_auto_reconnect_enabled = False
-            await self._bounded(self._socket.disconnect_async(), "disconnect from Socket Mode")
+        await self.connection.stop_taking_requests()
         try:
             await bounded(self.deliveries.drain(), drain)
             await asyncio.sleep(0)  # the listeners whose claims were just answered start their work
@@ -533,18 +480,4 @@ class SlackIntegration:
             log.warning("stopping with %d Slack requests still in progress; cancelling them", len(self._tasks))
             for task in list(self._tasks):
                 task.cancel()
-        if self._socket is not None:
-            await self._bounded(self._socket.close_async(), "close the Socket Mode client")
-            self._socket = None
-
-    @staticmethod
-    async def _bounded(step: Coroutine[Any, Any, Any], what: str, within: float = SHUTDOWN_STEP) -> None:
-        """One step of shutting down, given at most ``within`` seconds.
-
-        slack_sdk's aiohttp Socket Mode client can wait forever while closing when a reconnect races the close
-        (its session monitor and receiver tasks); a bot that cannot stop cannot be restarted by its supervisor.
-        """
-        try:
-            await bounded(step, within)
-        except TimeoutError:
-            log.warning("could not %s within %.0f s; going on with the shutdown", what, within)
+        await self.connection.close()

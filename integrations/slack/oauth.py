@@ -50,7 +50,9 @@ log = logging.getLogger(__name__)
 _SECRETS = (
     (re.compile(r"xox[a-z.]*-[A-Za-z0-9.-]+"), "***"),
     (re.compile(r"(code: )\S+"), r"\1***"),
-    (re.compile(r"""(['"](?:code|refresh_token|access_token|client_secret)['"]: ?['"])[^'"]+"""), r"\1***"),
+    (re.compile(r"""(['"](?:code|state|refresh_token|access_token|client_secret)['"]: ?\[?['"])[^'"]+"""),
+     r"\1***"),
+    (re.compile(r"\b((?:code|state|refresh_token|client_secret)=)[^&\s'\"]+"), r"\1***"),
 )
 
 

@@ -9,6 +9,7 @@ The store is SQLite and PostgreSQL in turn.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from core.settings import load_settings
 from integrations.slack.integration import HTTP_PATH, SlackIntegration
 from integrations.slack.manifest import BOT_SCOPES
 from storage.slack_installs import SlackInstallRepo
-from tests.fakes.slack import Browser, FakeSlack, Page, SignedSender
+from tests.fakes.slack import Browser, FakeSlack, Page, SignedSender, text_value
 from tests.integrations.slack.probe import SlackProbe
 
 SECOND = "T0SECOND"
@@ -162,8 +163,15 @@ async def test_two_workspaces_install_and_each_is_served_with_its_own_token(
         await bot.event(slack.payloads.event_callback(slack.payloads.team_join("U0EVE", "eve")))
         await bot.event(slack.payloads_for(SECOND).event_callback(slack.payloads_for(SECOND).team_join("U0FAY")))
 
+        submit = slack.payloads_for(SECOND).view_submission("profile:edit:main",
+                                                            {"topics": {"topics": text_value("bread")}},
+                                                            user_id="U0DAN")
+        assert (await bot.sender.interaction(submit)).status == 200
+        await bot.integration.idle()
+
         assert await bot.profile("T0KINDRED", "U0ALICE") == {"role": ["Chef"]}
         assert await bot.profile(SECOND, "U0CAROL") == {"role": ["Baker"]}
+        assert await bot.profile(SECOND, "U0DAN") == {"topics": ["bread"]}
         assert await bot.profile(SECOND, "U0ALICE") is None, "each workspace is its own community"
         joined = {(e.community.external_id, e.member.user_id) for e in bot.probe().events}
         assert joined == {("T0KINDRED", "U0EVE"), (SECOND, "U0FAY")}
@@ -173,8 +181,8 @@ async def test_two_workspaces_install_and_each_is_served_with_its_own_token(
         await messenger.send(await bot.community(SECOND), ChannelRef("slack", "C0GENERAL"), Message(text="hi 2"))
         await messenger.send(await bot.community("T0KINDRED"), ChannelRef("slack", "C0GENERAL"),
                              Message(text="hi 1"))
-        assert [m.text for m in slack.teams[SECOND].messages] == ["hi 2"]
-        assert [m.text for m in slack.workspace.messages] == ["hi 1"]
+        said = {team: [(m.text or "").split("\n")[0] for m in ws.messages] for team, ws in slack.teams.items()}
+        assert said == {"T0KINDRED": ["hi 1"], SECOND: ["Profile of dan", "hi 2"]}
 
         assert tokens_used(slack, "T0KINDRED") == {token1} and tokens_used(slack, SECOND) == {token2}
         assert not slack.calls_to("auth.test", ok=False)
@@ -286,3 +294,27 @@ async def test_the_install_page_needs_http_mode(slack: FakeSlack, tmp_path: Path
     async with running_app(settings, start_scheduler=False) as app:
         with pytest.raises(SlackStartupError, match="mode must be"):
             await SlackIntegration(app, settings.slack).start()
+
+
+async def test_no_token_code_or_secret_reaches_the_log(start_many: ManyFactory, slack: FakeSlack,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    slack.oauth.rotation = True
+    slack.oauth.expires_in = 600
+    caplog.set_level(logging.DEBUG)  # KINDRED_LOGGING__LEVEL=DEBUG, with the drivers kept quiet as core/logs.py does
+    noisy = [logging.getLogger(n) for n in ("aiosqlite", "apscheduler", "alembic", "slack_bolt", "asyncio")]
+    levels = [logger.level for logger in noisy]
+    for logger in noisy:
+        logger.setLevel(logging.WARNING)
+    try:
+        async with start_many() as bot:
+            await bot.install(SECOND)
+            await bot.command(SECOND, "/profile", "set role:Baker", "U0CAROL")
+    finally:
+        for logger, level in zip(noisy, levels, strict=True):
+            logger.setLevel(level)
+    secrets = {slack.oauth.client_secret, slack.signing_secret, *slack.teams[SECOND].tokens,
+               *slack.oauth.refresh_tokens, *slack.oauth.grants}
+    logged = "\n".join(f"{r.name}: {r.getMessage()}" for r in caplog.records)
+    assert "oauth.v2.access" in logged, "debug logging was on"
+    assert [s for s in secrets if s in logged] == []
+    assert "xoxb-" not in logged and "xoxe" not in logged

@@ -195,8 +195,12 @@ def copy_store(
 @cli.command("check-config")
 def check_config(config: ConfigOption = None) -> None:
     """Validate the settings and print them with secrets masked."""
+    from storage.engine import StoreUnavailable, sqlite_directory_problem
+
     settings = settings_or_exit(config)
     typer.echo(json.dumps(masked_dump(settings), indent=2, ensure_ascii=False))
+    if settings.storage.url.startswith("sqlite") and (problem := sqlite_directory_problem(settings.storage.url)):
+        raise StoreUnavailable(problem, settings.storage.url)  # what `migrate` and every start would say
     typer.echo("Settings are valid.", err=True)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import hashlib
 import logging
 import os
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -103,7 +105,18 @@ class StoreUnavailable(StartupFailed):
         self.reason = reason
 
 
-def _sqlite_directory_problem(url: str) -> str | None:
+def migrate_lock_path(database: str) -> Path:
+    """Where migrators of one SQLite database take turns: a lock file in the temporary directory named after the
+    database's full path, so that nothing is left beside the database (and every process on this machine that
+    opens the same file, by any relative path, meets at the same lock)."""
+    resolved = str(Path(database).expanduser().resolve())
+    digest = hashlib.sha256(resolved.encode()).hexdigest()[:20]
+    return Path(tempfile.gettempdir()) / f"kindred-{digest}.migrate-lock"
+
+
+def sqlite_directory_problem(url: str) -> str | None:
+    """Why a SQLite URL cannot be opened because of where it points (a missing directory), or None. `check-config`
+    asks this too, so that it refuses what `migrate` would refuse."""
     try:
         database = sa.engine.make_url(url).database
     except sa.exc.ArgumentError:
@@ -151,15 +164,15 @@ class Store:
     async def migrate(self) -> None:
         """Bring the schema to the newest revision of every branch (core and each feature).
 
-        PostgreSQL serialises concurrent migrators with an advisory lock; SQLite with a lock file beside the
-        database, so two processes starting on one store at the same moment do not both create tables.
+        PostgreSQL serialises concurrent migrators with an advisory lock; SQLite with a lock file (see
+        `migrate_lock_path`), so two processes starting on one store at the same moment do not both create tables.
         """
         path = self.engine.url.database if self.dialect == "sqlite" else None
         if not path or path == ":memory:":
             async with self.engine.begin() as conn:
                 await conn.run_sync(_upgrade)
             return
-        lock = await asyncio.to_thread(_file_lock, Path(path).with_suffix(".migrate-lock"))
+        lock = await asyncio.to_thread(_file_lock, migrate_lock_path(path))
         try:
             async with self.engine.begin() as conn:
                 await conn.run_sync(_upgrade)
@@ -237,7 +250,7 @@ async def open_store(
 ) -> Store:
     """Open (and by default migrate) the store; raises `StoreUnavailable` with a one-line reason when it cannot
     be reached or set up, so that start-up can say so instead of printing a traceback."""
-    if url.startswith("sqlite") and (problem := _sqlite_directory_problem(url)):
+    if url.startswith("sqlite") and (problem := sqlite_directory_problem(url)):
         raise StoreUnavailable(problem, url)
     try:
         store = Store(url, echo=echo, connect_args=connect_args)

@@ -108,10 +108,15 @@ def export(
     settings = _settings(config, ctx)
 
     async def go() -> None:
+        from storage.communities import CommunityRepo
         from storage.engine import open_store
 
         store = await open_store(settings.storage.url)
         try:
+            if community is not None and community not in {c.id for c in await CommunityRepo(store).all()}:
+                typer.echo(f"kindred: there is no community {community} (`bot.py export` without --community "
+                           "exports every community)", err=True)
+                raise typer.Exit(2)
             began = time.perf_counter()
             result = await export_all(store, out, format, since=start,
                                       community_ids=[community] if community is not None else None)

@@ -94,15 +94,29 @@ def activity_levels(scores: Mapping[int, float], member_ids: Iterable[int]) -> d
     return out
 
 
-def activity_label(level: float) -> str:
-    """A word for a level, usable as a matching facet value."""
+# The most a member can be called with this many active days in the last 30: the level is a percentile among the
+# active members, so in a small or quiet community one active day can rank first; the words should not say
+# "very active" for that.
+LABEL_CAPS = ((0, "quiet"), (3, "occasional"), (11, "active"))
+LABELS = ("quiet", "occasional", "active", "very active")
+
+
+def activity_label(level: float, active_days: int | None = None) -> str:
+    """A word for a level, usable as a matching facet value; with `active_days` (last 30 days) it never claims
+    more than those days bear out (1-3 days: at most "occasional", 4-11: at most "active")."""
     if level <= 0:
-        return "quiet"
-    if level < 0.4:
-        return "occasional"
-    if level < 0.8:
-        return "active"
-    return "very active"
+        word = "quiet"
+    elif level < 0.4:
+        word = "occasional"
+    elif level < 0.8:
+        word = "active"
+    else:
+        word = "very active"
+    if active_days is not None:
+        for most_days, cap in LABEL_CAPS:
+            if active_days <= most_days and LABELS.index(word) > LABELS.index(cap):
+                return cap
+    return word
 
 
 # ---------------------------------------------------------------------------------------------- overview

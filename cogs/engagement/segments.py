@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from core.i18n import N_
@@ -19,6 +19,22 @@ SEGMENTS: dict[str, str] = {
     "at_risk": N_("Newcomers at risk: no profile, message or match after 7 days"),
     "top_helpers": N_("Top helpers: most thanks received"),
 }
+
+
+def segment_id(text: str, translate: Callable[[str], str] | None = None) -> str | None:
+    """The segment a person means: its id ("at_risk", "at risk", "at-risk") or its name as `/segment list` and
+    the README show it ("newcomers at risk", "Top helpers"), in English or in the person's language."""
+    def key(s: str) -> str:
+        return " ".join(s.replace("_", " ").replace("-", " ").casefold().split())
+
+    wanted = key(text)
+    for seg, description in SEGMENTS.items():
+        names = {key(seg), key(description.partition(":")[0])}
+        if translate is not None:
+            names.add(key(translate(description).partition(":")[0]))
+        if wanted in names:
+            return seg
+    return None
 
 
 def new_active(

@@ -13,7 +13,7 @@ from cogs.engagement.charts import number, render_chart
 from cogs.engagement.metrics import activity_label, percent
 from cogs.engagement.report_data import headline
 from cogs.engagement.report_page import HEADLINE, fmt_change, fmt_value
-from cogs.engagement.segments import SEGMENTS
+from cogs.engagement.segments import SEGMENTS, segment_id
 from core import options as opt
 from core.commands import Cog, command
 from core.context import Capability, Context
@@ -139,7 +139,7 @@ class Stats(Cog):
             Field(ctx._("Matches"), n(c, "matched")),
             Field(ctx._("Meetings"), n(c, "met")),
             Field(ctx._("Active days (last 30)"), str(t.active_days_30)),
-            Field(ctx._("Activity level"), ctx._(LEVEL_WORDS[activity_label(t.level)])),
+            Field(ctx._("Activity level"), ctx._(LEVEL_WORDS[activity_label(t.level, t.active_days_30)])),
         ]
         await ctx.reply(Message(title=ctx._("Your numbers"), fields=fields,
                                 text=ctx._("Only you can see this. /privacy show lists everything stored.")),
@@ -170,6 +170,11 @@ class Stats(Cog):
     async def suggest_attribute(self, ac: Any) -> list[str]:
         _counts, names, _total = await self.analytics.crm_segments(ac.community.id, None, self.services.clock())
         return [n for n in names if n.startswith(ac.current.lower())]
+
+    async def suggest_segment(self, ac: Any) -> list[str]:
+        """The segment ids (what every platform accepts), those containing what was typed first."""
+        typed = ac.current.strip().lower().replace(" ", "_")
+        return sorted(SEGMENTS, key=lambda seg: typed not in seg)
 
     # ------------------------------------------------------------------ retention
     @command("stats retention", N_("30/60/90-day retention of newcomers who were matched or had a buddy vs not"),
@@ -233,10 +238,16 @@ class Stats(Cog):
                         ephemeral=True)
 
     @command("segment show", N_("List the members of a segment, or get them as a CSV file"),
-             options=[opt.choice("name", tuple(SEGMENTS), N_("Which segment"), required=True),
+             options=[opt.string("name", N_("Which segment, e.g. at_risk or newcomers at risk"), required=True,
+                                 max_length=60, autocomplete="suggest_segment"),
                       opt.boolean("file", N_("Send a CSV file (default: list)"), default=False)],
              level=Level.MODERATOR, long_running=True)
     async def segment_show(self, ctx: Context, name: str, file: bool = False) -> None:
+        found_id = segment_id(name, ctx._)
+        if found_id is None:
+            names = ", ".join(f"{seg} ({ctx._(d).partition(':')[0]})" for seg, d in SEGMENTS.items())
+            raise UserError(N_("There is no segment “{name}”. Choose one of: {names}."), name=name[:60], names=names)
+        name = found_id
         await self._fresh()
         found = await self.analytics.segment(ctx.community.id, name, self.services.clock())
         title = ctx._(SEGMENTS[name])

@@ -1,18 +1,31 @@
 """/help lists what the caller may use, so members never see moderator commands they cannot run.
 
-The list depends only on the language, the caller's level and the modules switched off, and the command tree does
-not change while the bot runs: each combination is rendered once and kept (a burst of `/help` after a big
-announcement then costs a lookup each, not a translated line per command).
+`/help` alone is short: a few commands to start with, then one line per feature naming its subcommands; `/help
+match` (a feature, or a command such as `match find`) shows that feature's commands with their options. A 60-line
+alphabetical wall is what people stop reading.
+
+The list depends only on the language, the caller's level, the modules switched off and the topic, and the command
+tree does not change while the bot runs: each combination is rendered once and kept (a burst of `/help` after a
+big announcement then costs a lookup each, not a translated line per command).
 """
 
 from __future__ import annotations
 
+from core import options as opt
 from core.commands import Cog, command
 from core.context import Context
-from core.dispatcher import App
+from core.dispatcher import App, Command
+from core.errors import UserError
 from core.i18n import N_
-from core.messages import Message
+from core.messages import Field, Message
 from core.permissions import Level
+
+# What a newcomer tries first, then what a moderator sets up first (each shown only when it exists and may be used).
+START_HERE = ("profile edit", "match join", "match find", "mentor request", "privacy show",
+              "setup", "config show", "stats overview")
+MAX_ARGS = 4
+
+Key = tuple[str, Level, frozenset[str], str]
 
 
 class Help(Cog):
@@ -20,28 +33,55 @@ class Help(Cog):
 
     def __init__(self, app: App) -> None:
         super().__init__(app)
-        self._rendered: dict[tuple[str, Level, frozenset[str]], tuple[str, str]] = {}
+        self._rendered: dict[Key, Message] = {}
 
-    @command("help", N_("Show the commands you can use here"), stored_member=False)
-    async def help(self, ctx: Context) -> None:
+    @command("help", N_("Show the commands you can use here"), stored_member=False,
+             options=[opt.string("topic", N_("A feature or command to show in detail, e.g. match"),
+                                 max_length=60)])
+    async def help(self, ctx: Context, topic: str | None = None) -> None:
         config = await self.services.config.get(ctx.community.id)
         level = ctx.level if ctx.level is not None else Level.MEMBER
-        key = (ctx.locale, level, frozenset(config.community.disabled_modules))
+        wanted = " ".join((topic or "").lower().lstrip("/").split())
+        key = (ctx.locale, level, frozenset(config.community.disabled_modules), wanted)
         rendered = self._rendered.get(key)
         if rendered is None:
-            rendered = self._rendered[key] = self._render(ctx, level, key[2])
-        title, text = rendered
-        await ctx.reply(Message(title=title, text=text), ephemeral=True)
+            usable = self._usable(level, key[2])
+            rendered = self._detail(ctx, usable, wanted) if wanted else self._overview(ctx, usable)
+            self._rendered[key] = rendered
+        await ctx.reply(rendered, ephemeral=True)
 
-    def _render(self, ctx: Context, level: Level, disabled: frozenset[str]) -> tuple[str, str]:
-        lines = []
-        for cmd in sorted(self.app.tree.all(), key=lambda c: c.name):
-            if cmd.spec.level > level:
-                continue
-            if cmd.cog.module and cmd.cog.module in disabled:
-                continue
-            args = " ".join(f"[{o.name}]" if not o.required else f"<{o.name}>" for o in cmd.spec.options[:4])
-            if len(cmd.spec.options) > 4:
-                args += " …"
-            lines.append(f"/{cmd.name} {args}".rstrip() + f" — {ctx._(cmd.spec.description)}")
-        return ctx._("Kindred commands"), "\n".join(lines)
+    def _usable(self, level: Level, disabled: frozenset[str]) -> list[Command]:
+        return [cmd for cmd in sorted(self.app.tree.all(), key=lambda c: c.name)
+                if cmd.spec.level <= level and not (cmd.cog.module and cmd.cog.module in disabled)]
+
+    def _line(self, ctx: Context, cmd: Command) -> str:
+        args = " ".join(f"[{o.name}]" if not o.required else f"<{o.name}>" for o in cmd.spec.options[:MAX_ARGS])
+        if len(cmd.spec.options) > MAX_ARGS:
+            args += " …"
+        return f"/{cmd.name} {args}".rstrip() + f" — {ctx._(cmd.spec.description)}"
+
+    def _overview(self, ctx: Context, usable: list[Command]) -> Message:
+        by_name = {cmd.name: cmd for cmd in usable}
+        start = [self._line(ctx, by_name[name]) for name in START_HERE if name in by_name]
+        fields = [Field(ctx._("Start here"), "\n".join(start), inline=False)] if start else []
+        features: list[str] = []
+        for group_name, group in sorted(self.app.tree.groups.items()):
+            subs = [cmd.name.partition(" ")[2] for cmd in usable if cmd.name.partition(" ")[0] == group_name]
+            if subs:
+                about = f" — {ctx._(group.description)}" if group.description else ""
+                features.append(f"/{group_name} {' · '.join(subs)}{about}")
+        features += [self._line(ctx, cmd) for cmd in usable if " " not in cmd.name]
+        fields.append(Field(ctx._("Everything, by feature"), "\n".join(features), inline=False))
+        return Message(title=ctx._("Kindred commands"), fields=fields,
+                       text=ctx._("Details of a feature: /help match (or any other name below)."))
+
+    def _detail(self, ctx: Context, usable: list[Command], wanted: str) -> Message:
+        head = wanted.partition(" ")[0]
+        shown = [cmd for cmd in usable if cmd.name == wanted or cmd.name.partition(" ")[0] == head]
+        if wanted != head:  # a command such as "match find": that one alone when it exists
+            shown = [cmd for cmd in shown if cmd.name == wanted] or shown
+        if not shown:
+            raise UserError(N_("I know no command “{topic}” you can use here. /help lists them."), topic=wanted[:60])
+        group = self.app.tree.groups.get(head)
+        title = f"/{head}" + (f" — {ctx._(group.description)}" if group and group.description else "")
+        return Message(title=title, text="\n".join(self._line(ctx, cmd) for cmd in shown))

@@ -14,6 +14,7 @@ from rich.panel import Panel
 from core.messages import Button, Message
 
 _MENTION = re.compile(r"<@([A-Za-z0-9_.-]{1,64})>")
+_CODE = re.compile(r"`([^`\n]+)`")  # Markdown inline code
 
 
 @dataclass(slots=True)
@@ -42,6 +43,11 @@ class Screen:
             return
         self.console.print(escape(text), style=style or None, soft_wrap=True)
 
+    def rich(self, text: str) -> str:
+        """Message text as the terminal shows it: mentions as names, Markdown's `code` styled (Discord and Slack
+        render it; a terminal would print the backticks)."""
+        return _CODE.sub(r"[bold]\1[/bold]", escape(self.mentions(text)))
+
     def mentions(self, text: str) -> str:
         """Mention tokens (`<@user_id>`) as a chat client shows them: `@name`."""
         return _MENTION.sub(lambda m: "@" + (self.name_of(m.group(1)) or m.group(1)), text)
@@ -51,11 +57,11 @@ class Screen:
             return
         body: list[str] = []
         if message.title:
-            body.append(f"[bold]{escape(self.mentions(message.title))}[/bold]")
+            body.append(f"[bold]{self.rich(message.title)}[/bold]")
         if message.text:
-            body.append(escape(self.mentions(message.text)))
+            body.append(self.rich(message.text))
         for f in message.fields:
-            body.append(f"[cyan]{escape(f.name)}[/cyan]: {escape(self.mentions(f.value))}")
+            body.append(f"[cyan]{self.rich(f.name)}[/cyan]: {self.rich(f.value)}")
         for a in message.files:
             saved = self.save(a.filename, a.data)
             where = f" → {escape(str(saved))}" if saved else ""

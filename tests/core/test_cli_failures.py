@@ -58,6 +58,23 @@ def test_a_store_that_cannot_be_opened_is_one_line_and_exit_2(tmp_path: Path, co
     assert noise == []
 
 
+def test_check_config_refuses_what_migrate_refuses(tmp_path: Path) -> None:
+    """A SQLite path in a missing directory: check-config says so the way migrate would, not "valid"."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'kindred.db'}"
+    checked = _bot(["check-config"], tmp_path, KINDRED_STORAGE__URL=url)
+    migrated = _bot(["migrate"], tmp_path, KINDRED_STORAGE__URL=url)
+    assert checked.returncode == migrated.returncode == 2
+    said = [line for line in checked.stderr.splitlines() if line.startswith("kindred:")]
+    assert said == [line for line in migrated.stderr.splitlines() if line.startswith("kindred:")]
+    assert "does not exist" in said[0] and "Settings are valid" not in checked.stderr
+
+
+def test_migrate_leaves_nothing_beside_the_database(tmp_path: Path) -> None:
+    done = _bot(["migrate"], tmp_path, KINDRED_STORAGE__URL=f"sqlite+aiosqlite:///{tmp_path / 'kindred.db'}")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kindred.db"]
+
+
 @pytest.mark.parametrize("command", [*sorted(STORE_COMMANDS), "check-config", "discord-invite", "slack-manifest"])
 def test_a_bad_setting_is_one_line_and_exit_2_for_every_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                 command: str) -> None:

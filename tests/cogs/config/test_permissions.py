@@ -76,7 +76,7 @@ async def test_the_owner_may_do_everything(community_a: Community) -> None:
     assert "Storage: sqlite" in text and "Communities:" in text
     assert await community_a.run(OWNER_ID, "/config set engagement.batch_size 100")
     assert (await community_a.config()).engagement.batch_size == 100
-    assert await community_a.run(OWNER_ID, "/help")
+    assert await community_a.run(OWNER_ID, "/help config")
     assert "/config system" in community_a.last()
     assert await community_a.run("alice", "/help")
     assert "/config" not in community_a.last()

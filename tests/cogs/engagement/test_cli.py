@@ -125,6 +125,13 @@ def test_report(cli: typer.Typer, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "no community 99" in res.output
 
 
+def test_export_of_a_community_that_does_not_exist_says_so(cli: typer.Typer, tmp_path: Path) -> None:
+    seed(tmp_path)
+    res = CliRunner().invoke(cli, ["export", "--out", str(tmp_path / "x"), "--community", "99"])
+    assert res.exit_code == 2 and "no community 99" in res.output
+    assert not (tmp_path / "x").exists()  # no empty files
+
+
 def test_the_global_config_option_reaches_every_tool(tmp_path: Path) -> None:
     """`uv run bot.py --config PATH export ...` reads PATH, like `... export --config PATH` does."""
     import bot

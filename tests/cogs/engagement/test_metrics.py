@@ -61,6 +61,12 @@ def test_activity_scores_decay_and_value_help() -> None:
     assert levels[5] == 0.0 and levels[1] == 1.0
     assert 0 < levels[3] < levels[2] < levels[1]
     assert metrics.activity_label(0) == "quiet" and metrics.activity_label(1.0) == "very active"
+    # one active day ranks first in a quiet community, but is not "very active"
+    assert metrics.activity_label(1.0, active_days=1) == "occasional"
+    assert metrics.activity_label(1.0, active_days=0) == "quiet"
+    assert metrics.activity_label(1.0, active_days=8) == "active"
+    assert metrics.activity_label(1.0, active_days=20) == "very active"
+    assert metrics.activity_label(0.2, active_days=20) == "occasional"
 
 
 @given(st.dictionaries(st.integers(1, 50), st.floats(0, 1000, allow_nan=False), max_size=30))

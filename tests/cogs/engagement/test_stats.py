@@ -87,8 +87,9 @@ async def test_top_me_and_permissions(console: ConsoleCommunity, app: App, recor
     ids = await people(console, "ana", "ben", "cy")
     for giver in ("ben", "cy"):
         await recorder.record(cid, ids[giver], "thanks", target_id=ids["ana"])
-    for _ in range(30):
-        await recorder.record(cid, ids["ben"], "message", value=10)
+    now = app.services.clock()
+    for i in range(30):  # on 15 different days
+        await recorder.record(cid, ids["ben"], "message", value=10, at=now - timedelta(days=i // 2, minutes=1))
     await console.handle("/stats top")
     text = console.outbox.texts()[-1]
     assert "1. ana: 2 thanks" in text
@@ -101,6 +102,9 @@ async def test_top_me_and_permissions(console: ConsoleCommunity, app: App, recor
     assert number(console, "Messages") == "30"
     assert field(console, "Thanks given") == "1"
     assert field(console, "Activity level") == "very active"
+    await console.handle("/as cy")  # ranks high among few active members, but was active on one day only
+    await console.handle("/stats me")
+    assert field(console, "Activity level") == "occasional"
 
 
 async def test_segments_from_crm(console: ConsoleCommunity, app: App, recorder: Recorder) -> None:
@@ -146,8 +150,14 @@ async def test_ready_made_segments(console: ConsoleCommunity, app: App, recorder
     data = console.outbox.sent[-1][2].files[0].data.decode()
     assert data.splitlines()[0].startswith("member_id,platform,user_id")
     assert ",helper," in data
+    for named in ("name:newcomers at risk", "name:Newcomers at risk", "at-risk"):  # as the README and /segment list say
+        await console.handle(f"/segment show {named}")
+        assert "lurker" in console.outbox.texts()[-1], named
+    await console.handle("/segment show name:top helpers")
+    assert "helper" in console.outbox.texts()[-1]
     await console.handle("/segment show nonsense")
-    assert "not allowed" in console.outbox.texts()[-1]
+    refused = console.outbox.texts()[-1]
+    assert "no segment “nonsense”" in refused and "at_risk (Newcomers at risk)" in refused
 
 
 async def test_retention(console: ConsoleCommunity, app: App, recorder: Recorder, clock: Clock) -> None:

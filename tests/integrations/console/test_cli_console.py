@@ -29,7 +29,7 @@ def test_no_tokens_starts_the_console(tmp_path: Path) -> None:
     result = _run([], "/help\n", tmp_path)
     assert result.returncode == 0, result.stderr
     assert "starting the console community" in result.stderr
-    assert "/profile show" in result.stdout
+    assert "/profile edit" in result.stdout and "/help match" in result.stdout
 
 
 def test_demo_is_deterministic(tmp_path: Path) -> None:

@@ -189,3 +189,14 @@ async def test_a_flowing_clock_runs_what_is_due_now(tmp_path: Path) -> None:
         console.app.services.jobs.at("test.once", START, once)
         await JobDriver(console.app.services.jobs, clock).advance(clock())
         assert len(ran) == 1 and ran[0] >= START
+
+
+async def test_markdown_code_is_styled_not_printed_with_backticks(tmp_path: Path) -> None:
+    """Setting descriptions say "Round hour, in `timezone`": Discord and Slack render the code, the terminal
+    shows it without the backticks."""
+    async with opened(tmp_path) as console:
+        await console.handle("/config show matching.hour")
+        await console.handle("/config show")
+        out = screen_text(console)
+    assert "Round hour, in timezone." in out
+    assert "`" not in out

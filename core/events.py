@@ -143,3 +143,34 @@ class ProfileStarted(Event):
 
     member_id: int
     source: str
+
+
+@dataclass(slots=True, kw_only=True)
+class ProjectPosted(Event):
+    """A member posted a project that needs people (`/collab post`); `needs` counts the people it asks for."""
+
+    owner_id: int
+    project: str  # the collaboration feature's id of the project
+    needs: int
+
+
+@dataclass(slots=True, kw_only=True)
+class CollabIntro(Event):
+    """An intro asked for a project was accepted: the owner (or whoever asked) and the person are introduced."""
+
+    requester_id: int
+    member_id: int
+    project: str
+    intro: str
+    need: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class TeamFormed(Event):
+    """A moderator confirmed team formation (`/collab teams`) and one team's intro went out; `covers` maps a
+    member to the need they bring ("" for none)."""
+
+    team: str  # the collaboration feature's id of the team: "<formation>:<number>"
+    members: tuple[int, ...]
+    covers: dict[int, str]
+    source: str  # "group:<name>" or "event:<id>"

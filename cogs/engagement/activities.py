@@ -23,6 +23,8 @@ ACTIVITY_TITLES: dict[str, str] = {
     Kind.MATCHED: "Was matched for an intro", Kind.INTRO_SENT: "Was introduced", Kind.MET: "Answered a check-in",
     Kind.MENTOR_SESSION: "Had a mentor session", Kind.GREETED: "Was welcomed",
     Kind.PROFILE_STARTED: "Started their profile", Kind.BUDDY_ASSIGNED: "Got an onboarding buddy",
+    Kind.PROJECT_POSTED: "Posted a project", Kind.COLLAB_INTRO: "Was introduced for a project",
+    Kind.TEAM_FORMED: "Joined a team",
     "helped": HELPED_TITLE,
 }
 

@@ -1,7 +1,8 @@
 """What other features tell the engagement log, as typed events (core/events.py), turned into log rows.
 
 Matching and welcome never import engagement: they emit `IntroSent`, `MatchFeedback`, `MentorSessionStarted`,
-`NewcomerGreeted`, `BuddyAssigned` and `ProfileStarted`, and the engagement cog subscribes. The welcome tables
+`NewcomerGreeted`, `BuddyAssigned`, `ProfileStarted`,
+`ProjectPosted`, `CollabIntro` and `TeamFormed`, and the engagement cog subscribes. The welcome tables
 stay the source of truth for the onboarding funnel (`/welcome status`); the log gets the steps its kinds describe
 (cogs/engagement/kinds.py), so that retention of welcomed and buddied newcomers can be compared with everyone
 else. The recorder decides what is kept (nothing when the log is off, nothing about a member who opted out).
@@ -13,15 +14,19 @@ from cogs.engagement.kinds import Kind
 from cogs.engagement.recorder import Recorder
 from core.events import (
     BuddyAssigned,
+    CollabIntro,
     Event,
     IntroSent,
     MatchFeedback,
     MentorSessionStarted,
     NewcomerGreeted,
     ProfileStarted,
+    ProjectPosted,
+    TeamFormed,
 )
 
-FEATURE_EVENTS = (IntroSent, MatchFeedback, MentorSessionStarted, NewcomerGreeted, BuddyAssigned, ProfileStarted)
+FEATURE_EVENTS = (IntroSent, MatchFeedback, MentorSessionStarted, NewcomerGreeted, BuddyAssigned, ProfileStarted,
+                  ProjectPosted, CollabIntro, TeamFormed)
 
 
 async def record_feature_event(recorder: Recorder, event: Event) -> None:
@@ -55,3 +60,15 @@ async def record_feature_event(recorder: Recorder, event: Event) -> None:
                               label="greeting" if event.with_greeting else "later")
     elif isinstance(event, ProfileStarted):
         await recorder.record(cid, event.member_id, Kind.PROFILE_STARTED, at=at, label=event.source)
+    elif isinstance(event, ProjectPosted):
+        await recorder.record(cid, event.owner_id, Kind.PROJECT_POSTED, at=at, value=event.needs,
+                              project=event.project)
+    elif isinstance(event, CollabIntro):
+        for member_id, other_id, role in ((event.requester_id, event.member_id, "requester"),
+                                          (event.member_id, event.requester_id, "member")):
+            await recorder.record(cid, member_id, Kind.COLLAB_INTRO, at=at, target_id=other_id, label=role,
+                                  project=event.project, intro=event.intro)
+    elif isinstance(event, TeamFormed):
+        for member_id in event.members:
+            await recorder.record(cid, member_id, Kind.TEAM_FORMED, at=at, value=len(event.members),
+                                  label=event.covers.get(member_id, ""), team=event.team, source=event.source)

@@ -32,6 +32,9 @@ class Kind(StrEnum):
     GREETED = "greeted"
     PROFILE_STARTED = "profile_started"
     BUDDY_ASSIGNED = "buddy_assigned"
+    PROJECT_POSTED = "project_posted"
+    COLLAB_INTRO = "collab_intro"
+    TEAM_FORMED = "team_formed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,7 @@ SPECS: dict[Kind, KindSpec] = {
     ),
     Kind.INTRO_SENT: KindSpec("a member introduced", target="a partner", label="thread, group_dm or dm",
                               meta={"intro": str}),
+    # what they answered is never exported (cogs/engagement/store/export.py), only counted
     Kind.MET: KindSpec("who answered the check-in", target="the partner", value="1 met, 0 not",
                        label="the answer", meta={"intro": str}),
     # recorded for both when a mentorship starts (the mentor accepted and both were introduced)
@@ -70,6 +74,13 @@ SPECS: dict[Kind, KindSpec] = {
     Kind.PROFILE_STARTED: KindSpec("the newcomer", label="where it was started (welcome)"),
     Kind.BUDDY_ASSIGNED: KindSpec("the newcomer", target="the buddy",
                                   label="greeting (with the greeting) or later (\"Find me a buddy\")"),
+    Kind.PROJECT_POSTED: KindSpec("the owner", value="people the project asks for", meta={"project": str}),
+    # recorded for both when an intro asked for a project is accepted
+    Kind.COLLAB_INTRO: KindSpec("a participant", target="the other participant",
+                                label="requester or member", meta={"project": str, "intro": str}),
+    # recorded for every member of a team when its intro went out (`/collab teams`)
+    Kind.TEAM_FORMED: KindSpec("a team member", value="people in the team", label="the need they bring (or empty)",
+                               meta={"team": str, "source": str}),
 }
 
 # What each kind is called where a person reads it (`/privacy show`), counted: "31 commands", "1 completed profile".
@@ -88,12 +99,15 @@ LABELS: dict[Kind, Plural] = {
     Kind.GREETED: N_n("{n} greeting", "{n} greetings"),
     Kind.PROFILE_STARTED: N_n("{n} opened profile form", "{n} opened profile forms"),
     Kind.BUDDY_ASSIGNED: N_n("{n} buddy assignment", "{n} buddy assignments"),
+    Kind.PROJECT_POSTED: N_n("{n} posted project", "{n} posted projects"),
+    Kind.COLLAB_INTRO: N_n("{n} project introduction", "{n} project introductions"),
+    Kind.TEAM_FORMED: N_n("{n} team joined", "{n} teams joined"),
 }
 
 # Kinds that mean the member did something (as opposed to something happening to them).
 ACTIVE_KINDS: frozenset[str] = frozenset(
     {Kind.MESSAGE, Kind.REACTION, Kind.THANKS, Kind.COMMAND, Kind.PROFILE_COMPLETED, Kind.MET,
-     Kind.MENTOR_SESSION, Kind.PROFILE_STARTED}
+     Kind.MENTOR_SESSION, Kind.PROFILE_STARTED, Kind.PROJECT_POSTED, Kind.COLLAB_INTRO}
 )
 
 # The row every event becomes, in the order of cogs.engagement.tables.EVENT_COLUMNS. On SQLite the recorder

@@ -10,6 +10,9 @@ requested) until they answer, so popular members are not overrun. Both caps are 
 request is stored, so two presses at the same moment (or two processes) cannot pass them together. Requests
 expire after `window` unanswered. Deciding is a conditional update, so a double press or two processes make
 one intro.
+
+/collab's "Request intro" comes here too, with its project: the request is linked to the project (its tables in
+cogs/matching/collab/), the request names it, and the accepted intro names it and is told as `CollabIntro`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cogs.matching import messages as msgs
+from cogs.matching.collab.projects_store import ProjectRepo, ProjectRow
 from cogs.matching.engine import (
     FilterError,
     History,
@@ -37,6 +41,7 @@ from cogs.matching.texts import FILTER_ERRORS
 from core.context import Context
 from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, UserError
+from core.events import CollabIntro
 from core.i18n import N_, N_n
 from core.messages import Button, ButtonStyle, Field, Message
 
@@ -54,8 +59,10 @@ class Requests:
         self.services = app.services
         self.repo = repo
         self.runner = runner
+        self.projects = ProjectRepo(self.services.store)
 
-    async def _capped(self, community_id: int, limit: int) -> set[int]:
+    async def capped(self, community_id: int, limit: int) -> set[int]:
+        """Members holding `limit` open requests or more: not suggested (nor askable) until they answer."""
         since = self.runner.now() - self.window
         return {m for m, n in (await self.repo.open_counts(community_id, since)).items() if n >= limit}
 
@@ -76,7 +83,7 @@ class Requests:
         me = people.get(ctx.member.id) or EngineMember(ctx.member.id, ctx.member.display_name)
         candidates = [m for m in people.values() if m.id in taking]
         blocked = await self.repo.blocks(ctx.community.id)
-        capped = await self._capped(ctx.community.id, cfg.matching.max_open_requests)
+        capped = await self.capped(ctx.community.id, cfg.matching.max_open_requests)
         capped |= await self.repo.declined_by(ctx.community.id, ctx.member.id, now - DECLINE_REST)
         history = await recent_history(self.repo, ctx.community.id, now, blocked)
         found = await asyncio.to_thread(find_people, me, candidates, filters, history, options_for(cfg, now), capped)
@@ -90,7 +97,10 @@ class Requests:
                                       msgs.REQUEST_ID.format(target_id=s.member), ButtonStyle.PRIMARY))
         return msg
 
-    async def request(self, ctx: Context, target_text: str) -> str:
+    async def request(self, ctx: Context, target_text: str, *, project: ProjectRow | None = None,
+                      need: str = "") -> str:
+        """Ask `target_text` for an intro, under the caps; `project` (/collab's "Request intro") is named in the
+        request and the intro."""
         if not (target_text.isdigit() and len(target_text) < 12):
             raise UserError(N_("This button is no longer active."))
         target_id = int(target_text)
@@ -119,7 +129,7 @@ class Requests:
         if await self.repo.open_request_between(ctx.community.id, ctx.member.id, target_id, since):
             raise UserError(N_("You have already asked {name}; they have not answered yet."),
                             name=msgs.clean_name(target.display_name))
-        if target_id in await self._capped(ctx.community.id, m.max_open_requests):
+        if target_id in await self.capped(ctx.community.id, m.max_open_requests):
             raise UserError(N_("{name} has many open requests right now. Try someone else or ask again later."),
                             name=msgs.clean_name(target.display_name))
         people = await load_members(self.services, self.repo, ctx.community.id, [ctx.member.id, target_id],
@@ -133,9 +143,15 @@ class Requests:
             raise UserError(N_("You have already asked {name}; they have not answered yet."),
                             name=msgs.clean_name(target.display_name))
         await self._hold_caps(ctx, request_id, target_id, target.display_name)
+        note = ""
+        if project is not None:
+            await self.projects.link_request(request_id, project.id, need)
+            note = ctx.public_("It is about their project “{title}”, which needs {need}.", title=project.title,
+                               need=need) if need else ctx.public_("It is about their project “{title}”.",
+                                                                   title=project.title)
         try:
             await ctx.messenger.dm(ctx.community, target.ref, msgs.request_message(
-                ctx.locale, ctx.member.display_name, reason, request_id))
+                ctx.public_locale, ctx.member.display_name, reason, request_id, note=note))
         except DeliveryFailed:
             await self.repo.decide_request(request_id, "failed", now)
             raise UserError(N_("I could not reach {name} by direct message, so I did not send the request."),
@@ -176,7 +192,7 @@ class Requests:
             raise UserError(N_("This request was already answered or has expired."))
         if not accept:
             try:
-                await ctx.messenger.dm(ctx.community, requester.ref, Message(text=ctx._(
+                await ctx.messenger.dm(ctx.community, requester.ref, Message(text=ctx.public_(
                     "{name} can't take on an intro right now. /match find shows others who could help.",
                     name=msgs.clean_name(ctx.member.display_name))))
             except (DMClosed, DeliveryFailed):
@@ -189,13 +205,21 @@ class Requests:
         reason = [list(p) for p in explain_group(group, ScoringContext(History(), options_for(cfg, now)))] \
             if len(group) == 2 else []
         starters = [list(p) for p in conversation_starters(group)] if len(group) == 2 else []
-        intro_id = await self.repo.create_intro(ctx.community.id, "request", [req.requester_id, req.target_id],
-                                                reason, starters, now, None)
+        linked = await self.projects.project_of_request(req.id)
+        intro_id = await self.repo.create_intro(ctx.community.id, "collab" if linked else "request",
+                                                [req.requester_id, req.target_id], reason, starters, now, None)
         await self.repo.attach_intro(req.id, intro_id)
         intro = await self.repo.intro(intro_id)
         assert intro is not None
-        note = ctx._("{name} asked for this intro.", name=msgs.clean_name(requester.display_name))
+        note = ctx.public_("{name} asked for this intro.", name=msgs.clean_name(requester.display_name))
+        if linked is not None:
+            note = ctx.public_("{name} asked for this intro for the project “{title}”.",
+                               name=msgs.clean_name(requester.display_name), title=linked[0].title)
         if not await self.runner.send_intro(ctx.community, intro, cfg, note=note, fresh=True):
             return ctx._("Accepted, but I could not open a conversation; please contact {name} directly.",
                          name=msgs.clean_name(requester.display_name))
+        if linked is not None:
+            await self.app.emit(CollabIntro(key=ctx.community.key, community=ctx.community, at=now,
+                                            requester_id=req.requester_id, member_id=req.target_id,
+                                            project=str(linked[0].id), intro=str(intro_id), need=linked[1]))
         return ctx._("Thanks! I have introduced you to {name}.", name=msgs.clean_name(requester.display_name))

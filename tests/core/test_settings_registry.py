@@ -72,10 +72,11 @@ def test_process_keys_are_the_owner_keys(garden: SettingsSection) -> None:
 
 def test_sections_keep_their_order_and_modules_are_listed_once() -> None:
     assert list(settings_model().model_fields) == [
-        "storage", "discord", "slack", "community", "profiles", "matching", "welcome", "engagement", "ops", "logging",
-        "owners"]
-    assert list(community_model().model_fields) == ["community", "profiles", "matching", "welcome", "engagement"]
-    assert registry.modules() == ("profiles", "matching", "mentoring", "welcome", "engagement")
+        "storage", "discord", "slack", "community", "profiles", "matching", "collab", "welcome", "engagement", "ops",
+        "logging", "owners"]
+    assert list(community_model().model_fields) == ["community", "profiles", "matching", "collab", "welcome",
+                                                    "engagement"]
+    assert registry.modules() == ("profiles", "matching", "mentoring", "collab", "welcome", "engagement")
     ann = community_model().model_fields["community"].annotation
     assert get_args(get_args(ann.model_fields["disabled_modules"].annotation)[0]) == registry.modules()
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .explore import explored_mask
 from .facets import norm
 from .model import History, MatchOptions, Member
 from .score import reference_date
@@ -45,6 +46,7 @@ class Encoded:
     block_keys: np.ndarray  # sorted int64 pair keys that must never meet
     vocab_size: int
     language_ids: dict[str, int]
+    explored: np.ndarray  # (n,) bool: pairs with this member use `options.explore_weights` (`MatchOptions.explores`)
 
     def __post_init__(self) -> None:
         # Column-major copies: gathering one facet slot for many pairs then reads contiguous memory.
@@ -241,4 +243,7 @@ def encode(members: Sequence[Member], history: History, options: MatchOptions) -
         block_keys=np.array(bk, dtype=np.int64),
         vocab_size=len(vocab),
         language_ids=lang_ids,
+        explored=(explored_mask(np.fromiter((m.id for m in members), dtype=np.int64, count=n), options.explore_seed,
+                                options.explore_members)
+                  if options.explore_weights is not None else np.zeros(n, dtype=bool)),
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from .facets import languages_of, norm, norm_set
-from .model import History, MatchOptions, Member
+from .model import History, MatchOptions, Member, Weights
 from .timezones import overlap_minutes, valid_zone
 
 
@@ -92,10 +92,10 @@ def fullness(m: Member, options: MatchOptions) -> float:
     return min(count, full) / full
 
 
-def score_ceiling(options: MatchOptions) -> float:
-    """The highest score a pair can reach with these weights (every feature at its best). The repeat
-    penalty is measured in this unit, so that it outweighs whatever a repeat has in common."""
-    w = options.weights
+def score_ceiling(options: MatchOptions, weights: Weights | None = None) -> float:
+    """The highest score a pair can reach with these weights (`options.weights` unless given; every feature at
+    its best). The repeat penalty is measured in this unit, so that it outweighs whatever a repeat has in common."""
+    w = weights or options.weights
     parts = [
         w.base,
         w.topic * w.topic_cap,
@@ -181,9 +181,10 @@ def violation(a: Member, b: Member, ctx: ScoringContext) -> str | None:
     return None
 
 
-def score(f: PairFeatures, options: MatchOptions) -> float:
-    """The pair's value; the same sum, in the same order, as `vector.score_pairs`."""
-    w = options.weights
+def score(f: PairFeatures, options: MatchOptions, *, explored: bool = False) -> float:
+    """The pair's value; the same sum, in the same order, as `vector.score_pairs`. `explored` (a member of the
+    pair explores this round, `MatchOptions.explores`) scores with `options.explore_weights` when set."""
+    w = options.explore_weights if explored and options.explore_weights is not None else options.weights
     s = w.base
     s += w.topic * min(len(f.shared_topics), w.topic_cap)
     s += w.role * (f.same_role is not None)
@@ -196,7 +197,7 @@ def score(f: PairFeatures, options: MatchOptions) -> float:
         s += w.activity * f.activity_gap
     fa, fb = f.fullness
     s += w.newcomer * ((1.0 - fa) * fb + (1.0 - fb) * fa)
-    span = score_ceiling(options)
+    span = score_ceiling(options, w)
     if f.met_rounds_ago:
         s -= w.history * span * repeat_pressure(f.met_rounds_ago, options)
     return soft_floor(s, w.floor, span)
@@ -205,4 +206,5 @@ def score(f: PairFeatures, options: MatchOptions) -> float:
 def pair_score(a: Member, b: Member, ctx: ScoringContext) -> float | None:
     """Score of (a, b), or None when a hard rule forbids the pair."""
     f = features(a, b, ctx)
-    return score(f, ctx.options) if feasible(a, b, f, ctx.options) else None
+    o = ctx.options
+    return score(f, o, explored=o.explores(a.id) or o.explores(b.id)) if feasible(a, b, f, o) else None

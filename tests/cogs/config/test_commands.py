@@ -54,7 +54,7 @@ async def test_set_with_typed_options_as_discord_sends_them(community_a: Communi
     ("matching.checkin", "perhaps", "yes or no"),
     ("matching.day", "someday", "one of mon, tue, wed, thu, fri, sat, sun"),
     ("matching.timezone", "Atlantis/Capital", "IANA time zone"),
-    ("community.disabled_modules", "chess", "profiles, matching, mentoring, welcome, engagement"),
+    ("community.disabled_modules", "chess", "profiles, matching, mentoring, collab, welcome, engagement"),
     ("engagement.flush_seconds", "0", "greater than 0 and at most 60"),
     ("profiles.extra_fields", "value:{ role = {} }", "built in"),
     ("welcome.trigger", "soon", "join, role:<role id> or channel:<channel id>"),
@@ -85,7 +85,8 @@ async def test_show_overview_section_and_key(community_a: Community) -> None:
     await community_a.run("admin", "/config set matching.hour 11")
     await community_a.run("admin", "/config show")
     overview = community_a.replies()[-1]
-    assert [f.name for f in overview.fields] == ["community", "profiles", "matching", "welcome", "engagement"]
+    assert [f.name for f in overview.fields] == ["community", "profiles", "matching", "collab", "welcome",
+                                                   "engagement"]
     assert "hour = 11 *" in overview.fields[2].value
     assert all(len(f.value) <= 1024 for f in overview.fields)
     await community_a.run("admin", "/config show matching")
@@ -185,3 +186,19 @@ async def test_autocomplete_keys_and_values(community_a: Community) -> None:
                                    {"key": "matching.hour"})
     assert hours[:2] == ["2", "20"]
     assert await app.autocomplete(community_a.key, admin, ("config", "set"), "value", "", {"key": "nope"}) == []
+
+
+async def test_channel_and_role_settings_from_typed_mentions(community_a: Community) -> None:
+    """/config channel and /config role as Slack and the console send them: mentions, names or ids as text."""
+    assert await community_a.run("admin", "/config channel key:welcome.channel channel:<#C42|welcome>")
+    assert (await community_a.overrides())["welcome.channel"] == "C42"
+    assert await community_a.run("admin", "/config role key:community.moderator_roles role:<!subteam^S1|@mods>")
+    assert await community_a.run("admin", "/config role key:community.moderator_roles role:@helpers")
+    assert (await community_a.config()).community.moderator_roles == ["S1", "helpers"]
+    assert await community_a.run("admin", "/config role key:community.moderator_roles role:S1 remove:yes")
+    assert (await community_a.config()).community.moderator_roles == ["helpers"]
+    assert not await community_a.run("admin", "/config role key:community.moderator_roles role:S1 remove:yes")
+    assert "Nothing was changed" in community_a.last()
+    assert not await community_a.run("admin", "/config channel key:matching.hour channel:#general")
+    assert "not allowed" in community_a.last()  # only channel settings are offered
+    assert not await community_a.run("member", "/config channel key:welcome.channel channel:#general")

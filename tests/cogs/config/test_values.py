@@ -116,7 +116,7 @@ def test_values_are_parsed_per_kind(key: str, text: str, expected: Any) -> None:
     ("engagement.flush_seconds", "nan", "greater than 0"),
     ("matching.day", "someday", "mon, tue, wed, thu, fri, sat, sun"),
     ("matching.timezone", "Mars/Olympus", "IANA time zone"),
-    ("community.disabled_modules", "matching, chess", "profiles, matching, mentoring, welcome, engagement"),
+    ("community.disabled_modules", "matching, chess", "profiles, matching, mentoring, collab, welcome, engagement"),
     ("welcome.channel", "x" * 101, "channel"),
     ("welcome.trigger", "whenever", "join, role:<role id> or channel:<channel id>"),
     ("profiles.extra_fields", "{ broken", "TOML inline table"),

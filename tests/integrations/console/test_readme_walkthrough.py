@@ -48,6 +48,9 @@ def test_the_readme_walkthrough_shows_every_feature(tmp_path: Path) -> None:
     assert re.search(r"is your buddy", out)
     # a suggestion from /match find
     assert "Request intro with" in out
+    # a project card in the collab channel, and people for its roles, each with why
+    assert re.search(r"╭─ #general ─+╮\n│ Project: Community website", out)
+    assert re.search(r"• \S+: \S+ is developer", out)
     # a chart, written to the output folder
     charts = list((tmp_path / "kindred-out").glob("*.png"))
     assert charts and re.search(r"📎 \S+\.png → kindred-out/\S+\.png", out)

@@ -71,7 +71,11 @@ def _score_chunk(enc: Encoded, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray
     shared = intersect_count(enc.topics_at, enc.topics_bt, i, j)
     ab = intersect_count(enc.offers_at, enc.wants_bt, i, j)
     ba = intersect_count(enc.offers_at, enc.wants_bt, j, i)
-    common = np.any((enc.langs[i] & enc.langs[j]) != 0, axis=1)
+    if enc.langs.shape[1] == 1:  # up to 64 languages: one word per member, no row reduction
+        lang = enc.langs[:, 0]
+        common = (lang[i] & lang[j]) != 0
+    else:
+        common = np.any((enc.langs[i] & enc.langs[j]) != 0, axis=1)
     same_role = (enc.role[i] == enc.role[j]) & (enc.role[i] >= 0)
     keys = enc.pair_keys(i, j)
     met, pos = lookup(keys, enc.hist_keys)

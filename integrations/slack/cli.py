@@ -20,15 +20,21 @@ OpenApp = Callable[..., AbstractAsyncContextManager["App"]]
 DEFAULT_PATH = Path(__file__).resolve().parent / "manifest.yaml"
 
 
-async def generate(open_app: OpenApp, out: Path, config: Path | None, request_url: str | None) -> Path:
-    """Load the cogs on a throw-away store (only the command tree is needed) and write the manifest."""
+async def generate(open_app: OpenApp, out: Path, config: Path | None, request_url: str | None,
+                   distribution_url: str | None = None, token_rotation: bool = False) -> Path:
+    """Load the cogs on a throw-away store (only the command tree is needed) and write the manifest (for
+    distribution when `distribution_url` is given: see distribution.py)."""
     from core.settings import load_settings
     from integrations.slack.manifest import write_manifest
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(config, storage={"url": f"sqlite+aiosqlite:///{Path(tmp) / 'manifest.db'}"})
         async with open_app(settings, start_scheduler=False) as app:
-            return write_manifest(out, app, request_url=request_url)
+            if distribution_url is None:
+                return write_manifest(out, app, request_url=request_url)
+            from integrations.slack.distribution import write_distribution_manifest
+
+            return write_distribution_manifest(out, app, distribution_url, token_rotation=token_rotation)
 
 
 def register(cli: typer.Typer, open_app: OpenApp) -> None:
@@ -39,11 +45,31 @@ def register(cli: typer.Typer, open_app: OpenApp) -> None:
             str | None,
             typer.Option(help="HTTP mode: the public URL of /slack/events; without it the manifest uses Socket Mode."),
         ] = None,
+        distribution: Annotated[
+            bool,
+            typer.Option(help="For many workspaces installing Kindred through OAuth: HTTP request URLs, the OAuth "
+                         "redirect URL and the uninstall events, all under --url."),
+        ] = False,
+        url: Annotated[
+            str | None, typer.Option(help="With --distribution: the public https:// address of Kindred.")
+        ] = None,
+        token_rotation: Annotated[
+            bool, typer.Option(help="With --distribution: bot tokens expire and Kindred refreshes them.")
+        ] = False,
         config: Annotated[Path | None, typer.Option("--config", "-c", help="config.toml to read.")] = None,
     ) -> None:
         """Write the Slack app manifest (one slash command per command group) for 'Create app from manifest'."""
         if request_url is not None and not request_url.startswith("https://"):
             typer.echo("kindred: --request-url must be a public https:// URL ending in /slack/events", err=True)
             raise typer.Exit(2)
-        written = asyncio.run(generate(open_app, out, config, request_url))  # a bad setting: one line, exit 2 (bot.py)
+        if distribution and (url is None or not url.startswith("https://")):
+            typer.echo("kindred: --distribution needs --url, the public https:// address Kindred is reached at "
+                       "(e.g. https://kindred.example.org)", err=True)
+            raise typer.Exit(2)
+        if not distribution and (url is not None or token_rotation):
+            typer.echo("kindred: --url and --token-rotation go with --distribution", err=True)
+            raise typer.Exit(2)
+        # a bad setting: one line, exit 2 (bot.py)
+        written = asyncio.run(generate(open_app, out, config, request_url, url if distribution else None,
+                                       token_rotation))
         typer.echo(f"Wrote {written}")

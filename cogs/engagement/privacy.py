@@ -50,7 +50,7 @@ def _event_counts(ctx: Context, counts: dict[str, int]) -> str:
 
 
 SECTION_LABELS = {"matching": N_("intro rounds"), "mentoring": N_("mentoring"), "collab": N_("collaboration"),
-                  "welcome": N_("onboarding")}
+                  "welcome": N_("onboarding"), "config": N_("settings changes")}
 
 
 def record_count(part: dict[str, Any]) -> int:

@@ -109,6 +109,7 @@ async def test_export_holds_every_feature_and_forget_empties_it(open_console: Op
         assert [p["title"] for p in collab["projects"]] == ["Website relaunch"]
         assert [s["event"] for s in collab["event_signups"]] == ["Hack day"]
         assert features["welcome"][str(me)]["greeter"]["active"] is True
+        assert features["config"][str(me)] == {"settings_changes": [], "setup_drafts": []}  # no moderator
         assert "T" in answer["answered_at"]  # datetimes as ISO text
         assert SECRET_NOTE not in blob  # the partner's answer is theirs, not in my export
         await console.handle("/privacy show")
@@ -131,3 +132,13 @@ async def test_export_holds_every_feature_and_forget_empties_it(open_console: Op
         assert "Website relaunch" not in blob and "Hack day" not in blob and "p2" not in blob
         assert all(not v for part in data["features"].values() for account in part.values()
                    for v in account.values())
+
+
+async def test_each_feature_offers_its_section_once_and_withdraws_it(open_console: Opener) -> None:
+    async with open_console() as (app, _console):
+        sections = [p.section for p in app.services.all_of(PersonalData)]
+        assert sorted(sections) == ["collab", "config", "matching", "mentoring", "welcome"]
+        provider = app.services.all_of(PersonalData)[0]
+        app.services.provide_many(PersonalData, provider)  # offered twice: still one
+        assert len(app.services.all_of(PersonalData)) == len(sections)
+    assert app.services.all_of(PersonalData) == []  # every cog withdrew its part on shutdown

@@ -142,3 +142,12 @@ async def test_each_feature_offers_its_section_once_and_withdraws_it(open_consol
         app.services.provide_many(PersonalData, provider)  # offered twice: still one
         assert len(app.services.all_of(PersonalData)) == len(sections)
     assert app.services.all_of(PersonalData) == []  # every cog withdrew its part on shutdown
+
+
+async def test_a_moderators_export_names_the_settings_they_changed(open_console: Opener) -> None:
+    async with open_console() as (_app, console):
+        await console.handle("/as admin")
+        await console.handle("/config set engagement.retention_days 200")
+        _blob, data = await export(console)
+        [change] = data["features"]["config"][str(console.current.ref.id)]["settings_changes"]
+        assert change["key"] == "engagement.retention_days" and change["action"] == "set"

@@ -87,8 +87,10 @@ async def export(console: ConsoleCommunity) -> tuple[str, dict[str, Any]]:
     return blob, json.loads(blob)
 
 
-async def test_export_holds_every_feature_and_forget_empties_it(open_console: Opener, clock: FakeClock) -> None:
-    async with open_console(demo=0) as (app, console):
+async def test_export_holds_every_feature_and_forget_empties_it(open_console: Opener, clock: FakeClock,
+                                                               store_url: tuple[str, dict[str, Any]]) -> None:
+    url, connect_args = store_url  # SQLite and PostgreSQL
+    async with open_console(url=url, connect_args=connect_args) as (app, console):
         partner = await history(console, clock)
         await console.handle("/as me")
         me = console.current.ref.id

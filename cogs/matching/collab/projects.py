@@ -15,6 +15,7 @@ import logging
 from datetime import datetime, timedelta
 
 from cogs.matching.collab import projects_texts as texts
+from cogs.matching.collab.personal_store import CollabPersonalData
 from cogs.matching.collab.projects_logic import (
     ProjectInputError,
     RolePick,
@@ -37,6 +38,7 @@ from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, UserError
 from core.events import ProjectPosted
 from core.i18n import N_
+from core.interfaces import PersonalData
 from core.messages import Button, ButtonStyle, FieldStyle, Form, FormField, Message
 from core.permissions import Level
 from core.refs import ChannelRef
@@ -58,9 +60,18 @@ class Collab(Cog):
         self.projects = ProjectRepo(self.services.store)
         self.runner = RoundRunner(app, self.repo)
         self.requests = Requests(app, self.repo, self.runner)
+        self.personal = CollabPersonalData(self.services.store)
 
     def now(self) -> datetime:
         return self.services.clock()
+
+    async def setup(self) -> None:
+        """Offer the member's projects, interest, events and teams (the teams cog's tables too: both cogs
+        always load together) to `/privacy export`."""
+        self.services.provide_many(PersonalData, self.personal)
+
+    async def teardown(self) -> None:
+        self.services.withdraw_many(PersonalData, self.personal)
 
     # ------------------------------------------------------------------ posting
     @command("collab post", N_("Post a project that needs people (opens a form)"), options=[

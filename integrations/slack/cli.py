@@ -17,30 +17,36 @@ if TYPE_CHECKING:
 OpenApp = Callable[..., AbstractAsyncContextManager["App"]]
 """The composition root's `running_app` (bootstrap/runtime.py), handed in by bot.py: integrations sit below it."""
 
-DEFAULT_PATH = Path(__file__).resolve().parent / "manifest.yaml"
+SHIPPED_PATH = Path(__file__).resolve().parent / "manifest.yaml"
+"""The repository's copy (`uv run bot.py slack-manifest --out integrations/slack/manifest.yaml` renews it)."""
 
 
-async def generate(open_app: OpenApp, out: Path, config: Path | None, request_url: str | None,
-                   distribution_url: str | None = None, token_rotation: bool = False) -> Path:
-    """Load the cogs on a throw-away store (only the command tree is needed) and write the manifest (for
-    distribution when `distribution_url` is given: see distribution.py)."""
+async def generate(open_app: OpenApp, out: Path | None, config: Path | None, request_url: str | None,
+                   distribution_url: str | None = None, token_rotation: bool = False) -> Path | str:
+    """Load the cogs on a throw-away store (only the command tree is needed) and write the manifest to `out`
+    (for distribution when `distribution_url` is given: see distribution.py); with no `out`, return its text."""
     from core.settings import load_settings
     from integrations.slack.manifest import write_manifest
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(config, storage={"url": f"sqlite+aiosqlite:///{Path(tmp) / 'manifest.db'}"})
+        target = out or Path(tmp) / "manifest.yaml"
         async with open_app(settings, start_scheduler=False) as app:
             if distribution_url is None:
-                return write_manifest(out, app, request_url=request_url)
-            from integrations.slack.distribution import write_distribution_manifest
+                written = write_manifest(target, app, request_url=request_url)
+            else:
+                from integrations.slack.distribution import write_distribution_manifest
 
-            return write_distribution_manifest(out, app, distribution_url, token_rotation=token_rotation)
+                written = write_distribution_manifest(target, app, distribution_url, token_rotation=token_rotation)
+        return written if out is not None else written.read_text(encoding="utf-8")
 
 
 def register(cli: typer.Typer, open_app: OpenApp) -> None:
     @cli.command("slack-manifest")
     def slack_manifest(
-        out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the manifest.")] = DEFAULT_PATH,
+        out: Annotated[Path | None, typer.Option(
+            "--out", "-o", help="Where to write the manifest (default: print it; the repository's copy is "
+                                "integrations/slack/manifest.yaml).")] = None,
         request_url: Annotated[
             str | None,
             typer.Option(help="HTTP mode: the public URL of /slack/events; without it the manifest uses Socket Mode."),
@@ -72,4 +78,7 @@ def register(cli: typer.Typer, open_app: OpenApp) -> None:
         # a bad setting: one line, exit 2 (bot.py)
         written = asyncio.run(generate(open_app, out, config, request_url, url if distribution else None,
                                        token_rotation))
-        typer.echo(f"Wrote {written}")
+        if isinstance(written, str):
+            typer.echo(written, nl=False)  # paste into "Create app from manifest", or redirect into a file
+        else:
+            typer.echo(f"Wrote {written}", err=True)

@@ -3,6 +3,8 @@ private thread per team in the intro channel with only its members in it, once."
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.settings import Settings
 from core.settings.community import CommunitySettings
 from tests.fakes.discord import DefaultWorld, FakeDiscord
@@ -40,3 +42,28 @@ async def _run(fake: FakeDiscord, world: DefaultWorld, intros_id: int) -> None:
     again = await fake.wait_for_reply(await fake.click("collab:tm:ok:1", user=world.moderator))
     assert "introduced already" in again["content"] + str(again.get("embeds", ""))
     assert len(fake.threads()) == 2
+
+
+def _who_is_in(card: dict[str, Any]) -> str | None:
+    fields = [f for e in card.get("embeds", []) for f in e.get("fields", [])]
+    return next((f["value"] for f in fields if f["name"] == "Who's in"), None)
+
+
+async def test_the_event_card_is_edited_to_count_who_is_in(settings: Settings, fake: FakeDiscord,
+                                                           world: DefaultWorld) -> None:
+    async with kindred_on_discord(settings, fake):
+        await fake.wait_for_reply(await fake.slash("collab event", user=world.moderator, options={"title": "Hack day"}))
+        card = fake.state.find_message_with_component("collab:ev:in:1")
+        assert card is not None and _who_is_in(card) is None
+        presses = [(world.owner, "in", "1 person"), (world.members[0], "in", "2 people"),
+                   (world.owner, "out", "1 person")]
+        for number, (person, which, expected) in enumerate(presses, start=1):
+            await fake.wait_for_reply(await fake.click(f"collab:ev:{which}:1", user=person))
+            await fake.wait_for_request("PATCH", f"/channels/{card['channel_id']}/messages/{card['id']}",
+                                        count=number)
+            stored = fake.state.messages[int(card["id"])]  # the same message, edited: no new one posted
+            assert _who_is_in(stored) == expected and stored["edited_timestamp"]
+            assert [c["custom_id"] for row in stored["components"] for c in row["components"]] == [
+                "collab:ev:in:1", "collab:ev:out:1"]
+        cards = [m for m in fake.messages_in(int(card["channel_id"])) if "collab:ev:in:1" in str(m["components"])]
+        assert [m["id"] for m in cards] == [card["id"]]

@@ -3,7 +3,10 @@ private thread per team in the intro channel with only its members in it, once."
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+import pytest
 
 from core.settings import Settings
 from core.settings.community import CommunitySettings
@@ -67,3 +70,28 @@ async def test_the_event_card_is_edited_to_count_who_is_in(settings: Settings, f
                 "collab:ev:in:1", "collab:ev:out:1"]
         cards = [m for m in fake.messages_in(int(card["channel_id"])) if "collab:ev:in:1" in str(m["components"])]
         assert [m["id"] for m in cards] == [card["id"]]
+
+
+async def test_a_card_discord_will_not_edit_costs_the_feature_one_log_line(settings: Settings, fake: FakeDiscord,
+                                                               world: DefaultWorld,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    async with kindred_on_discord(settings, fake):
+        await fake.wait_for_reply(await fake.slash("collab event", user=world.moderator, options={"title": "Hack day"}))
+        card = fake.state.find_message_with_component("collab:ev:in:1")
+        assert card is not None
+        path = f"/channels/{card['channel_id']}/messages/{card['id']}"
+
+        def mine() -> list[logging.LogRecord]:  # the integration logs the failed call on its own, as for any call
+            return [r for r in caplog.records if r.name == "cogs.matching.collab.cards"]
+
+        fake.fail("PATCH", path, status=404, code=10008, message="Unknown Message")
+        with caplog.at_level(logging.INFO, logger="cogs.matching.collab.cards"):
+            reply = await fake.wait_for_reply(await fake.click("collab:ev:in:1", user=world.owner))
+            assert "You're in" in reply["content"] + str(reply.get("embeds", ""))
+            await fake.wait_for_request("PATCH", path)
+            await fake.wait_until(lambda: mine(), what="the log line")
+        assert [r.getMessage() for r in mine()] == [
+            f"event 1: card in {card['channel_id']} not updated: unknown_message"]
+        await fake.wait_for_reply(await fake.click("collab:ev:in:1", user=world.members[0]))
+        await fake.wait_for_request("PATCH", path, count=2)  # the next change brings the card up to date
+        assert _who_is_in(fake.state.messages[int(card["id"])]) == "2 people"

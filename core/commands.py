@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from core.options import Option
+from core.options import Option, OptionType
 from core.permissions import Level
 
 if TYPE_CHECKING:
@@ -126,6 +126,26 @@ def command(
     return deco
 
 
+TARGET = "member"
+"""The option name under which a member command's handler gets the member it was used on."""
+
+
+def user_command(name: str, label: str, *, level: Level = Level.MEMBER) -> Callable[[H], H]:
+    """Declare a command used on a member rather than typed (Discord: an entry of a member's "Apps" context
+    menu). `name` is its neutral id ("view-profile"), `label` what the menu shows (a text, translated); the
+    handler gets `ctx` and `member`, the member it was used on, and runs through the same checks as a command.
+    Platforms without such menus (Slack, the console) do not offer it; declare a typed command for them."""
+    if not _NAME.match(name):
+        raise ValueError(f"bad user command name {name!r}")
+    target = Option(TARGET, OptionType.MEMBER, label, required=True)
+
+    def deco(fn: H) -> H:
+        return _mark(fn, "__kindred_user_command__", CommandSpec((name,), label, (target,), level,
+                                                                 handler_name=fn.__name__))
+
+    return deco
+
+
 def on_component(pattern: str, *, level: Level = Level.MEMBER) -> Callable[[H], H]:
     """Handle a button or select whose custom id matches `pattern`; the handler gets `ctx`, the pattern's
     fields by name, and `values` (the chosen select values, empty for a button)."""
@@ -213,6 +233,10 @@ class Cog:
 
     def commands(self) -> list[Command]:
         return [Command(self.customise(spec), self, h) for spec, h in self._marked("__kindred_command__")]
+
+    def user_commands(self) -> list[Command]:
+        """The commands used on a member (`@user_command`), bound to this cog."""
+        return [Command(spec, self, h) for spec, h in self._marked("__kindred_user_command__")]
 
     def components(self) -> list[tuple[ComponentSpec, Handler]]:
         return self._marked("__kindred_component__")

@@ -32,10 +32,13 @@ class Capability(StrEnum):
     FILES = "files"
     GROUP_DM = "group_dm"
     EPHEMERAL = "ephemeral"
+    MODERATOR_COMMANDS = "moderator_commands"
+    """A group's moderator subcommands are shown under a command of their own (core/affordances.py)."""
 
 
 class Responder(Protocol):
-    """Answers one interaction."""
+    """Answers one interaction. One may also carry `locale`: the person's language as their platform tells it
+    (Discord does), which answers to them follow when the community allows it (`community.follow_member_locale`)."""
 
     async def defer(self, *, ephemeral: bool = False) -> None: ...
 
@@ -119,12 +122,17 @@ class Context:
     responder: Responder
     messenger: Messenger
     locale: str = "en"
+    """The language of answers to this person (`_`): the community's, or their own where the platform tells it and
+    the community allows it."""
     level: Level | None = None
     proposed: CommunityConfig | None = None
     """Set for a dry run (/setup's summary): the settings proposed, which a preview shows the effect of instead of
     the community's stored ones."""
     on_answer: Callable[[], None] | None = None
     """Called after the first answer (a reply, a deferral, a form): the dispatcher lets background work go on."""
+    community_locale: str = ""
+    """The community's language, for what others see (a public post, a DM to another member, an intro); empty when
+    it is `locale`."""
 
     @property
     def platform(self) -> str:
@@ -135,12 +143,21 @@ class Context:
         return self.app.services
 
     def _(self, msgid: Text, **params: Any) -> str:
-        """Translate into the community's language (a counted `N_n` text too, in the form its count needs)."""
+        """Translate an answer to this person (a counted `N_n` text too, in the form its count needs); see `locale`."""
         return gettext(self.locale, msgid, **params)
 
     def _n(self, singular: str, plural: str, n: int, /, **params: Any) -> str:
-        """Translate a counted text into the community's language, in the form that fits `n` ("1 day", "2 days")."""
+        """Translate a counted text into the answer language, in the form that fits `n` ("1 day", "2 days")."""
         return ngettext(self.locale, singular, plural, n, **params)
+
+    @property
+    def public_locale(self) -> str:
+        """The language of what others see: the community's."""
+        return self.community_locale or self.locale
+
+    def public_(self, msgid: Text, **params: Any) -> str:
+        """Translate a text others will see (a public message, a DM to someone else) into the community's language."""
+        return gettext(self.public_locale, msgid, **params)
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.messenger.capabilities

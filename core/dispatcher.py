@@ -20,7 +20,7 @@ from core.commands import Autocomplete, Cog, Command, ComponentSpec, EventHandle
 from core.context import Context, Messenger, Responder
 from core.errors import NotFound, UserError
 from core.events import CommandUsed, Event, MemberJoined, MemberLeft, NewcomerGreeted
-from core.i18n import N_, gettext
+from core.i18n import N_, answer_locale, gettext
 from core.options import parse_options
 from core.permissions import Level
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef
@@ -294,7 +294,10 @@ class App:
             member = await self.resolve_member(community, member)
         else:
             member = self.known_member(community, member)
-        ctx = Context(self, community, member, channel, responder, messenger, locale=await self.locale(community))
+        basics = (await self.services.config.get(community.id)).community
+        ctx = Context(self, community, member, channel, responder, messenger, community_locale=basics.language,
+                      locale=answer_locale(basics.language, getattr(responder, "locale", None),
+                                           basics.follow_member_locale))
         ctx.level = await self.level_of(community, member, messenger)
         return ctx
 

@@ -18,12 +18,23 @@ class KindredError(Exception):
 
 
 class UserError(KindredError):
-    """Something the person can fix: wrong input, missing permission, unknown member."""
+    """Something the person can fix: wrong input, missing permission, unknown member.
+
+    `field` names the form field the problem is in, when it came from a form: a platform that can show the
+    message next to that field (Slack's modal errors) does, and the form stays open with what was typed."""
+
+    field: str | None = None
 
     def __init__(self, msgid: Text, **params: Any) -> None:
         super().__init__(gettext("en", msgid, **params))
         self.msgid = msgid
         self.params = params
+
+    def in_field(self, field: str) -> UserError:
+        """The same error, tied to the form field `field` (the first field named wins)."""
+        if self.field is None:
+            self.field = field
+        return self
 
 
 class OptionError(UserError):

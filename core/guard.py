@@ -76,7 +76,7 @@ async def run_answering(services: Services, ctx: Context, call: Awaitable[None],
         return True
     except UserError as exc:
         outcome = "refused"
-        await tell(ctx, gettext(ctx.locale, exc.msgid, **exc.params))
+        await tell(ctx, gettext(ctx.locale, exc.msgid, **exc.params), field=exc.field)
     except Exception as exc:
         if services.store.health.outage(exc, label):
             outcome = "store_down"
@@ -91,14 +91,16 @@ async def run_answering(services: Services, ctx: Context, call: Awaitable[None],
     return False
 
 
-async def tell(ctx: Context, text: str) -> None:
-    await answer(ctx.responder, ctx.platform, text)
+async def tell(ctx: Context, text: str, *, field: str | None = None) -> None:
+    await answer(ctx.responder, ctx.platform, text, field=field)
 
 
-async def answer(responder: Responder, platform: str, text: str) -> None:
-    """An ephemeral answer that never raises (a failure to answer is only logged)."""
+async def answer(responder: Responder, platform: str, text: str, *, field: str | None = None) -> None:
+    """An ephemeral refusal that never raises (a failure to answer is only logged); `field`: the form field the
+    problem is in."""
     try:
-        await responder.reply(Message(text=text), ephemeral=True)
+        await responder.reply(Message(text=text, refused=True, field_errors={field: text} if field else {}),
+                              ephemeral=True)
     except Exception:
         log.warning("could not send an error message on %s", platform, exc_info=True)
 

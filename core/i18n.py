@@ -170,6 +170,16 @@ def normalise_locale(locale: str | None) -> str:
     return short if short in LANGUAGES else DEFAULT_LOCALE
 
 
+def answer_locale(community_language: str, person: str | None, follow_person: bool) -> str:
+    """The language to answer a person in: theirs (as their platform tells it) when the community allows it and
+    Kindred speaks it, else the community's."""
+    if follow_person and person:
+        short = person.replace("_", "-").split("-")[0].lower()
+        if short in LANGUAGES:
+            return short
+    return community_language
+
+
 def gettext(locale: str | None, msgid: Text, **params: Any) -> str:
     """Translate `msgid` into `locale` and fill in its placeholders; a `Plural` takes its count from the parameter
     it names."""

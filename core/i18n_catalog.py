@@ -25,7 +25,7 @@ from core.i18n import LANGUAGES, LOCALES_DIR, catalogue_dirs
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("core", "cogs", "integrations", "storage", "bootstrap")
-KEYWORDS = {"_": None, "N_": None, "gettext": (2,), "_n": (1, 2), "ngettext": (2, 3), "N_n": (1, 2)}
+KEYWORDS = {"_": None, "public_": None, "N_": None, "gettext": (2,), "_n": (1, 2), "ngettext": (2, 3), "N_n": (1, 2)}
 
 Msgid = str | tuple[str, str]
 """A text, or a counted text's (singular, plural) pair."""

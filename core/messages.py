@@ -87,6 +87,12 @@ class Message:
     files: list[Attachment] = field(default_factory=list)
     mentions: tuple[str, ...] = ()
     ref: str = ""
+    refused: bool = False
+    """An answer saying the request was not done (bad input, no permission, a failure): nothing changed. A form
+    submit answered this way can stay open on platforms whose forms can show errors (Slack's modals)."""
+    field_errors: dict[str, str] = field(default_factory=dict)
+    """For a refused form submit: form field id -> what is wrong there, shown next to the field where the platform
+    can; `text` says it all for the others."""
 
     @classmethod
     def of(cls, message: str | Message) -> Message:

@@ -16,13 +16,15 @@ from typing import Any
 
 from core.errors import OptionError
 from core.i18n import N_, N_n
-from core.refs import MemberRef
+from core.refs import ChannelRef, MemberRef, RoleRef
 
 MAX_TEXT = 4000
 _TRUE = {"true", "yes", "y", "on", "1", "ja", "j", "wahr"}
 _FALSE = {"false", "no", "n", "off", "0", "nein", "falsch"}
 _KEY = re.compile(r"(?<!\S)([A-Za-z_][\w-]*):(?!//)")
 _MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|([^>]*))?>$")
+_CHANNEL_MENTION = re.compile(r"^<#([A-Za-z0-9]+)(?:\|([^>]*))?>$")  # Discord <#id>, Slack <#C1|name>
+_ROLE_MENTION = re.compile(r"^<(?:@&|!subteam\^)([A-Za-z0-9]+)(?:\|@?([^>]*))?>$")  # Discord <@&id>, Slack group
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 TOO_MANY = N_n("“{name}” takes at most {max} item.", "“{name}” takes at most {max} items.", "max")
@@ -38,6 +40,13 @@ class OptionType(StrEnum):
     BOOLEAN = "boolean"
     MEMBER = "member"
     CHOICE = "choice"
+    CHANNEL = "channel"
+    """A channel: Discord's channel picker; typed text takes a mention (`<#id>`, Slack's `<#C1|name>`), `#name`
+    or an id (and `-` for none, which handlers read as clearing). The value is a `ChannelRef`."""
+    ROLE = "role"
+    """A role (Discord's role picker) or user group: typed text takes a mention (`<@&id>`, Slack's
+    `<!subteam^S1|@team>`), `@name`, a name or an id. The value is a `RoleRef`; with `multiple`, a list of them
+    (Discord's picker gives one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +89,14 @@ def boolean(name: str, description: str = "", **kw: Any) -> Option:
 
 def member(name: str, description: str = "", **kw: Any) -> Option:
     return Option(name, OptionType.MEMBER, description, **kw)
+
+
+def channel(name: str, description: str = "", **kw: Any) -> Option:
+    return Option(name, OptionType.CHANNEL, description, **kw)
+
+
+def role(name: str, description: str = "", **kw: Any) -> Option:
+    return Option(name, OptionType.ROLE, description, **kw)
 
 
 def choice(name: str, choices: Sequence[str], description: str = "", **kw: Any) -> Option:
@@ -182,6 +199,10 @@ async def convert(option: Option, value: Any, resolve_member: MemberResolver | N
         if found is None:
             raise OptionError(N_("I can't find a member called “{who}” here."), who=text[:80])
         return found
+    if option.type is OptionType.CHANNEL:
+        return value if isinstance(value, ChannelRef) else _channel(option, value)
+    if option.type is OptionType.ROLE:
+        return _roles(option, value)
     if option.type is OptionType.INTEGER:
         if isinstance(value, bool):
             raise OptionError(N_("“{name}” must be a whole number."), name=name)
@@ -249,6 +270,40 @@ async def convert(option: Option, value: Any, resolve_member: MemberResolver | N
             )
         return allowed_map[text.lower()]
     return text
+
+
+def _channel(option: Option, value: Any) -> ChannelRef:
+    """A channel typed as text; its platform is left empty (the handler knows the community's)."""
+    text = _CONTROL.sub("", str(value)).strip()
+    m = _CHANNEL_MENTION.match(text)
+    channel_id, name = (m.group(1), m.group(2) or "") if m else (text.lstrip("#"), text.lstrip("#"))
+    if not channel_id or len(channel_id) > 100 or any(c.isspace() for c in channel_id):
+        raise OptionError(N_("“{value}” is not a channel. Mention it (#channel) or give its id."),
+                          value=text[:80])
+    return ChannelRef("", channel_id, name)
+
+
+def _role(text: str) -> RoleRef:
+    m = _ROLE_MENTION.match(text)
+    if m:
+        return RoleRef(m.group(1), m.group(2) or "")
+    name = text.lstrip("@").strip()
+    return RoleRef(name, name)
+
+
+def _roles(option: Option, value: Any) -> RoleRef | list[RoleRef]:
+    """A role (or with `multiple`, a comma-separated list of them); Discord hands over a `RoleRef` already."""
+    if isinstance(value, RoleRef):
+        return [value] if option.multiple else value
+    text = _CONTROL.sub("", str(value)).strip()
+    items = [i.strip() for i in text.split(",") if i.strip()] if option.multiple else [text]
+    if len(items) > option.max_items:
+        raise OptionError(TOO_MANY, name=option.name, max=option.max_items)
+    roles = [_role(i) for i in items]
+    if not roles or any(not r.role_id or len(r.role_id) > 100 for r in roles):
+        raise OptionError(N_("“{value}” is not a role. Mention it (@role) or give its name or id."),
+                          value=text[:80])
+    return roles if option.multiple else roles[0]
 
 
 async def parse_options(

@@ -32,6 +32,7 @@ from core.i18n import LANGUAGES, N_, gettext
 from core.messages import Button, ButtonStyle, Form, FormField, Message
 from core.options import parse_options
 from core.permissions import Level
+from core.refs import ChannelRef, RoleRef
 from core.settings import CommunityConfig, registry
 
 log = logging.getLogger(__name__)
@@ -51,17 +52,20 @@ class SetupCog(Cog):
     @command("setup", N_("Guided first run: language, moderators, intros, schedule, welcome"),
              options=[
                  opt.choice("language", LANGUAGES, N_("Language of the bot's messages")),
-                 opt.string("moderator_roles", N_("Roles or user groups that moderate Kindred (comma-separated)"),
-                            max_length=1000),
-                 opt.string("intro_channel", N_("Channel for intro threads (- for none)"), max_length=100),
+                 opt.role("moderator_roles", N_("Roles or user groups that moderate Kindred (comma-separated)"),
+                          multiple=True),
+                 opt.channel("intro_channel", N_("Channel for intro threads (- for none)")),
                  opt.string("schedule", N_("Matching schedule, e.g. weekly mon 9 Europe/Berlin"), max_length=100),
                  opt.boolean("welcome", N_("Greet newcomers")),
              ],
              level=Level.MODERATOR)
-    async def start(self, ctx: Context, language: str | None = None, moderator_roles: str | None = None,
-                    intro_channel: str | None = None, schedule: str | None = None,
+    async def start(self, ctx: Context, language: str | None = None, moderator_roles: list[RoleRef] | None = None,
+                    intro_channel: ChannelRef | None = None, schedule: str | None = None,
                     welcome: bool | None = None) -> None:
-        answers = {"language": language, "moderator_roles": moderator_roles, "intro_channel": intro_channel,
+        # Discord's pickers give ids, typed text names or ids: the settings take either
+        roles = ",".join(r.role_id for r in moderator_roles) if moderator_roles is not None else None
+        answers = {"language": language, "moderator_roles": roles,
+                   "intro_channel": intro_channel.channel_id if intro_channel is not None else None,
                    "schedule": schedule, "welcome": welcome}
         if all(v is None for v in answers.values()):
             if ctx.supports(Capability.FORMS):
@@ -100,7 +104,9 @@ class SetupCog(Cog):
         if problems:
             lines = [explain(p, ctx._) for p in problems]
             await ctx.reply(Message(title=ctx._("Setup: please check"),
-                                    text="\n".join([*lines, ctx._("Nothing was changed.")])), ephemeral=True)
+                                    text="\n".join([*lines, ctx._("Nothing was changed.")]), refused=True,
+                                    field_errors={p.field: line for p, line in zip(problems, lines, strict=True)
+                                                  if p.field}), ephemeral=True)
             return
         config = await self.services.config.get(ctx.community.id)
         values["community.disabled_modules"] = proposed_modules(config.community.disabled_modules,
@@ -146,7 +152,8 @@ class SetupCog(Cog):
             if cmd.cog.module and cmd.cog.module in proposed.community.disabled_modules:
                 off.append(name)  # a greeting preview for a community that will not greet misleads
                 continue
-            sub = replace(ctx, locale=proposed.community.language, proposed=proposed)
+            sub = replace(ctx, locale=proposed.community.language, community_locale=proposed.community.language,
+                          proposed=proposed)
             try:
                 await cmd.handler(sub, **await parse_options(cmd.spec.options, None))
                 ran.append(name)

@@ -90,12 +90,14 @@ def answers_to_values(answers: Mapping[str, str | bool | None], schema: Mapping[
             values[key] = check_value(schema[key], raw)
         except ValueRefused as exc:
             problems.append(exc)
+            exc.in_field(answer)  # the form field it came from: shown there where forms can
     schedule = answers.get("schedule")
     if isinstance(schedule, str) and schedule.strip():
         try:
             values.update(parse_schedule(schedule, schema.get("matching.hour")))
         except ValueRefused as exc:
             problems.append(exc)
+            exc.in_field("schedule")
     return values, problems
 
 

@@ -100,10 +100,10 @@ class Engagement(Cog):
                                    channel=ctx.channel.channel_id if ctx.channel else None,
                                    dedupe=f"thanks:{ctx.member.id}:{member.id}:{day}", reason=reason or None)
         if reason:
-            text = ctx._("🙏 {giver} thanked {member} for: {reason}", giver=ctx.member.display_name,
+            text = ctx.public_("🙏 {giver} thanked {member} for: {reason}", giver=ctx.member.display_name,
                          member=member.mention, reason=reason)
         else:
-            text = ctx._("🙏 {giver} thanked {member} for their help.", giver=ctx.member.display_name,
+            text = ctx.public_("🙏 {giver} thanked {member} for their help.", giver=ctx.member.display_name,
                          member=member.mention)
         await ctx.reply(Message(text=text, mentions=(member.user_id,)))
 

@@ -62,6 +62,7 @@ SPECS: dict[Kind, KindSpec] = {
     ),
     Kind.INTRO_SENT: KindSpec("a member introduced", target="a partner", label="thread, group_dm or dm",
                               meta={"intro": str}),
+    # what they answered is never exported (cogs/engagement/store/export.py), only counted
     Kind.MET: KindSpec("who answered the check-in", target="the partner", value="1 met, 0 not",
                        label="the answer", meta={"intro": str}),
     # recorded for both when a mentorship starts (the mentor accepted and both were introduced)

@@ -4,16 +4,20 @@
 match` (a feature, or a command such as `match find`) shows that feature's commands with their options. A 60-line
 alphabetical wall is what people stop reading.
 
-The list depends only on the language, the caller's level, the modules switched off and the topic, and the command
-tree does not change while the bot runs: each combination is rendered once and kept (a burst of `/help` after a
-big announcement then costs a lookup each, not a translated line per command).
+Commands are named as the caller's platform shows them: on Discord a group's moderator subcommands sit under a
+command of their own (`/match-admin preview`, see core/affordances.py), which `/help match-admin` also finds.
+
+The list depends only on the platform's naming, the language, the caller's level, the modules switched off and the
+topic, and the command tree does not change while the bot runs: each combination is rendered once and kept (a
+burst of `/help` after a big announcement then costs a lookup each, not a translated line per command).
 """
 
 from __future__ import annotations
 
 from core import options as opt
+from core.affordances import neutral_path, shown_path
 from core.commands import Cog, command
-from core.context import Context
+from core.context import Capability, Context
 from core.dispatcher import App, Command
 from core.errors import UserError
 from core.i18n import N_
@@ -25,7 +29,7 @@ START_HERE = ("profile edit", "match join", "match find", "mentor request", "pri
               "setup", "config show", "stats overview")
 MAX_ARGS = 4
 
-Key = tuple[str, Level, frozenset[str], str]
+Key = tuple[str, Level, frozenset[str], str, bool]
 
 
 class Help(Cog):
@@ -41,12 +45,13 @@ class Help(Cog):
     async def help(self, ctx: Context, topic: str | None = None) -> None:
         config = await self.services.config.get(ctx.community.id)
         level = ctx.level if ctx.level is not None else Level.MEMBER
-        wanted = " ".join((topic or "").lower().lstrip("/").split())
-        key = (ctx.locale, level, frozenset(config.community.disabled_modules), wanted)
+        wanted = " ".join(neutral_path(self.app.tree, (topic or "").lower().lstrip("/").split()))
+        split = ctx.supports(Capability.MODERATOR_COMMANDS)
+        key = (ctx.locale, level, frozenset(config.community.disabled_modules), wanted, split)
         rendered = self._rendered.get(key)
         if rendered is None:
             usable = self._usable(level, key[2])
-            rendered = self._detail(ctx, usable, wanted) if wanted else self._overview(ctx, usable)
+            rendered = self._detail(ctx, usable, wanted, split) if wanted else self._overview(ctx, usable, split)
             self._rendered[key] = rendered
         await ctx.reply(rendered, ephemeral=True)
 
@@ -54,28 +59,32 @@ class Help(Cog):
         return [cmd for cmd in sorted(self.app.tree.all(), key=lambda c: c.name)
                 if cmd.spec.level <= level and not (cmd.cog.module and cmd.cog.module in disabled)]
 
-    def _line(self, ctx: Context, cmd: Command) -> str:
+    def _shown(self, cmd: Command, split: bool) -> tuple[str, ...]:
+        return shown_path(self.app.tree, cmd, split=split)
+
+    def _line(self, ctx: Context, cmd: Command, split: bool) -> str:
         args = " ".join(f"[{o.name}]" if not o.required else f"<{o.name}>" for o in cmd.spec.options[:MAX_ARGS])
         if len(cmd.spec.options) > MAX_ARGS:
             args += " …"
-        return f"/{cmd.name} {args}".rstrip() + f" — {ctx._(cmd.spec.description)}"
+        return f"/{' '.join(self._shown(cmd, split))} {args}".rstrip() + f" — {ctx._(cmd.spec.description)}"
 
-    def _overview(self, ctx: Context, usable: list[Command]) -> Message:
+    def _overview(self, ctx: Context, usable: list[Command], split: bool) -> Message:
         by_name = {cmd.name: cmd for cmd in usable}
-        start = [self._line(ctx, by_name[name]) for name in START_HERE if name in by_name]
+        start = [self._line(ctx, by_name[name], split) for name in START_HERE if name in by_name]
         fields = [Field(ctx._("Start here"), "\n".join(start), inline=False)] if start else []
         features: list[str] = []
-        for group_name, group in sorted(self.app.tree.groups.items()):
-            subs = [cmd.name.partition(" ")[2] for cmd in usable if cmd.name.partition(" ")[0] == group_name]
-            if subs:
-                about = f" — {ctx._(group.description)}" if group.description else ""
-                features.append(f"/{group_name} {' · '.join(subs)}{about}")
-        features += [self._line(ctx, cmd) for cmd in usable if " " not in cmd.name]
+        shown = [(self._shown(cmd, split), cmd) for cmd in usable if len(cmd.spec.path) == 2]
+        for top in sorted({path[0] for path, _cmd in shown}):
+            group = self.app.tree.groups[next(cmd for path, cmd in shown if path[0] == top).spec.path[0]]
+            subs = [path[1] for path, _cmd in shown if path[0] == top]
+            about = f" — {ctx._(group.description)}" if group.description else ""
+            features.append(f"/{top} {' · '.join(subs)}{about}")
+        features += [self._line(ctx, cmd, split) for cmd in usable if " " not in cmd.name]
         fields.append(Field(ctx._("Everything, by feature"), "\n".join(features), inline=False))
         return Message(title=ctx._("Kindred commands"), fields=fields,
                        text=ctx._("Details of a feature: /help match (or any other name below)."))
 
-    def _detail(self, ctx: Context, usable: list[Command], wanted: str) -> Message:
+    def _detail(self, ctx: Context, usable: list[Command], wanted: str, split: bool) -> Message:
         head = wanted.partition(" ")[0]
         shown = [cmd for cmd in usable if cmd.name == wanted or cmd.name.partition(" ")[0] == head]
         if wanted != head:  # a command such as "match find": that one alone when it exists
@@ -84,4 +93,4 @@ class Help(Cog):
             raise UserError(N_("I know no command “{topic}” you can use here. /help lists them."), topic=wanted[:60])
         group = self.app.tree.groups.get(head)
         title = f"/{head}" + (f" — {ctx._(group.description)}" if group and group.description else "")
-        return Message(title=title, text="\n".join(self._line(ctx, cmd) for cmd in shown))
+        return Message(title=title, text="\n".join(self._line(ctx, cmd, split) for cmd in shown))

@@ -1,4 +1,5 @@
-"""The halfway check-in: each member of an intro is asked once whether they met.
+"""The halfway check-in: each member of an intro is asked once whether they met (for a mentorship: whether its
+sessions have started).
 
 Exactly once per person: before an intro's check-in is claimed, one pending ledger row per member is written (in
 one statement), and each DM goes through the delivery ledger. A process that dies halfway leaves rows pending or
@@ -75,7 +76,7 @@ class CheckIns:
     async def _ask(self, community: CommunityRef, intro: IntroRow, refs: list[MemberRef], member: MemberRef) -> None:
         cfg = await self.services.config.get(community.id)
         partners = [o.display_name for o in refs if o.id != member.id]
-        message = msgs.checkin_message(cfg.community.language, intro.id, partners)
+        message = msgs.checkin_message(cfg.community.language, intro.id, partners, mentoring=intro.kind == "mentor")
         messenger = self.runner.app.messenger(community.platform)
         try:
             await self.runner.deliverer.send(messenger, community, checkin_key(intro.id, member.id), member, message)

@@ -1,6 +1,7 @@
 """Command-line tools of the matching feature (picked up by bot.py):
 
     uv run bot.py match-roster --input roster.json --out groups.json [--rounds N] [--group-size K] [--scores]
+                               [--no-learning] [--explore SHARE]
     uv run bot.py match-roster --list-strategies
     uv run bot.py match-roster --input roster.json --teams 4 --needs developer*2,designer,domain
 
@@ -44,6 +45,11 @@ def match_roster(
                                                      "groups)")] = 0,
     format: Annotated[str | None, typer.Option("--format", help="Input format when the name does not say: json "
                                                                 "or csv")] = None,
+    no_learning: Annotated[bool, typer.Option("--no-learning", help="Use the default weights; do not learn from "
+                                                                    "the history's met answers")] = False,
+    explore: Annotated[float, typer.Option("--explore", min=0.0, max=0.5,
+                                           help="Share of a learning round's intros that try what the model is "
+                                                "unsure about")] = 0.1,
     teams: Annotated[int | None, typer.Option("--teams", help="Form teams of SIZE people instead of intro "
                                                               "rounds (2 to 12)")] = None,
     needs: Annotated[str | None, typer.Option("--needs", help="With --teams: the roles each team needs, e.g. "
@@ -87,11 +93,14 @@ def match_roster(
         _fail(str(exc))
         return
     try:
-        result = run_rounds(roster, rounds or 1, group_size=group_size, strategy=strategy, scores=scores, seed=seed)
+        result = run_rounds(roster, rounds or 1, group_size=group_size, strategy=strategy, scores=scores, seed=seed,
+                            learning=not no_learning, explore_share=explore)
     except RunError as exc:
         _fail(f"--strategy: {exc}")
         return
     text = write_output(result, out_format, several=rounds is not None)
+    if result[0].learning is not None:
+        typer.echo(f"match-roster: {result[0].learning['summary']}", err=True)
     if out is None or str(out) == "-":
         typer.echo(text, nl=False)
         return

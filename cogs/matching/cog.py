@@ -17,19 +17,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cogs.matching import messages as msgs
+from cogs.matching.engine.learning import insights as learned_insights
+from cogs.matching.engine.learning import prior_belief
+from cogs.matching.insights import component_words, insights_message, render_insights_chart
+from cogs.matching.learner import DEFAULTS
 from cogs.matching.requests import Requests
 from cogs.matching.rounds import RoundRunner
 from cogs.matching.schedule import last_fire, next_fire, period_key
 from cogs.matching.store.departures import MatchingDepartures
 from cogs.matching.store.repo import MatchingRepo
 from core import options as opt
-from core.commands import Autocomplete, Cog, command, on_component, on_event
-from core.context import Context
+from core.commands import Autocomplete, Cog, command, on_component, on_event, user_command
+from core.context import Capability, Context
 from core.dispatcher import App
 from core.errors import UserError
 from core.events import MatchFeedback, MemberLeft
 from core.i18n import N_
-from core.messages import Button, ButtonStyle, Field, Message
+from core.messages import Attachment, Button, ButtonStyle, Field, Message
 from core.permissions import Level
 from core.refs import CommunityRef, MemberRef
 from core.scheduling import Cron
@@ -158,6 +162,7 @@ class Matching(Cog):
         if row is not None:  # the delivery ledger names the account (its DMs, the conversations it was in)
             await self.runner.ledger.forget(community_id, row.user_id)
         await self.repo.forget(community_id, member_id)
+        await self.runner.learner.rebuild(community_id)  # the belief must not depend on their answers any more
 
     @on_event(MemberLeft)
     async def member_left(self, event: MemberLeft) -> None:
@@ -276,6 +281,9 @@ class Matching(Cog):
                      names=msgs.names_line(ctx.locale, names))
         if answer:
             line += " — " + ctx._(_ANSWERS[answer])
+        again = intro.again.get(ctx.member.id)  # their own answer: shown to nobody else
+        if again is not None:
+            line += ", " + (ctx._("you would meet again") if again else ctx._("you would rather not meet again"))
         return line
 
     @command("match block", N_("Never be paired with this member again (they are not told)"), options=[
@@ -303,7 +311,7 @@ class Matching(Cog):
             if m != ctx.member.id:
                 row = await self.services.members.get(m)
                 partners.append(row.display_name if row else "?")
-        message = msgs.checkin_message(ctx.locale, intro.id, partners)
+        message = msgs.checkin_message(ctx.locale, intro.id, partners, mentoring=intro.kind == "mentor")
         if note:
             message.text = ctx._("Thanks, noted.") + "\n" + message.text
         await ctx.reply(message, ephemeral=True)
@@ -320,7 +328,36 @@ class Matching(Cog):
         await self.app.emit(MatchFeedback(key=ctx.community.key, community=ctx.community, at=self.runner.now(),
                                           member_id=ctx.member.id, intro=str(intro.id), partners=tuple(partners),
                                           answer=answer))
-        await ctx.reply(ctx._(_THANKS[answer]), ephemeral=True)
+        if intro.kind == "mentor":
+            await ctx.reply(ctx._(_MENTOR_THANKS[answer]), ephemeral=True)
+        elif answer == "yes":  # one optional question more, in the same conversation
+            names = await self._names(partners)
+            await ctx.reply(msgs.again_message(ctx.locale, intro.id, names, ctx._(_THANKS[answer])), ephemeral=True)
+        else:
+            await ctx.reply(ctx._(_THANKS[answer]), ephemeral=True)
+
+    @on_component(msgs.AGAIN_ID)
+    async def again(self, ctx: Context, intro_id: str, answer: str, values: list[str]) -> None:
+        """"Would you meet again?": stored on the member's own "we met" answer (one per intro and member; a
+        second press changes it), seen by nobody but them; moderators see it only counted in /match insights."""
+        intro = await self.repo.intro(int(intro_id)) if intro_id.isdigit() and len(intro_id) < 12 else None
+        if intro is None or answer not in msgs.AGAIN_ANSWERS or intro.community_id != ctx.community.id:
+            raise UserError(N_("This button is no longer active."))
+        if ctx.member.id not in intro.members:
+            raise UserError(N_("This button is not for you."))
+        if answer == "skip":
+            await ctx.reply(ctx._("No problem."), ephemeral=True)
+            return
+        if not await self.runner.learner.repo.set_again(intro.id, ctx.member.id, answer == "yes", self.runner.now()):
+            raise UserError(N_("This button is no longer active."))
+        await ctx.reply(ctx._("Thanks, noted."), ephemeral=True)
+
+    async def _names(self, ids: list[int]) -> list[str]:
+        names = []
+        for m in ids:
+            row = await self.services.members.get(m)
+            names.append(row.display_name if row else "?")
+        return names
 
     # ------------------------------------------------------------------ find someone
     @command("match find", N_("Find someone by topic, role, skill, language, time zone or team"), options=[
@@ -346,6 +383,11 @@ class Matching(Cog):
     @on_component(msgs.REQUEST_ID)
     async def request_pressed(self, ctx: Context, target_id: str, values: list[str]) -> None:
         await ctx.reply(await self.requests.request(ctx, target_id), ephemeral=True)
+
+    @user_command("request-intro", N_("Request intro"))
+    async def request_on_member(self, ctx: Context, member: MemberRef) -> None:
+        """A member's "Apps" menu (Discord): the same request, with the same caps, as /match find's button."""
+        await ctx.reply(await self.requests.request(ctx, str(member.id)), ephemeral=True)
 
     @on_component(msgs.ACCEPT_ID)
     async def accept_pressed(self, ctx: Context, request_id: str, values: list[str]) -> None:
@@ -413,6 +455,31 @@ class Matching(Cog):
         await ctx.reply(Message(title=ctx._("Preview (nothing was sent)"), text="\n".join(lines), fields=fields),
                         ephemeral=True)
 
+    @command("match insights", N_("What makes pairs meet here, learned from the check-ins (counts only)"),
+             level=Level.MODERATOR, long_running=True)
+    async def insights(self, ctx: Context) -> None:
+        cfg = await self.services.config.get(ctx.community.id)
+        learner = self.runner.learner
+        belief = await learner.belief(ctx.community.id)
+        learned = belief is not None and belief.rounds > 0
+        found = learned_insights(belief if belief is not None and learned else prior_belief(DEFAULTS))
+        summary = await learner.repo.summary(ctx.community.id)
+        community = ctx.community.name or str(ctx.community.id)
+        message = insights_message(belief=belief, found=found if learned else [], summary=summary,
+                                   learning=cfg.matching.learning, explore_share=cfg.matching.explore_share,
+                                   community=community, locale=ctx.locale, _=ctx._, _n=ctx._n)
+        if ctx.supports(Capability.FILES):
+            title = ctx._("What predicts a meeting")
+            subtitle = (ctx._n("{community}: {n} answered intro", "{community}: {n} answered intros",
+                               summary.answered, community=community, n=summary.answered) if learned
+                        else ctx._("{community}: nothing learned yet, the default weights", community=community))
+            png = await asyncio.to_thread(
+                render_insights_chart, found, title=title, subtitle=subtitle, locale=ctx.locale,
+                xlabel=ctx._("Odds of meeting (×1: no difference; bars: 95% likely range)"),
+                labels=[component_words(i.component, ctx._) for i in found])
+            message.files.append(Attachment("match-insights.png", png, title))
+        await ctx.reply(message, ephemeral=True)
+
     @command("match schedule", N_("When the next intro round runs"), level=Level.MODERATOR)
     async def schedule_cmd(self, ctx: Context) -> None:
         cfg = await self.services.config.get(ctx.community.id)
@@ -443,6 +510,12 @@ class Matching(Cog):
 
 _CADENCES = {"weekly": N_("weekly"), "biweekly": N_("every two weeks"), "monthly": N_("monthly")}
 _ANSWERS = {"yes": N_("you met"), "later": N_("not yet"), "no": N_("it didn't happen")}
+_MENTOR_THANKS = {
+    "yes": N_("Great, thanks for telling us!"),
+    "later": N_("Thanks! There is still time; a first session can be short."),
+    "no": N_("Thanks for telling us. /mentor end closes the mentorship, and /mentor request finds you someone "
+             "new."),
+}
 _THANKS = {
     "yes": N_("Great, thanks for telling us!"),
     "later": N_("Thanks! There is still time; a short call is enough."),

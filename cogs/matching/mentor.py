@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cogs.matching import messages as msgs
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 MAX_CAPACITY = 20
 RETRY_JOB = "mentor:assign"
 RETRY_SECONDS = 3600
+MENTOR_CHECKIN = timedelta(days=14)  # when mentor and mentee are asked whether their sessions have started
 
 
 class Mentoring(Cog):
@@ -198,8 +199,9 @@ class Mentoring(Cog):
         opts = options_for(cfg, self.now())
         reason = [list(p) for p in explain_group(group, ScoringContext(History(), opts))] if len(group) == 2 else []
         starters = [list(p) for p in conversation_starters(group)] if len(group) == 2 else []
+        due = self.now() + MENTOR_CHECKIN if cfg.matching.checkin else None  # "have your sessions started?"
         intro_id = await self.repo.create_intro(ctx.community.id, "mentor", [ship.mentor_id, ship.mentee_id],
-                                                reason, starters, self.now(), None)
+                                                reason, starters, self.now(), due)
         await self.repo.attach_mentorship_intro(ship.id, intro_id)
         intro = await self.repo.intro(intro_id)
         assert intro is not None
@@ -295,7 +297,7 @@ class Mentoring(Cog):
         return away
 
     async def forget_member(self, community_id: int, member_id: int) -> None:
-        await self.repo.forget(community_id, member_id)
+        await self.repo.forget(community_id, member_id)  # the Matching cog rebuilds the community's learning
 
     @on_event(MemberLeft)
     async def member_left(self, event: MemberLeft) -> None:

@@ -21,6 +21,8 @@ from core.i18n import gettext, translator
 from core.messages import Button, ButtonStyle, Field, Message
 
 MET_ID = "match:met:{intro_id}:{answer}"
+AGAIN_ID = "match:again:{intro_id}:{answer}"
+AGAIN_ANSWERS = ("yes", "no", "skip")
 REQUEST_ID = "match:req:{target_id}"
 ACCEPT_ID = "match:acc:{request_id}"
 DECLINE_ID = "match:dec:{request_id}"
@@ -112,14 +114,37 @@ def intro_message(
     return msg
 
 
-def checkin_message(locale: str, intro_id: int, partners: Sequence[str]) -> Message:
+def checkin_message(locale: str, intro_id: int, partners: Sequence[str], *, mentoring: bool = False) -> Message:
+    """"Did you meet ...?" with three answers; for a mentorship, whether its sessions have started."""
     _ = translator(locale)
+    if mentoring:
+        return Message(
+            text=_("Have your mentoring sessions with {names} started?", names=names_line(locale, partners)),
+            buttons=[
+                Button(_("Yes, we have met"), MET_ID.format(intro_id=intro_id, answer="yes"), ButtonStyle.SUCCESS),
+                Button(_("Not yet"), MET_ID.format(intro_id=intro_id, answer="later")),
+                Button(_("It didn't happen"), MET_ID.format(intro_id=intro_id, answer="no")),
+            ],
+        )
     return Message(
         text=_("Did you meet {names}?", names=names_line(locale, partners)),
         buttons=[
             Button(_("Yes, we met"), MET_ID.format(intro_id=intro_id, answer="yes"), ButtonStyle.SUCCESS),
             Button(_("Not yet"), MET_ID.format(intro_id=intro_id, answer="later")),
             Button(_("It didn't happen"), MET_ID.format(intro_id=intro_id, answer="no")),
+        ],
+    )
+
+
+def again_message(locale: str, intro_id: int, partners: Sequence[str], thanks: str) -> Message:
+    """After "yes, we met": would they meet again? Optional; skipping is an answer too (nothing is stored)."""
+    _ = translator(locale)
+    return Message(
+        text=thanks + "\n" + _("Would you meet {names} again? (optional)", names=names_line(locale, partners)),
+        buttons=[
+            Button(_("Yes, gladly"), AGAIN_ID.format(intro_id=intro_id, answer="yes"), ButtonStyle.SUCCESS),
+            Button(_("Rather not"), AGAIN_ID.format(intro_id=intro_id, answer="no")),
+            Button(_("Skip"), AGAIN_ID.format(intro_id=intro_id, answer="skip")),
         ],
     )
 

@@ -146,11 +146,12 @@ class Requests:
         note = ""
         if project is not None:
             await self.projects.link_request(request_id, project.id, need)
-            note = ctx._("It is about their project “{title}”, which needs {need}.", title=project.title,
-                         need=need) if need else ctx._("It is about their project “{title}”.", title=project.title)
+            note = ctx.public_("It is about their project “{title}”, which needs {need}.", title=project.title,
+                               need=need) if need else ctx.public_("It is about their project “{title}”.",
+                                                                   title=project.title)
         try:
             await ctx.messenger.dm(ctx.community, target.ref, msgs.request_message(
-                ctx.locale, ctx.member.display_name, reason, request_id, note=note))
+                ctx.public_locale, ctx.member.display_name, reason, request_id, note=note))
         except DeliveryFailed:
             await self.repo.decide_request(request_id, "failed", now)
             raise UserError(N_("I could not reach {name} by direct message, so I did not send the request."),
@@ -191,7 +192,7 @@ class Requests:
             raise UserError(N_("This request was already answered or has expired."))
         if not accept:
             try:
-                await ctx.messenger.dm(ctx.community, requester.ref, Message(text=ctx._(
+                await ctx.messenger.dm(ctx.community, requester.ref, Message(text=ctx.public_(
                     "{name} can't take on an intro right now. /match find shows others who could help.",
                     name=msgs.clean_name(ctx.member.display_name))))
             except (DMClosed, DeliveryFailed):
@@ -210,10 +211,10 @@ class Requests:
         await self.repo.attach_intro(req.id, intro_id)
         intro = await self.repo.intro(intro_id)
         assert intro is not None
-        note = ctx._("{name} asked for this intro.", name=msgs.clean_name(requester.display_name))
+        note = ctx.public_("{name} asked for this intro.", name=msgs.clean_name(requester.display_name))
         if linked is not None:
-            note = ctx._("{name} asked for this intro for the project “{title}”.",
-                         name=msgs.clean_name(requester.display_name), title=linked[0].title)
+            note = ctx.public_("{name} asked for this intro for the project “{title}”.",
+                               name=msgs.clean_name(requester.display_name), title=linked[0].title)
         if not await self.runner.send_intro(ctx.community, intro, cfg, note=note, fresh=True):
             return ctx._("Accepted, but I could not open a conversation; please contact {name} directly.",
                          name=msgs.clean_name(requester.display_name))

@@ -21,7 +21,8 @@ from typing import Any
 
 from cogs.matching import messages as msgs
 from cogs.matching.checkins import CheckIns
-from cogs.matching.engine import History, Member, RoundPlan, plan_round
+from cogs.matching.engine import History, MatchOptions, Member, RoundPlan, plan_round
+from cogs.matching.learner import Learner, intro_components
 from cogs.matching.people import HISTORY_ROUNDS, load_members, options_for
 from cogs.matching.schedule import checkin_at, last_fire, member_due, period_key
 from cogs.matching.store.recovery import requeue_single_intro, stuck_single_intros
@@ -55,6 +56,7 @@ class Prepared:
     plan: RoundPlan
     members: dict[int, Member]
     skipped: tuple[int, ...]  # taking part, but sitting this round out (cadence)
+    components: tuple[dict[str, float] | None, ...] = ()  # per intro, what learning reads (when asked for)
 
 
 class RoundRunner:
@@ -66,6 +68,7 @@ class RoundRunner:
         self.ledger = DeliveryRepo(self.services.store)
         self.deliverer = Deliverer(self.ledger, self.now, token=self.token)
         self.checkins = CheckIns(self)
+        self.learner = Learner(self.services)
 
     def now(self) -> datetime:
         return self.services.clock()
@@ -81,8 +84,9 @@ class RoundRunner:
         return [p for p in parts if p.member_id not in gone] if gone else parts
 
     async def prepare(self, community_id: int, grp: str, cfg: CommunityConfig, now: datetime,
-                      salt: str = "", round_index: int | None = None) -> Prepared:
-        """Who takes part now, their history, blocks and priority -> the engine's plan (run in a thread)."""
+                      salt: str = "", round_index: int | None = None, *, components: bool = False) -> Prepared:
+        """Who takes part now, their history, blocks and priority -> the engine's plan (run in a thread), with
+        the community's learned weights; `components`: also each intro's learning components (to store)."""
         parts = await self.participants(community_id, now, grp)
         last_at = await self.repo.last_round_dates(community_id)
         due = [p for p in parts if member_due(p.cadence, last_at.get(p.member_id), now)]
@@ -96,10 +100,12 @@ class RoundRunner:
             rounds = {**rounds, current - 1: [*rounds.get(current - 1, []), *recent]}
         history = History(current_round=current, rounds=rounds, blocked=await self.repo.blocks(community_id))
         priority = await self._priority(community_id, grp)
-        options = options_for(cfg, now, salt or f"{community_id}:{grp}:{current}")
+        base = options_for(cfg, now, salt or f"{community_id}:{grp}:{current}")
+        options = await self.learner.options(community_id, cfg, base)
         people = list(members.values())
-        plan = await asyncio.to_thread(plan_round, people, history, options, priority)
-        return Prepared(plan, members, skipped)
+        plan, comps = await asyncio.to_thread(_plan_with_components, people, history, options, priority,
+                                              base if components else None)
+        return Prepared(plan, members, skipped, comps)
 
     async def _recent_request_groups(self, community_id: int, now: datetime) -> list[tuple[int, ...]]:
         """People introduced on request lately count as just met (no round partner right after)."""
@@ -171,8 +177,9 @@ class RoundRunner:
         """Plan the round and store the plan (with each member's outcome, the unplaced ones' reasons included);
         the members who could not be placed, or None when the round was lost before its plan was stored."""
         now = self.now()
+        await self._learn(community.id, rnd, cfg)
         prepared = await self.prepare(community.id, rnd.grp, cfg, now, salt=f"{community.id}:{rnd.grp}:{rnd.period}",
-                                      round_index=rnd.round_index)
+                                      round_index=rnd.round_index, components=True)
         result = prepared.plan.result
         outcomes: dict[int, tuple[str, str]] = {}
         size = cfg.matching.group_size
@@ -184,13 +191,23 @@ class RoundRunner:
                 outcomes[m] = (outcome, "")
         for u in result.unplaced:
             outcomes[u.member] = ("unplaced", u.reason)
-        intros = [PlannedIntro(i.members, i.score, [list(p) for p in i.reason], [list(p) for p in i.starters])
-                  for i in prepared.plan.intros]
+        comps = prepared.components or (None,) * len(prepared.plan.intros)
+        intros = [PlannedIntro(i.members, i.score, [list(p) for p in i.reason], [list(p) for p in i.starters], c)
+                  for i, c in zip(prepared.plan.intros, comps, strict=True)]
         due = checkin_at(now, cfg.matching.cadence) if cfg.matching.checkin else None
         if not await self.repo.save_plan(rnd, self.token, intros, outcomes, now, due):
             log.warning("round %s lost its claim before the plan was stored", rnd.id)
             return None
         return result.unplaced
+
+    async def _learn(self, community_id: int, rnd: RoundRow, cfg: CommunityConfig) -> None:
+        """The community's learning step before its round is planned: a failure costs this round its update
+        (it plans with the belief stored so far), never the round."""
+        try:
+            await self.learner.step(community_id, rnd.id, cfg)
+        except Exception as exc:
+            if not self.services.store.health.outage(exc, "the learning step of a round"):
+                log.exception("learning step of community %s failed", community_id)
 
     async def send_pending(self, community: CommunityRef, rnd: RoundRow, cfg: CommunityConfig, *,
                            fresh: bool = False) -> int | None:
@@ -351,6 +368,16 @@ class RoundRunner:
     async def send_checkins(self) -> int:
         """Ask each member of intros halfway through their period whether they met (once per intro)."""
         return await self.checkins.send_due()
+
+
+def _plan_with_components(people: list[Member], history: History, options: MatchOptions, priority: set[int],
+                          base: MatchOptions | None) -> tuple[RoundPlan, tuple[dict[str, float] | None, ...]]:
+    """The plan, and (with `base`, the options before learning) each intro's learning components: measured
+    with the default options, so that answers from different rounds are comparable."""
+    plan = plan_round(people, history, options, priority)
+    if base is None:
+        return plan, ()
+    return plan, tuple(intro_components(plan, {m.id: m for m in people}, history, base))
 
 
 def intro_key(intro_id: int) -> str:

@@ -27,6 +27,10 @@ class MatchingSettings(BaseModel):
     grace_hours: int = Field(24, ge=0, le=168, description="A round missed while down runs if this late at most.")
     checkin: bool = Field(True, description="Ask 'did you meet?' halfway through the period.")
     use_activity: bool = Field(True, description="Pair quiet newcomers with active, welcoming members.")
+    learning: bool = Field(True, description="Learn from check-in answers what makes pairs meet here; off uses "
+                                             "the default weights.")
+    explore_share: float = Field(0.1, ge=0.0, le=0.3, description="Share of each round that tries pairings the "
+                                                                  "learning is unsure about (0 to 0.3).")
 
     @field_validator("timezone")
     @classmethod

@@ -1,5 +1,5 @@
 """Matching tables: who takes part, rounds (unique per community, group and period), intros, feedback,
-blocks, intro requests, mentors and mentorships.
+blocks, intro requests, mentors and mentorships, and what each community's rounds learned from the check-ins.
 
 Exactly-once rests on unique keys: `matching_rounds` (community, group, period) means a round can be claimed
 by one process only, even after a restart or with two processes on one PostgreSQL store; each intro row is
@@ -74,6 +74,8 @@ matching_intros = sa.Table(
     sa.Column("sent_at", UTCDateTime, nullable=True),
     sa.Column("checkin_due_at", UTCDateTime, nullable=True),
     sa.Column("checkin_sent_at", UTCDateTime, nullable=True),
+    # the pair's learning components when it was introduced ({name: value}; round intros only, matching_0003)
+    sa.Column("components", sa.JSON, nullable=True),
     sa.Index("ix_matching_intros_round", "round_id", "status"),
     sa.Index("ix_matching_intros_checkin", "checkin_sent_at", "checkin_due_at"),
 )
@@ -105,6 +107,19 @@ matching_feedback = sa.Table(
     sa.Column("answer", sa.String(16), nullable=False, server_default=""),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("again", sa.Boolean, nullable=True),  # "would you meet again?" (None: not answered or skipped)
+    sa.Column("learned_in", sa.Integer, nullable=True),  # the round (id) whose learning step took this answer in
+)
+
+matching_learning = sa.Table(
+    "matching_learning",
+    metadata,
+    # one belief per community: what its answered check-ins say predicts a meeting (cogs/matching/learner.py)
+    sa.Column("community_id", sa.Integer, sa.ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("belief", sa.JSON, nullable=False),
+    sa.Column("updated_round", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 

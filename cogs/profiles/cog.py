@@ -28,7 +28,7 @@ from cogs.profiles.facets import (
 )
 from cogs.profiles.settings import ProfileSettings
 from core import options as opt
-from core.commands import Autocomplete, Cog, CommandSpec, command, on_component, on_form
+from core.commands import Autocomplete, Cog, CommandSpec, command, on_component, on_form, user_command
 from core.context import Context
 from core.errors import OptionError, UserError
 from core.events import ProfileUpdated
@@ -99,6 +99,11 @@ class Profiles(Cog):
         who = member or ctx.member
         profile = await self.services.profiles.get(who.id)
         await ctx.reply(self.render(ctx, who, profile, await self._fields(ctx.community.id)), ephemeral=True)
+
+    @user_command("view-profile", N_("View profile"))
+    async def view(self, ctx: Context, member: MemberRef) -> None:
+        """A member's "Apps" menu (Discord): the same card as /profile show, only for the one asking."""
+        await self.show(ctx, member)
 
     @command("profile set", N_("Set one or more profile fields, e.g. topics:python,rust timezone:Europe/Berlin"))
     async def set(self, ctx: Context, field: str | None = None, value: str | None = None, **values: Any) -> None:
@@ -195,8 +200,11 @@ class Profiles(Cog):
             f = by_name.get(name)
             if f is None:
                 raise OptionError(N_("There is no profile field “{name}” here. The fields are: {allowed}."),
-                                  name=name[:40], allowed=", ".join(by_name))
-            vals = clean_values(f, raw, ps.max_items)
+                                  name=name[:40], allowed=", ".join(by_name)).in_field(name)
+            try:
+                vals = clean_values(f, raw, ps.max_items)
+            except UserError as exc:  # in a form, shown next to the field
+                raise exc.in_field(name) from None
             if vals or name in clear:
                 cleaned[name] = vals
         if not cleaned:

@@ -28,7 +28,7 @@ from core.context import Context
 from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, OptionError, UserError
 from core.events import MemberJoined, MemberLeft, MessagePosted, ProfileStarted, ProfileUpdated
-from core.i18n import N_
+from core.i18n import N_, translator
 from core.interfaces import SettingsEditor
 from core.messages import Field, Message
 from core.permissions import Level
@@ -185,8 +185,9 @@ class Welcome(Cog):
     @command("welcome preview", N_("Show the greeting as a newcomer would get it"), level=Level.MODERATOR)
     async def preview(self, ctx: Context) -> None:
         cfg = ctx.proposed or await self.services.config.get(ctx.community.id)  # /setup's dry run proposes one
-        variants = self.flow.variants(cfg, ctx._)
-        message = await self.flow.personal_greeting(ctx.community, cfg, ctx.member, ctx._)
+        public = translator(cfg.community.language)  # what newcomers get; the labels follow the moderator's language
+        variants = self.flow.variants(cfg, public)
+        message = await self.flow.personal_greeting(ctx.community, cfg, ctx.member, public)
         message.title = ctx._n("Preview of the greeting (one variant)",
                                "Preview of the greeting ({count} variants, one picked at random)", len(variants),
                                count=len(variants))
@@ -194,7 +195,7 @@ class Welcome(Cog):
         if len(variants) > 1:
             newcomer = [Newcomer(ctx.member.user_id, ctx.member.display_name)]
             for i, text in enumerate(variants, 1):
-                rendered = await self.flow.render_greeting(ctx.community, cfg, newcomer, ctx._, text)
+                rendered = await self.flow.render_greeting(ctx.community, cfg, newcomer, public, text)
                 message.fields.append(Field(ctx._("Variant {n}", n=i), rendered.text, inline=False))
         await ctx.reply(message, ephemeral=True)
 
@@ -208,8 +209,9 @@ class Welcome(Cog):
         picked = await self.flow.pick_buddy(ctx.community, ctx.member) if cfg.welcome.buddy else None
         buddy_row = await self.services.members.get(picked[0].member_id) if picked else None
         buddy_name = clean_name(buddy_row.display_name) if buddy_row else ""
+        public = translator(cfg.community.language)  # what newcomers get
         if cfg.welcome.dm:
-            message = await self.flow.personal_greeting(ctx.community, cfg, ctx.member, ctx._,
+            message = await self.flow.personal_greeting(ctx.community, cfg, ctx.member, public,
                                                         buddy_name=buddy_name,
                                                         no_greeter_free=cfg.welcome.buddy and not buddy_name,
                                                         test=True)
@@ -226,11 +228,11 @@ class Welcome(Cog):
         fields: list[Field] = []
         if cfg.welcome.channel:
             rendered = await self.flow.render_greeting(
-                ctx.community, cfg, [Newcomer(ctx.member.user_id, ctx.member.display_name)], ctx._)
-            public = msgs.channel_greeting(ctx._, rendered, [(ctx.member.user_id, ctx.member.display_name)],
-                                           cfg.welcome.buddy)
+                ctx.community, cfg, [Newcomer(ctx.member.user_id, ctx.member.display_name)], public)
+            greeting = msgs.channel_greeting(public, rendered, [(ctx.member.user_id, ctx.member.display_name)],
+                                             cfg.welcome.buddy)
             fields.append(Field(ctx._("In #{channel} it would read", channel=clean_name(cfg.welcome.channel)),
-                                public.text, inline=False))
+                                greeting.text, inline=False))
         else:
             report.append(ctx._("No welcome channel is set; newcomers with closed DMs cannot be greeted."))
         if cfg.welcome.buddy:

@@ -15,6 +15,9 @@ _DISABLED = "Modules switched off in this community."
 
 class CommunitySettings(BaseModel):
     language: Literal[LANGUAGES] = Field("en", description="Language of the bot's messages.")  # type: ignore[valid-type]
+    follow_member_locale: bool = Field(
+        True, description="Answer a person only they see in their own app language (Discord, Slack) when Kindred "
+                          "speaks it; public messages stay in the community's language.")
     moderator_roles: Annotated[list[str], ROLES] = Field(
         default_factory=list,
         description="Roles (Discord) or user groups (Slack) whose members may moderate Kindred; admins always may.",

@@ -18,6 +18,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from core import metrics
+from core.affordances import user_commands
 from core.settings.platforms import DiscordSettings
 from integrations.discord.commands import command_payloads, same_commands
 from integrations.discord.errors import DiscordStartupError, reason_of
@@ -98,7 +99,7 @@ class KindredBridge:
         app_id = self.client.application_id
         if app_id is None:
             raise DiscordStartupError("Discord did not tell Kindred its application id")
-        wanted = command_payloads(self.app.tree)
+        wanted = command_payloads(self.app.tree, user_commands(self.app.cogs).values())
         http = self.client.http
         scopes: list[int | None] = list(self.settings.guild_ids) or [None]
         for guild_id in scopes:

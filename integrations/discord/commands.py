@@ -1,9 +1,14 @@
 """The neutral command tree as Discord application commands, and Discord's invocations back to neutral form.
 
 Pure functions (data in, data out): `command_payloads` builds the JSON Discord's bulk-overwrite endpoint takes
-(groups with subcommands, typed options with choices, limits and autocomplete, German localisations, default
-member permissions for moderator commands); `parse_invocation` turns an interaction's `data` into the command
+(groups with subcommands, typed options with choices, limits and autocomplete, German names and descriptions,
+member commands in a member's context menu); `parse_invocation` turns an interaction's `data` into the command
 path and typed option values the dispatcher's shared parser expects.
+
+Members never see a command they cannot use: Discord hides a command (its default member permission) but not one
+subcommand, so a group mixing member and moderator subcommands becomes two commands (core/affordances.py), the
+moderator part with Manage Server as its default permission. That is only what Discord shows; a server can change
+it, so the dispatcher checks the level again on every use.
 """
 
 from __future__ import annotations
@@ -12,13 +17,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.commands import Command
+from core.affordances import is_mixed, moderates, moderator_name
+from core.commands import TARGET, Command
 from core.dispatcher import CommandTree
 from core.i18n import LANGUAGES, gettext
 from core.options import Option, OptionType
-from core.permissions import Level
-from core.refs import MemberRef
-from integrations.discord.refs import member_ref_from_payload
+from core.refs import ChannelRef, MemberRef, RoleRef
+from integrations.discord.names import (
+    DISCORD_LOCALES,
+    choice_names,
+    command_names,
+    option_names,
+    subcommand_names,
+)
+from integrations.discord.refs import PLATFORM, member_ref_from_payload
 
 # Application command option types (https://discord.com/developers/docs/interactions/application-commands)
 SUB_COMMAND = 1
@@ -27,6 +39,11 @@ STRING = 3
 INTEGER = 4
 BOOLEAN = 5
 USER = 6
+CHANNEL = 7
+ROLE = 8
+CHAT_INPUT = 1
+USER_COMMAND = 2  # an entry of a member's context menu ("Apps")
+GUILD_TEXT = 0
 
 MAX_CHOICES = 25
 MAX_DESCRIPTION = 100
@@ -35,15 +52,14 @@ MANAGE_GUILD = 1 << 5
 CONTEXT_GUILD = 0
 INSTALL_GUILD = 0
 
-# Kindred's locale code -> Discord's locale code for localisations.
-DISCORD_LOCALES = {"de": "de"}
-
 _OPTION_TYPES = {
     OptionType.STRING: STRING,
     OptionType.CHOICE: STRING,
     OptionType.INTEGER: INTEGER,
     OptionType.BOOLEAN: BOOLEAN,
     OptionType.MEMBER: USER,
+    OptionType.CHANNEL: CHANNEL,
+    OptionType.ROLE: ROLE,
 }
 
 
@@ -71,7 +87,10 @@ def _describe(payload: dict[str, Any], msgid: str, fallback: str) -> None:
 def option_payload(option: Option) -> dict[str, Any]:
     """One typed option; choices beyond Discord's 25 become autocomplete."""
     payload: dict[str, Any] = {"type": _OPTION_TYPES[option.type], "name": option.name}
+    _name(payload, option_names(option.name))
     _describe(payload, option.description, option.name)
+    if option.type is OptionType.CHANNEL:
+        payload["channel_types"] = [GUILD_TEXT]  # where messages and intro threads can go
     if option.required:
         payload["required"] = True
     if option.type is OptionType.INTEGER:
@@ -85,10 +104,21 @@ def option_payload(option: Option) -> dict[str, Any]:
         if option.max_length is not None and option.type is OptionType.STRING:
             payload["max_length"] = max(1, min(option.max_length, MAX_STRING_LENGTH))
     if option.choices and not option.multiple and len(option.choices) <= MAX_CHOICES:
-        payload["choices"] = [{"name": c[:100], "value": c[:100]} for c in option.choices]
+        payload["choices"] = [_choice(c) for c in option.choices]
     elif option.autocomplete or option.choices:
         payload["autocomplete"] = True
     return payload
+
+
+def _choice(value: str) -> dict[str, Any]:
+    choice: dict[str, Any] = {"name": value[:100], "value": value[:100]}
+    _name(choice, choice_names(value))
+    return choice
+
+
+def _name(payload: dict[str, Any], localised: dict[str, str]) -> None:
+    if localised:
+        payload["name_localizations"] = localised
 
 
 def _options(command: Command) -> list[dict[str, Any]]:
@@ -96,45 +126,66 @@ def _options(command: Command) -> list[dict[str, Any]]:
     return [option_payload(o) for o in command.spec.options]
 
 
-def _permissions(levels: Iterable[Level]) -> str | None:
-    """Hide a command from members when every part of it needs a moderator; checked again at run time."""
-    levels = list(levels)
-    if levels and min(levels) >= Level.MODERATOR:
-        return str(MANAGE_GUILD)
-    return None
-
-
-def _top(name: str, levels: Iterable[Level]) -> dict[str, Any]:
+def _top(name: str, *, moderators_only: bool, kind: int = CHAT_INPUT) -> dict[str, Any]:
+    """A top-level command; one only moderators may use is hidden from members (and checked at run time)."""
     return {
-        "type": 1,
+        "type": kind,
         "name": name,
-        "default_member_permissions": _permissions(levels),
+        "default_member_permissions": str(MANAGE_GUILD) if moderators_only else None,
         "contexts": [CONTEXT_GUILD],
         "integration_types": [INSTALL_GUILD],
         "nsfw": False,
     }
 
 
-def command_payloads(tree: CommandTree) -> list[dict[str, Any]]:
-    """Every neutral command as a Discord chat-input command, sorted by name (stable for comparing)."""
+def _group(name: str, description: str, commands: list[tuple[str, Command]], *, moderators_only: bool,
+           moderator_of: str | None = None) -> dict[str, Any]:
+    payload = _top(name, moderators_only=moderators_only)
+    _name(payload, command_names(name, moderator_of=moderator_of))
+    _describe(payload, description, moderator_of or name)
+    subs = []
+    for sub_name, cmd in sorted(commands):
+        sub: dict[str, Any] = {"type": SUB_COMMAND, "name": sub_name}
+        _name(sub, subcommand_names(sub_name))
+        _describe(sub, cmd.spec.description, sub_name)
+        sub["options"] = _options(cmd)
+        subs.append(sub)
+    payload["options"] = subs
+    return payload
+
+
+def user_command_payload(command: Command) -> dict[str, Any]:
+    """A member command (core.commands.user_command) as an entry of a member's context menu: its name is the
+    label people see (spaces and capitals allowed), translated like any text."""
+    payload = _top(gettext("en", command.spec.description)[:32], moderators_only=moderates(command),
+                   kind=USER_COMMAND)
+    _name(payload, {DISCORD_LOCALES[loc]: text for loc in LANGUAGES if loc in DISCORD_LOCALES
+                    and (text := gettext(loc, command.spec.description)[:32]) != payload["name"]})
+    payload["description"] = ""
+    return payload
+
+
+def command_payloads(tree: CommandTree, user_commands: Iterable[Command] = ()) -> list[dict[str, Any]]:
+    """Every neutral command as a Discord command, sorted by type and name (stable for comparing). A group whose
+    subcommands mix levels becomes two: its member part, and `<group>-admin` for moderators (core/affordances)."""
     payloads: list[dict[str, Any]] = []
     for name, cmd in tree.top.items():
-        payload = _top(name, [cmd.spec.level])
+        payload = _top(name, moderators_only=moderates(cmd))
+        _name(payload, command_names(name))
         _describe(payload, cmd.spec.description, name)
         payload["options"] = _options(cmd)
         payloads.append(payload)
     for name, group in tree.groups.items():
-        payload = _top(name, [c.spec.level for c in group.commands.values()])
-        _describe(payload, group.description, name)
-        subs = []
-        for sub_name, cmd in sorted(group.commands.items()):
-            sub: dict[str, Any] = {"type": SUB_COMMAND, "name": sub_name}
-            _describe(sub, cmd.spec.description, sub_name)
-            sub["options"] = _options(cmd)
-            subs.append(sub)
-        payload["options"] = subs
-        payloads.append(payload)
-    return sorted(payloads, key=lambda p: p["name"])
+        members = [(n, c) for n, c in group.commands.items() if not moderates(c)]
+        moderators = [(n, c) for n, c in group.commands.items() if moderates(c)]
+        if is_mixed(group):
+            payloads.append(_group(name, group.description, members, moderators_only=False))
+            payloads.append(_group(moderator_name(name), group.description, moderators, moderators_only=True,
+                                   moderator_of=name))
+        else:
+            payloads.append(_group(name, group.description, members or moderators, moderators_only=not members))
+    payloads += [user_command_payload(c) for c in user_commands]
+    return sorted(payloads, key=lambda p: (p["type"], p["name"]))
 
 
 _COMPARED_KEYS = (
@@ -142,6 +193,7 @@ _COMPARED_KEYS = (
     "description",
     "description_localizations",
     "options",
+    "name_localizations",
     "default_member_permissions",
     "contexts",
     "type",
@@ -190,6 +242,9 @@ def parse_invocation(data: dict[str, Any]) -> Invocation:
     User options become `MemberRef`s from `resolved` (store ids are filled in later by the caller).
     """
     path = [str(data.get("name", ""))]
+    if int(data.get("type", CHAT_INPUT)) == USER_COMMAND:  # the member it was used on, as its only option
+        target = str(data.get("target_id", ""))
+        return Invocation(tuple(path), {TARGET: _member_value(target, data.get("resolved") or {})})
     options: list[dict[str, Any]] = list(data.get("options") or [])
     while options and int(options[0].get("type", 0)) in (SUB_COMMAND, SUB_COMMAND_GROUP):
         path.append(str(options[0]["name"]))
@@ -203,8 +258,13 @@ def parse_invocation(data: dict[str, Any]) -> Invocation:
             invocation.focused = name
             invocation.current = str(value or "")
             continue
-        if int(option.get("type", 0)) == USER:
+        kind = int(option.get("type", 0))
+        if kind == USER:
             value = _member_value(str(value), resolved)
+        elif kind == CHANNEL:
+            value = _channel_value(str(value), resolved)
+        elif kind == ROLE:
+            value = _role_value(str(value), resolved)
         invocation.values[name] = value
     return invocation
 
@@ -215,3 +275,14 @@ def _member_value(user_id: str, resolved: dict[str, Any]) -> MemberRef | str:
         return user_id
     member = (resolved.get("members") or {}).get(user_id)
     return member_ref_from_payload(user, member)
+
+
+def _channel_value(channel_id: str, resolved: dict[str, Any]) -> ChannelRef:
+    channel = (resolved.get("channels") or {}).get(channel_id) or {}
+    return ChannelRef(PLATFORM, channel_id, str(channel.get("name") or ""),
+                      is_thread=int(channel.get("type", 0)) in (10, 11, 12))
+
+
+def _role_value(role_id: str, resolved: dict[str, Any]) -> RoleRef:
+    role = (resolved.get("roles") or {}).get(role_id) or {}
+    return RoleRef(role_id, str(role.get("name") or ""))

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from core.affordances import neutral_path, user_commands
+from core.commands import Command
 from core.i18n import N_, gettext
 from core.messages import Message
 from core.refs import CommunityRef, MemberRef
-from integrations.discord.commands import parse_invocation
+from integrations.discord.commands import USER_COMMAND, parse_invocation, user_command_payload
 from integrations.discord.refs import channel_ref, community_key, member_ref
 from integrations.discord.render import form_values, unscope_id
 from integrations.discord.responder import AUTO_DEFER_AFTER, InteractionResponder
@@ -36,6 +38,7 @@ class InteractionRouter:
         self.app = app
         self.messenger = messenger
         self.auto_defer_after = auto_defer_after
+        self._menus: dict[str, Command] | None = None
 
     async def handle(self, interaction: discord.Interaction) -> None:
         kind = interaction.type
@@ -50,8 +53,8 @@ class InteractionRouter:
         custom_id, scoped_guild = unscope_id(str(data.get("custom_id", "")))
         guild_id = interaction.guild_id or scoped_guild or self._shared_guild(interaction.user)
         in_dm = interaction.guild_id is None
-        if kind is discord.InteractionType.application_command and data.get("type", 1) != 1:
-            return  # user/message context menus: Kindred registers none
+        if kind is discord.InteractionType.application_command and data.get("type", 1) not in (1, USER_COMMAND):
+            return  # message context menus: Kindred registers none
         responder = InteractionResponder(
             interaction,
             scope_guild_id=guild_id if in_dm else None,
@@ -70,7 +73,8 @@ class InteractionRouter:
             if kind is discord.InteractionType.application_command:
                 invocation = parse_invocation(data)
                 values = {k: await self._resolved(community, v) for k, v in invocation.values.items()}
-                await self.app.invoke(community, member, channel, invocation.path, values, responder, self.messenger)
+                command = self._command(data, invocation.path)
+                await self.app.invoke(community, member, channel, command, values, responder, self.messenger)
             elif kind is discord.InteractionType.component:
                 values = [str(v) for v in data.get("values", [])]
                 await self.app.press(community, member, channel, custom_id, responder, self.messenger, values)
@@ -82,6 +86,17 @@ class InteractionRouter:
                                           f"Discord interaction {custom_id or kind.name}"[:100])
         finally:
             await responder.finish()
+
+    def _command(self, data: dict[str, Any], path: tuple[str, ...]) -> Command | tuple[str, ...]:
+        """The neutral command: a member command by the name it is registered under, else the path with a
+        moderator command's name (`match-admin`) turned back into its group's (core/affordances.py)."""
+        if int(data.get("type", 1)) == USER_COMMAND:
+            if self._menus is None:
+                self._menus = {user_command_payload(c)["name"]: c for c in user_commands(self.app.cogs).values()}
+            found = self._menus.get(path[0])
+            if found is not None:
+                return found
+        return neutral_path(self.app.tree, path)
 
     async def _who(self, interaction: discord.Interaction, guild_id: int) -> tuple[CommunityRef, MemberRef]:
         """The community and the person (as a guild member, with roles, even when they clicked in a DM)."""
@@ -113,9 +128,9 @@ class InteractionRouter:
         if invocation.focused and guild_id is not None:
             try:
                 community, member = await self._who(interaction, guild_id)
-                suggestions = await self.app.autocomplete(
-                    community, member, invocation.path, invocation.focused, invocation.current, invocation.values
-                )
+                path = neutral_path(self.app.tree, invocation.path)
+                suggestions = await self.app.autocomplete(community, member, path, invocation.focused,
+                                                          invocation.current, invocation.values)
             except Exception as exc:
                 if not self.app.services.store.health.outage(exc, "autocomplete"):
                     log.exception("autocomplete for /%s failed", " ".join(invocation.path))

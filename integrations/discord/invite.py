@@ -19,7 +19,8 @@ def kindred_permissions() -> discord.Permissions:
     View Channels (see the channels it posts in and receive their messages and reactions), Send Messages (the
     welcome channel and other channel posts), Embed Links (profile and intro cards show as embeds), Attach Files
     (charts and exports), Create Private Threads and Send Messages in Threads (intro threads and adding the
-    introduced people), Read Message History (after a crash, read back the intro thread or welcome channel to
+    introduced people), Manage Threads (delete an intro thread nobody could be added to, once the intro went
+    by DM), Read Message History (after a crash, read back the intro thread or welcome channel to
     find whether a message already went out, so that it is never sent twice; without it Discord shows the bot
     no messages at all). Activity is still counted as it happens, never read from history.
     """
@@ -29,6 +30,7 @@ def kindred_permissions() -> discord.Permissions:
         send_messages=True,
         send_messages_in_threads=True,
         create_private_threads=True,
+        manage_threads=True,
         embed_links=True,
         attach_files=True,
     )

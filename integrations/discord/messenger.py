@@ -50,7 +50,8 @@ class DiscordMessenger:
 
     platform = PLATFORM
     capabilities = frozenset(
-        {Capability.THREADS, Capability.FORMS, Capability.BUTTONS, Capability.FILES, Capability.EPHEMERAL}
+        {Capability.THREADS, Capability.FORMS, Capability.BUTTONS, Capability.FILES, Capability.EPHEMERAL,
+         Capability.MODERATOR_COMMANDS}
     )
 
     def __init__(self, app: App, client: discord.Client) -> None:
@@ -237,12 +238,26 @@ class DiscordMessenger:
         intro = replace(message, mentions=tuple(people))
         target = channel or await self._intro_channel(community)
         earlier = _kind_of(book, "thread")
+        empty: discord.Thread | None = None
         if earlier is not None or (target is not None and not _resuming(book)):
             try:
                 return await self._thread_intro(community, target, people, members, intro, book, earlier)
             except DiscordDeliveryFailed as error:
                 log.warning("intro thread in community %s failed (%s); sending one DM each", community.id, error.reason)
-        return await self._dm_intro(community, members, people, intro, book, had_channel=target is not None)
+                empty = error.thread if isinstance(error, _EmptyThread) else None
+        try:
+            return await self._dm_intro(community, members, people, intro, book, had_channel=target is not None)
+        finally:
+            if empty is not None:
+                await self._delete_empty(community, empty)
+
+    async def _delete_empty(self, community: CommunityRef, thread: discord.Thread) -> None:
+        """Delete an intro thread nobody could be added to, once the intro went by DM: it would only sit in the
+        channel's thread list, named after people who cannot see it."""
+        try:
+            await thread.delete()
+        except (discord.HTTPException, discord.RateLimited) as error:
+            delivery_error(f"delete of the empty intro thread in community {community.id}", error)  # logs it
 
     async def _intro_channel(self, community: CommunityRef) -> ChannelRef | None:
         configured = (await self.app.services.config.get(community.id)).community.intro_channel.strip()
@@ -270,8 +285,8 @@ class DiscordMessenger:
         else:
             added = await self._add_to_thread(thread, people)
             if not added:
-                # Nobody can read the thread: post nothing there, introduce everyone by DM instead.
-                raise DiscordDeliveryFailed("missing_access")
+                # Nobody can read the thread: post nothing there, introduce everyone by DM instead (and delete it).
+                raise _EmptyThread(thread)
             shown = with_mentions(message, people)
 
             async def post() -> MessageRef:
@@ -391,6 +406,14 @@ class DiscordMessenger:
             return []
         guild = await self.client.fetch_guild(gid)
         return list(await guild.fetch_roles())
+
+
+class _EmptyThread(DiscordDeliveryFailed):
+    """An intro thread was opened but nobody could be added to it."""
+
+    def __init__(self, thread: discord.Thread) -> None:
+        super().__init__("missing_access")
+        self.thread = thread
 
 
 def _kind_of(journal: IntroJournal, kind: str) -> Placement | None:

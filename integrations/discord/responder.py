@@ -39,6 +39,7 @@ class InteractionResponder:
         auto_defer_after: float | None = AUTO_DEFER_AFTER,
     ) -> None:
         self.interaction = interaction
+        self.locale = str(interaction.locale)  # the person's app language: answers to them may follow it
         self.scope_guild_id = scope_guild_id  # set for DMs: component ids then carry the guild
         self.auto_defer_after = auto_defer_after
         self._lock = asyncio.Lock()

@@ -1,6 +1,7 @@
 """Who is who on the workspace: member names, admin flags and user-group membership, cached briefly.
 
-Slash commands and events carry only user ids; names come from ``users.info``. Moderator checks need the
+Slash commands and events carry only user ids; names (and the language the person uses Slack in, which answers
+only they see may follow) come from ``users.info``. Moderator checks need the
 user's admin flags and the members of the configured moderator user groups. All of it is cached for a few
 minutes so a busy channel does not turn into a stream of Web API calls (and rate limits).
 """
@@ -91,7 +92,7 @@ class Directory:
         if cached is not None:
             return cached
         try:
-            response = await self.client.users_info(user=user_id)
+            response = await self.client.users_info(user=user_id, include_locale=True)
         except SlackApiError as error:
             log.info("users.info %s failed: %s", user_id, error_code(error))
             stale = self._users.get(user_id)
@@ -104,6 +105,11 @@ class Directory:
         if user is None:
             return MemberRef(Platform.SLACK, user_id, username or user_id, username=username)
         return user.ref()
+
+    def locale_of(self, user_id: str) -> str | None:
+        """The user's Slack language (``de-DE``) as last fetched, without a Web API call; None when unknown."""
+        cached = self._users.get(user_id)
+        return cached[1].locale if cached else None
 
     def known(self, user_id: str) -> MemberRef:
         """A MemberRef without a Web API call: cached names if any, else the bare id (for busy events)."""

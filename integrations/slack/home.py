@@ -27,7 +27,7 @@ HOME_SECTIONS: tuple[tuple[str, ...], ...] = (
 HOME_BUTTONS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("profile", "edit"), N_("Edit my profile")),
     (("match", "join"), N_("Join the intro rounds")),
-    (("match", "leave"), N_("Pause the intro rounds")),
+    (("match", "pause"), N_("Pause the intro rounds")),
     (("match", "find"), N_("Find someone")),
     (("help",), N_("All commands")),
 )

@@ -28,10 +28,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from core.aio import bounded
 from core.commands import Command
+from core.context import Responder
 from core.dispatcher import App
-from core.errors import ExitCode
+from core.errors import DeliveryFailed, ExitCode
 from core.events import Event
-from core.i18n import gettext
+from core.i18n import answer_locale, gettext
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef, Platform
 from core.retry import reach
 from core.settings.platforms import SlackSettings
@@ -41,10 +42,13 @@ from integrations.slack.blocks import FormOrigin, chosen_values, submitted_value
 from integrations.slack.client import make_web_client
 from integrations.slack.dedupe import DeliveryLog
 from integrations.slack.directory import Directory
+from integrations.slack.dm_help import dm_help, is_direct_message
 from integrations.slack.errors import SlackStartupError, error_code, transient
+from integrations.slack.home_refresh import HomeRefresher, HomeWatch
 from integrations.slack.http_guard import refuse_malformed_signing
 from integrations.slack.messenger import SlackMessenger
 from integrations.slack.responder import CapturingResponder, Interaction, SlackResponder
+from integrations.slack.submission import ACK_BUDGET, SubmissionResponder
 from storage.seen_events import SeenEventRepo
 
 log = logging.getLogger(__name__)
@@ -94,6 +98,9 @@ class SlackIntegration:
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.bolt = self._build_bolt()
+        self.homes = HomeRefresher(self.publish_home, self._spawn)
+        self.submit_budget = ACK_BUDGET
+        HomeWatch.attach(app, self.homes)
 
     # ------------------------------------------------------------------ bolt wiring
 
@@ -120,11 +127,12 @@ class SlackIntegration:
         bolt.error(self._on_error)
         return bolt
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run the work for a request in the background, tracked so ``idle()`` and ``stop()`` can wait for it."""
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
+        return task
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -157,6 +165,16 @@ class SlackIntegration:
                 raise TimeoutError(f"{len(self._tasks)} Slack requests still in progress")
             await asyncio.wait(list(self._tasks), timeout=remaining)
 
+    async def _request(self, team_id: str, user_id: str, work: Coroutine[Any, Any, None], *,
+                       changes: bool = False) -> None:
+        """A member's request: the Home tab changes it makes are published once it is done (home_refresh.py);
+        ``changes`` when any request of its kind may change what the tab shows (buttons, forms)."""
+        self.homes.hold(team_id, user_id)
+        try:
+            await work
+        finally:
+            self.homes.release(team_id, user_id, changed=changes)
+
     async def _guarded(self, work: Coroutine[Any, Any, None], interaction: Interaction, team_id: str) -> None:
         """Run an interaction's work; if the integration itself fails (the store cannot say who the workspace
         is, ...), still tell the person (the dispatcher already answers for failures inside features)."""
@@ -187,8 +205,17 @@ class SlackIntegration:
     async def locale(self, team_id: str | None = None) -> str:
         return await self.app.locale(await self.community(team_id))
 
+    async def person_locale(self, team_id: str | None, user_id: str) -> str:
+        """The language for what only this person sees: theirs in Slack when the community allows it
+        (``community.follow_member_locale``) and Kindred speaks it, else the community's."""
+        basics = (await self.app.services.config.get((await self.community(team_id)).id)).community
+        user = await self.directory.user(user_id) if user_id and basics.follow_member_locale else None
+        return answer_locale(basics.language, user.locale if user else None, basics.follow_member_locale)
+
     def _responder(self, interaction: Interaction, team_id: str) -> SlackResponder:
-        return SlackResponder(self.messenger, interaction, lambda: self.locale(team_id))
+        user_id = interaction.user_id
+        return SlackResponder(self.messenger, interaction, lambda: self.person_locale(team_id, user_id),
+                              lambda: self.directory.locale_of(user_id))
 
     @staticmethod
     def _team_of(body: dict[str, Any]) -> str:
@@ -210,7 +237,9 @@ class SlackIntegration:
         self.stats["commands"] += 1
         interaction = Interaction(str(command.get("user_id", "")), command.get("channel_id"),
                                   command.get("response_url"), command.get("trigger_id"))
-        self._spawn(self._guarded(self.run_command(command), interaction, str(command.get("team_id") or "")))
+        team_id = str(command.get("team_id") or self.team_id)
+        work = self._request(team_id, interaction.user_id, self.run_command(command))
+        self._spawn(self._guarded(work, interaction, team_id))
         await ack()
 
     async def run_command(self, command: dict[str, Any]) -> None:
@@ -226,7 +255,7 @@ class SlackIntegration:
         responder = self._responder(interaction, team_id)
         community = await self.community(team_id)
         if slash.wants_group_help(self.app.tree, invocation):
-            locale = await self.app.locale(community)
+            locale = await self.person_locale(team_id, user_id)
             message = slash.group_help(self.app.tree, invocation.name, locale, self.settings.command_prefix)
             await responder.reply(message, ephemeral=True)
             return
@@ -240,7 +269,9 @@ class SlackIntegration:
         self.stats["actions"] += 1
         interaction = Interaction(str((body.get("user") or {}).get("id", "")),
                                   (body.get("channel") or {}).get("id"), body.get("response_url"))
-        self._spawn(self._guarded(self.run_action(body, action), interaction, self._team_of(body)))
+        team_id = self._team_of(body) or self.team_id
+        work = self._request(team_id, interaction.user_id, self.run_action(body, action), changes=True)
+        self._spawn(self._guarded(work, interaction, team_id))
         await ack()
 
     async def run_action(self, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -264,29 +295,37 @@ class SlackIntegration:
                                  values=chosen_values(action))
         view = body.get("view") or {}
         if container.get("type") == "view" and view.get("type") == "home":
-            await self.publish_home(user_id, team_id)
+            self.homes.shown(team_id, user_id)  # pressed on the tab: refreshed when the press is done
 
     # ------------------------------------------------------------------ modals
 
     async def _on_view_submission(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The form's handler starts at once; the ack waits briefly for its verdict, so that a refusal is shown
+        in the modal, next to the field, and the modal stays open (submission.py)."""
         self.stats["submissions"] += 1
+        team_id = self._team_of(body) or self.team_id
+        user_id = str((body.get("user") or {}).get("id", ""))
         origin = FormOrigin.load(view.get("private_metadata"))
-        interaction = Interaction(str((body.get("user") or {}).get("id", "")), origin.channel_id,
-                                  origin.response_url)
-        self._spawn(self._guarded(self.run_submission(body, view), interaction, self._team_of(body)))
+        interaction = Interaction(user_id, origin.channel_id, origin.response_url, body.get("trigger_id"))
+        held = SubmissionResponder(self._responder(interaction, team_id))
+        work = self._request(team_id, user_id, self.run_submission(body, view, held), changes=True)
+        self._spawn(self._guarded(work, interaction, team_id)).add_done_callback(held.done)
+        errors = await held.verdict(view, self.submit_budget)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
         await ack()
+        self._spawn(held.release())
 
-    async def run_submission(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def run_submission(self, body: dict[str, Any], view: dict[str, Any], responder: Responder) -> None:
         """A modal was submitted: the form's custom id is the view's callback id."""
         team_id = self._team_of(body) or self.team_id
         user = body.get("user") or {}
-        user_id = str(user.get("id", ""))
-        origin = FormOrigin.load(view.get("private_metadata"))
-        interaction = Interaction(user_id, origin.channel_id, origin.response_url, body.get("trigger_id"))
-        member = await self.directory.member(user_id, username=str(user.get("username", "")))
+        member = await self.directory.member(str(user.get("id", "")), username=str(user.get("username", "")))
         community = await self.community(team_id)
+        origin = FormOrigin.load(view.get("private_metadata"))
         await self.app.submit(community, member, channel_ref(origin.channel_id), str(view.get("callback_id", "")),
-                              submitted_values(view), self._responder(interaction, team_id), self.messenger)
+                              submitted_values(view), responder, self.messenger)
 
     # ------------------------------------------------------------------ events
 
@@ -321,9 +360,23 @@ class SlackIntegration:
         await self._seen()
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if translate.is_counted_message(event, self.messenger.bot_user_id) and await self._first_delivery(body):
-            self._spawn(self._message_posted(body))
+        if translate.is_counted_message(event, self.messenger.bot_user_id):
+            direct = is_direct_message(event)
+            if (not direct or event.get("subtype") is None) and await self._first_delivery(body):
+                self._spawn(self._answer_dm(body, event) if direct else self._message_posted(body))
         await self._seen()
+
+    async def _answer_dm(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Somebody wrote to the bot: a short help in their language (a DM is not community activity)."""
+        team_id = str(body.get("team_id") or self.team_id)
+        community = await self.community(team_id)
+        disabled = set((await self.app.services.config.get(community.id)).community.disabled_modules)
+        locale = await self.person_locale(team_id, str(event.get("user", "")))
+        message = dm_help(self.app.find, disabled, locale, self.settings.command_prefix)
+        try:
+            await self.messenger.post(str(event.get("channel", "")), message)
+        except DeliveryFailed as error:
+            log.info("could not answer a direct message: %s", error.reason)
 
     async def _message_posted(self, body: dict[str, Any]) -> None:
         team_id = str(body.get("team_id") or self.team_id)
@@ -340,7 +393,9 @@ class SlackIntegration:
 
     async def _on_app_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home" and await self._first_delivery(body):
-            self._spawn(self.publish_home(str(event.get("user", "")), str(body.get("team_id") or self.team_id)))
+            team_id, user_id = str(body.get("team_id") or self.team_id), str(event.get("user", ""))
+            self.homes.shown(team_id, user_id)
+            self.homes.changed(team_id, user_id)
         await self._seen()
 
     async def _on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -364,8 +419,9 @@ class SlackIntegration:
 
     async def publish_home(self, user_id: str, team_id: str | None = None) -> None:
         """Build the member's Home tab from Kindred's own commands and publish it."""
+        team_id = team_id or self.team_id
         community = await self.community(team_id)
-        locale = await self.app.locale(community)
+        locale = await self.person_locale(team_id, user_id)
         disabled = set((await self.app.services.config.get(community.id)).community.disabled_modules)
         member = await self.directory.member(user_id)
 
@@ -380,7 +436,7 @@ class SlackIntegration:
             command = offered(path)
             if command is None:
                 continue
-            capture = CapturingResponder()
+            capture = CapturingResponder(self.directory.locale_of(user_id))
             await self.app.invoke(community, member, None, command, None, capture, self.messenger)
             sections.extend(capture.messages)
         labels = []
@@ -394,6 +450,8 @@ class SlackIntegration:
             await self.client.views_publish(user_id=user_id, view=view)
         except SlackApiError as error:
             log.warning("views.publish for the Home tab failed: %s", error_code(error))
+            return
+        self.homes.shown(team_id, user_id, (await self.app.resolve_member(community, member)).id)
 
     # ------------------------------------------------------------------ lifecycle
 

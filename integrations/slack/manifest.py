@@ -2,8 +2,8 @@
 
 One slash command per top-level group (``/profile``) or top-level command (``/help``), each optionally prefixed
 (``command_prefix = "k-"`` gives ``/k-profile``) to avoid clashes with other apps. Scopes and events are the ones
-the Slack integration uses and nothing more. Without a request URL the manifest is for Socket Mode; with one it
-is for HTTP mode (slash commands, interactivity and events all go to that URL).
+the Slack integration uses and nothing more (scopes.py). Without a request URL the manifest is for Socket Mode;
+with one it is for HTTP mode (slash commands, interactivity and events all go to that URL).
 """
 
 from __future__ import annotations
@@ -14,44 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from integrations.slack.scopes import BOT_EVENTS, BOT_SCOPES
+
 if TYPE_CHECKING:
     from core.dispatcher import App, CommandTree
 
 log = logging.getLogger(__name__)
 
-BOT_SCOPES = (
-    "channels:history",
-    "channels:read",
-    "chat:write",
-    "commands",
-    "files:write",
-    "groups:history",
-    "groups:read",
-    "im:history",
-    "im:read",
-    "im:write",
-    "mpim:history",
-    "mpim:read",
-    "mpim:write",
-    "reactions:read",
-    "usergroups:read",
-    "users:read",
-)
-"""Why each: channels/groups history and read to log activity as it happens (Slack throttles reading history
-later), chat:write and files:write to answer, im/mpim:write for DMs and group-DM intros, im/mpim:history (with
-channels/groups:history) to read back a DM, group DM or channel after a crash and find whether an intro,
-greeting or check-in already went out (it is then not sent twice), usergroups/users:read for moderator checks,
-names and the welcome flow, reactions:read for thanks, commands for the slash commands."""
-
-BOT_EVENTS = (
-    "app_home_opened",
-    "member_joined_channel",
-    "message.channels",
-    "message.groups",
-    "reaction_added",
-    "team_join",
-    "user_change",
-)
+__all__ = ["BOT_EVENTS", "BOT_SCOPES", "build_manifest", "render_manifest", "slash_commands", "slash_name",
+           "write_manifest"]
+"""The scopes and events come from scopes.py, where each is tied to the Web API method or event that needs it."""
 
 SLACK_BUILTIN_COMMANDS = frozenset({
     "active", "apps", "archive", "away", "collapse", "dm", "dnd", "expand", "feed", "invite", "join", "kick",

@@ -44,12 +44,20 @@ class SlackResponder:
     """Implements core.context.Responder for one interaction."""
 
     def __init__(
-        self, messenger: SlackMessenger, interaction: Interaction, locale: Callable[[], Awaitable[str]]
+        self, messenger: SlackMessenger, interaction: Interaction, locale: Callable[[], Awaitable[str]],
+        person_locale: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.messenger = messenger
         self.interaction = interaction
         self._locale = locale
+        self._person_locale = person_locale
         self.replies: list[tuple[Message, bool]] = []
+
+    @property
+    def locale(self) -> str | None:
+        """The person's Slack language (``de-DE``), which answers to them follow when the community allows it
+        (the dispatcher reads it; see core/context.Responder)."""
+        return self._person_locale()
 
     async def defer(self, *, ephemeral: bool = False) -> None:
         """Nothing to do: every Slack interaction is acked before the handler runs."""
@@ -120,8 +128,9 @@ class SlackResponder:
 class CapturingResponder:
     """Collects what a handler replies instead of sending it (used to build the App Home tab)."""
 
-    def __init__(self) -> None:
+    def __init__(self, locale: str | None = None) -> None:
         self.messages: list[Message] = []
+        self.locale = locale
 
     async def defer(self, *, ephemeral: bool = False) -> None:
         """Nothing to defer."""

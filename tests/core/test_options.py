@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from core import options as opt
 from core.errors import OptionError
 from core.options import parse_options
-from core.refs import MemberRef
+from core.refs import ChannelRef, MemberRef, RoleRef
 
 OPTIONS = [
     opt.string("topic", "t"),
@@ -99,3 +99,26 @@ async def test_any_text_parses_or_fails_cleanly(text: str) -> None:
 async def test_string_values_round_trip(value: str) -> None:
     got = await parse_options([opt.string("topic", max_length=100)], f"topic:{value}")
     assert got["topic"] == value.strip()
+
+
+async def test_channels_and_roles_typed_as_text() -> None:
+    """Slack and the console type what Discord picks: a mention, #name / @name, a name or an id."""
+    where = [opt.channel("channel", "c", required=True)]
+    for text, channel_id, name in (("<#123456789012345678>", "123456789012345678", ""),
+                                   ("<#C0INTROS|intros>", "C0INTROS", "intros"), ("#intros", "intros", "intros"),
+                                   ("C0INTROS", "C0INTROS", "C0INTROS"), ("-", "-", "-")):
+        assert (await parse_options(where, f"channel:{text}"))["channel"] == ChannelRef("", channel_id, name)
+    with pytest.raises(OptionError) as refused:
+        await parse_options(where, "channel:two words")
+    assert refused.value.msgid.startswith("“{value}” is not a channel")
+    roles = [opt.role("roles", "r", multiple=True, max_items=4)]
+    got = (await parse_options(roles, "roles:<@&42>, <!subteam^S0TEAM|@team>, @mods, helpers"))["roles"]
+    assert got == [RoleRef("42", ""), RoleRef("S0TEAM", "team"), RoleRef("mods", "mods"),
+                   RoleRef("helpers", "helpers")]
+    with pytest.raises(OptionError):
+        await parse_options(roles, "roles:a,b,c,d,e")
+    one = [opt.role("role", "r")]
+    assert (await parse_options(one, {"role": RoleRef("42", "Mods")}))["role"] == RoleRef("42", "Mods")
+    assert (await parse_options(roles, {"roles": RoleRef("42", "Mods")}))["roles"] == [RoleRef("42", "Mods")]
+    picked = ChannelRef("discord", "42", "intros")
+    assert (await parse_options(where, {"channel": picked}))["channel"] is picked

@@ -177,7 +177,7 @@ async def test_round_intros_once_when_killed_mid_round(bots: Bots, discord_world
     await ready(bots, first, 1)
     await join_round(bots, world)
     killer = await crash_at(bots, first, nth, phase)
-    await fake.slash("match run-now", user=world.moderator)
+    await fake.slash("match-admin run-now", user=world.moderator)
     await killer
     assert len(set(all_marked(fake))) == nth - (phase == "before")  # the crash came where it was meant to
     second = bots.start(offset=600)  # ten minutes later: the round's heartbeat is old, it is taken over
@@ -198,7 +198,7 @@ async def test_round_intros_once_when_killed_after_every_record(
     await join_round(bots, world)
     killer = await crash_at(bots, first, 1, "before", re.compile(r"/webhooks/\d+/[^/]+/messages/@original"),
                             "PATCH")
-    await fake.slash("match run-now", user=world.moderator)
+    await fake.slash("match-admin run-now", user=world.moderator)
     await killer
     second = bots.start(offset=600)
     await ready(bots, second, 2)
@@ -217,7 +217,7 @@ async def test_checkins_once_when_killed_mid_way(bots: Bots, discord_world: tupl
     first = bots.start()
     await ready(bots, first, 1)
     await join_round(bots, world)
-    await fake.slash("match run-now", user=world.moderator)
+    await fake.slash("match-admin run-now", user=world.moderator)
     await wait_round_done(bots, world)
     await bots.stop(first)
     second = bots.start(offset=4 * DAY)  # halfway through the week: the check-ins are due at start-up
@@ -292,7 +292,7 @@ async def test_two_processes_sharing_postgresql_finish_the_round_once(
     await ready(bots, first, 1)
     await join_round(bots, world)
     killer = await crash_at(bots, first, nth, phase)
-    await fake.slash("match run-now", user=world.moderator)
+    await fake.slash("match-admin run-now", user=world.moderator)
     await killer
     second, third = bots.start(offset=600), bots.start(offset=600)  # both recover at once
     await ready(bots, second, 3)

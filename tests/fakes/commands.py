@@ -35,6 +35,7 @@ FILE_COMMANDS: dict[str, dict[str, Any]] = {
     "stats chart": {"metric": "members"},
     "export": {},
     "config export": {},
+    "match insights": {},
 }
 """Commands whose answer carries a file, with the options that ask for it."""
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cogs.engagement.kinds import Kind
 from cogs.engagement.tables import engagement_events
 from core.ports import DataStore
 from storage.engine import driver_connection, sql_store
@@ -76,6 +77,11 @@ async def profile_batches(
         yield rows
 
 
+PRIVATE_KIND = Kind.MET.value
+"""The kind whose answer stays out of exports (a check-in answer: whether two people met)."""
+_PRIVATE_SQL = {c: f"CASE WHEN kind = '{PRIVATE_KIND}' THEN NULL ELSE {c} END" for c in ("value", "label")}
+
+
 async def event_batches(
     store: DataStore,
     *,
@@ -85,7 +91,9 @@ async def event_batches(
     batch: int = 20_000,
 ) -> AsyncIterator[list[tuple[Any, ...]]]:
     """Events in id order as plain tuples in EVENT_COLUMNS order, with `at` as UTC text
-    'YYYY-MM-DD HH:MM:SS.ffffff' and `meta` as JSON text (or None), on either store.
+    'YYYY-MM-DD HH:MM:SS.ffffff' and `meta` as JSON text (or None), on either store. A check-in answer (`met`)
+    comes without its `value` and `label`: that someone answered is exported, what they answered (whether they
+    met) is shown per person only to the person (`/privacy export`), to others only counted.
 
     On SQLite that is exactly what is stored, so rows come straight from the driver with no per-row work in
     SQL or in Python; the exporter turns whole columns into Arrow arrays. That keeps a million-row export
@@ -103,7 +111,8 @@ async def event_batches(
         if kinds:
             where.append(f"kind IN ({', '.join('?' * len(kinds))})")
             params += list(kinds)
-        sql = (f"SELECT {', '.join(EVENT_COLUMNS)} FROM engagement_events WHERE {' AND '.join(where)} "
+        columns = ", ".join(_PRIVATE_SQL.get(c, c) for c in EVENT_COLUMNS)
+        sql = (f"SELECT {columns} FROM engagement_events WHERE {' AND '.join(where)} "
                f"ORDER BY id LIMIT {int(batch)}")
         while True:
             async with sql_store(store).read() as conn:
@@ -116,7 +125,8 @@ async def event_batches(
             last = rows[-1][0]
             yield rows
         return
-    cols = [getattr(ev.c, name) for name in EVENT_COLUMNS]
+    cols = [sa.case((ev.c.kind == PRIVATE_KIND, sa.null()), else_=getattr(ev.c, name)).label(name)
+            if name in _PRIVATE_SQL else getattr(ev.c, name) for name in EVENT_COLUMNS]
     while True:
         q = sa.select(*cols).where(ev.c.id > last).order_by(ev.c.id).limit(batch)
         if community_ids:

@@ -125,7 +125,7 @@ class Collab(Cog):
         else:
             try:
                 ref = await ctx.messenger.send(ctx.community, ChannelRef(ctx.community.platform, channel),
-                                               texts.card(ctx.locale, row, ctx.member.display_name))
+                                               texts.card(ctx.public_locale, row, ctx.member.display_name))
                 await self.projects.set_card(project_id, ref.channel_id, ref.message_id)
                 posted = ctx._("Your project card is up in the collab channel.")
             except DeliveryFailed as exc:
@@ -214,8 +214,8 @@ class Collab(Cog):
             name = clean_name(ctx.member.display_name)
             try:
                 await ctx.messenger.dm(ctx.community, owner.ref, Message(
-                    text=ctx._("{name} is interested in your project “{title}”.", name=name, title=row.title),
-                    buttons=[Button(ctx._("Request intro with {name}", name=name)[:80], texts.ASK_ID.format(
+                    text=ctx.public_("{name} is interested in your project “{title}”.", name=name, title=row.title),
+                    buttons=[Button(ctx.public_("Request intro with {name}", name=name)[:80], texts.ASK_ID.format(
                         project_id=row.id, target_id=ctx.member.id, need="-"), ButtonStyle.PRIMARY)]))
             except (DMClosed, DeliveryFailed):
                 log.info("project %s: owner not reachable by DM", row.id)
@@ -284,7 +284,7 @@ class Collab(Cog):
                 return None
             owner = await self.services.members.get(now.owner_id)
             interested = len((await self.projects.interested([now.id])).get(now.id, []))
-            return texts.card(ctx.locale, now, owner.display_name if owner else "?", interested)
+            return texts.card(ctx.public_locale, now, owner.display_name if owner else "?", interested)
 
         await self.cards.refresh(ctx.messenger, ctx.community,
                                  MessageRef(ctx.community.platform, row.channel_id, row.message_id), render,

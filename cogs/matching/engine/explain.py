@@ -267,28 +267,41 @@ def _covering(parts: Sequence[Part], group: Sequence[Member]) -> list[Part]:
     return [parts[i] for i in sorted(chosen)] + own
 
 
+def explain_pair(a: Member, b: Member, f: PairFeatures, options: MatchOptions) -> list[Part]:
+    """The parts for the pair (a, b) with features `f`: at most `MAX_PARTS`, time overlap last."""
+    parts = _pair_parts(a, b, f, options, named=False)
+    langs = f.common_languages
+    if options.language_required and langs and norm(options.default_language) not in langs:
+        parts.append(("common_language", {"languages": sorted(set(langs))}))
+    if len(parts) >= MAX_PARTS:
+        parts = parts[: MAX_PARTS - 1]
+    hours = f.overlap_minutes // 60
+    if hours >= 1 and options.weights.timezone > 0:
+        parts.append(("timezone_overlap_one", {}) if hours == 1 else ("timezone_overlap", {"hours": hours}))
+    return parts or [("fresh", {})]
+
+
 def explain_group(group: Sequence[Member], ctx: ScoringContext) -> list[Part]:
     """The parts for a pair or group, strongest features first, time overlap last: at most `MAX_PARTS` for a
     pair; for a group of three or more as many as it takes to name every member (see `_covering`)."""
     options = ctx.options
+    if len(group) == 2:
+        a, b = group
+        return explain_pair(a, b, features(a, b, ctx, history=False), options)
     pairs = list(combinations(group, 2))
     feats = {(a.id, b.id): features(a, b, ctx, history=False) for a, b in pairs}
     parts: list[Part] = []
-    if len(group) == 2:
-        a, b = group
-        parts = _pair_parts(a, b, feats[(a.id, b.id)], options, named=False)
-    else:
-        common = [t for t in group[0].topics if all(norm(t) in {norm(x) for x in m.topics} for m in group[1:])]
-        if common and options.weights.topic > 0:  # "Ana, Ben and Dara all work on Rust": everyone named
-            parts.append(("shared_topics_some", {"names": [m.name for m in group],
-                                                 "topics": common[: options.weights.topic_cap]}))
-        named: list[Part] = []
-        for a, b in pairs:
-            for p in _pair_parts(a, b, feats[(a.id, b.id)], options, named=True):
-                if p[0] == "shared_topics_named" and common:
-                    continue
-                named.append(p)
-        parts.extend(_merged(named, group))
+    common = [t for t in group[0].topics if all(norm(t) in {norm(x) for x in m.topics} for m in group[1:])]
+    if common and options.weights.topic > 0:  # "Ana, Ben and Dara all work on Rust": everyone named
+        parts.append(("shared_topics_some", {"names": [m.name for m in group],
+                                             "topics": common[: options.weights.topic_cap]}))
+    named: list[Part] = []
+    for a, b in pairs:
+        for p in _pair_parts(a, b, feats[(a.id, b.id)], options, named=True):
+            if p[0] == "shared_topics_named" and common:
+                continue
+            named.append(p)
+    parts.extend(_merged(named, group))
     langs = set.intersection(*(set(f.common_languages) for f in feats.values())) if feats else set()
     if options.language_required and langs and norm(options.default_language) not in langs:
         parts.append(("common_language", {"languages": sorted(langs)}))
@@ -296,11 +309,9 @@ def explain_group(group: Sequence[Member], ctx: ScoringContext) -> list[Part]:
         parts = _covering(parts, group)
     elif len(parts) >= MAX_PARTS:
         parts = parts[: MAX_PARTS - 1]
-    if len(group) == 2:
-        hours = feats[(group[0].id, group[1].id)].overlap_minutes // 60
-    else:  # everyone at once, as the suggested meeting times need it
-        hours = group_overlap_minutes([ctx.zone(m) for m in group], ctx.ref, options.waking_start_hour,
-                                      options.waking_end_hour) // 60 if feats else 0
+    # everyone at once, as the suggested meeting times need it
+    hours = group_overlap_minutes([ctx.zone(m) for m in group], ctx.ref, options.waking_start_hour,
+                                  options.waking_end_hour) // 60 if feats else 0
     if hours >= 1 and options.weights.timezone > 0:
         parts.append(("timezone_overlap_one", {}) if hours == 1 else ("timezone_overlap", {"hours": hours}))
     return parts or [("fresh", {})]

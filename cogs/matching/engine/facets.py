@@ -39,6 +39,18 @@ def _norm_set(values: Iterable[str]) -> dict[str, str]:
 
 
 def languages_of(values: Iterable[str], default: str) -> frozenset[str]:
-    """A member's languages; nobody is language-less: an empty list means the community default."""
+    """A member's languages; nobody is language-less: an empty list means the community default. Cached for
+    tuples, as `norm_set`: a community has few distinct language lists."""
+    if isinstance(values, tuple):
+        return _languages_of_tuple(values, default)
+    return _languages_of(values, default)
+
+
+@lru_cache(maxsize=1 << 12)
+def _languages_of_tuple(values: tuple[str, ...], default: str) -> frozenset[str]:
+    return _languages_of(values, default)
+
+
+def _languages_of(values: Iterable[str], default: str) -> frozenset[str]:
     langs = frozenset(k for k in (norm(v) for v in values) if k)
     return langs or frozenset({norm(default)})

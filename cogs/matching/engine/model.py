@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .explore import is_explored
+
 
 @dataclass(frozen=True, slots=True)
 class Member:
@@ -123,7 +125,11 @@ class MatchOptions:
     """Per-round settings. `exclude_rounds` (K) forbids anyone met in the last K rounds; older partners
     (up to `history_horizon` rounds back, a year of weekly rounds) still cost a penalty that grows with how
     often and how recently they met (`score.py`). `group_size` is the people per intro
-    group: 2 makes pairs (one trio when the count is odd), 3 or 4 make groups of that size (`groups.py`)."""
+    group: 2 makes pairs (one trio when the count is odd), 3 or 4 make groups of that size (`groups.py`).
+
+    Exploration (`learning.learned_options`): when `explore_weights` is set, pairs that include a member chosen
+    by `explore.is_explored(id, explore_seed, explore_members)` are scored with those weights instead of `weights`
+    (only the feature weights differ; hard rules and the repeat penalty are the same for every pair)."""
 
     language_required: bool = True
     prefer_cross_team: bool = False
@@ -142,6 +148,13 @@ class MatchOptions:
     improve_passes: int = 30
     allow_extra_trios: bool = True
     group_size: int = 2
+    explore_weights: Weights | None = None
+    explore_members: float = 0.0  # share of members who explore (not of intros: see `learning.learned_options`)
+    explore_seed: int = 0
+
+    def explores(self, member_id: int) -> bool:
+        """Whether pairs with this member are scored with `explore_weights` this round."""
+        return self.explore_weights is not None and is_explored(member_id, self.explore_seed, self.explore_members)
 
     @property
     def window_minutes(self) -> int:

@@ -10,9 +10,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from .facets import languages_of, norm, norm_set
-from .model import History, MatchOptions, Member
+from .model import History, MatchOptions, Member, Weights
 from .timezones import overlap_minutes, valid_zone
 
 
@@ -92,10 +93,10 @@ def fullness(m: Member, options: MatchOptions) -> float:
     return min(count, full) / full
 
 
-def score_ceiling(options: MatchOptions) -> float:
-    """The highest score a pair can reach with these weights (every feature at its best). The repeat
-    penalty is measured in this unit, so that it outweighs whatever a repeat has in common."""
-    w = options.weights
+def score_ceiling(options: MatchOptions, weights: Weights | None = None) -> float:
+    """The highest score a pair can reach with these weights (`options.weights` unless given; every feature at
+    its best). The repeat penalty is measured in this unit, so that it outweighs whatever a repeat has in common."""
+    w = weights or options.weights
     parts = [
         w.base,
         w.topic * w.topic_cap,
@@ -127,33 +128,66 @@ def soft_floor(s: float, floor: float, span: float) -> float:
     return s if s >= floor else floor * math.exp((s - floor) / span)
 
 
+class MemberFacts(NamedTuple):
+    """What `features` reads from one member, normalised once and shared by everything that looks at the
+    member (a named tuple: a round makes 100,000 of them, and a frozen dataclass is five times slower to
+    build)."""
+
+    topics: dict[str, str]
+    offers: dict[str, str]
+    wants: dict[str, str]
+    languages: frozenset[str]
+    role: str  # normalised ("" when none)
+    team: str  # normalised ("" when none)
+    zone: str
+    fullness: float
+
+
+def member_facts(m: Member, ctx: ScoringContext) -> MemberFacts:
+    o = ctx.options
+    topics, offers, wants = norm_set(m.topics), norm_set(m.offers), norm_set(m.wants)
+    full = o.weights.profile_full  # `fullness`, from the sets at hand
+    return MemberFacts(
+        topics=topics,
+        offers=offers,
+        wants=wants,
+        languages=languages_of(m.languages, o.default_language),
+        role=norm(m.role),
+        team=norm(m.team),
+        zone=ctx.zone(m),
+        fullness=min(len(topics) + len(offers) + len(wants), full) / full if full > 0 else 1.0,
+    )
+
+
 def features(a: Member, b: Member, ctx: ScoringContext, *, history: bool = True) -> PairFeatures:
     """Compute the features of pair (a, b); `history=False` skips the history look-up (explanations
     only describe what two people have in common)."""
+    return pair_features(a, b, member_facts(a, ctx), member_facts(b, ctx), ctx, history=history)
+
+
+def pair_features(
+    a: Member, b: Member, fa: MemberFacts, fb: MemberFacts, ctx: ScoringContext, *, history: bool = True
+) -> PairFeatures:
+    """`features` from the members' prepared facts (`member_facts`)."""
     o = ctx.options
-    ta, tb = norm_set(a.topics), norm_set(b.topics)
-    wa, wb = norm_set(a.wants), norm_set(b.wants)
-    oa, ob = norm_set(a.offers), norm_set(b.offers)
-    la, lb = languages_of(a.languages, o.default_language), languages_of(b.languages, o.default_language)
-    role_a = norm(a.role)
-    role = role_a if role_a and role_a == norm(b.role) else None
-    team_a, team_b = norm(a.team), norm(b.team)
-    teams = (a.team or "", b.team or "") if team_a and team_b and team_a != team_b else None
+    role = fa.role if fa.role and fa.role == fb.role else None
+    teams = (a.team or "", b.team or "") if fa.team and fb.team and fa.team != fb.team else None
     gap = abs(_unit(a.activity) - _unit(b.activity)) if a.activity is not None and b.activity is not None else 0.0
     met = ctx.met_rounds_ago(a.id, b.id) if history else ()
+    tb, wb, wa = fb.topics, fb.wants, fa.wants
     return PairFeatures(
-        shared_topics=tuple(v for k, v in ta.items() if k in tb),
-        a_gives_b=tuple(v for k, v in oa.items() if k in wb),
-        b_gives_a=tuple(v for k, v in ob.items() if k in wa),
-        overlap_minutes=overlap_minutes(ctx.zone(a), ctx.zone(b), ctx.ref, o.waking_start_hour, o.waking_end_hour),
-        common_languages=tuple(sorted(la & lb)),
+        shared_topics=tuple(v for k, v in fa.topics.items() if k in tb),
+        a_gives_b=tuple(v for k, v in fa.offers.items() if k in wb),
+        b_gives_a=tuple(v for k, v in fb.offers.items() if k in wa),
+        overlap_minutes=overlap_minutes(fa.zone, fb.zone, ctx.ref, o.waking_start_hour, o.waking_end_hour),
+        common_languages=tuple(sorted(fa.languages & fb.languages)),
         same_role=(a.role or "").strip() if role else None,
         teams=teams,
         activity_gap=gap,
         rounds_ago=met[0] if met else None,
         blocked=ctx.is_blocked(a.id, b.id),
         met_rounds_ago=met,
-        fullness=(fullness(a, o), fullness(b, o)),
+        fullness=(fa.fullness, fb.fullness),
     )
 
 
@@ -181,9 +215,10 @@ def violation(a: Member, b: Member, ctx: ScoringContext) -> str | None:
     return None
 
 
-def score(f: PairFeatures, options: MatchOptions) -> float:
-    """The pair's value; the same sum, in the same order, as `vector.score_pairs`."""
-    w = options.weights
+def score(f: PairFeatures, options: MatchOptions, *, explored: bool = False) -> float:
+    """The pair's value; the same sum, in the same order, as `vector.score_pairs`. `explored` (a member of the
+    pair explores this round, `MatchOptions.explores`) scores with `options.explore_weights` when set."""
+    w = options.explore_weights if explored and options.explore_weights is not None else options.weights
     s = w.base
     s += w.topic * min(len(f.shared_topics), w.topic_cap)
     s += w.role * (f.same_role is not None)
@@ -196,7 +231,7 @@ def score(f: PairFeatures, options: MatchOptions) -> float:
         s += w.activity * f.activity_gap
     fa, fb = f.fullness
     s += w.newcomer * ((1.0 - fa) * fb + (1.0 - fb) * fa)
-    span = score_ceiling(options)
+    span = score_ceiling(options, w)
     if f.met_rounds_ago:
         s -= w.history * span * repeat_pressure(f.met_rounds_ago, options)
     return soft_floor(s, w.floor, span)
@@ -205,4 +240,5 @@ def score(f: PairFeatures, options: MatchOptions) -> float:
 def pair_score(a: Member, b: Member, ctx: ScoringContext) -> float | None:
     """Score of (a, b), or None when a hard rule forbids the pair."""
     f = features(a, b, ctx)
-    return score(f, ctx.options) if feasible(a, b, f, ctx.options) else None
+    o = ctx.options
+    return score(f, o, explored=o.explores(a.id) or o.explores(b.id)) if feasible(a, b, f, o) else None

@@ -8,8 +8,10 @@ questions. The choice is deterministic per group so a retried intro says the sam
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Container, Mapping, Sequence
+from functools import lru_cache
 from itertools import combinations
+from typing import NamedTuple
 
 from .explain import Part, Translate, _identity
 from .facets import norm
@@ -27,6 +29,7 @@ TEMPLATES: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def _place(zone: str | None) -> str | None:
     if not zone or "/" not in zone:
         return None
@@ -78,6 +81,64 @@ def conversation_starters(group: Sequence[Member], count: int = 2) -> list[Part]
         if len(picked) == count:
             break
     return picked
+
+
+class StarterKeys(NamedTuple):
+    """A member's normalised topics and wants as `conversation_starters` compares them, made once per round."""
+
+    topics: Container[str]
+    wants: Container[str]
+    place: str | None
+
+
+def starter_keys(m: Member, topics: Mapping[str, str], wants: Mapping[str, str]) -> StarterKeys:
+    """The keys from the member's `norm_set`s of topics and wants where those hold every value (the usual
+    case: no empty and no repeated facet), else afresh."""
+    return StarterKeys(
+        topics if len(topics) == len(m.topics) else frozenset(norm(x) for x in m.topics),
+        wants if len(wants) == len(m.wants) else frozenset(norm(x) for x in m.wants),
+        _place(m.timezone),
+    )
+
+
+def pair_starters(a: Member, b: Member, ka: StarterKeys, kb: StarterKeys, rng: random.Random) -> list[Part]:
+    """`conversation_starters([a, b])` from prepared keys, for a round's 50,000 pairs: the same candidates in
+    the same order with the same random draws (`rng` is re-seeded as there), stopping once two are found (a
+    later draw never changes an earlier one)."""
+    count = 2
+    lo, hi = (a.id, b.id) if a.id <= b.id else (b.id, a.id)
+    rng.seed((lo * 1_000_003 + hi) % (1 << 61))
+    picked: list[Part] = []
+    shared = [t for t in a.topics if norm(t) in kb.topics]
+    if shared:
+        picked.append(("starter_topic", {"topic": rng.choice(shared)}))
+    for giver, taker, wanted in ((a, b, kb.wants), (b, a, ka.wants)):
+        skills = [x for x in giver.offers if norm(x) in wanted]
+        if skills:
+            picked.append(("starter_offer", {"giver": giver.name, "taker": taker.name, "skill": rng.choice(skills)}))
+            break
+    if len(picked) >= count:
+        return picked[:count]
+    wanters = [m for m in (a, b) if m.wants]
+    if wanters:
+        m = rng.choice(wanters)
+        picked.append(("starter_want", {"name": m.name, "skill": rng.choice(m.wants)}))
+        if len(picked) >= count:
+            return picked
+    roles = {norm(m.role): m.role for m in (a, b) if m.role and norm(m.role)}
+    if len(roles) == 1 and a.role and b.role:
+        picked.append(("starter_role", {"role": next(iter(roles.values()))}))
+    elif a.role and b.role and len(roles) == 2:
+        picked.append(("starter_roles", {"a": a.name, "role_a": a.role, "b": b.name, "role_b": b.role}))
+    if len(picked) >= count:
+        return picked
+    places = [(m.name, p) for m, p in ((a, ka.place), (b, kb.place)) if p]
+    if len({p for _, p in places}) > 1:
+        name, place = rng.choice(places)
+        picked.append(("starter_place", {"name": name, "place": place}))
+    picked.append(("starter_project", {}))
+    picked.append(("starter_learned", {}))
+    return picked[:count]
 
 
 def render_starter(part: Part, translate: Translate = _identity) -> str:

@@ -9,7 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from .encode import Encoded
+from .model import Weights
 from .score import score_ceiling
+
+_Parts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 CHUNK = 1 << 19
 
@@ -36,14 +39,10 @@ def lookup(keys: np.ndarray, sorted_keys: np.ndarray) -> tuple[np.ndarray, np.nd
     return sorted_keys[pos] == keys, pos
 
 
-def _score_chunk(enc: Encoded, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _weighted(enc: Encoded, w: Weights, i: np.ndarray, j: np.ndarray, parts: _Parts) -> np.ndarray:
+    """The pair scores with weights `w`, term by term as `score.score` adds them."""
     o = enc.options
-    w = o.weights
-    shared = intersect_count(enc.topics_at, enc.topics_bt, i, j)
-    ab = intersect_count(enc.offers_at, enc.wants_bt, i, j)
-    ba = intersect_count(enc.offers_at, enc.wants_bt, j, i)
-    common = np.any((enc.langs[i] & enc.langs[j]) != 0, axis=1)
-    same_role = (enc.role[i] == enc.role[j]) & (enc.role[i] >= 0)
+    shared, ab, ba, common, same_role, met, pos = parts
     s = np.full(len(i), w.base, dtype=np.float64)
     s += w.topic * np.minimum(shared, w.topic_cap)
     s += w.role * same_role
@@ -58,15 +57,37 @@ def _score_chunk(enc: Encoded, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray
         s += w.activity * np.nan_to_num(gap, nan=0.0)
     fa, fb = enc.fullness[i], enc.fullness[j]
     s += w.newcomer * ((1.0 - fa) * fb + (1.0 - fb) * fa)
-    span = score_ceiling(o)
-    keys = enc.pair_keys(i, j)
-    met, pos = lookup(keys, enc.hist_keys)
-    ago = np.where(met, enc.hist_ago[pos] if len(enc.hist_ago) else 0, 0)
+    span = score_ceiling(o, w)
     if met.any():
         s[met] -= w.history * span * enc.hist_pressure[pos[met]]
     low = s < w.floor  # `score.soft_floor`: squeezed into (0, floor), order kept
     if low.any():
         s[low] = w.floor * np.exp((s[low] - w.floor) / span)
+    return s
+
+
+def _score_chunk(enc: Encoded, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    o = enc.options
+    shared = intersect_count(enc.topics_at, enc.topics_bt, i, j)
+    ab = intersect_count(enc.offers_at, enc.wants_bt, i, j)
+    ba = intersect_count(enc.offers_at, enc.wants_bt, j, i)
+    if enc.langs.shape[1] == 1:  # up to 64 languages: one word per member, no row reduction
+        lang = enc.langs[:, 0]
+        common = (lang[i] & lang[j]) != 0
+    else:
+        common = np.any((enc.langs[i] & enc.langs[j]) != 0, axis=1)
+    same_role = (enc.role[i] == enc.role[j]) & (enc.role[i] >= 0)
+    keys = enc.pair_keys(i, j)
+    met, pos = lookup(keys, enc.hist_keys)
+    ago = np.where(met, enc.hist_ago[pos] if len(enc.hist_ago) else 0, 0)
+    parts = (shared, ab, ba, common, same_role, met, pos)
+    s = _weighted(enc, o.weights, i, j, parts)
+    if o.explore_weights is not None and enc.explored.any():
+        touch = enc.explored[i] | enc.explored[j]
+        if touch.any():
+            sub = np.flatnonzero(touch)
+            sub_parts = (shared[sub], ab[sub], ba[sub], common[sub], same_role[sub], met[sub], pos[sub])
+            s[sub] = _weighted(enc, o.explore_weights, i[sub], j[sub], sub_parts)
     blocked, _ = lookup(keys, enc.block_keys)
     ok = (i != j) & ~blocked & ~(met & (ago <= o.exclude_rounds))
     if o.language_required:

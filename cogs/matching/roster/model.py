@@ -85,6 +85,7 @@ class RosterSettings(_Strict):
     prefer_cross_team: StrictBool = False
     default_language: StrictStr = Field("en", min_length=1)
     default_timezone: StrictStr = "UTC"
+    learning: StrictBool = True  # learn from the history's `met` answers (`matching.learning` in the bot)
 
     @field_validator("default_timezone")
     @classmethod

@@ -15,15 +15,19 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
 from ..engine import History, MatchOptions, Member
 from ..engine.encode import Encoded, encode
+from ..engine.learning import learned_options
 from ..engine.strategies import StrategyError, run_strategy
 from ..engine.vector import score_pairs
+from .learn import learn
 from .model import Roster
 
+EXPLORE_SHARE = 0.1  # share of a learning round's intros that explore (`engine.learning.learned_options`)
 ROW_BLOCK = 512  # rows of the pair triangle scored at once (memory stays small on large rosters)
 
 
@@ -42,6 +46,7 @@ class RoundOutput:
     score: float
     seconds: float
     pair_scores: list[tuple[str, str, float]] | None = None
+    learning: dict[str, Any] | None = None  # what the history's check-ins taught (`learn.Learned.summary`)
 
 
 def engine_members(roster: Roster) -> list[Member]:
@@ -71,10 +76,12 @@ def options_for(roster: Roster, when: date, group_size: int | None = None, seed:
 
 def run_rounds(
     roster: Roster, rounds: int = 1, *, group_size: int | None = None, strategy: str | None = None,
-    scores: bool = False, seed: int = 0,
+    scores: bool = False, seed: int = 0, learning: bool = True, explore_share: float = EXPLORE_SHARE,
 ) -> list[RoundOutput]:
     """`rounds` consecutive weekly rounds from the roster's date (today when it has none); each round's groups
-    join the history of the next. `RunError` when the strategy cannot form a round."""
+    join the history of the next. With `learning` (and `settings.learning`), the history's `met` answers teach
+    the weights the rounds use and about `explore_share` of each round's intros explore (`learn.py`).
+    `RunError` when the strategy cannot form a round."""
     num = {m.id: i + 1 for i, m in enumerate(roster.members)}
     ids = [m.id for m in roster.members]
     members = engine_members(roster)
@@ -84,10 +91,14 @@ def run_rounds(
     blocked = [(num[a], num[b]) for a, b in roster.blocks]
     priority = {num[m.id] for m in roster.members if m.priority}
     start = roster.date or datetime.now(UTC).date()
+    learned = learn(roster, members, start, options_for(roster, start, group_size, seed)) if (
+        learning and roster.settings.learning) else None
     out: list[RoundOutput] = []
     for r in range(rounds):
         when = start + timedelta(weeks=r)
         options = options_for(roster, when, group_size, seed + r)
+        if learned is not None:
+            options = learned_options(options, learned.belief, explore_share=explore_share, seed=seed + r)
         history = History(current_round=len(past), rounds=dict(past), blocked=blocked)
         began = time.perf_counter()
         try:
@@ -106,6 +117,7 @@ def run_rounds(
             score=round(sum(each), 6),
             seconds=round(seconds, 3),
             pair_scores=[(ids[a - 1], ids[b - 1], s) for a, b, s in allowed_pairs(enc)] if scores else None,
+            learning=learned.summary() if learned is not None else None,
         ))
         past[len(past)] = [tuple(g) for g in groups]
         planned = options.group_size

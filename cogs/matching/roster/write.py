@@ -1,7 +1,8 @@
 """Writing the rounds: JSON (what scripts and exact solvers read) or CSV (one group per row, for a spreadsheet).
 
 JSON, one round: `{"date", "groups": [[id, ...]], "unplaced": [{"id", "reason"}], "score", "seconds"}` plus
-`"pair_scores": [[id, id, score], ...]` when asked for; several rounds: `{"rounds": [<one round>, ...]}`.
+`"pair_scores": [[id, id, score], ...]` when asked for; several rounds: `{"rounds": [<one round>, ...]}`. When the
+history's check-ins taught something, `"learning": {...}` (`learn.Learned.summary`) is added at the top.
 CSV columns: round, date, group (its number, or `unplaced`), size, score, members (`;`-separated), reason.
 """
 
@@ -33,6 +34,8 @@ def round_json(r: RoundOutput) -> dict[str, Any]:
 
 def render_json(rounds: Sequence[RoundOutput], several: bool) -> str:
     body: dict[str, Any] = {"rounds": [round_json(r) for r in rounds]} if several else round_json(rounds[0])
+    if rounds and rounds[0].learning is not None:
+        body["learning"] = rounds[0].learning  # the same for every planned round: they add no check-ins
     return json.dumps(body, ensure_ascii=False) + "\n"
 
 

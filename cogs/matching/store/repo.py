@@ -104,6 +104,7 @@ class IntroRow:
     checkin_sent_at: datetime | None
     members: tuple[int, ...] = ()
     feedback: dict[int, str] = field(default_factory=dict)
+    again: dict[int, bool] = field(default_factory=dict)  # "would you meet again?", for those who answered it
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,7 @@ class PlannedIntro:
     score: float
     reason: list[Any]
     starters: list[Any]
+    components: dict[str, float] | None = None  # what learning reads about the pair (cogs/matching/learner.py)
 
 
 def _participant(r: sa.Row) -> Participant:
@@ -124,10 +126,11 @@ def _round(r: sa.Row) -> RoundRow:
     return RoundRow(**{k: getattr(r, k) for k in RoundRow.__dataclass_fields__})
 
 
-def _intro(r: sa.Row, members: tuple[int, ...] = (), feedback: dict[int, str] | None = None) -> IntroRow:
+def _intro(r: sa.Row, members: tuple[int, ...] = (), feedback: dict[int, str] | None = None,
+           again: dict[int, bool] | None = None) -> IntroRow:
     return IntroRow(r.id, r.community_id, r.round_id, r.kind, r.status, float(r.score), list(r.reason or []),
                     list(r.starters or []), r.conversation, r.created_at, r.sent_at, r.checkin_due_at,
-                    r.checkin_sent_at, members, feedback or {})
+                    r.checkin_sent_at, members, feedback or {}, again or {})
 
 
 def _chunks(items: Sequence[_T], size: int = 500) -> Iterable[Sequence[_T]]:
@@ -265,7 +268,7 @@ class MatchingRepo(RequestRepo, MentoringRepo):
                 res = await conn.execute(insert, [
                     {"community_id": rnd.community_id, "round_id": rnd.id, "kind": "round", "status": "pending",
                      "score": plan.score, "reason": plan.reason, "starters": plan.starters, "created_at": now,
-                     "checkin_due_at": checkin_due} for plan in chunk])
+                     "checkin_due_at": checkin_due, "components": plan.components} for plan in chunk])
                 links = [(int(intro_id), m) for (intro_id,), plan in zip(res.all(), chunk, strict=True)
                          for m in plan.members]
                 intro_of.update((m, intro_id) for intro_id, m in links)
@@ -385,14 +388,17 @@ class MatchingRepo(RequestRepo, MentoringRepo):
             ids = [r.id for r in rows]
             members: dict[int, list[int]] = defaultdict(list)
             feedback: dict[int, dict[int, str]] = defaultdict(dict)
+            again: dict[int, dict[int, bool]] = defaultdict(dict)
             for chunk in _chunks(ids):
                 for m in await conn.execute(sa.select(_IM.intro_id, _IM.member_id)
                                             .where(_IM.intro_id.in_(chunk)).order_by(_IM.member_id)):
                     members[m.intro_id].append(m.member_id)
-                for f in await conn.execute(sa.select(_F.intro_id, _F.member_id, _F.answer)
+                for f in await conn.execute(sa.select(_F.intro_id, _F.member_id, _F.answer, _F.again)
                                             .where(_F.intro_id.in_(chunk))):
                     feedback[f.intro_id][f.member_id] = f.answer
-        return [_intro(r, tuple(members[r.id]), feedback[r.id]) for r in rows]
+                    if f.again is not None:
+                        again[f.intro_id][f.member_id] = bool(f.again)
+        return [_intro(r, tuple(members[r.id]), feedback[r.id], again[r.id]) for r in rows]
 
     async def set_feedback(self, intro_id: int, member_id: int, now: datetime, *, answer: str | None = None,
                            note: str | None = None) -> None:
@@ -402,6 +408,8 @@ class MatchingRepo(RequestRepo, MentoringRepo):
             values: dict[str, Any] = {"updated_at": now}
             if answer is not None:
                 values["answer"] = answer
+                if answer != "yes":
+                    values["again"] = None  # "would you meet again?" belongs to a meeting
             if note is not None:
                 values["note"] = note
             if row is None:

@@ -186,3 +186,19 @@ async def test_autocomplete_keys_and_values(community_a: Community) -> None:
                                    {"key": "matching.hour"})
     assert hours[:2] == ["2", "20"]
     assert await app.autocomplete(community_a.key, admin, ("config", "set"), "value", "", {"key": "nope"}) == []
+
+
+async def test_channel_and_role_settings_from_typed_mentions(community_a: Community) -> None:
+    """/config channel and /config role as Slack and the console send them: mentions, names or ids as text."""
+    assert await community_a.run("admin", "/config channel key:welcome.channel channel:<#C42|welcome>")
+    assert (await community_a.overrides())["welcome.channel"] == "C42"
+    assert await community_a.run("admin", "/config role key:community.moderator_roles role:<!subteam^S1|@mods>")
+    assert await community_a.run("admin", "/config role key:community.moderator_roles role:@helpers")
+    assert (await community_a.config()).community.moderator_roles == ["S1", "helpers"]
+    assert await community_a.run("admin", "/config role key:community.moderator_roles role:S1 remove:yes")
+    assert (await community_a.config()).community.moderator_roles == ["helpers"]
+    assert not await community_a.run("admin", "/config role key:community.moderator_roles role:S1 remove:yes")
+    assert "Nothing was changed" in community_a.last()
+    assert not await community_a.run("admin", "/config channel key:matching.hour channel:#general")
+    assert "not allowed" in community_a.last()  # only channel settings are offered
+    assert not await community_a.run("member", "/config channel key:welcome.channel channel:#general")

@@ -30,6 +30,7 @@ class ChannelRoutes(Routes):
             [
                 web.post(p + "/users/@me/channels", self.open_dm),
                 web.get(p + "/channels/{channel_id}", self.get_channel),
+                web.delete(p + "/channels/{channel_id}", self.delete_channel),
                 web.post(p + "/channels/{channel_id}/messages", self.create_message),
                 web.get(p + "/channels/{channel_id}/messages", self.list_messages),
                 web.get(p + "/channels/{channel_id}/messages/{message_id}", self.get_message),
@@ -55,6 +56,28 @@ class ChannelRoutes(Routes):
     async def get_channel(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         return ok(channel.payload()) if channel else error(404, UNKNOWN_CHANNEL, "Unknown Channel")
+
+    async def delete_channel(self, request: web.Request) -> web.Response:
+        """Delete a channel or thread: Manage Channels, or Manage Threads for a thread (no owner exception). The
+        channel's messages go with it; the deletion is kept in `state.deleted_channels`."""
+        channel = self._channel(request)
+        if channel is None:
+            return error(404, UNKNOWN_CHANNEL, "Unknown Channel")
+        guild = self.state.guild_of(channel)
+        if guild is None:
+            return error(400, 50003, "Cannot execute action on a DM channel")
+        needed = Permissions.MANAGE_THREADS if channel.is_thread else Permissions.MANAGE_CHANNELS
+        refused = self._refused(channel, needed)
+        if refused is not None:
+            return refused
+        guild.channels.remove(channel)
+        for message_id in [i for i, m in self.state.messages.items() if m["channel_id"] == str(channel.id)]:
+            del self.state.messages[message_id]
+        self.state.deleted_channels.append(channel)
+        await self.emit("THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE",
+                        {"id": str(channel.id), "guild_id": str(guild.id), "parent_id": str(channel.parent_id or ""),
+                         "type": channel.type}, guild.id)
+        return ok(channel.payload())
 
     async def create_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)

@@ -22,6 +22,7 @@ MODAL_SUBMIT = 5
 
 _SUBCOMMAND = 1
 _GROUP = 2
+_USER_COMMAND = 2  # application command type of a member's context menu entry
 
 
 class InteractionBuildError(ValueError):
@@ -113,6 +114,23 @@ def command_data(
         data["guild_id"] = command["guild_id"]
     if resolved:
         data["resolved"] = resolved
+    return data
+
+
+def user_command_data(state: FakeState, guild: FakeGuild, name: str, target: FakeUser) -> dict[str, Any]:
+    """`data` of choosing `name` in the "Apps" context menu of member `target` (a type 2 command the bot
+    registered; `name` is its registered name, which Discord sends whatever language the person's app shows)."""
+    candidates = [*state.guild_commands.get(guild.id, []), *state.global_commands]
+    command = next((c for c in candidates if c["name"] == name and int(c.get("type", 1)) == _USER_COMMAND), None)
+    if command is None:
+        shown = sorted(c["name"] for c in candidates if int(c.get("type", 1)) == _USER_COMMAND)
+        raise InteractionBuildError(f"no user command {name!r} is registered (registered: {shown})")
+    resolved: dict[str, dict[str, Any]] = {}
+    _option_value(6, {"name": name}, target, resolved, guild)
+    data: dict[str, Any] = {"id": command["id"], "name": name, "type": _USER_COMMAND, "target_id": str(target.id),
+                            "resolved": resolved}
+    if command.get("guild_id"):
+        data["guild_id"] = command["guild_id"]
     return data
 
 

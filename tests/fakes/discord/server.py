@@ -334,6 +334,23 @@ class FakeDiscord:
         payload["data"] = build.command_data(self.state, where_guild, path, options or {})
         return await self._send_interaction(build.APPLICATION_COMMAND, payload)
 
+    async def user_command(
+        self,
+        name: str,
+        *,
+        user: FakeUser,
+        target: FakeUser,
+        guild: FakeGuild | None = None,
+        channel: FakeChannel | str | None = None,
+        locale: str | None = None,
+    ) -> InteractionRecord:
+        """`user` picks `name` (as registered) in the "Apps" context menu of member `target`."""
+        where_guild, where_channel = self._where(user, guild, channel, False)
+        assert where_guild is not None
+        payload = build.base_payload(self.state, guild=where_guild, channel=where_channel, user=user, locale=locale)
+        payload["data"] = build.user_command_data(self.state, where_guild, name, target)
+        return await self._send_interaction(build.APPLICATION_COMMAND, payload)
+
     async def autocomplete(
         self,
         path: str,

@@ -83,6 +83,7 @@ class FakeState:
         self.requests: list[RecordedRequest] = []
         self.failures: list[FailureRule] = []
         self.reactions: list[dict[str, Any]] = []
+        self.deleted_channels: list[FakeChannel] = []  # channels and threads the bot deleted, in order
         self.nonces: dict[tuple[int, str], tuple[int, float]] = {}  # (author, nonce) -> (message id, self.now())
         self.nonce_window = NONCE_WINDOW
         # The fake's own record of the nonce each message was created with: Discord shows it nowhere (only in

@@ -6,7 +6,10 @@ Each checker returns None when the payload is fine, else a short reason the fake
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+NAME_RULE = re.compile(r"^[-_\w]{1,32}$")  # ^[-_\p{L}\p{N}]{1,32}$ for chat-input commands and options
 
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
@@ -134,22 +137,58 @@ def commands_problem(commands: list[dict[str, Any]]) -> str | None:
     """A bulk overwrite of application commands."""
     if len(commands) > 100:
         return "more than 100 commands"
-    names: set[tuple[int, str]] = set()
+    names: set[tuple[int, str, str]] = set()
     for command in commands:
-        key = (int(command.get("type", 1)), command.get("name", ""))
-        if key in names:
-            return f"duplicate command name {key[1]!r}"
-        names.add(key)
+        kind = int(command.get("type", 1))
+        for locale, name in {"": command.get("name", ""), **(command.get("name_localizations") or {})}.items():
+            if (kind, locale, name) in names:
+                return f"duplicate command name {name!r}"
+            names.add((kind, locale, name))
         problem = _command_problem(command, depth=0)
         if problem:
             return problem
     return None
 
 
+def _name_problem(name: Any) -> str | None:
+    if not isinstance(name, str) or not NAME_RULE.match(name) or name != name.lower():
+        return f"invalid name {name!r}"
+    return None
+
+
+def _localised_names_problem(node: dict[str, Any], *, chat_input: bool) -> str | None:
+    for locale, text in (node.get("name_localizations") or {}).items():
+        if chat_input:
+            problem = _name_problem(text)
+        else:
+            problem = None if isinstance(text, str) and 1 <= len(text) <= 32 else f"invalid name {text!r}"
+        if problem:
+            return f"{locale} {problem}"
+    return None
+
+
+def _siblings_problem(nodes: list[dict[str, Any]]) -> str | None:
+    """Names (and each locale's names) must be unique among the options of one level."""
+    seen: dict[str, set[str]] = {}
+    for node in nodes:
+        names = {"": node.get("name", ""), **(node.get("name_localizations") or {})}
+        for locale, name in names.items():
+            taken = seen.setdefault(locale, set())
+            if name in taken:
+                return f"duplicate {locale or 'default'} name {name!r}"
+            taken.add(name)
+    return None
+
+
 def _command_problem(node: dict[str, Any], depth: int) -> str | None:
     name = node.get("name", "")
-    if not (1 <= len(name) <= 32) or name != name.lower() or " " in name:
-        return f"invalid name {name!r}"
+    if depth == 0 and int(node.get("type", 1)) != 1:  # context menu commands: any 1-32 characters, no description
+        if not 1 <= len(name) <= 32 or node.get("description") or node.get("options"):
+            return f"invalid context menu command {name!r}"
+        return _localised_names_problem(node, chat_input=False)
+    problem = _name_problem(name) or _localised_names_problem(node, chat_input=True)
+    if problem:
+        return problem
     description = node.get("description", "")
     if int(node.get("type", 1)) == 1 and not (1 <= len(description) <= 100):
         return f"description of {name!r} must be 1-100 characters"
@@ -159,6 +198,9 @@ def _command_problem(node: dict[str, Any], depth: int) -> str | None:
     options = node.get("options", []) or []
     if len(options) > 25:
         return f"{name!r} has more than 25 options"
+    problem = _siblings_problem(options)
+    if problem:
+        return f"{name!r}: {problem}"
     seen_optional = False
     for option in options:
         kind = int(option.get("type", 0))
@@ -170,8 +212,15 @@ def _command_problem(node: dict[str, Any], depth: int) -> str | None:
                 return problem
             continue
         opt_name = option.get("name", "")
-        if not (1 <= len(opt_name) <= 32) or opt_name != opt_name.lower():
-            return f"invalid option name {opt_name!r}"
+        problem = _name_problem(opt_name) or _localised_names_problem(option, chat_input=True)
+        if problem:
+            return f"option {problem}"
+        for choice in option.get("choices", []) or []:
+            for text in (choice.get("name_localizations") or {}).values():
+                if not 1 <= len(text) <= 100:
+                    return f"choice name {text!r} of option {opt_name!r} must be 1-100 characters"
+        if kind == 7 and any(t not in (0, 2, 4, 5, 10, 11, 12, 13, 15, 16) for t in option.get("channel_types", [])):
+            return f"option {opt_name!r} has an unknown channel type"
         if not (1 <= len(option.get("description", "")) <= 100):
             return f"description of option {opt_name!r} must be 1-100 characters"
         if option.get("required"):

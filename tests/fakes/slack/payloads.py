@@ -164,6 +164,16 @@ class Payloads:
             "enterprise": None,
         }
 
+    def submit_view(self, view: Any, values: dict[str, dict[str, Any]], *, user_id: str = "U0ALICE",
+                    ) -> dict[str, Any]:
+        """A submit of a modal the app opened (a ``FakeView``), as Slack sends it: the view's blocks, callback id
+        and private metadata, and the state ``values`` (block_id -> action_id -> state)."""
+        payload = self.view_submission(view.view.get("callback_id", ""), values, user_id=user_id,
+                                       private_metadata=view.view.get("private_metadata", ""), view_id=view.id)
+        payload["view"]["blocks"] = view.view.get("blocks") or []
+        payload["view"]["hash"] = view.hash
+        return payload
+
     def view_closed(self, callback_id: str, *, user_id: str = "U0ALICE") -> dict[str, Any]:
         """The person dismissed a modal (sent only when the modal asked with ``notify_on_close``)."""
         return {

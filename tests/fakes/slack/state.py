@@ -109,6 +109,30 @@ class FakeView:
     user_id: str | None = None
     trigger_id: str | None = None
     hash: str = ""
+    closed: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+    """What the modal shows under its inputs after the app acked a submit with ``response_action: errors``."""
+
+    def input_blocks(self) -> list[str]:
+        return [str(b.get("block_id")) for b in self.view.get("blocks") or [] if b.get("type") == "input"]
+
+    def settle(self, ack: dict[str, Any] | None) -> None:
+        """What Slack does with the app's ack of a submit: a plain ack closes the modal; ``errors`` keeps it open
+        and shows each message under its input, and must name input blocks of this view and nothing else
+        (Slack refuses the ack otherwise; the person sees a generic failure and the modal stays as it was)."""
+        action = (ack or {}).get("response_action")
+        if action is None:
+            self.closed, self.errors = True, {}
+            return
+        if action != "errors":
+            raise AssertionError(f"the fake does not model response_action {action!r}")
+        errors = ack["errors"] if ack else {}
+        unknown = set(errors) - set(self.input_blocks())
+        if not isinstance(errors, dict) or not errors or unknown:
+            raise AssertionError(f"Slack would refuse these modal errors: {errors!r} (unknown blocks {unknown})")
+        if not all(isinstance(text, str) and text for text in errors.values()):
+            raise AssertionError(f"each modal error must be a non-empty text: {errors!r}")
+        self.errors = dict(errors)
 
 
 @dataclass
@@ -127,7 +151,7 @@ class FakeFile:
 
 BOT_SCOPES = frozenset({
     "channels:history", "channels:read", "chat:write", "commands", "files:write", "groups:history", "groups:read",
-    "im:history", "im:read", "im:write", "mpim:history", "mpim:read", "mpim:write", "reactions:read",
+    "im:history", "im:write", "mpim:history", "mpim:write", "reactions:read",
     "usergroups:read", "users:read",
 })
 """What the fake's bot token is granted unless a test takes some away (``workspace.scopes``)."""

@@ -21,7 +21,7 @@ from integrations.discord.runner import serve
 from integrations.slack.integration import SlackIntegration
 from tests.fakes.discord import DefaultWorld, FakeDiscord, FakeMember, FakeUser, default_world
 from tests.fakes.slack import FakeSlack
-from tests.integrations.discord.harness import TIMEOUT, discord_settings
+from tests.integrations.discord.harness import TIMEOUT, as_registered, discord_settings
 from tests.integrations.slack.conftest import Bot
 from tests.integrations.slack.test_slack_commands import action_ids, texts
 
@@ -56,7 +56,7 @@ class TwoPlatforms:
     # ------------------------------------------------------------------ Discord side
     async def on_discord(self, path: str, user: FakeUser, **options: Any) -> str:
         """Run a slash command on Discord; the text of the (ephemeral) reply."""
-        record = await self.discord.slash(path, user=user, options=options)
+        record = await self.discord.slash(as_registered(self.app, path), user=user, options=options)
         return discord_text(await self.discord.wait_for_reply(record))
 
     async def click_discord(self, custom_id: str, user: FakeUser, message: dict[str, Any]) -> str:

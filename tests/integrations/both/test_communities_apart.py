@@ -141,7 +141,8 @@ async def test_joined_communities_link_only_with_both_owners(store_url: tuple[st
         assert {a["platform"] for a in data["accounts"]} == {"slack", "discord"}
 
         # Either side can leave: the link across is undone and nothing is counted across any more.
-        record = await both.discord.slash("link communities", user=both.world.moderator, options={"action": "leave"})
+        record = await both.discord.slash("link-admin communities", user=both.world.moderator,
+                                          options={"action": "leave"})
         leave = await both.discord.wait_for_reply(record)
         assert "Leave the linked group?" in discord_text(leave)
         leave_id = next(i for i in discord_ids(leave) if "link:leave:" in i)
@@ -229,7 +230,8 @@ async def test_stats_exports_and_reports_stay_inside_each_community(store_url: t
         assert [a["platform"] for a in data["accounts"]] == ["slack"]
 
         # After the guild leaves, nothing counts across any more.
-        record = await both.discord.slash("link communities", user=both.world.moderator, options={"action": "leave"})
+        record = await both.discord.slash("link-admin communities", user=both.world.moderator,
+                                          options={"action": "leave"})
         ask = await both.discord.wait_for_reply(record)
         assert "has left" in await both.click_discord(f"link:leave:{discord_cid}", both.world.moderator, ask)
         assert {c: (await analytics.overview(c, 30, now)).members for c in (slack_cid, discord_cid)} == alone
@@ -262,7 +264,7 @@ async def test_hostile_codes_members_and_a_group_left_mid_request(store_url: tup
                                                                action="confirm", code=code)
         discord_same = await both.member_id("discord", str(both.same_discord.id))
         slack_same = await both.member_id("slack", SLACK_SAME)
-        record = await both.discord.slash("link suggest", user=both.world.moderator)
+        record = await both.discord.slash("link-admin suggest", user=both.world.moderator)
         suggested = await both.discord.wait_for_reply(record)
         assert "samesame (slack: Kindred Slack)" in discord_text(suggested)
         assert "asked the owners" in await both.click_discord(f"link:merge:{discord_same}:{slack_same}",

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bootstrap.runtime import running_app
+from core.affordances import shown_path
 from core.commands import Cog
 from core.dispatcher import App
 from core.settings import Settings
@@ -23,6 +24,13 @@ from integrations.discord.runner import serve
 from tests.fakes.discord import FakeDiscord
 
 TIMEOUT = 5.0
+
+
+def as_registered(app: App, path: str) -> str:
+    """A neutral command path as Discord shows it: a moderator subcommand of a mixed group under its own command
+    (`match run-now` -> `match-admin run-now`, core/affordances.py)."""
+    command = app.find(path.split())
+    return " ".join(shown_path(app.tree, command, split=True)) if command is not None else path
 
 
 def discord_settings(settings: Settings, fake: FakeDiscord, **changes: Any) -> Settings:

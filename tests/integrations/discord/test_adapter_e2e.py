@@ -325,8 +325,27 @@ async def test_intro_in_a_thread_nobody_can_be_added_to_falls_back_to_dms(
     )
     record = await fake.slash("probe intro", user=world.moderator, options={"first": ana, "second": ben})
     assert await reply_text(fake, record) == "dms:2"
-    assert fake.messages_in(fake.threads()[0]) == []  # nothing is posted where nobody can read it
     assert len(fake.dms_to(ana)) == len(fake.dms_to(ben)) == 1
+    # nothing was posted where nobody could read it, and the empty thread is gone once the DMs went out
+    [deleted] = fake.state.deleted_channels
+    assert deleted.is_thread and fake.threads() == []
+    assert [r.method for r in fake.requests(path=f"/channels/{deleted.id}/messages")] == []
+    assert fake.requests("DELETE", f"/channels/{deleted.id}")
+
+
+async def test_an_empty_intro_thread_that_cannot_be_deleted_stays_and_the_dms_still_go(
+    probed: KindredOnDiscord, fake: FakeDiscord, world: DefaultWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    ana, ben = world.members[0], world.members[1]
+    fake.fail("PUT", re.compile(r"/channels/\d+/thread-members/\d+"), status=403, code=MISSING_ACCESS,
+              message="Missing Access", count=2)
+    fake.fail("DELETE", re.compile(r"/channels/\d+"), status=403, code=MISSING_PERMISSIONS,
+              message="Missing Permissions")
+    record = await fake.slash("probe intro", user=world.moderator, options={"first": ana, "second": ben})
+    assert await reply_text(fake, record) == "dms:2"
+    assert len(fake.dms_to(ana)) == len(fake.dms_to(ben)) == 1
+    assert len(fake.threads()) == 1 and fake.state.deleted_channels == []
+    assert "delete of the empty intro thread" in caplog.text
 
 
 async def test_intro_nobody_reachable_is_reported_not_dropped(

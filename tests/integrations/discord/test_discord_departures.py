@@ -14,7 +14,7 @@ from tests.clock import FakeClock
 from tests.departures import MEMBERS, MODERATOR, WELCOME, Reply, run_departure_scenario
 from tests.fakes.discord import DefaultWorld, FakeDiscord, FakeUser, default_world
 from tests.fakes.discord.server import new_user
-from tests.integrations.discord.harness import KindredOnDiscord, kindred_on_discord
+from tests.integrations.discord.harness import KindredOnDiscord, as_registered, kindred_on_discord
 from tests.integrations.discord.probe import Probe
 
 
@@ -50,7 +50,7 @@ class DiscordDepartures:
         return who
 
     async def command(self, who: str, path: str, **options: Any) -> Reply:
-        record = await self.fake.slash(path, user=self.users[who], options=options)
+        record = await self.fake.slash(as_registered(self.app, path), user=self.users[who], options=options)
         return visible(await self.fake.wait_for_reply(record))
 
     async def press(self, who: str, custom_id: str) -> Reply:

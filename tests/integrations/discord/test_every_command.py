@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 
+from core.affordances import shown_path
+from core.commands import Command
 from core.dispatcher import App
+from core.options import OptionType
 from core.permissions import Level
 from core.settings import Settings
 from tests.fakes.commands import (
@@ -60,9 +63,14 @@ async def answer_of(fake: FakeDiscord, record: InteractionRecord) -> tuple[str, 
     return await fake.state.wait_for(probe, ANSWER_TIMEOUT, f"an answer to interaction {record.id}")
 
 
-def discord_options(values: dict[str, Any], other: FakeUser) -> dict[str, Any]:
-    """Typed option values as a Discord client sends them: another member is a Discord user."""
-    return {name: other if value is OTHER_MEMBER else value for name, value in values.items()}
+def discord_options(command: Command, values: dict[str, Any], world: DefaultWorld) -> dict[str, Any]:
+    """Typed option values as a Discord client sends them: another member is a Discord user, a channel or a role
+    is picked (the intro channel, the moderators' role)."""
+    kinds = {o.name: o.type for o in command.spec.options}
+    picked: dict[OptionType, Any] = {OptionType.CHANNEL: world.guild.channel_named("intros"),
+                                     OptionType.ROLE: world.guild.role_named("Moderator")}
+    return {name: world.members[1] if value is OTHER_MEMBER else picked.get(kinds[name], value)
+            for name, value in values.items()}
 
 
 @pytest.fixture
@@ -92,7 +100,9 @@ async def test_every_command_registers_and_answers_sensibly(
     command = owned_bot.app.find(path.split())
     assert command is not None
     registered = {c["name"]: c for c in fake.registered_commands(world.guild)}
-    top = registered[command.spec.path[0]]
+    shown = shown_path(owned_bot.app.tree, command, split=True)  # a moderator part is `match-admin preview`
+    top = registered[shown[0]]
+    assert top["default_member_permissions"] == (str(1 << 5) if command.spec.level >= Level.MODERATOR else None)
     if len(command.spec.path) == 2:
         sub = next(o for o in top["options"] if o["name"] == command.spec.path[1])
         assert sub["type"] == 1
@@ -101,8 +111,8 @@ async def test_every_command_registers_and_answers_sensibly(
         declared = top.get("options", [])
     assert [o["name"] for o in declared] == [o.name for o in command.spec.options]
 
-    options = discord_options(simplest_values(command), world.members[1])
-    record = await fake.slash(path, user=caller(world, command.spec.level), options=options)
+    options = discord_options(command, simplest_values(command), world)
+    record = await fake.slash(" ".join(shown), user=caller(world, command.spec.level), options=options)
     kind, answers = await answer_of(fake, record)
     if kind == "modal":
         [modal] = answers
@@ -128,12 +138,15 @@ async def test_file_answers_arrive_as_attachments(
     path: str, owned_bot: KindredOnDiscord, fake: FakeDiscord, world: DefaultWorld
 ) -> None:
     await fake.wait_for_reply(await fake.slash("profile set", user=world.members[0], options={"role": "developer"}))
-    record = await fake.slash(path, user=world.moderator, options=FILE_COMMANDS[path])
+    command = owned_bot.app.find(path.split())
+    assert command is not None
+    shown = " ".join(shown_path(owned_bot.app.tree, command, split=True))
+    record = await fake.slash(shown, user=world.moderator, options=FILE_COMMANDS[path])
     [attachment] = await _file_answer(fake, record, world.moderator)
     uploads = [f for r in fake.requests() if r.files for f in r.files]
     sent = next(f for f in uploads if f.filename == attachment["filename"])
     assert attachment["size"] == len(sent.content) > 0
-    suffix = {"stats chart": ".png", "export": ".zip", "config export": ".toml"}[path]
+    suffix = {"stats chart": ".png", "export": ".zip", "config export": ".toml", "match insights": ".png"}[path]
     assert attachment["filename"].endswith(suffix)
     magic = {".png": b"\x89PNG", ".zip": b"PK\x03\x04", ".toml": b""}[suffix]
     assert sent.content.startswith(magic)

@@ -102,12 +102,20 @@ class Bot:
         await self.integration.idle()
         return payload
 
-    async def interactive(self, payload: dict[str, Any]) -> None:
+    async def interactive(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """Deliver an interaction, wait for its ack and for the work after it; the ack's body is returned, and a
+        modal submit's ack is applied to the fake's modal as Slack would (closed, or open with errors)."""
         if self.mode == "http":
-            self._http_ok(await self.sender.interaction(payload))
+            reply = await self.sender.interaction(payload)
+            self._http_ok(reply)
+            answer = reply.json()
         else:
-            await self.slack.socket.deliver("interactive", payload, connection=self.connection)
+            answer = (await self.slack.socket.deliver("interactive", payload, connection=self.connection)).payload
+        view = self.slack.workspace.views.get(str((payload.get("view") or {}).get("id", "")))
+        if payload.get("type") == "view_submission" and view is not None:
+            view.settle(answer)
         await self.integration.idle()
+        return answer
 
     async def event(self, callback: dict[str, Any], *, retry: int | None = None, reason: str = "timeout") -> None:
         """Deliver an Events API callback (``retry``: as Slack's n-th redelivery), wait for its ack, for the

@@ -10,10 +10,11 @@ import asyncio
 from typing import Any
 
 from core import options as opt
-from core.commands import Cog, command, on_component, on_event
+from core.commands import Cog, command, on_component, on_event, on_form
 from core.context import Context
+from core.errors import UserError
 from core.events import Event, MemberJoined, MemberLeft, MessagePosted, ReactionAdded
-from core.messages import Attachment, Message, Select, SelectOption
+from core.messages import Attachment, Form, FormField, Message, Select, SelectOption
 from core.permissions import Level
 from core.refs import ChannelRef, MemberRef
 
@@ -45,6 +46,15 @@ class SlackProbe(Cog):
     async def slow(self, ctx: Context) -> None:
         await self.gate.wait()
         await ctx.reply("finally done", ephemeral=True)
+
+    @command("probe form", "Open a form whose submit is checked slowly")
+    async def form(self, ctx: Context) -> None:
+        await ctx.open_form(Form("probe:slowform", "Slow", (FormField("note", "Note"),)))
+
+    @on_form("probe:slowform")
+    async def slow_form(self, ctx: Context, values: dict[str, str]) -> None:
+        await self.gate.wait()
+        raise UserError("the note is refused, slowly").in_field("note")
 
     @command("probe dm", "Send a member a direct message", options=[opt.member("member", "Who", required=True)])
     async def dm(self, ctx: Context, member: MemberRef) -> None:

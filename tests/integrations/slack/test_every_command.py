@@ -90,7 +90,7 @@ async def test_file_answers_are_uploaded_with_files_upload_v2(path: str, staffed
 
     [upload] = slack.uploads
     stored = slack.workspace.files[upload.file_id]
-    suffix = {"stats chart": ".png", "export": ".zip", "config export": ".toml"}[path]
+    suffix = {"stats chart": ".png", "export": ".zip", "config export": ".toml", "match insights": ".png"}[path]
     assert stored.filename.endswith(suffix) and len(upload.content) > 0
     assert upload.content.startswith({".png": b"\x89PNG", ".zip": b"PK\x03\x04", ".toml": b""}[suffix])
     assert slack.calls_to("files.getUploadURLExternal") and slack.calls_to("files.completeUploadExternal")

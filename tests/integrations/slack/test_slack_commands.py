@@ -110,9 +110,11 @@ async def test_modal_submit_with_bad_input_explains(any_bot: Bot, slack: FakeSla
         "profile:edit:more", {"timezone": {"timezone": text_value("Mars/Olympus")}},
         private_metadata=view["private_metadata"],
     )
-    await bot.interactive(submission)
+    said = len(slack.responses)
+    ack = await bot.interactive(submission)
     assert await bot.profile("U0ALICE") is None
-    assert "is not a time zone I know" in texts(slack.responses[-1].body)
+    assert ack is not None and "is not a time zone I know" in ack["errors"]["timezone"], "shown in the modal"
+    assert len(slack.responses) == said
 
 
 async def test_button_works_after_a_restart(start_bot: BotFactory, slack: FakeSlack, mode: str) -> None:

@@ -22,14 +22,14 @@ async def test_each_team_gets_one_private_thread(settings: Settings, fake: FakeD
 
 
 async def _run(fake: FakeDiscord, world: DefaultWorld, intros_id: int) -> None:
-    posted = await fake.wait_for_reply(await fake.slash("collab event", user=world.moderator,
+    posted = await fake.wait_for_reply(await fake.slash("collab-admin event", user=world.moderator,
                                                         options={"title": "Hack day"}))
     assert "Event 1 is posted" in posted["content"] + str(posted.get("embeds", ""))
     people = [world.owner, *world.members]
     for person in people:
         reply = await fake.wait_for_reply(await fake.click("collab:ev:in:1", user=person))
         assert "You're in" in reply["content"] + str(reply.get("embeds", ""))
-    preview = await fake.wait_for_reply(await fake.slash("collab teams", user=world.moderator,
+    preview = await fake.wait_for_reply(await fake.slash("collab-admin teams", user=world.moderator,
                                                          options={"size": 2, "event": 1}))
     assert "Team preview" in str(preview.get("embeds", "")) + preview["content"]
     assert fake.threads() == []
@@ -55,7 +55,8 @@ def _who_is_in(card: dict[str, Any]) -> str | None:
 async def test_the_event_card_is_edited_to_count_who_is_in(settings: Settings, fake: FakeDiscord,
                                                            world: DefaultWorld) -> None:
     async with kindred_on_discord(settings, fake):
-        await fake.wait_for_reply(await fake.slash("collab event", user=world.moderator, options={"title": "Hack day"}))
+        await fake.wait_for_reply(await fake.slash("collab-admin event", user=world.moderator,
+                                                   options={"title": "Hack day"}))
         card = fake.state.find_message_with_component("collab:ev:in:1")
         assert card is not None and _who_is_in(card) is None
         presses = [(world.owner, "in", "1 person"), (world.members[0], "in", "2 people"),
@@ -76,7 +77,8 @@ async def test_a_card_discord_will_not_edit_costs_the_feature_one_log_line(setti
                                                                world: DefaultWorld,
                                                                caplog: pytest.LogCaptureFixture) -> None:
     async with kindred_on_discord(settings, fake):
-        await fake.wait_for_reply(await fake.slash("collab event", user=world.moderator, options={"title": "Hack day"}))
+        await fake.wait_for_reply(await fake.slash("collab-admin event", user=world.moderator,
+                                                   options={"title": "Hack day"}))
         card = fake.state.find_message_with_component("collab:ev:in:1")
         assert card is not None
         path = f"/channels/{card['channel_id']}/messages/{card['id']}"

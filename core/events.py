@@ -111,6 +111,16 @@ class MatchFeedback(Event):
 
 
 @dataclass(slots=True, kw_only=True)
+class IntroRated(Event):
+    """A member who met the people of an intro said whether they would meet them again (the intro's rating)."""
+
+    member_id: int
+    intro: str
+    partners: tuple[int, ...]
+    again: bool
+
+
+@dataclass(slots=True, kw_only=True)
 class MentorSessionStarted(Event):
     """A mentor accepted a request and was introduced to the mentee."""
 

@@ -88,8 +88,11 @@ class Analytics:
         daily = await self.events.daily_counts(sc.community_ids, _start_of_day(fetch_from), _start_of_day(end))
         rollups = await self.events.rollups(sc.community_ids, metrics.day_str(start), metrics.day_str(end))
         met = await self.events.value_counts(sc.community_ids, Kind.MET, _start_of_day(start), _start_of_day(end))
-        return metrics.overview(present=sc.present, daily=daily, rollups=rollups, met_values=met,
-                                persons=sc.persons, excluded=sc.excluded, start=start, end=end, gone=sc.gone)
+        ov = metrics.overview(present=sc.present, daily=daily, rollups=rollups, met_values=met,
+                              persons=sc.persons, excluded=sc.excluded, start=start, end=end, gone=sc.gone)
+        rated = await self.events.value_counts(sc.community_ids, Kind.RATED, _start_of_day(start), _start_of_day(end))
+        ov.again_yes, ov.rated = rated.get(1, 0), sum(rated.values())
+        return ov
 
     async def series(self, community_id: int, metric: str, days: int, now: datetime) -> list[tuple[str, float]]:
         sc = await self.scope(community_id)

@@ -16,6 +16,7 @@ from core.events import (
     BuddyAssigned,
     CollabIntro,
     Event,
+    IntroRated,
     IntroSent,
     MatchFeedback,
     MentorSessionStarted,
@@ -25,8 +26,8 @@ from core.events import (
     TeamFormed,
 )
 
-FEATURE_EVENTS = (IntroSent, MatchFeedback, MentorSessionStarted, NewcomerGreeted, BuddyAssigned, ProfileStarted,
-                  ProjectPosted, CollabIntro, TeamFormed)
+FEATURE_EVENTS = (IntroSent, MatchFeedback, IntroRated, MentorSessionStarted, NewcomerGreeted, BuddyAssigned,
+                  ProfileStarted, ProjectPosted, CollabIntro, TeamFormed)
 
 
 async def record_feature_event(recorder: Recorder, event: Event) -> None:
@@ -47,6 +48,11 @@ async def record_feature_event(recorder: Recorder, event: Event) -> None:
         await recorder.record(cid, event.member_id, Kind.MET, at=at,
                               target_id=event.partners[0] if event.partners else None,
                               value=1 if event.answer == "yes" else 0, label=event.answer, intro=event.intro)
+    elif isinstance(event, IntroRated):
+        await recorder.record(cid, event.member_id, Kind.RATED, at=at,
+                              target_id=event.partners[0] if event.partners else None,
+                              value=1 if event.again else 0, label="again" if event.again else "not_again",
+                              intro=event.intro)
     elif isinstance(event, MentorSessionStarted):
         for member_id, other_id, role in ((event.mentor_id, event.mentee_id, "mentor"),
                                           (event.mentee_id, event.mentor_id, "mentee")):

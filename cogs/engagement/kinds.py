@@ -28,6 +28,7 @@ class Kind(StrEnum):
     MATCHED = "matched"
     INTRO_SENT = "intro_sent"
     MET = "met"
+    RATED = "rated"
     MENTOR_SESSION = "mentor_session"
     GREETED = "greeted"
     PROFILE_STARTED = "profile_started"
@@ -65,6 +66,9 @@ SPECS: dict[Kind, KindSpec] = {
     # what they answered is never exported (cogs/engagement/store/export.py), only counted
     Kind.MET: KindSpec("who answered the check-in", target="the partner", value="1 met, 0 not",
                        label="the answer", meta={"intro": str}),
+    # like `met`, what they answered is never exported, only counted
+    Kind.RATED: KindSpec("who rated the intro", target="the partner", value="1 would meet again, 0 rather not",
+                         label="again or not_again", meta={"intro": str}),
     # recorded for both when a mentorship starts (the mentor accepted and both were introduced)
     Kind.MENTOR_SESSION: KindSpec("a participant", target="the other participant",
                                   value="minutes, when known (0 otherwise)", label="mentor or mentee",
@@ -95,6 +99,7 @@ LABELS: dict[Kind, Plural] = {
     Kind.MATCHED: N_n("{n} match", "{n} matches"),
     Kind.INTRO_SENT: N_n("{n} introduction", "{n} introductions"),
     Kind.MET: N_n("{n} check-in answer", "{n} check-in answers"),
+    Kind.RATED: N_n("{n} intro rating", "{n} intro ratings"),
     Kind.MENTOR_SESSION: N_n("{n} mentorship", "{n} mentorships"),
     Kind.GREETED: N_n("{n} greeting", "{n} greetings"),
     Kind.PROFILE_STARTED: N_n("{n} opened profile form", "{n} opened profile forms"),
@@ -106,7 +111,7 @@ LABELS: dict[Kind, Plural] = {
 
 # Kinds that mean the member did something (as opposed to something happening to them).
 ACTIVE_KINDS: frozenset[str] = frozenset(
-    {Kind.MESSAGE, Kind.REACTION, Kind.THANKS, Kind.COMMAND, Kind.PROFILE_COMPLETED, Kind.MET,
+    {Kind.MESSAGE, Kind.REACTION, Kind.THANKS, Kind.COMMAND, Kind.PROFILE_COMPLETED, Kind.MET, Kind.RATED,
      Kind.MENTOR_SESSION, Kind.PROFILE_STARTED, Kind.PROJECT_POSTED, Kind.COLLAB_INTRO}
 )
 

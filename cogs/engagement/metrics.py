@@ -137,6 +137,8 @@ class Overview:
     match_rate: float = 0.0
     met_yes: int = 0
     met_answers: int = 0
+    again_yes: int = 0  # intro ratings "would meet again"
+    rated: int = 0  # intro ratings given
     meeting_rate: float = 0.0
 
 

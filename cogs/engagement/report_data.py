@@ -167,6 +167,7 @@ async def headline(analytics: Analytics, community_id: int, days: int, now: date
         "matched": Stat(cur.matched, prev.matched, of=cur.members, previous_of=prev.members),
         "newcomers_matched": Stat(matched_new, p_matched_new, of=newcomers, previous_of=p_new),
         "met": Stat(cur.met_yes, prev.met_yes, of=cur.met_answers, previous_of=prev.met_answers),
+        "again": Stat(cur.again_yes, prev.again_yes, of=cur.rated, previous_of=prev.rated),
     }
 
 

@@ -33,6 +33,7 @@ HEADLINE = {
     "matched": (N_("Members matched"), N_("members matched for an intro in the period")),
     "newcomers_matched": (N_("Newcomers matched"), N_("newcomers of the period matched for an intro")),
     "met": (N_("Intros that met"), N_("check-in answers that said they met")),
+    "again": (N_("Would meet again"), N_("of those who met and rated the intro")),
 }
 FUNNEL = {"greeted": N_("Greeted"), "profile": N_("Started a profile"), "buddy": N_("Got a buddy"),
           "active_30": N_("Active 30 days later")}
@@ -133,7 +134,8 @@ def section(rep: CommunityReport, images: Sequence[tuple[str, str, str]], locale
     period = _(N_n("{start} to {end} ({days} day)", "{start} to {end} ({days} days)", "days"),
                start=format_date(rep.start.date(), format="medium", locale=locale),
                end=format_date(rep.end.date(), format="medium", locale=locale), days=rep.days)
-    units = {"matched": _("members"), "newcomers_matched": _("newcomers"), "met": _("answers")}
+    units = {"matched": _("members"), "newcomers_matched": _("newcomers"), "met": _("answers"),
+             "again": _("ratings")}
     cards = "".join(_card(_(HEADLINE[k][0]), fmt_value(s, locale, _, units.get(k, "")), _(HEADLINE[k][1]),
                           fmt_change(s, locale, _, rep.days)) for k, s in rep.headline.items() if k in HEADLINE)
     platforms = "".join(_card(p, fmt_number(s.value, locale), _("active people in the period"),

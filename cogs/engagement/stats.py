@@ -81,7 +81,8 @@ class Stats(Cog):
         await self._fresh()
         days = PERIODS[period]
         stats = await headline(self.analytics, ctx.community.id, days, self.services.clock())
-        units = {"matched": ctx._("members"), "newcomers_matched": ctx._("newcomers"), "met": ctx._("answers")}
+        units = {"matched": ctx._("members"), "newcomers_matched": ctx._("newcomers"), "met": ctx._("answers"),
+                 "again": ctx._("ratings")}
         fields = []
         for key, stat in stats.items():
             label, note = HEADLINE[key]

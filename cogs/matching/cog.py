@@ -31,7 +31,7 @@ from core.commands import Autocomplete, Cog, command, on_component, on_event, us
 from core.context import Capability, Context
 from core.dispatcher import App
 from core.errors import UserError
-from core.events import MatchFeedback, MemberLeft
+from core.events import IntroRated, MatchFeedback, MemberLeft
 from core.i18n import N_
 from core.messages import Attachment, Button, ButtonStyle, Field, Message
 from core.permissions import Level
@@ -348,8 +348,15 @@ class Matching(Cog):
         if answer == "skip":
             await ctx.reply(ctx._("No problem."), ephemeral=True)
             return
-        if not await self.runner.learner.repo.set_again(intro.id, ctx.member.id, answer == "yes", self.runner.now()):
+        repo = self.runner.learner.repo
+        first = await repo.rate_first(intro.id, ctx.member.id, answer == "yes", self.runner.now())
+        if not first and not await repo.set_again(intro.id, ctx.member.id, answer == "yes", self.runner.now()):
             raise UserError(N_("This button is no longer active."))
+        if first:  # counted once per intro and member, as first given; a change of mind stays theirs
+            await self.app.emit(IntroRated(key=ctx.community.key, community=ctx.community, at=self.runner.now(),
+                                           member_id=ctx.member.id, intro=str(intro.id),
+                                           partners=tuple(m for m in intro.members if m != ctx.member.id),
+                                           again=answer == "yes"))
         await ctx.reply(ctx._("Thanks, noted."), ephemeral=True)
 
     async def _names(self, ids: list[int]) -> list[str]:

@@ -77,9 +77,11 @@ async def profile_batches(
         yield rows
 
 
-PRIVATE_KIND = Kind.MET.value
-"""The kind whose answer stays out of exports (a check-in answer: whether two people met)."""
-_PRIVATE_SQL = {c: f"CASE WHEN kind = '{PRIVATE_KIND}' THEN NULL ELSE {c} END" for c in ("value", "label")}
+PRIVATE_KINDS = (Kind.MET.value, Kind.RATED.value)
+"""The kinds whose answer stays out of exports (a check-in answer: whether two people met; a rating: whether they
+would meet again)."""
+_PRIVATE_IN = ", ".join(f"'{k}'" for k in PRIVATE_KINDS)
+_PRIVATE_SQL = {c: f"CASE WHEN kind IN ({_PRIVATE_IN}) THEN NULL ELSE {c} END" for c in ("value", "label")}
 
 
 async def event_batches(
@@ -92,8 +94,9 @@ async def event_batches(
 ) -> AsyncIterator[list[tuple[Any, ...]]]:
     """Events in id order as plain tuples in EVENT_COLUMNS order, with `at` as UTC text
     'YYYY-MM-DD HH:MM:SS.ffffff' and `meta` as JSON text (or None), on either store. A check-in answer (`met`)
-    comes without its `value` and `label`: that someone answered is exported, what they answered (whether they
-    met) is shown per person only to the person (`/privacy export`), to others only counted.
+    or rating (`rated`) comes without its `value` and `label`: that someone answered is exported, what they
+    answered (whether they met, would meet again) is shown per person only to the person (`/privacy export`),
+    to others only counted.
 
     On SQLite that is exactly what is stored, so rows come straight from the driver with no per-row work in
     SQL or in Python; the exporter turns whole columns into Arrow arrays. That keeps a million-row export
@@ -125,7 +128,7 @@ async def event_batches(
             last = rows[-1][0]
             yield rows
         return
-    cols = [sa.case((ev.c.kind == PRIVATE_KIND, sa.null()), else_=getattr(ev.c, name)).label(name)
+    cols = [sa.case((ev.c.kind.in_(PRIVATE_KINDS), sa.null()), else_=getattr(ev.c, name)).label(name)
             if name in _PRIVATE_SQL else getattr(ev.c, name) for name in EVENT_COLUMNS]
     while True:
         q = sa.select(*cols).where(ev.c.id > last).order_by(ev.c.id).limit(batch)

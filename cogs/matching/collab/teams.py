@@ -102,7 +102,7 @@ class CollabTeams(Cog):
         event_id = await self.teams.create_event(ctx.community.id, ctx.member.id, title, (details or "").strip(),
                                                  self.now())
         try:
-            card = texts.event_card(ctx.public_locale, event_id, title, (details or "").strip())
+            card = texts.event_card(ctx.public_locale, event_id, title, (details or "").strip())  # public
             ref = await ctx.messenger.send(ctx.community, ctx.channel, card)
         except DeliveryFailed as exc:
             log.warning("event %s: card not posted in %s: %s", event_id, ctx.channel.channel_id, exc)

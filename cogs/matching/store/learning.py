@@ -155,6 +155,15 @@ class LearningRepo:
                 .where(rounds, _F.again.is_not(None)))).one()
         return Summary(int(answered), int(met), int(asked), int(yes))
 
+    async def rate_first(self, intro_id: int, member_id: int, again: bool, now: datetime) -> bool:
+        """Record "would you meet again?" when the member has not answered it yet; True when this is their first
+        answer (the engagement log counts each intro's rating once, as first given)."""
+        async with self.store.begin() as conn:
+            res = await conn.execute(matching_feedback.update().where(
+                _F.intro_id == intro_id, _F.member_id == member_id, _F.answer == "yes", _F.again.is_(None)).values(
+                again=again, updated_at=now))
+        return res.rowcount > 0
+
     async def set_again(self, intro_id: int, member_id: int, again: bool, now: datetime) -> bool:
         """Record "would you meet again?" on the member's "we met" answer; False when there is none."""
         async with self.store.begin() as conn:

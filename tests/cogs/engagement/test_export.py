@@ -72,6 +72,7 @@ async def seed(console: ConsoleCommunity, slack: OtherPlatform, app: App, clock:
     await rec.record(cid, ana.id, "matched", target_id=admin.ref.id, value=7, label="round",
                      group=[ana.id, admin.ref.id], at=clock.now - timedelta(days=40))
     await rec.record(cid, ana.id, "met", target_id=admin.ref.id, value=1, label="yes", intro="i-9")
+    await rec.record(cid, ana.id, "rated", target_id=admin.ref.id, value=0, label="not_again", intro="i-9")
     await rec.flush()
     await CrmRepo(app.services.store).upsert_many([
         CrmRecord("email", "ana@x.org", {"email": "ana@x.org", "slack": "U0ANA", "plan": "pro"}),
@@ -98,14 +99,14 @@ async def test_round_trip(console: ConsoleCommunity, slack: OtherPlatform, app: 
         assert row["at"] == iso(exp.at)
         assert row["member_id"] == (str(exp.member_id) if exp.member_id is not None else None)
         assert row["target_id"] == (str(exp.target_id) if exp.target_id is not None else None)
-        private = exp.kind == "met"  # that ana answered her check-in is exported, not what she answered
+        private = exp.kind in ("met", "rated")  # that ana answered her check-in is exported, not what she answered
         assert row["value"] == (None if private else str(exp.value))
         assert row["label"] == (None if private else exp.label)
         assert row["channel"] == exp.channel
         assert row["text"] == exp.text
         assert row["meta"] == (json.dumps(exp.meta, sort_keys=True) if exp.meta is not None else None)
     assert any(r["text"] == TRICKY for r in back)
-    assert [(r["value"], r["label"]) for r in back if r["kind"] == "met"] == [(None, None)]
+    assert [(r["value"], r["label"]) for r in back if r["kind"] in ("met", "rated")] == [(None, None)] * 2
 
     accounts = read_back(tmp_path / fmt / f"accounts.{fmt}")
     by_user = {a["user_id"]: a for a in accounts}

@@ -111,6 +111,8 @@ async def history(tmp_path: Path) -> AsyncIterator[Settings]:
                              group=[b], intro="1")
             await rec.record(cid, a, "met", at=NOW - timedelta(days=5), target_id=b, value=1, label="yes",
                              intro="1")
+            await rec.record(cid, a, "rated", at=NOW - timedelta(days=5), target_id=b, value=int(a % 2 == 0),
+                             label="again", intro="1")
         await rec.flush()
     yield settings_
 
@@ -131,6 +133,7 @@ async def test_the_report_opens_in_a_real_browser(history: Settings, tmp_path: P
     index = await _report(history, tmp_path / "en", None, 90, now=NOW)
     page = index.read_text(encoding="utf-8")
     assert "▲" in page and " of " in page and "(90 days)" in page
+    assert "Would meet again" in page and " ratings" in page  # intro outcomes: met, and rated
     segments = page[page.index("<h3>Segments</h3>"):]
     segments = segments[:segments.index("<h3>", 4)]
     assert segments.count("members now") == 3

@@ -17,7 +17,7 @@ from integrations.discord.commands import command_payloads
 from integrations.discord.names import names
 
 RULE = re.compile(r"^[-_\w]{1,32}$")  # Discord: ^[-_\p{L}\p{N}]{1,32}$, lowercase where the script has case
-SAME_IN_GERMAN = {"code", "format", "mentor", "name", "segment", "status", "system", "team"}
+SAME_IN_GERMAN = {"code", "format", "mentor", "name", "segment", "status", "system", "team", "teams"}
 """Names a German speaker reads as they are."""
 
 

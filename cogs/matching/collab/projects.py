@@ -16,8 +16,8 @@ import logging
 from datetime import datetime, timedelta
 
 from cogs.matching.collab import projects_texts as texts
-from cogs.matching.collab.personal_store import CollabPersonalData
 from cogs.matching.collab.cards import CardEditor
+from cogs.matching.collab.personal_store import CollabPersonalData
 from cogs.matching.collab.projects_logic import (
     ProjectInputError,
     RolePick,

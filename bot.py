@@ -119,7 +119,8 @@ def run(config: ConfigOption = None) -> None:
     if not platforms:
         typer.echo("No Discord or Slack credentials configured: starting the console community. To connect, set "
                    "discord.token, or slack.bot_token with slack.app_token (socket mode) or slack.signing_secret "
-                   "(http mode), in config.toml or as KINDRED_DISCORD__TOKEN, KINDRED_SLACK__BOT_TOKEN, ...",
+                   "(http mode), or slack.client_id with slack.client_secret (many workspaces), in config.toml or "
+                   "as KINDRED_DISCORD__TOKEN, KINDRED_SLACK__BOT_TOKEN, ...",
                    err=True)
         run_async(_console(settings, demo=0, seed=1, out=DEFAULT_OUT))
         return

@@ -339,6 +339,10 @@ class PacedMessenger:
         await self.lane.turn()
         return await self.inner.dm(community, member, message)
 
+    async def edit(self, community: CommunityRef, ref: MessageRef, message: Message) -> None:
+        await self.lane.turn()
+        await self.inner.edit(community, ref, message)
+
     async def introduce(self, community: CommunityRef, members: list[MemberRef], message: Message, *,
                         channel: ChannelRef | None = None, journal: IntroJournal | None = None) -> ConversationRef:
         await self.lane.turn()

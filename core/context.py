@@ -59,6 +59,14 @@ class Messenger(Protocol):
         """Send a direct message; raises `DMClosed` when the member does not accept DMs."""
         ...
 
+    async def edit(self, community: CommunityRef, ref: MessageRef, message: Message) -> None:
+        """Show `message` in place of the bot's own message `ref` (a card whose state changed: a count, closed).
+
+        Everything the message shows is replaced (no buttons in `message`: the old ones are gone); files are not
+        changed. Raises `DeliveryFailed` when the platform refuses (deleted, no access): editing is best-effort,
+        the feature's stored state stays the truth."""
+        ...
+
     async def introduce(
         self,
         community: CommunityRef,

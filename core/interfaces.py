@@ -54,3 +54,19 @@ class SettingsEditor(Protocol):
         """Member ids of those who changed this community's settings, most recent first, each once (welcome's
         digest counts them among the moderators it may tell)."""
         ...
+
+
+class PersonalData(Protocol):
+    """What one feature stores about a member, for `/privacy export` (provided by every feature that stores
+    personal data, with `services.provide_many`; engagement's privacy cog collects all of them). Other people
+    appear only by display name and only where the record is the member's own (whom they were introduced to),
+    never with their answers or other private data."""
+
+    @property
+    def section(self) -> str:
+        """The key of this feature's part in the export ("matching", "welcome", ...)."""
+        ...
+
+    async def personal_data(self, community_id: int, member_id: int) -> dict[str, Any]:
+        """The member's records, JSON-ready apart from datetimes and dates (the export writes those as ISO)."""
+        ...

@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[], Awaitable[Any]]
 CommunityHandler = Callable[[CommunityRef], Awaitable[Any]]
+Reachable = Callable[[CommunityRef], Awaitable[bool]]
 
 EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday: `once` intervals are counted from here in every process
 GRACE = 3600.0
@@ -189,6 +190,7 @@ class Jobs:
         self._runs: dict[str, _Runs] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
+        self._reachable: list[Reachable] = []
 
     # ------------------------------------------------------------------ scheduling
     def every(self, name: str, seconds: float, handler: Handler, *, once: bool = False,
@@ -335,6 +337,9 @@ class Jobs:
                 if spec.module and not await self.config.switched_on(community.id, spec.module):
                     log.debug("job %s skipped: module %s is switched off", spec.label, spec.module)
                     return False
+                if spec.module and not await self.reachable(community):
+                    log.debug("job %s skipped: the community's platform cannot reach it", spec.label)
+                    return False
             if slot is not None:
                 if not await self.claims.claim(spec.name, spec.community_id or 0, slot, self.clock()):
                     log.debug("job %s for %s already ran in another process", spec.label, slot)
@@ -361,8 +366,28 @@ class Jobs:
                 self._specs.pop(job_id(spec.name, spec.community_id), None)  # a one-off job is done
 
     async def switched_on(self, community_id: int, module: str) -> bool:
-        """Whether `module` is on in the community (for process-wide jobs acting per community)."""
-        return await self.config.switched_on(community_id, module)
+        """Whether `module` is on in the community (for process-wide jobs acting per community), and the
+        community can be reached (see `add_reachability`)."""
+        if not await self.config.switched_on(community_id, module):
+            return False
+        if not self._reachable:
+            return True
+        community = await self.communities.get(community_id)
+        return community is not None and await self.reachable(community)
+
+    def add_reachability(self, check: Reachable) -> None:
+        """An integration that can lose a community while the store keeps it (a Slack workspace that
+        uninstalled the app) says here whether it can still reach one: a module's jobs (rounds, intros,
+        check-ins) are skipped while it cannot. Jobs of no module, such as the retention purge, still run:
+        the community's data follows its retention."""
+        self._reachable.append(check)
+
+    async def reachable(self, community: CommunityRef) -> bool:
+        """Whether every integration that can tell says the community can be reached."""
+        for check in self._reachable:
+            if not await check(community):
+                return False
+        return True
 
     async def drain(self, seconds: float) -> int:
         """No more runs; give the runs under way (a round being stored, its intros being sent) up to `seconds` to

@@ -44,6 +44,7 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     background: Background = field(default_factory=Background)
     _interfaces: dict[object, Any] = field(default_factory=dict)
+    _many: dict[object, list[Any]] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- typed interfaces between features
     def provide(self, kind: TypeForm[T], implementation: T) -> None:
@@ -60,3 +61,21 @@ class Services:
         """The implementation of `kind` a running feature provides, or None when that feature is not loaded.
         Whether the community switched the module off is the provider's to decide per call."""
         return self._interfaces.get(kind)
+
+    # ---------------------------------------------------------------- interfaces several features provide
+    def provide_many(self, kind: TypeForm[T], implementation: T) -> None:
+        """Add `implementation` to the providers of `kind`, for interfaces every feature may answer (each
+        feature's personal data for `/privacy export`). Withdraw it in `teardown` with `withdraw_many`."""
+        providers = self._many.setdefault(kind, [])
+        if implementation not in providers:
+            providers.append(implementation)
+
+    def withdraw_many(self, kind: TypeForm[T], implementation: T) -> None:
+        """Remove one provider of `kind` (no-op when it was not registered)."""
+        providers = self._many.get(kind, [])
+        if implementation in providers:
+            providers.remove(implementation)
+
+    def all_of(self, kind: TypeForm[T]) -> list[T]:
+        """Every running provider of `kind`, in the order they were registered (empty when none is loaded)."""
+        return list(self._many.get(kind, []))

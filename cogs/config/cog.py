@@ -22,6 +22,7 @@ from cogs.config.render import (
 from cogs.config.replies import IMPORT_DRAFT, apply_as, refused, replace_question, report, require_level
 from cogs.config.schema import KeySpec, Kind, community_schema, find_key, sections, suggest_keys
 from cogs.config.store.drafts import DraftRepo
+from cogs.config.store.personal import ConfigPersonalData
 from cogs.config.toml_io import export_toml, parse_import
 from cogs.config.values import ValueRefused, check_value, explain, format_value, shown, timezones
 from core import options as opt
@@ -30,6 +31,7 @@ from core.context import Capability, Context
 from core.dispatcher import App
 from core.errors import NotFound, UserError
 from core.i18n import N_
+from core.interfaces import PersonalData
 from core.messages import Attachment, Button, ButtonStyle, FieldStyle, Form, FormField, Message
 from core.permissions import Level
 from core.settings import registry
@@ -50,7 +52,14 @@ class ConfigCog(Cog):
         super().__init__(app)
         self.editor = ConfigEditor.of(self.services)
         self.drafts = DraftRepo(self.services.store)
+        self.personal = ConfigPersonalData(self.services.store)
         self.schema = community_schema()
+
+    async def setup(self) -> None:
+        self.services.provide_many(PersonalData, self.personal)  # the settings changes a member made
+
+    async def teardown(self) -> None:
+        self.services.withdraw_many(PersonalData, self.personal)
 
     def customise(self, spec: CommandSpec) -> CommandSpec:
         """`/config module` offers the modules the features registered (known once every feature is found)."""

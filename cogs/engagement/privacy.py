@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -25,13 +25,14 @@ from core.context import Capability, Context
 from core.dispatcher import App
 from core.errors import DMClosed, UserError
 from core.i18n import N_
+from core.interfaces import PersonalData
 from core.messages import Attachment, Button, ButtonStyle, Field, Message
 
 log = logging.getLogger(__name__)
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date)):
         return value.isoformat()
     return str(value)
 
@@ -45,6 +46,26 @@ def _event_counts(ctx: Context, counts: dict[str, int]) -> str:
     for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         label = LABELS.get(Kind(kind)) if kind in _KINDS else None
         parts.append(ctx._(label, n=n) if label else f"{kind} {n}")  # a kind from a newer version: as stored
+    return ", ".join(parts) or ctx._("none")
+
+
+SECTION_LABELS = {"matching": N_("intro rounds"), "mentoring": N_("mentoring"), "collab": N_("collaboration"),
+                  "welcome": N_("onboarding"), "config": N_("settings changes")}
+
+
+def record_count(part: dict[str, Any]) -> int:
+    """How many records one feature's part of the export holds: each list item, each single record."""
+    return sum(len(v) if isinstance(v, list) else int(v is not None) for v in part.values())
+
+
+def _feature_counts(ctx: Context, features: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """"intro rounds 7, collaboration 2": the records of each feature that stores any, by its translated name."""
+    parts = []
+    for section, by_account in features.items():
+        n = sum(record_count(part) for part in by_account.values())
+        if n:
+            label = SECTION_LABELS.get(section)
+            parts.append(f"{ctx._(label) if label else section} {n}")
     return ", ".join(parts) or ctx._("none")
 
 
@@ -95,6 +116,8 @@ class Privacy(Cog):
                                                       days=cfg.retention_days)),
             Field(ctx._("Opted out"), ctx._("yes") if opted_out else ctx._("no")),
             Field(ctx._("CRM records"), str(len(crm))),
+            Field(ctx._("Records of other features"), _feature_counts(ctx, await self.feature_data(accounts)),
+                  inline=False),
         ]
         await ctx.reply(Message(title=ctx._("What Kindred stores about you"), fields=fields, text=ctx._(
             "/privacy export sends it all to you, /privacy forget erases it, /privacy optout stops recording.")),
@@ -120,7 +143,23 @@ class Privacy(Cog):
             if prof is not None:
                 data["profiles"][str(a.member_id)] = prof.facets
             data["events"] += await self.events.of_member(a.member_id)
+        data["features"] = await self.feature_data(accounts)
         return data
+
+    async def feature_data(self, accounts: list[Account]) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every feature's part (`PersonalData` providers: matching, mentoring, collab, welcome, ...): section ->
+        account (member id) -> that feature's records. A failing feature is named in its section instead of
+        breaking the whole export."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for provider in self.services.all_of(PersonalData):
+            section = out.setdefault(provider.section, {})
+            for a in accounts:
+                try:
+                    section[str(a.member_id)] = await provider.personal_data(a.community_id, a.member_id)
+                except Exception:
+                    log.exception("personal data of %s failed for member %s", provider.section, a.member_id)
+                    section[str(a.member_id)] = {"error": "could not be read, please try again later"}
+        return out
 
     @command("privacy export", N_("Get everything stored about you as a file, by direct message"), long_running=True)
     async def export(self, ctx: Context) -> None:

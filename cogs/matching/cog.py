@@ -25,6 +25,7 @@ from cogs.matching.requests import Requests
 from cogs.matching.rounds import RoundRunner
 from cogs.matching.schedule import last_fire, next_fire, period_key
 from cogs.matching.store.departures import MatchingDepartures
+from cogs.matching.store.personal import MatchingPersonalData
 from cogs.matching.store.repo import MatchingRepo
 from core import options as opt
 from core.commands import Autocomplete, Cog, command, on_component, on_event, user_command
@@ -33,6 +34,7 @@ from core.dispatcher import App
 from core.errors import UserError
 from core.events import IntroRated, MatchFeedback, MemberLeft
 from core.i18n import N_
+from core.interfaces import PersonalData
 from core.messages import Attachment, Button, ButtonStyle, Field, Message
 from core.permissions import Level
 from core.refs import CommunityRef, MemberRef
@@ -77,11 +79,13 @@ class Matching(Cog):
         self.runner = RoundRunner(app, self.repo)
         self.requests = Requests(app, self.repo, self.runner)
         self.departures = MatchingDepartures(self.services.store)
+        self.personal = MatchingPersonalData(self.services.store)
         self._startup: asyncio.Task[None] | None = None
         self._resumes: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ lifecycle and schedule
     async def setup(self) -> None:
+        self.services.provide_many(PersonalData, self.personal)
         self.services.config.subscribe(self._settings_changed)
         for community_id in await self.repo.communities():
             await self.schedule(community_id)
@@ -103,6 +107,7 @@ class Matching(Cog):
             await asyncio.gather(*list(self._resumes), return_exceptions=True)
 
     async def teardown(self) -> None:
+        self.services.withdraw_many(PersonalData, self.personal)
         if self._startup is not None and not self._startup.done():
             self._startup.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -26,6 +26,7 @@ from cogs.matching.mentor_texts import ended_lines
 from cogs.matching.people import load_members, options_for, recent_history
 from cogs.matching.rounds import RoundRunner
 from cogs.matching.store.departures import MatchingDepartures
+from cogs.matching.store.personal import MentoringPersonalData
 from cogs.matching.store.repo import MatchingRepo
 from core import options as opt
 from core.commands import Cog, command, on_component, on_event
@@ -34,6 +35,7 @@ from core.dispatcher import App
 from core.errors import DeliveryFailed, UserError
 from core.events import MemberLeft, MentorSessionStarted
 from core.i18n import N_, translator
+from core.interfaces import PersonalData
 from core.messages import Button, ButtonStyle, Field, Message
 from core.refs import CommunityRef
 
@@ -55,12 +57,17 @@ class Mentoring(Cog):
         self.repo = MatchingRepo(self.services.store)
         self.runner = RoundRunner(app, self.repo)
         self.departures = MatchingDepartures(self.services.store)
+        self.personal = MentoringPersonalData(self.services.store)
 
     def now(self) -> Any:
         return self.services.clock()
 
     async def setup(self) -> None:
+        self.services.provide_many(PersonalData, self.personal)
         self.services.jobs.every(RETRY_JOB, RETRY_SECONDS, self.retry, once=True)
+
+    async def teardown(self) -> None:
+        self.services.withdraw_many(PersonalData, self.personal)
 
     async def retry(self) -> None:
         """Assign again where mentees wait: a mentor whose `/match pause` ran out is free again without any

@@ -19,6 +19,7 @@ from cogs.welcome.flow import Onboarding
 from cogs.welcome.funnel import PROFILE_STARTED_LABEL
 from cogs.welcome.inputs import SETTABLE, check_reachable, parse_setting
 from cogs.welcome.pacing import DRIP_EVERY, LOAD_WINDOW, POLL, WORK_WINDOW
+from cogs.welcome.store.personal import WelcomePersonalData
 from cogs.welcome.store.repo import Status, Step
 from cogs.welcome.templates import Newcomer, clean_name
 from core import options as opt
@@ -29,7 +30,7 @@ from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, OptionError, UserError
 from core.events import MemberJoined, MemberLeft, MessagePosted, ProfileStarted, ProfileUpdated
 from core.i18n import N_, translator
-from core.interfaces import SettingsEditor
+from core.interfaces import PersonalData, SettingsEditor
 from core.messages import Field, Message
 from core.permissions import Level
 from core.settings import CommunityConfig
@@ -51,12 +52,14 @@ class Welcome(Cog):
     def __init__(self, app: App) -> None:
         super().__init__(app)
         self.flow = Onboarding(app)
+        self.personal = WelcomePersonalData(self.services.store)
         self._last_drip: datetime | None = None
         self._wake_at: datetime | None = None  # clock time the job will look again, at the latest
         self._quiet: set[tuple[int, int]] = set()  # newcomers who have not posted yet
 
     # ------------------------------------------------------------------ lifecycle
     async def setup(self) -> None:
+        self.services.provide_many(PersonalData, self.personal)
         await self.flow.recover()
         self._quiet = set(await self.flow.repo.quiet_newcomers(self.flow.now() - WORK_WINDOW))
         self.services.config.subscribe(self._settings_changed)
@@ -72,6 +75,7 @@ class Welcome(Cog):
             self.wake()
 
     async def teardown(self) -> None:
+        self.services.withdraw_many(PersonalData, self.personal)
         self.services.jobs.cancel(JOB)
 
     def wake(self) -> None:

@@ -52,11 +52,42 @@ class SlackSettings(BaseModel):
     connect_attempts: int = Field(6, ge=1, le=50,
                                   description="Start-up: tries to reach the API, waiting 1, 2, 4, ... s between "
                                   "them; then Kindred stops with exit code 4.")
+    client_id: str = Field("", max_length=64,
+                           description="Many workspaces: the app's Client ID (Basic Information > App Credentials); "
+                           "with client_secret and no bot_token, workspaces install Kindred through /slack/install.")
+    client_secret: SecretStr | None = Field(None, description="Many workspaces: the app's Client Secret.")
+    public_url: str = Field("", description="Many workspaces: the https:// address Slack and browsers reach Kindred "
+                            "at (the OAuth redirect URL is this + redirect_path).")
+    install_path: str = Field("/slack/install", pattern=r"^/[A-Za-z0-9_/-]*$",
+                              description="Many workspaces: where the 'Add to Slack' page is served.")
+    redirect_path: str = Field("/slack/oauth_redirect", pattern=r"^/[A-Za-z0-9_/-]*$",
+                               description="Many workspaces: where Slack sends the installer back to.")
+    state_minutes: int = Field(10, ge=1, le=60,
+                               description="Many workspaces: minutes an install link stays valid.")
+    token_rotation_minutes: int = Field(120, ge=1, le=720,
+                                        description="Many workspaces with token rotation: refresh a bot token this "
+                                        "many minutes before it expires.")
+    authorize_url: str = Field("https://slack.com/oauth/v2/authorize",
+                                   description="Where installers are sent to approve Kindred (tests, proxies).")
 
-    _check_api = field_validator("api_base_url")(lambda v: _http_url(v))
+    _check_api = field_validator("api_base_url", "authorize_url")(lambda v: _http_url(v))
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public(cls, v: str) -> str:
+        return _http_url(v).rstrip("/") if v else v
+
+    @property
+    def multi_workspace(self) -> bool:
+        """Installed by many workspaces through OAuth: a client id and secret and no single bot token."""
+        has_token = self.bot_token is not None and bool(self.bot_token.get_secret_value())
+        has_secret = self.client_secret is not None and bool(self.client_secret.get_secret_value())
+        return bool(self.client_id) and has_secret and not has_token
 
     @property
     def configured(self) -> bool:
+        if self.multi_workspace:
+            return True  # what else it needs (HTTP mode, the signing secret) is said at start, with exit code 2
         if self.bot_token is None or not self.bot_token.get_secret_value():
             return False
         if self.mode == "socket":

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from core.context import Capability
 from core.delivery import IntroJournal, Journal, post_once
-from core.errors import DMClosed
+from core.errors import DeliveryFailed, DMClosed
 from core.messages import Form, Message
 from core.refs import ChannelRef, CommunityKey, CommunityRef, ConversationRef, MemberRef, MessageRef, RoleRef
 from integrations.console.render import Screen
@@ -41,6 +41,15 @@ class Outbox:
         self.sent.append((kind, target, message))
         self.places[len(self.sent) - 1] = place
         return str(len(self.sent))
+
+    def replace(self, place: str, message_id: str, message: Message) -> bool:
+        """Put `message` in place of the one with this id sent to `place` (an edit); False when there is none."""
+        index = int(message_id) - 1 if message_id.isdigit() else -1
+        if not 0 <= index < len(self.sent) or self.places.get(index) != place:
+            return False
+        kind, target, _old = self.sent[index]
+        self.sent[index] = (kind, target, message)
+        return True
 
     def find(self, place: str, marker: str) -> str | None:
         """The id of the message carrying `marker` that went to `place` (a read-back after a crash)."""
@@ -80,6 +89,12 @@ class ConsoleMessenger:
         message_id = self.outbox.add("dm", member.user_id, message, place)
         self.screen.message(f"DM to {member.display_name or self._name(member.user_id)}", message)
         return MessageRef("console", place, message_id)
+
+    async def edit(self, community: CommunityRef, ref: MessageRef, message: Message) -> None:
+        """Replace the message in the transcript (where tests read it) and show it again as edited."""
+        if not self.outbox.replace(ref.channel_id, ref.message_id, message):
+            raise DeliveryFailed("unknown_message")
+        self.screen.message(f"edited in {ref.channel_id}", message)
 
     def fingerprint(self, message: Message) -> str:
         """Nothing: the transcript keeps each message's marker."""

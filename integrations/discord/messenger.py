@@ -153,6 +153,24 @@ class DiscordMessenger:
             raise delivery_error("send DM" if is_dm else "send message", error, dm=is_dm) from None
         return MessageRef(PLATFORM, str(sent.channel.id), str(sent.id))
 
+    async def edit(self, community: CommunityRef, ref: MessageRef, message: Message) -> None:
+        """PATCH the bot's message with content, embeds and components rendered as `send` renders them (files
+        stay as they are); a partial messageable needs no channel fetch."""
+        channel_id, message_id = snowflake(ref.channel_id), snowflake(ref.message_id)
+        if channel_id is None:
+            raise DiscordDeliveryFailed("unknown_channel")
+        if message_id is None:
+            raise DiscordDeliveryFailed("unknown_message")
+        is_dm = isinstance(self.client.get_channel(channel_id), discord.DMChannel)
+        rendered = render_message(message, guild_id=snowflake(community.external_id) if is_dm else None)
+        kwargs = rendered.edit_kwargs()
+        kwargs.pop("attachments", None)
+        target = self.client.get_partial_messageable(channel_id).get_partial_message(message_id)
+        try:
+            await target.edit(**kwargs)
+        except (discord.HTTPException, discord.RateLimited) as error:
+            raise delivery_error("edit message", error, dm=is_dm) from None
+
     def fingerprint(self, message: Message) -> str:
         """What `message` shows, digested (trace.py): how it is recognised, Discord keeping no marker."""
         return rendered_fingerprint(render_message(message))

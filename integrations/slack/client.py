@@ -50,9 +50,12 @@ class CountedWebClient(AsyncWebClient):
         return response
 
 
-def make_web_client(settings: SlackSettings, *, logger: logging.Logger | None = None) -> AsyncWebClient:
-    """An ``AsyncWebClient`` with the bot token, the configured base URL and retry handlers."""
-    token = settings.bot_token.get_secret_value() if settings.bot_token is not None else None
+def make_web_client(settings: SlackSettings, *, logger: logging.Logger | None = None,
+                    token: str | None = None) -> AsyncWebClient:
+    """An ``AsyncWebClient`` with the bot token (``[slack] bot_token``, or a workspace's own ``token`` when
+    Kindred is installed by many), the configured base URL and retry handlers."""
+    if token is None and settings.bot_token is not None:
+        token = settings.bot_token.get_secret_value() or None
     base_url = settings.api_base_url if settings.api_base_url.endswith("/") else settings.api_base_url + "/"
     return CountedWebClient(
         token=token,

@@ -7,6 +7,10 @@ dispatcher, neutral answer -> Block Kit (responder.py, messenger.py). Features n
 Modes: Socket Mode (``[slack] app_token``; no public URL needed) or HTTP (``host:port``, requests verified with
 ``signing_secret``: a bad signature or a timestamp older than five minutes gets 401 and does nothing).
 
+One workspace (``[slack] bot_token``) or many (``client_id`` and ``client_secret``, HTTP mode): then workspaces
+install Kindred through OAuth (oauth.py) and every request is served with its own workspace's client, directory
+and messenger (workspaces.py), each workspace its own community.
+
 Slack redelivers an event it thinks was not acknowledged; each event is taken in once, whichever process or
 connection a delivery reaches and across restarts (dedupe.py). A member deactivated in Slack (``user_change``
 with ``deleted``) leaves the community for Kindred, and comes back when reactivated (events.user_changed).
@@ -17,11 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Coroutine
+from typing import Any
 
-from aiohttp import web
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -34,31 +36,26 @@ from core.errors import DeliveryFailed, ExitCode
 from core.events import Event
 from core.i18n import answer_locale, gettext
 from core.refs import ChannelRef, CommunityKey, CommunityRef, MemberRef, Platform
-from core.retry import reach
 from core.settings.platforms import SlackSettings
 from integrations.slack import events as translate
 from integrations.slack import home, slash
 from integrations.slack.blocks import FormOrigin, chosen_values, submitted_values
 from integrations.slack.client import make_web_client
+from integrations.slack.connection import HTTP_PATH, Connection
 from integrations.slack.dedupe import DeliveryLog
 from integrations.slack.directory import Directory
 from integrations.slack.dm_help import dm_help, is_direct_message
-from integrations.slack.errors import SlackStartupError, error_code, transient
+from integrations.slack.errors import SlackDeliveryFailed, SlackStartupError, error_code
 from integrations.slack.home_refresh import HomeRefresher, HomeWatch
-from integrations.slack.http_guard import refuse_malformed_signing
 from integrations.slack.messenger import SlackMessenger
+from integrations.slack.oauth import SlackOAuth
 from integrations.slack.responder import CapturingResponder, Interaction, SlackResponder
+from integrations.slack.routing import RoutingMessenger
 from integrations.slack.submission import ACK_BUDGET, SubmissionResponder
+from integrations.slack.workspaces import Workspace, workspace
 from storage.seen_events import SeenEventRepo
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-HTTP_PATH = "/slack/events"
-"""The one URL slash commands, interactivity and events are sent to in HTTP mode."""
-SHUTDOWN_STEP = 5.0
-"""Seconds one step of shutting down (disconnecting, closing the client) may take before we go on."""
 
 
 def channel_ref(channel_id: str | None, name: str = "") -> ChannelRef | None:
@@ -70,7 +67,7 @@ def channel_ref(channel_id: str | None, name: str = "") -> ChannelRef | None:
 
 
 class SlackIntegration:
-    """One Slack workspace connection (single-workspace app with a bot token)."""
+    """Kindred on Slack: one workspace with a bot token, or every workspace that installed it (OAuth)."""
 
     def __init__(
         self,
@@ -82,21 +79,21 @@ class SlackIntegration:
     ) -> None:
         self.app = app
         self.settings = settings
-        self.client = client or make_web_client(settings)
-        self.directory = Directory(self.client)
-        self.messenger = SlackMessenger(app, self.client, self.directory)
+        self.oauth = SlackOAuth(app, settings) if settings.multi_workspace else None
+        self.client = client or (self.oauth.client if self.oauth is not None else make_web_client(settings))
+        self.default = workspace(app, self.client)
+        """The one workspace of a bot token (with many workspaces: a client without a token, for nothing)."""
+        self.directory: Directory = self.default.directory
+        self.messenger: SlackMessenger = self.default.messenger
         self.deliveries = DeliveryLog(SeenEventRepo(app.services.store), app.services.clock)
         self.stats = {"events": 0, "duplicates": 0, "commands": 0, "actions": 0, "submissions": 0}
         self.team_id = ""
         self.team_name = ""
-        self.http_endpoint: str | None = None
-        self._http_port = http_port
+        self.connection = Connection(settings, http_port)
         self._communities: dict[str, CommunityRef] = {}
         self.events_seen = 0
         self._arrivals = asyncio.Condition()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._socket: AsyncSocketModeHandler | None = None
-        self._runner: web.AppRunner | None = None
         self.bolt = self._build_bolt()
         self.homes = HomeRefresher(self.publish_home, self._spawn)
         self.submit_budget = ACK_BUDGET
@@ -114,7 +111,10 @@ class SlackIntegration:
             process_before_response=False,
             logger=logging.getLogger("integrations.slack.bolt"),
             name="kindred",
+            **(self.oauth.bolt_options() if self.oauth is not None else {}),
         )
+        if self.oauth is not None:
+            self.oauth.listen_for_uninstalls(bolt, self._seen)
         bolt.command(re.compile(r"^/.+"))(self._on_command)
         bolt.action(re.compile(r".+"))(self._on_action)
         bolt.view(re.compile(r".+"))(self._on_view_submission)
@@ -181,18 +181,41 @@ class SlackIntegration:
         try:
             await work
         except Exception as exc:
-            await self.app.answer_failure(self.key(team_id), self._responder(interaction, team_id), exc,
+            known = self._cached(team_id)
+            await self.app.answer_failure(self.key(team_id), self._responder(interaction, team_id, known), exc,
                                           "Slack interaction")
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         kind = body.get("type") or ("slash_command" if "command" in body else "request")
         log.error("Slack %s failed: %s", kind, type(error).__name__, exc_info=error)
 
+    @property
+    def http_endpoint(self) -> str | None:
+        """HTTP mode: the URL of ``/slack/events`` on the address the server got (port 0: a free one)."""
+        return self.connection.http_endpoint
+
     # ------------------------------------------------------------------ identities
 
     def key(self, team_id: str | None = None) -> CommunityKey:
         """The workspace as a neutral community key."""
-        return CommunityKey(Platform.SLACK, team_id or self.team_id, self.team_name)
+        if self.oauth is None:
+            return CommunityKey(Platform.SLACK, team_id or self.team_id, self.team_name)
+        return CommunityKey(Platform.SLACK, team_id or "", self._cached(team_id or "").team_name)
+
+    def _cached(self, team_id: str) -> Workspace:
+        """The workspace if its client is at hand (no store read), else the token-less default."""
+        if self.oauth is None:
+            return self.default
+        return self.oauth.workspaces.cached(team_id) or self.default
+
+    async def workspace(self, team_id: str | None) -> Workspace:
+        """The workspace a request or an event belongs to, with its own token (one workspace: the only one)."""
+        if self.oauth is None:
+            return self.default
+        found = await self.oauth.workspaces.get(team_id or "")
+        if found is None:
+            raise SlackDeliveryFailed("token_revoked")
+        return found
 
     async def community(self, team_id: str | None = None) -> CommunityRef:
         """The workspace as stored (cached: events arrive often)."""
@@ -209,13 +232,14 @@ class SlackIntegration:
         """The language for what only this person sees: theirs in Slack when the community allows it
         (``community.follow_member_locale``) and Kindred speaks it, else the community's."""
         basics = (await self.app.services.config.get((await self.community(team_id)).id)).community
-        user = await self.directory.user(user_id) if user_id and basics.follow_member_locale else None
+        where = await self.workspace(team_id or self.team_id)
+        user = await where.directory.user(user_id) if user_id and basics.follow_member_locale else None
         return answer_locale(basics.language, user.locale if user else None, basics.follow_member_locale)
 
-    def _responder(self, interaction: Interaction, team_id: str) -> SlackResponder:
+    def _responder(self, interaction: Interaction, team_id: str, where: Workspace) -> SlackResponder:
         user_id = interaction.user_id
-        return SlackResponder(self.messenger, interaction, lambda: self.person_locale(team_id, user_id),
-                              lambda: self.directory.locale_of(user_id))
+        return SlackResponder(where.messenger, interaction, lambda: self.person_locale(team_id, user_id),
+                              lambda: where.directory.locale_of(user_id))
 
     @staticmethod
     def _team_of(body: dict[str, Any]) -> str:
@@ -227,9 +251,9 @@ class SlackIntegration:
             return str(user["team_id"])
         return str(body.get("team_id") or "")
 
-    async def _known_member(self, community: CommunityRef, user_id: str) -> MemberRef:
+    async def _known_member(self, community: CommunityRef, user_id: str, where: Workspace) -> MemberRef:
         """Record a mentioned member in the store so the option parser can find them by id."""
-        return await self.app.resolve_member(community, await self.directory.member(user_id))
+        return await self.app.resolve_member(community, await where.directory.member(user_id))
 
     # ------------------------------------------------------------------ slash commands
 
@@ -245,14 +269,15 @@ class SlackIntegration:
     async def run_command(self, command: dict[str, Any]) -> None:
         """Run one slash command payload through the dispatcher (after the ack)."""
         team_id = str(command.get("team_id") or self.team_id)
+        where = await self.workspace(team_id)
         invocation = slash.parse(str(command.get("command", "")), str(command.get("text", "")),
                                  self.settings.command_prefix)
         user_id = str(command.get("user_id", ""))
-        member = await self.directory.member(user_id, username=str(command.get("user_name", "")))
+        member = await where.directory.member(user_id, username=str(command.get("user_name", "")))
         channel = channel_ref(command.get("channel_id"), str(command.get("channel_name", "")))
         interaction = Interaction(user_id, command.get("channel_id"), command.get("response_url"),
                                   command.get("trigger_id"))
-        responder = self._responder(interaction, team_id)
+        responder = self._responder(interaction, team_id, where)
         community = await self.community(team_id)
         if slash.wants_group_help(self.app.tree, invocation):
             locale = await self.person_locale(team_id, user_id)
@@ -260,8 +285,8 @@ class SlackIntegration:
             await responder.reply(message, ephemeral=True)
             return
         for mentioned in slash.mentioned_users(invocation.text):
-            await self._known_member(community, mentioned)
-        await self.app.invoke(community, member, channel, invocation.full_text, None, responder, self.messenger)
+            await self._known_member(community, mentioned, where)
+        await self.app.invoke(community, member, channel, invocation.full_text, None, responder, where.messenger)
 
     # ------------------------------------------------------------------ buttons and selects
 
@@ -277,21 +302,22 @@ class SlackIntegration:
     async def run_action(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         """A button press or select choice: a feature's component, or a command button from the Home tab."""
         team_id = self._team_of(body) or self.team_id
+        where = await self.workspace(team_id)
         user = body.get("user") or {}
         user_id = str(user.get("id", ""))
         container = body.get("container") or {}
         channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id")
         interaction = Interaction(user_id, channel_id, body.get("response_url"), body.get("trigger_id"))
-        responder = self._responder(interaction, team_id)
-        member = await self.directory.member(user_id, username=str(user.get("username", "")))
+        responder = self._responder(interaction, team_id, where)
+        member = await where.directory.member(user_id, username=str(user.get("username", "")))
         community = await self.community(team_id)
         channel = channel_ref(channel_id)
         custom_id = str(action.get("action_id", ""))
         path = home.command_of_action(custom_id)
         if path is not None:
-            await self.app.invoke(community, member, channel, list(path), None, responder, self.messenger)
+            await self.app.invoke(community, member, channel, list(path), None, responder, where.messenger)
         else:
-            await self.app.press(community, member, channel, custom_id, responder, self.messenger,
+            await self.app.press(community, member, channel, custom_id, responder, where.messenger,
                                  values=chosen_values(action))
         view = body.get("view") or {}
         if container.get("type") == "view" and view.get("type") == "home":
@@ -307,7 +333,7 @@ class SlackIntegration:
         user_id = str((body.get("user") or {}).get("id", ""))
         origin = FormOrigin.load(view.get("private_metadata"))
         interaction = Interaction(user_id, origin.channel_id, origin.response_url, body.get("trigger_id"))
-        held = SubmissionResponder(self._responder(interaction, team_id))
+        held = SubmissionResponder(self._responder(interaction, team_id, self._cached(team_id)))
         work = self._request(team_id, user_id, self.run_submission(body, view, held), changes=True)
         self._spawn(self._guarded(work, interaction, team_id)).add_done_callback(held.done)
         errors = await held.verdict(view, self.submit_budget)
@@ -320,12 +346,13 @@ class SlackIntegration:
     async def run_submission(self, body: dict[str, Any], view: dict[str, Any], responder: Responder) -> None:
         """A modal was submitted: the form's custom id is the view's callback id."""
         team_id = self._team_of(body) or self.team_id
+        where = await self.workspace(team_id)
         user = body.get("user") or {}
-        member = await self.directory.member(str(user.get("id", "")), username=str(user.get("username", "")))
+        member = await where.directory.member(str(user.get("id", "")), username=str(user.get("username", "")))
         community = await self.community(team_id)
         origin = FormOrigin.load(view.get("private_metadata"))
         await self.app.submit(community, member, channel_ref(origin.channel_id), str(view.get("callback_id", "")),
-                              submitted_values(view), responder, self.messenger)
+                              submitted_values(view), responder, where.messenger)
 
     # ------------------------------------------------------------------ events
 
@@ -348,19 +375,21 @@ class SlackIntegration:
     async def _on_team_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if await self._first_delivery(body):
             team_id = str(body.get("team_id") or self.team_id)
-            member = self.directory.remember(event.get("user") or {}).ref()
+            member = (await self.workspace(team_id)).directory.remember(event.get("user") or {}).ref()
             self._spawn(self._emit(translate.member_joined_team(self.key(team_id), body, member), team_id))
         await self._seen()
 
     async def _on_member_joined_channel(self, body: dict[str, Any]) -> None:
         if await self._first_delivery(body):
             team_id = str(body.get("team_id") or self.team_id)
-            joined = translate.member_joined_channel(self.key(team_id), body, self.directory.known)
+            known = (await self.workspace(team_id)).directory.known
+            joined = translate.member_joined_channel(self.key(team_id), body, known)
             self._spawn(self._emit(joined, team_id))
         await self._seen()
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if translate.is_counted_message(event, self.messenger.bot_user_id):
+        bot_user_id = (await self.workspace(str(body.get("team_id") or self.team_id))).messenger.bot_user_id
+        if translate.is_counted_message(event, bot_user_id):
             direct = is_direct_message(event)
             if (not direct or event.get("subtype") is None) and await self._first_delivery(body):
                 self._spawn(self._answer_dm(body, event) if direct else self._message_posted(body))
@@ -374,7 +403,7 @@ class SlackIntegration:
         locale = await self.person_locale(team_id, str(event.get("user", "")))
         message = dm_help(self.app.find, disabled, locale, self.settings.command_prefix)
         try:
-            await self.messenger.post(str(event.get("channel", "")), message)
+            await (await self.workspace(team_id)).messenger.post(str(event.get("channel", "")), message)
         except DeliveryFailed as error:
             log.info("could not answer a direct message: %s", error.reason)
 
@@ -382,13 +411,14 @@ class SlackIntegration:
         team_id = str(body.get("team_id") or self.team_id)
         config = await self.app.services.config.get((await self.community(team_id)).id)
         store_text = config.engagement.store_message_text
-        await self._emit(translate.message_posted(self.key(team_id), body, self.directory.known,
-                                                  store_text=store_text), team_id)
+        known = (await self.workspace(team_id)).directory.known
+        await self._emit(translate.message_posted(self.key(team_id), body, known, store_text=store_text), team_id)
 
     async def _on_reaction_added(self, body: dict[str, Any]) -> None:
         if await self._first_delivery(body):
             team_id = str(body.get("team_id") or self.team_id)
-            self._spawn(self._emit(translate.reaction_added(self.key(team_id), body, self.directory.known), team_id))
+            known = (await self.workspace(team_id)).directory.known
+            self._spawn(self._emit(translate.reaction_added(self.key(team_id), body, known), team_id))
         await self._seen()
 
     async def _on_app_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -408,7 +438,7 @@ class SlackIntegration:
         """A deactivation becomes a leave and a reactivation a return (see events.user_changed); the stored row
         says which of them is news, so the many other profile changes (names, status) cost one read and no event."""
         team_id = str(body.get("team_id") or data.get("team_id") or self.team_id)
-        user = self.directory.remember(data)
+        user = (await self.workspace(team_id)).directory.remember(data)
         community = await self.community(team_id)
         row = await self.app.services.members.by_user_id(community.id, user.id)
         gone = None if row is None else row.left_at is not None
@@ -420,10 +450,11 @@ class SlackIntegration:
     async def publish_home(self, user_id: str, team_id: str | None = None) -> None:
         """Build the member's Home tab from Kindred's own commands and publish it."""
         team_id = team_id or self.team_id
+        where = await self.workspace(team_id)
         community = await self.community(team_id)
         locale = await self.person_locale(team_id, user_id)
         disabled = set((await self.app.services.config.get(community.id)).community.disabled_modules)
-        member = await self.directory.member(user_id)
+        member = await where.directory.member(user_id)
 
         def offered(path: tuple[str, ...]) -> Command | None:
             command = self.app.find(path)
@@ -436,8 +467,8 @@ class SlackIntegration:
             command = offered(path)
             if command is None:
                 continue
-            capture = CapturingResponder(self.directory.locale_of(user_id))
-            await self.app.invoke(community, member, None, command, None, capture, self.messenger)
+            capture = CapturingResponder(where.directory.locale_of(user_id))
+            await self.app.invoke(community, member, None, command, None, capture, where.messenger)
             sections.extend(capture.messages)
         labels = []
         for path, label in home.HOME_BUTTONS:
@@ -447,7 +478,7 @@ class SlackIntegration:
         view = home.home_view(gettext(locale, home.HOME_TITLE), gettext(locale, home.HOME_INTRO), sections,
                               home.home_buttons(labels))
         try:
-            await self.client.views_publish(user_id=user_id, view=view)
+            await where.client.views_publish(user_id=user_id, view=view)
         except SlackApiError as error:
             log.warning("views.publish for the Home tab failed: %s", error_code(error))
             return
@@ -459,8 +490,11 @@ class SlackIntegration:
         """Check the tokens, register the messenger, then connect (Socket Mode) or listen (HTTP). A refused token
         raises `SlackStartupError` with exit code 3, a missing setting 2, an API that does not answer after
         `[slack] connect_attempts` tries with growing waits 4 (see core/retry.py)."""
+        if self.oauth is not None:
+            await self._start_many()
+            return
         try:
-            auth = await self._reach(self.client.auth_test)
+            auth = await self.connection.reach(self.client.auth_test)
         except SlackApiError as error:
             raise SlackStartupError(
                 f"Slack refused the bot token ([slack] bot_token): {error_code(error)}", ExitCode.REJECTED
@@ -471,60 +505,32 @@ class SlackIntegration:
         self.app.register_messenger(self.messenger)
         await self.community()
         if self.settings.mode == "http":
-            await self._listen_http()
+            await self.connection.listen_http(self.bolt)
         else:
-            await self._connect_socket()
+            await self.connection.connect_socket(self.bolt, self.client)
         log.info("connected to Slack workspace %s (%s mode)", self.team_name or self.team_id, self.settings.mode)
         self.app.platform_ready(Platform.SLACK.value)
 
-    async def _reach(self, call: Callable[[], Awaitable[T]]) -> T:
-        return await reach(call, what=f"the Slack API at {self.settings.api_base_url}",
-                           attempts=self.settings.connect_attempts, transient=transient)
-
-    async def _connect_socket(self) -> None:
-        app_token = self.settings.app_token.get_secret_value() if self.settings.app_token else ""
-        if not app_token:
-            raise SlackStartupError("[slack] app_token is missing: Socket Mode needs an app-level token (xapp-...)")
-        handler = AsyncSocketModeHandler(self.bolt, app_token, web_client=self.client)
-        try:
-            opened = await self._reach(lambda: self.client.apps_connections_open(app_token=app_token))
-        except BaseException as error:
-            await handler.client.close()
-            if isinstance(error, SlackApiError):
-                raise SlackStartupError(f"Slack refused the app-level token ([slack] app_token): "
-                                        f"{error_code(error)}", ExitCode.REJECTED) from None
-            raise
-        handler.client.wss_uri = str(opened["url"])
-        self._socket = handler
-        await handler.connect_async()
-
-    async def _listen_http(self) -> None:
-        if not self.settings.signing_secret or not self.settings.signing_secret.get_secret_value():
-            raise SlackStartupError("[slack] signing_secret is missing: HTTP mode needs it to verify requests")
-        port = self.settings.port if self._http_port is None else self._http_port
-        web_app = self.bolt.web_app(path=HTTP_PATH)
-        web_app.middlewares.append(refuse_malformed_signing)
-        self._runner = web.AppRunner(web_app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        try:
-            await web.TCPSite(self._runner, self.settings.host, port).start()
-        except OSError as error:
-            await self._runner.cleanup()
-            self._runner = None
-            raise SlackStartupError(f"cannot listen on {self.settings.host}:{port} ([slack] host and port): "
-                                    f"{error.strerror or error}") from None
-        bound = self._runner.addresses[0]
-        self.http_endpoint = f"http://{self.settings.host}:{bound[1]}{HTTP_PATH}"
+    async def _start_many(self) -> None:
+        """Many workspaces: no token to check at start (each workspace brings its own when it installs); serve
+        the install pages and the events over HTTP, route outgoing messages per workspace, and let scheduled work
+        skip the workspaces that uninstalled Kindred."""
+        assert self.oauth is not None
+        if self.settings.mode != "http":
+            raise SlackStartupError("[slack] mode must be \"http\" when workspaces install Kindred themselves "
+                                    "(client_id and client_secret set): the install pages need a web address")
+        self.app.register_messenger(RoutingMessenger(self.oauth.workspaces))
+        self.app.services.jobs.add_reachability(self.oauth.reaches)
+        await self.connection.listen_http(self.bolt)
+        teams = await self.oauth.workspaces.teams()
+        log.info("serving %d installed Slack workspaces; new ones install at %s%s", len(teams),
+                 self.settings.public_url or (self.http_endpoint or "").removesuffix(HTTP_PATH),
+                 self.settings.install_path)
+        self.app.platform_ready(Platform.SLACK.value)
 
     async def stop(self, *, drain: float = 10.0) -> None:
         """Stop taking requests, let the ones in progress finish (up to ``drain`` seconds), disconnect."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._socket is not None:
-            self._socket.client.auto_reconnect_enabled = False
-            self._socket.client.default_auto_reconnect_enabled = False
-            await self._bounded(self._socket.disconnect_async(), "disconnect from Socket Mode")
+        await self.connection.stop_taking_requests()
         try:
             await bounded(self.deliveries.drain(), drain)
             await asyncio.sleep(0)  # the listeners whose claims were just answered start their work
@@ -533,18 +539,4 @@ class SlackIntegration:
             log.warning("stopping with %d Slack requests still in progress; cancelling them", len(self._tasks))
             for task in list(self._tasks):
                 task.cancel()
-        if self._socket is not None:
-            await self._bounded(self._socket.close_async(), "close the Socket Mode client")
-            self._socket = None
-
-    @staticmethod
-    async def _bounded(step: Coroutine[Any, Any, Any], what: str, within: float = SHUTDOWN_STEP) -> None:
-        """One step of shutting down, given at most ``within`` seconds.
-
-        slack_sdk's aiohttp Socket Mode client can wait forever while closing when a reconnect races the close
-        (its session monitor and receiver tasks); a bot that cannot stop cannot be restarted by its supervisor.
-        """
-        try:
-            await bounded(step, within)
-        except TimeoutError:
-            log.warning("could not %s within %.0f s; going on with the shutdown", what, within)
+        await self.connection.close()

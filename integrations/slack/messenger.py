@@ -111,6 +111,16 @@ class SlackMessenger:
                 raise SlackDMClosed(error.reason) from None
             raise
 
+    async def edit(self, community: CommunityRef, ref: MessageRef, message: Message) -> None:
+        """chat.update with the blocks `send` would post; no blocks sends an empty list, which removes the old ones
+        (leaving ``blocks`` out would keep them). Files stay as they are."""
+        payload = message_payload(message)
+        payload.setdefault("blocks", [])
+        try:
+            await self.client.chat_update(channel=ref.channel_id, ts=ref.message_id, **payload)
+        except SlackApiError as error:
+            raise delivery_error("chat.update", error) from None
+
     def fingerprint(self, message: Message) -> str:
         """Nothing: the marker travels in the message's metadata (see blocks.delivery_metadata)."""
         return ""

@@ -221,6 +221,9 @@ class _Recording:
         self.calls.append("introduce")
         return ConversationRef("console", ("t",), "thread")
 
+    async def edit(self, community: CommunityRef, ref: MessageRef, message: Message) -> None:
+        self.calls.append("edit")
+
     async def is_admin(self, community: CommunityRef, member: MemberRef) -> bool:
         return True
 
@@ -245,6 +248,7 @@ def test_a_paced_messenger_waits_for_the_answers_before_each_send() -> None:
         await sending
         await paced.send(community, ChannelRef("console", "general"), Message("hi"))
         await paced.introduce(community, [member], Message("hi"))
-        assert inner.calls == ["dm", "send", "introduce"]
+        await paced.edit(community, MessageRef("console", "general", "1"), Message("hi again"))
+        assert inner.calls == ["dm", "send", "introduce", "edit"]
 
     run(scenario())

@@ -75,6 +75,35 @@ async def test_a_community_job_sees_only_its_community_and_honours_the_module_sw
     assert seen == [one.id, one.id, two.id]
 
 
+async def test_a_community_its_platform_cannot_reach_has_its_module_jobs_skipped(app: App) -> None:
+    """A Slack workspace that uninstalled the app: its rounds are skipped, jobs of no module (purges) still run."""
+    jobs = app.services.jobs
+    gone = await app.community(CommunityKey("console", "gone", "Gone"))
+    here = await app.community(CommunityKey("console", "here", "Here"))
+    unreachable = {gone.id}
+    seen: list[tuple[str, int]] = []
+
+    async def reachable(community: CommunityRef) -> bool:
+        return community.id not in unreachable
+
+    def job(name: str) -> Any:
+        async def run(community: CommunityRef) -> None:
+            seen.append((name, community.id))
+        return run
+
+    jobs.add_reachability(reachable)
+    for community in (gone, here):
+        jobs.for_community(community.id, "round", Every(3600), job("round"), module="matching")
+        jobs.for_community(community.id, "purge", Every(3600), job("purge"), module=None)
+    assert not await jobs.run("round", gone.id)
+    assert await jobs.run("round", here.id)
+    assert await jobs.run("purge", gone.id)
+    assert not await jobs.switched_on(gone.id, "matching") and await jobs.switched_on(here.id, "matching")
+    unreachable.clear()  # installed again
+    assert await jobs.run("round", gone.id)
+    assert seen == [("round", here.id), ("purge", gone.id), ("round", gone.id)]
+
+
 async def test_scheduling_again_replaces_and_cancel_removes(app: App) -> None:
     jobs = app.services.jobs
     community = await app.community(CommunityKey("console", "c1", "C1"))

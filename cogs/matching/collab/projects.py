@@ -5,7 +5,8 @@ Suggestions come from matching's own ground: only members who take part in intro
 left, still here), never the owner or anyone blocked either way, nobody holding as many open requests as
 `/match find` allows or who declined the owner lately; someone already suggested for
 `collab.max_projects_per_week` projects this week waits for next week. Requests go through `/match find`'s
-request/accept flow with its caps, and the intro names the project.
+request/accept flow with its caps, and the intro names the project. The card shows how many are interested and,
+once the project is closed, says so and loses its button (edited in place, best-effort: see cards.py).
 
 Projects close by themselves too, quietly: the day after their "until" date (the `collab:expire` job, one
 process per run; the owner alone gets a short DM then) and when their owner leaves the community (nobody is
@@ -19,6 +20,8 @@ import logging
 from datetime import datetime, timedelta
 
 from cogs.matching.collab import projects_texts as texts
+from cogs.matching.collab.cards import CardEditor
+from cogs.matching.collab.personal_store import CollabPersonalData
 from cogs.matching.collab.projects_logic import (
     ProjectInputError,
     RolePick,
@@ -41,9 +44,10 @@ from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, UserError
 from core.events import MemberLeft, ProjectPosted
 from core.i18n import N_, gettext
+from core.interfaces import PersonalData
 from core.messages import Button, ButtonStyle, FieldStyle, Form, FormField, Message
 from core.permissions import Level
-from core.refs import ChannelRef
+from core.refs import ChannelRef, MessageRef
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +69,20 @@ class Collab(Cog):
         self.projects = ProjectRepo(self.services.store)
         self.runner = RoundRunner(app, self.repo)
         self.requests = Requests(app, self.repo, self.runner)
+        self.personal = CollabPersonalData(self.services.store)
+        self.cards = CardEditor()
 
     def now(self) -> datetime:
         return self.services.clock()
 
     async def setup(self) -> None:
+        """Offer the member's projects, interest, events and teams (the teams cog's tables too: both cogs
+        always load together) to `/privacy export`."""
+        self.services.provide_many(PersonalData, self.personal)
         self.services.jobs.every(EXPIRE_JOB, EXPIRE_SECONDS, self.expire, once=True)
 
     async def teardown(self) -> None:
+        self.services.withdraw_many(PersonalData, self.personal)
         self.services.jobs.cancel(EXPIRE_JOB)
 
     # ------------------------------------------------------------------ closing by itself
@@ -258,6 +268,7 @@ class Collab(Cog):
         if not active:
             await ctx.reply(ctx._("Noted: you are no longer interested in “{title}”.", title=row.title),
                             ephemeral=True)
+            await self._refresh_card(ctx, row)
             return
         owner = await self.services.members.get(row.owner_id)
         if tell and owner is not None and owner.active:
@@ -272,6 +283,7 @@ class Collab(Cog):
         await ctx.reply(ctx._("Thanks! {owner} knows you are interested in “{title}”. Press again to withdraw.",
                               owner=clean_name(owner.display_name if owner else "?"), title=row.title),
                         ephemeral=True)
+        await self._refresh_card(ctx, row)
 
     # ------------------------------------------------------------------ list and close
     @command("collab list", N_("Open projects, those that fit you first"))
@@ -317,16 +329,28 @@ class Collab(Cog):
             raise UserError(N_("Only the project's owner or a moderator can close it."))
         if not await self.projects.close(row.id, self.now()):
             raise UserError(N_("This project is closed already."))
-        if row.channel_id:
-            try:
-                await ctx.messenger.send(ctx.community, ChannelRef(ctx.community.platform, row.channel_id),
-                                         Message(text=ctx.public_("The project “{title}” (#{id}) is closed. "
-                                                                  "Thank you!", title=row.title, id=row.id)))
-            except DeliveryFailed as exc:
-                log.info("project %s: closing note not posted: %s", row.id, exc)
         await ctx.reply(ctx._("Closed “{title}”.", title=row.title), ephemeral=True)
+        await self._refresh_card(ctx, row)
 
     # ------------------------------------------------------------------ helpers
+    async def _refresh_card(self, ctx: Context, row: ProjectRow) -> None:
+        """Show the project's state on its card as the store has it now: how many are interested, or closed
+        (then without its button)."""
+        if not row.message_id:
+            return
+
+        async def render() -> Message | None:
+            now = await self.projects.get(row.id)
+            if now is None:
+                return None
+            owner = await self.services.members.get(now.owner_id)
+            interested = len((await self.projects.interested([now.id])).get(now.id, []))
+            return texts.card(ctx.public_locale, now, owner.display_name if owner else "?", interested)
+
+        await self.cards.refresh(ctx.messenger, ctx.community,
+                                 MessageRef(ctx.community.platform, row.channel_id, row.message_id), render,
+                                 what=f"project {row.id}")
+
     async def _moderator(self, ctx: Context) -> bool:
         level = ctx.level if ctx.level is not None else await self.app.level_of(ctx.community, ctx.member,
                                                                                  ctx.messenger)

@@ -1,12 +1,13 @@
 """/collab event and /collab teams: teams for an event or a cohort, each introduced in its own conversation.
 
-A moderator posts an event card (`/collab event`) whose "I'm in" / "I'm out" buttons collect who takes part, or
-uses the people of an intro round's group (`/match join group:...`). `/collab teams` forms teams of a size that
-cover the roles each team needs (`engine/teams.py`, off the event loop), stores them and shows a preview; only
-"Confirm" sends anything: each team gets a private thread (Discord), a group DM (Slack) or the console's
-equivalent, with an intro that says who brings what. The formation moves preview -> sending -> done by
-conditional updates and every team's intro goes through the delivery ledger, so a double press or a restart
-midway never introduces a team twice (a formation left in `sending` is finished when a platform connects).
+A moderator posts an event card (`/collab event`) whose "I'm in" / "I'm out" buttons collect who takes part (the
+card counts them, edited on each change), or uses the people of an intro round's group (`/match join group:...`).
+`/collab teams` forms teams of a size that cover the roles each team needs (`engine/teams.py`, off the event
+loop), stores them and shows a preview; only "Confirm" sends anything: each team gets a private thread
+(Discord), a group DM (Slack) or the console's equivalent, with an intro that says who brings what. The
+formation moves preview -> sending -> done by conditional updates and every team's intro goes through the
+delivery ledger, so a double press or a restart midway never introduces a team twice (a formation left in
+`sending` is finished when a platform connects).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from datetime import datetime
 
 from cogs.matching.cog import clean_group
 from cogs.matching.collab import teams_texts as texts
-from cogs.matching.collab.teams_store import FormationRow, TeamRepo
+from cogs.matching.collab.cards import CardEditor
+from cogs.matching.collab.teams_store import EventRow, FormationRow, TeamRepo
 from cogs.matching.engine import History
 from cogs.matching.engine.team_needs import SIZE_MAX, SIZE_MIN, NeedsError, format_needs, parse_needs
 from cogs.matching.engine.teams import TeamPlan, form_teams
@@ -32,8 +34,9 @@ from core.dispatcher import App
 from core.errors import DeliveryFailed, UserError
 from core.events import TeamFormed
 from core.i18n import N_
+from core.messages import Message
 from core.permissions import Level
-from core.refs import ChannelRef, CommunityRef
+from core.refs import ChannelRef, CommunityRef, MessageRef
 from storage.deliveries import DeliveryRepo
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ class CollabTeams(Cog):
         self.ledger = DeliveryRepo(self.services.store)
         self.deliverer = Deliverer(self.ledger, self.now)
         self._resumes: set[asyncio.Task[None]] = set()
+        self.cards = CardEditor()
 
     def now(self) -> datetime:
         return self.services.clock()
@@ -120,12 +124,25 @@ class CollabTeams(Cog):
         row = await self.teams.event(ctx.community.id, int(event_id)) if event_id.isdigit() else None
         if row is None:
             raise UserError(N_("This event no longer exists."))
-        await self.teams.sign_up(row.id, ctx.member.id, going, self.now())
+        changed = await self.teams.sign_up(row.id, ctx.member.id, going, self.now())
         count = len(await self.teams.signed_up(row.id))
         text = (ctx._n("You're in for “{title}” ({n} person so far).", "You're in for “{title}” ({n} people so far).",
                        count, title=clean_name(row.title)) if going
                 else ctx._("You're out of “{title}”.", title=clean_name(row.title)))
         await ctx.reply(text, ephemeral=True)
+        if changed and row.message_id:
+            await self._refresh_card(ctx, row)
+
+    async def _refresh_card(self, ctx: Context, row: EventRow) -> None:
+        """Show on the event card how many are in, counted when the edit runs (so the last edit counts last)."""
+
+        async def render() -> Message:
+            count = len(await self.teams.signed_up(row.id))
+            return texts.event_card(ctx.public_locale, row.id, row.title, row.details, count)
+
+        await self.cards.refresh(ctx.messenger, ctx.community,
+                                 MessageRef(ctx.community.platform, row.channel_id, row.message_id), render,
+                                 what=f"event {row.id}")
 
     # ------------------------------------------------------------------ forming teams
     @command("collab teams", N_("Form teams for an event or a group, preview first (moderators)"), options=[

@@ -29,6 +29,8 @@ class EventRow:
     community_id: int
     title: str
     details: str
+    channel_id: str = ""
+    message_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +71,12 @@ class TeamRepo:
                 channel_id=channel_id[:100], message_id=message_id[:100]))
 
     async def event(self, community_id: int, event_id: int) -> EventRow | None:
-        q = sa.select(_E.id, _E.community_id, _E.title, _E.details).where(
+        q = sa.select(_E.id, _E.community_id, _E.title, _E.details, _E.channel_id, _E.message_id).where(
             _E.id == event_id, _E.community_id == community_id)
         async with self.store.read() as conn:
             row = (await conn.execute(q)).first()
-        return EventRow(row.id, row.community_id, row.title, row.details) if row else None
+        return EventRow(row.id, row.community_id, row.title, row.details, row.channel_id, row.message_id) \
+            if row else None
 
     async def sign_up(self, event_id: int, member_id: int, going: bool, now: datetime) -> bool:
         """Set whether the member is in; True when that changed something."""

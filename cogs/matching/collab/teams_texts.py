@@ -49,10 +49,13 @@ def source_label(locale: str, source: str, title: str = "") -> str:
     return _("the intro round")
 
 
-def event_card(locale: str, event_id: int, title: str, details: str) -> Message:
+def event_card(locale: str, event_id: int, title: str, details: str, count: int = 0) -> Message:
+    """The card with "I'm in" / "I'm out"; from the first sign-up on it counts who is in (edited on each press)."""
     _ = translator(locale)
+    _n = plural_translator(locale)
     text = "\n".join(p for p in (details, _("Press “I'm in” to be placed in a team. (Event {id})", id=event_id)) if p)
-    return Message(title=title, text=text, buttons=[
+    fields = [Field(_("Who's in"), _n("{n} person", "{n} people", count))] if count else []
+    return Message(title=title, text=text, fields=fields, buttons=[
         Button(_("I'm in"), EVENT_IN_ID.format(event_id=event_id), ButtonStyle.PRIMARY),
         Button(_("I'm out"), EVENT_OUT_ID.format(event_id=event_id)),
     ])

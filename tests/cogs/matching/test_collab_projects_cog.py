@@ -161,7 +161,9 @@ async def test_close_by_owner_or_moderator_only(open_console: Opener) -> None:
         await console.handle("/as owner")
         await console.handle("/collab close")
         assert "Closed “Website relaunch”" in last_reply(console)
-        assert "is closed" in sent(console, "channel", "projects")[-1].text
+        [edited] = sent(console, "channel", "projects")  # the card itself, edited: no second message
+        assert edited.title == card.title and edited.buttons == []
+        assert ("Status", "closed") in [(f.name, f.value) for f in edited.fields]
         await console.handle("/collab close project:Website relaunch")
         assert "no open project" in last_reply(console)
         await console.handle("/as dev0")
@@ -174,6 +176,27 @@ async def test_close_by_owner_or_moderator_only(open_console: Opener) -> None:
         await console.handle("/as admin")  # the console's moderator
         await console.handle("/collab close project:Second")
         assert "Closed “Second”" in last_reply(console)
+
+
+async def test_the_card_counts_who_is_interested(open_console: Opener) -> None:
+    async with open_console() as (_app, console):
+        await seeded(console)
+        await console.handle(POST)
+        card = sent(console, "channel", "projects")[-1]
+
+        def interested() -> str | None:
+            [now] = sent(console, "channel", "projects")
+            return next((f.value for f in now.fields if f.name == "Interested"), None)
+
+        for name in ("dev0", "dev1", "des"):
+            await console.handle(f"/as {name}")
+            await press(console, card, "I'm interested")
+        assert interested() == "3"
+        await console.handle("/as dev1")
+        await press(console, card, "I'm interested")  # withdrawn
+        assert interested() == "2"
+        [now] = sent(console, "channel", "projects")
+        assert [b.label for b in now.buttons] == ["I'm interested"]
 
 
 async def test_list_shows_a_page_fitting_projects_first(open_console: Opener) -> None:

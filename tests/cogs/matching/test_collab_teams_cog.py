@@ -126,6 +126,31 @@ async def test_a_match_group_and_the_unplaced_with_their_reason(open_console: Op
         assert last_reply(console) == "Introduced 2 teams."
 
 
+async def test_the_event_card_counts_who_is_in_as_people_press(open_console: Opener) -> None:
+    async with open_console() as (_app, console):
+        await console.handle("/collab event title:Hack day details:Saturday 10:00, room 2")
+        card = sent(console, "channel")[-1]
+        assert card.fields == []  # nobody yet
+
+        def shown() -> list[tuple[str, str]]:
+            [now] = sent(console, "channel")  # the card itself, edited in place
+            assert [b.custom_id for b in now.buttons] == ["collab:ev:in:1", "collab:ev:out:1"]
+            assert "Saturday 10:00" in now.text
+            return [(f.name, f.value) for f in now.fields]
+
+        for name, label, expected in [("ana", "I'm in", "1 person"), ("ben", "I'm in", "2 people"),
+                                      ("cleo", "I'm in", "3 people"), ("ana", "I'm out", "2 people"),
+                                      ("ana", "I'm out", "2 people")]:
+            await console.handle(f"/as {name}")
+            await press(console, card, label)
+            assert shown() == [("Who's in", expected)]
+        await console.handle("/as admin")
+        await console.handle("/config set community.language de")
+        await console.handle("/as ana")
+        await press(console, card, "I'm in")
+        assert shown() == [("Dabei", "3 Personen")]  # the card speaks the community's language now
+
+
 async def test_forget_removes_sign_ups_and_german_texts(open_console: Opener) -> None:
     async with open_console() as (_app, console):
         await event_with_people(console)

@@ -11,7 +11,9 @@ Usage::
         await slack.wait_for_call("chat.postMessage")
 """
 
+from .browser import Browser, Page
 from .faults import Fault, FaultPlan
+from .oauth import FakeOAuth
 from .payloads import Payloads, multi_select_value, select_value, text_value
 from .server import ApiCall, FakeSlack, ResponseUrlPost, Upload
 from .signing import STALE_AGE_SECONDS, Reply, SignedSender, Signing, signature
@@ -22,14 +24,17 @@ __all__ = [
     "STALE_AGE_SECONDS",
     "Ack",
     "ApiCall",
+    "Browser",
     "FakeChannel",
     "FakeFile",
     "FakeMessage",
+    "FakeOAuth",
     "FakeSlack",
     "FakeUser",
     "FakeView",
     "Fault",
     "FaultPlan",
+    "Page",
     "Payloads",
     "Reply",
     "ResponseUrlPost",

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from .faults import Fault, FaultPlan, Hold
+from .oauth import FakeOAuth
 from .payloads import Payloads
 from .socket_mode import SocketModeHub
 from .state import Workspace
@@ -38,6 +39,8 @@ class ApiCall:
     token: str | None
     status: int
     response: dict[str, Any]
+    team: str = ""
+    """The workspace the call's token belongs to ("" when no token was accepted)."""
 
     @property
     def ok(self) -> bool:
@@ -82,14 +85,59 @@ class FakeSlack:
     """Set to 404 to make every response URL answer like an expired one (Slack: ``expired_url``)."""
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    oauth: FakeOAuth = field(default_factory=FakeOAuth)
     socket: SocketModeHub = field(init=False)
     payloads: Payloads = field(init=False)
+    teams: dict[str, Workspace] = field(init=False)
+    """Every workspace by team id: ``workspace`` (the bot token's) and those added with ``add_team``."""
+    _team_payloads: dict[str, Payloads] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.socket = SocketModeHub(app_id=self.workspace.app_id)
         self.payloads = Payloads(workspace=self.workspace, base_url=self.url)
         if "C0GENERAL" not in self.workspace.channels:
             self.workspace.add_channel("C0GENERAL", "general")
+        self.teams = {self.workspace.team_id: self.workspace}
+
+    # ---- more workspaces (an app installed through OAuth) ----
+
+    def add_team(self, team_id: str, name: str, *, bot_user_id: str | None = None) -> Workspace:
+        """Another workspace, with its own bot user and #general, for the app to be installed in."""
+        bot = bot_user_id or f"U0B{team_id[1:7]}"
+        ws = Workspace(team_id=team_id, team_name=name, bot_user_id=bot, bot_id=f"B0{team_id[1:7]}",
+                       app_id=self.workspace.app_id)
+        ws.add_channel("C0GENERAL", "general")
+        self.teams[team_id] = ws
+        return ws
+
+    def payloads_for(self, team_id: str) -> Payloads:
+        """Payloads as Slack sends them from one workspace."""
+        if team_id == self.workspace.team_id:
+            return self.payloads
+        if team_id not in self._team_payloads:
+            self._team_payloads[team_id] = Payloads(workspace=self.teams[team_id], base_url=self.url)
+        return self._team_payloads[team_id]
+
+    def token_of(self, team_id: str) -> str:
+        """The bot token the workspace's installation currently has (the one the app must use there)."""
+        tokens = sorted(self.teams[team_id].tokens)
+        if not tokens:
+            raise LookupError(f"Kindred is not installed in {team_id}")
+        return tokens[0]
+
+    def uninstall(self, team_id: str) -> dict[str, Any]:
+        """The workspace removes the app: its tokens stop working; returns the ``app_uninstalled`` callback
+        Slack then sends to the app."""
+        ws = self.teams[team_id]
+        ws.installed = False
+        ws.tokens = set()
+        self.oauth.refresh_tokens = {k: v for k, v in self.oauth.refresh_tokens.items() if v != team_id}
+        return self.payloads_for(team_id).event_callback({"type": "app_uninstalled"})
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's authorize page on the fake (what ``[slack] authorize_url`` points at in tests)."""
+        return f"{self.url}oauth/v2/authorize"
 
     # ---- lifecycle ----
 
@@ -100,12 +148,15 @@ class FakeSlack:
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_get("/link/", self.socket.handle)
+        app.router.add_get("/oauth/v2/authorize", self._authorize)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, LOOPBACK, self.port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         self.payloads.base_url = self.url
+        for payloads in self._team_payloads.values():
+            payloads.base_url = self.url
         return self
 
     async def stop(self) -> None:
@@ -213,31 +264,44 @@ class FakeSlack:
             token = auth.removeprefix("Bearer ").strip()
         return args, token
 
-    def _authenticate(self, method: str, token: str | None) -> None:
+    def _authenticate(self, method: str, token: str | None) -> Workspace:
+        """The workspace the token belongs to (the fixed bot token: the primary workspace)."""
         if not token:
             raise ApiError("not_authed")
-        expected = self.app_token if method == "apps.connections.open" else self.bot_token
-        if token != expected:
-            raise ApiError("invalid_auth")
+        if method == "apps.connections.open":
+            if token != self.app_token:
+                raise ApiError("invalid_auth")
+            return self.workspace
+        if token == self.bot_token:
+            return self.workspace
+        for ws in self.teams.values():
+            if token in ws.tokens:
+                return ws
+        raise ApiError("invalid_auth")
 
     def _answer(
-        self, method: str, args: dict[str, Any], token: str | None
-    ) -> tuple[int, dict[str, Any], dict]:
+        self, method: str, args: dict[str, Any], token: str | None, authorization: str = ""
+    ) -> tuple[int, dict[str, Any], dict, str]:
         fault = self.faults.take(method)
         if fault is not None:
-            return fault.status, {"ok": False, "error": fault.error}, fault.headers()
+            return fault.status, {"ok": False, "error": fault.error}, fault.headers(), ""
+        team = ""
         try:
-            self._authenticate(method, token)
+            if method == "oauth.v2.access":
+                self.oauth.check_client(args, authorization)
+                return 200, {"ok": True, **self.oauth.access(args, self.teams)}, {}, ""
+            ws = self._authenticate(method, token)
+            team = ws.team_id
             if method == "apps.connections.open":
                 ws_base = self.url.replace("http://", "ws://", 1)
-                return 200, {"ok": True, "url": self.socket.issue_url(ws_base)}, {}
+                return 200, {"ok": True, "url": self.socket.issue_url(ws_base)}, {}, team
             handler = HANDLERS.get(method)
             if handler is None:
                 raise ApiError("unknown_method")
-            result = handler(self.workspace, args, CallContext(base_url=self.url, token=token))
-            return 200, {"ok": True, **result}, {}
+            result = handler(ws, args, CallContext(base_url=self.url, token=token))
+            return 200, {"ok": True, **result}, {}, team
         except ApiError as error:
-            return 200, {"ok": False, "error": error.code, **error.extra}, {}
+            return 200, {"ok": False, "error": error.code, **error.extra}, {}, team
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -247,15 +311,26 @@ class FakeSlack:
             hold.held.set()
             await hold.release.wait()
             return web.json_response({"ok": False, "error": "fatal_error"}, status=503)
-        status, body, headers = self._answer(method, args, token)
+        status, body, headers, team = self._answer(method, args, token, request.headers.get("Authorization", ""))
         if hold is not None:
             hold.held.set()
             await hold.release.wait()
-        self.calls.append(ApiCall(method, args, request.method, token, status, body))
+        self.calls.append(ApiCall(method, args, request.method, token, status, body, team))
         if not body.get("ok"):
             log.debug("fake slack: %s -> %s (%s)", method, body.get("error"), status)
         await self._notify()
         return web.json_response(body, status=status, headers=headers)
+
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """Slack's authorize page, approved at once for the workspace in ``choose_team``: a redirect to the
+        app's redirect URL with a code, or an error page (unknown client, workspace or redirect URL)."""
+        try:
+            target = self.oauth.authorize(dict(request.query), self.teams)
+        except ApiError as error:
+            return web.Response(status=400, text=f"Slack could not start the installation: {error.code}",
+                                content_type="text/plain")
+        await self._notify()
+        raise web.HTTPFound(target)
 
     async def _upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]

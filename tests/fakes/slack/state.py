@@ -176,6 +176,11 @@ class Workspace:
     home_tabs: dict[str, FakeView] = field(default_factory=dict)
     files: dict[str, FakeFile] = field(default_factory=dict)
     scopes: set[str] = field(default_factory=lambda: set(BOT_SCOPES))
+    tokens: set[str] = field(default_factory=set)
+    """Bot tokens issued to this workspace through OAuth (the primary workspace also takes the fixed bot token)."""
+    installed: bool = False
+    """Whether the app is installed here through OAuth (set by oauth.v2.access, cleared by an uninstall)."""
+    installer_id: str = "U0ALICE"
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1), repr=False)
 
     def __post_init__(self) -> None:

@@ -51,6 +51,8 @@ def test_the_readme_walkthrough_shows_every_feature(tmp_path: Path) -> None:
     # a project card in the collab channel, and people for its roles, each with why
     assert re.search(r"╭─ #general ─+╮\n│ Project: Community website", out)
     assert re.search(r"• \S+: \S+ is developer", out)
+    # an event's teams: a preview saying who brings what
+    assert "Team preview" in out and re.search(r"│ (Team \d+: )?• \S+ — (developer|designer) ", out)
     # a chart, written to the output folder
     charts = list((tmp_path / "kindred-out").glob("*.png"))
     assert charts and re.search(r"📎 \S+\.png → kindred-out/\S+\.png", out)

@@ -188,7 +188,8 @@ def test_shipped_manifest_is_up_to_date_with_the_command_tree(app: App) -> None:
     shipped = Path(__file__).resolve().parents[3] / "integrations" / "slack" / "manifest.yaml"
     text = shipped.read_text(encoding="utf-8")
     assert text == render_manifest(build_manifest(app.tree)), (
-        "integrations/slack/manifest.yaml is stale: run `uv run bot.py slack-manifest`"
+        "integrations/slack/manifest.yaml is stale: run `uv run bot.py slack-manifest --out "
+        "integrations/slack/manifest.yaml`"
     )
     manifest = yaml.safe_load(text)
     commands = {c["command"] for c in manifest["features"]["slash_commands"]}
@@ -243,3 +244,17 @@ def test_cli_regenerates_the_manifest(tmp_path: Path) -> None:
 
     refused = CliRunner().invoke(cli, ["slack-manifest", "--out", str(out), "--request-url", "http://x"])
     assert refused.exit_code == 2
+
+
+def test_without_out_the_manifest_is_printed_and_no_file_changes(tmp_path: Path) -> None:
+    """`slack-manifest` alone prints the manifest (to paste or redirect); it never rewrites the tracked copy."""
+    from typer.testing import CliRunner
+
+    from bot import cli
+    from integrations.slack.cli import SHIPPED_PATH
+
+    before = SHIPPED_PATH.stat().st_mtime_ns
+    result = CliRunner().invoke(cli, ["slack-manifest"])
+    assert result.exit_code == 0, result.output
+    assert "/profile" in {c["command"] for c in yaml.safe_load(result.stdout)["features"]["slash_commands"]}
+    assert SHIPPED_PATH.stat().st_mtime_ns == before

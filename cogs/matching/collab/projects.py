@@ -39,7 +39,7 @@ from cogs.matching.rounds import RoundRunner
 from cogs.matching.store.repo import MatchingRepo
 from core import options as opt
 from core.commands import Autocomplete, Cog, command, on_component, on_event, on_form
-from core.context import Capability, Context
+from core.context import Capability, Context, Messenger
 from core.dispatcher import App
 from core.errors import DeliveryFailed, DMClosed, UserError
 from core.events import MemberLeft, ProjectPosted
@@ -47,7 +47,7 @@ from core.i18n import N_, gettext
 from core.interfaces import PersonalData
 from core.messages import Button, ButtonStyle, FieldStyle, Form, FormField, Message
 from core.permissions import Level
-from core.refs import ChannelRef, MessageRef
+from core.refs import ChannelRef, CommunityRef, MessageRef
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +108,16 @@ class Collab(Cog):
                     log.exception("closing ended project %s failed", row.id)
 
     async def _tell_ended(self, row: ProjectRow) -> None:
-        """The owner's DM, in the community's language; an owner who is gone or not reachable is skipped."""
+        """The card says "closed" (an edit, no new message), and the owner gets a DM in the community's language;
+        an owner who is gone or not reachable is skipped."""
         community = await self.services.communities.get(row.community_id)
-        owner = await self.services.members.get(row.owner_id)
-        if community is None or owner is None or not owner.active or row.until is None:
+        if community is None:
             return
         locale = (await self.services.config.get(row.community_id)).community.language
+        await self._refresh(self.app.messenger(community.platform), community, locale, row)  # shows "closed"
+        owner = await self.services.members.get(row.owner_id)
+        if owner is None or not owner.active or row.until is None:
+            return
         text = gettext(locale, ENDED, title=row.title, day=texts.day_text(locale, row.until))
         try:
             await self.app.messenger(community.platform).dm(community, owner.ref, Message(text=text))
@@ -122,9 +126,16 @@ class Collab(Cog):
 
     @on_event(MemberLeft)
     async def owner_left(self, event: MemberLeft) -> None:
-        """A member who left cannot take anyone into their projects any more: those close, and nobody is told."""
+        """A member who left cannot take anyone into their projects any more: those close (their cards say so),
+        and nobody is told."""
         assert event.community is not None
-        await self.projects.close_owned(event.community.id, event.member.id, self.now())
+        community = event.community
+        mine = [p for p in await self.projects.open_projects(community.id, self.now().date())
+                if p.owner_id == event.member.id]
+        if await self.projects.close_owned(community.id, event.member.id, self.now()):
+            locale = (await self.services.config.get(community.id)).community.language
+            for row in mine:
+                await self._refresh(self.app.messenger(community.platform), community, locale, row)
 
     # ------------------------------------------------------------------ posting
     @command("collab post", N_("Post a project that needs people (opens a form)"), options=[
@@ -336,6 +347,10 @@ class Collab(Cog):
     async def _refresh_card(self, ctx: Context, row: ProjectRow) -> None:
         """Show the project's state on its card as the store has it now: how many are interested, or closed
         (then without its button)."""
+        await self._refresh(ctx.messenger, ctx.community, ctx.public_locale, row)
+
+    async def _refresh(self, messenger: Messenger, community: CommunityRef, locale: str, row: ProjectRow) -> None:
+        """`_refresh_card` without a command's context (a project closed by itself); `locale` is the card's."""
         if not row.message_id:
             return
 
@@ -345,11 +360,10 @@ class Collab(Cog):
                 return None
             owner = await self.services.members.get(now.owner_id)
             interested = len((await self.projects.interested([now.id])).get(now.id, []))
-            return texts.card(ctx.public_locale, now, owner.display_name if owner else "?", interested)
+            return texts.card(locale, now, owner.display_name if owner else "?", interested)
 
-        await self.cards.refresh(ctx.messenger, ctx.community,
-                                 MessageRef(ctx.community.platform, row.channel_id, row.message_id), render,
-                                 what=f"project {row.id}")
+        await self.cards.refresh(messenger, community, MessageRef(community.platform, row.channel_id,
+                                                                  row.message_id), render, what=f"project {row.id}")
 
     async def _moderator(self, ctx: Context) -> bool:
         level = ctx.level if ctx.level is not None else await self.app.level_of(ctx.community, ctx.member,

@@ -55,6 +55,9 @@ async def test_a_project_past_its_date_closes_and_only_its_owner_hears_once(open
         assert len(ended_dms(console)) == 1
         news = [(k, t) for k, t, _m in console.outbox.sent[before:] if k not in ("reply", "ephemeral")]
         assert news == [("dm", "owner")]  # nobody else: no channel note, nothing to the interested
+        edited = sent(console, "channel", "projects")[-2]  # the card, edited in place
+        assert ("Status", "closed") in [(f.name, f.value) for f in edited.fields] and not edited.buttons
+        assert "Status" not in [f.name for f in sent(console, "channel", "projects")[-1].fields]
         await console.handle("/as dev1")
         await press(console, card, "I'm interested")
         assert "This project is closed." in last_reply(console)
@@ -110,6 +113,8 @@ async def test_an_owner_who_leaves_closes_their_projects_silently(open_console: 
         await console.handle("/as owner")
         await console.handle("/leave")
         assert await statuses(console) == {"Website relaunch": "closed", "Second": "closed", "Stays": "open"}
+        cards = sent(console, "channel", "projects")
+        assert [("Status", "closed") in [(f.name, f.value) for f in c.fields] for c in cards] == [True, True, False]
         assert [k for k, _t, _m in console.outbox.sent[before:] if k in ("dm", "channel")] == []
         await console.handle("/as dev1")
         await console.handle("/collab list")

@@ -14,6 +14,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "apps_connections_open": (),  # the app-level token's connections:write, not a bot scope
     "chat_postMessage": ("chat:write",),
     "chat_postEphemeral": ("chat:write",),
+    "chat_update": ("chat:write",),  # the collab cards, edited in place
     # a DM (im:write) or a group DM for an intro (mpim:write)
     "conversations_open": ("im:write", "mpim:write"),
     # read-backs after a crash, in every kind of conversation an intro, greeting or check-in goes to

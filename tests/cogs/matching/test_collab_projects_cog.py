@@ -6,33 +6,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from cogs.matching.collab.projects_tables import collab_interest, collab_projects, collab_suggestions
-from core.messages import Message
 from integrations.console.repl import ConsoleCommunity
 from storage.engine import sql_store
+from tests.cogs.matching.console_steps import last_message, press, profile
 
 from .conftest import Opener, intros, last_reply, sent
-
-
-def last_message(console: ConsoleCommunity) -> Message:
-    return [m for k, _t, m in console.outbox.sent if k in ("reply", "ephemeral")][-1]
-
-
-async def press(console: ConsoleCommunity, message: Message, label_part: str) -> None:
-    """Press the button whose label contains `label_part`, as the current member."""
-    console.screen.choices.clear()
-    console.screen.message("buttons", message)
-    for number, choice in enumerate(console.screen.choices, 1):
-        if label_part in choice.label:
-            await console.handle(str(number))
-            return
-    raise AssertionError(f"no button {label_part!r} in {[c.label for c in console.screen.choices]}")
-
-
-async def profile(console: ConsoleCommunity, name: str, facets: str, *, join: bool = True) -> None:
-    await console.handle(f"/as {name}")
-    await console.handle(f"/profile set {facets}")
-    if join:
-        await console.handle("/match join")
 
 
 async def count(console: ConsoleCommunity, table: sa.Table) -> int:

@@ -14,26 +14,13 @@ from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
 from storage.engine import sql_store
 from tests.clock import FakeClock
+from tests.cogs.matching.console_steps import last_message, press
 
 from .conftest import Opener, intros, last_reply, sent
 
 PEOPLE = [("ana", "role:developer"), ("ben", "role:developer"), ("cleo", "role:designer"),
           ("dan", "offers:domain"), ("eve", "role:developer"), ("fay", "role:developer"),
           ("gus", "role:designer offers:domain"), ("hal", "role:marketing")]
-
-
-def last_message(console: ConsoleCommunity) -> Message:
-    return [m for k, _t, m in console.outbox.sent if k in ("reply", "ephemeral")][-1]
-
-
-async def press(console: ConsoleCommunity, message: Message, label_part: str) -> None:
-    console.screen.choices.clear()
-    console.screen.message("buttons", message)
-    for number, choice in enumerate(console.screen.choices, 1):
-        if label_part in choice.label:
-            await console.handle(str(number))
-            return
-    raise AssertionError(f"no button {label_part!r} in {[c.label for c in console.screen.choices]}")
 
 
 async def rows(console: ConsoleCommunity, query: sa.Select) -> list[sa.Row]:

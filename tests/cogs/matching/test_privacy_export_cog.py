@@ -8,29 +8,14 @@ import json
 from typing import Any
 
 from core.interfaces import PersonalData
-from core.messages import Message
 from integrations.console.community import KEY
 from integrations.console.repl import ConsoleCommunity
 from tests.clock import FakeClock
+from tests.cogs.matching.console_steps import last_message, press
 
 from .conftest import Opener, cog, intros, last_reply, sent
 
 SECRET_NOTE = "partner-private-note-xyz"
-
-
-def last_message(console: ConsoleCommunity) -> Message:
-    return [m for k, _t, m in console.outbox.sent if k in ("reply", "ephemeral")][-1]
-
-
-async def press(console: ConsoleCommunity, message: Message, label_part: str) -> None:
-    """Press the button whose label contains `label_part`, as the current member."""
-    console.screen.choices.clear()
-    console.screen.message("buttons", message)
-    for number, choice in enumerate(console.screen.choices, 1):
-        if label_part in choice.label:
-            await console.handle(str(number))
-            return
-    raise AssertionError(f"no button {label_part!r} in {[c.label for c in console.screen.choices]}")
 
 
 async def as_member(console: ConsoleCommunity, name: str, facets: str) -> None:
